@@ -1,0 +1,49 @@
+package draggan.autograd.ops;
+
+import draggan.autograd.Var;
+import draggan.tensor.Ops;
+import draggan.tensor.Tensor;
+
+/** Differentiable convolutions (NCHW, PyTorch semantics). */
+public final class ConvOps {
+    private ConvOps() {}
+
+    /**
+     * conv2d: x [N, C, H, W], w [O, C/groups, kh, kw] -> [N, O, Ho, Wo].
+     * Backward: dx = conv_transpose2d(g, w) (cropped/padded back to x's size), dw = conv2dWeightGrad(x, g).
+     */
+    public static Var conv2d(Var x, Var w, int stride, int padding, int groups) {
+        Tensor xv = x.value(), wv = w.value();
+        return Var.record("conv2d", Ops.conv2d(xv, wv, stride, padding, groups), (g, gr) -> {
+            if (gr.needs(0)) gr.add(0, convInputGrad(g, wv, xv.size(2), xv.size(3), stride, padding, groups));
+            if (gr.needs(1)) gr.add(1, Ops.conv2dWeightGrad(xv, g, wv.size(2), wv.size(3), stride, padding, groups));
+        }, x, w);
+    }
+
+    /**
+     * conv_transpose2d: x [N, C, H, W], w [C, O/groups, kh, kw]. Backward: dx = conv2d(g, w),
+     * dw = conv2dWeightGrad with the roles of input and output exchanged.
+     */
+    public static Var convTranspose2d(Var x, Var w, int stride, int padding, int groups) {
+        Tensor xv = x.value(), wv = w.value();
+        return Var.record("convTranspose2d", Ops.convTranspose2d(xv, wv, stride, padding, groups), (g, gr) -> {
+            if (gr.needs(0)) gr.add(0, Ops.conv2d(g, wv, stride, padding, groups));
+            if (gr.needs(1)) gr.add(1, Ops.conv2dWeightGrad(g, xv, wv.size(2), wv.size(3), stride, padding, groups));
+        }, x, w);
+    }
+
+    /**
+     * dx of conv2d: the transposed conv of g. When the forward's floor division left a remainder, the plain
+     * transposed conv is smaller than x (PyTorch's output_padding), so compute it unpadded and crop [pad, pad + H).
+     */
+    static Tensor convInputGrad(Tensor g, Tensor w, int h, int wd, int stride, int padding, int groups) {
+        Tensor t = Ops.convTranspose2d(g, w, stride, padding, groups);
+        if (t.size(2) == h && t.size(3) == wd) return t;
+        Tensor full = Ops.convTranspose2d(g, w, stride, 0, groups);
+        Tensor dx = Ops.zerosOn(g, g.size(0), w.size(1) * groups, h, wd);
+        int rows = Math.min(h, full.size(2) - padding), cols = Math.min(wd, full.size(3) - padding);
+        Ops.copyInto(full.sliceView(2, padding, padding + rows).sliceView(3, padding, padding + cols),
+                dx.sliceView(2, 0, rows).sliceView(3, 0, cols));
+        return dx;
+    }
+}

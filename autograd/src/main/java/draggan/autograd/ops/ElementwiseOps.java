@@ -1,0 +1,135 @@
+package draggan.autograd.ops;
+
+import draggan.autograd.Var;
+import draggan.tensor.Activation;
+import draggan.tensor.Ops;
+import draggan.tensor.Shapes;
+import draggan.tensor.Tensor;
+
+/** Differentiable elementwise ops; each forward is followed by its backward rule. */
+public final class ElementwiseOps {
+    private ElementwiseOps() {}
+
+    /** Sums a broadcast gradient back to the shape of the input it came from. */
+    public static Tensor sumToShape(Tensor g, int[] shape) {
+        int[] gs = g.shape();
+        if (java.util.Arrays.equals(gs, shape)) return g;
+        int lead = gs.length - shape.length;
+        int[] dims = new int[gs.length];
+        int n = 0;
+        for (int i = 0; i < gs.length; i++) {
+            if (i < lead || (shape[i - lead] == 1 && gs[i] != 1)) dims[n++] = i;
+        }
+        Tensor s = n == 0 ? g : Ops.sum(g, true, java.util.Arrays.copyOf(dims, n));
+        return s.reshapeView(shape);
+    }
+
+    // a + b: da = g, db = g (summed over broadcast dims)
+    public static Var add(Var a, Var b) {
+        return Var.record("add", Ops.add(a.value(), b.value()), (g, gr) -> {
+            if (gr.needs(0)) gr.add(0, sumToShape(g, a.shape()));
+            if (gr.needs(1)) gr.add(1, sumToShape(g, b.shape()));
+        }, a, b);
+    }
+
+    // a - b: da = g, db = -g
+    public static Var sub(Var a, Var b) {
+        return Var.record("sub", Ops.sub(a.value(), b.value()), (g, gr) -> {
+            if (gr.needs(0)) gr.add(0, sumToShape(g, a.shape()));
+            if (gr.needs(1)) gr.add(1, sumToShape(Ops.neg(g), b.shape()));
+        }, a, b);
+    }
+
+    // a * b: da = g b, db = g a
+    public static Var mul(Var a, Var b) {
+        return Var.record("mul", Ops.mul(a.value(), b.value()), (g, gr) -> {
+            if (gr.needs(0)) gr.add(0, sumToShape(Ops.mul(g, b.value()), a.shape()));
+            if (gr.needs(1)) gr.add(1, sumToShape(Ops.mul(g, a.value()), b.shape()));
+        }, a, b);
+    }
+
+    // a / b: da = g / b, db = -g a / b^2
+    public static Var div(Var a, Var b) {
+        return Var.record("div", Ops.div(a.value(), b.value()), (g, gr) -> {
+            if (gr.needs(0)) gr.add(0, sumToShape(Ops.div(g, b.value()), a.shape()));
+            if (gr.needs(1)) {
+                Tensor t = Ops.div(Ops.mul(g, a.value()), Ops.square(b.value()));
+                gr.add(1, sumToShape(Ops.neg(t), b.shape()));
+            }
+        }, a, b);
+    }
+
+    // x * s + c: dx = g s
+    public static Var affine(Var x, double s, double c) {
+        return Var.record("affine", Ops.affine(x.value(), s, c), (g, gr) -> gr.add(0, Ops.scale(g, s)), x);
+    }
+
+    // -x
+    public static Var neg(Var x) { return affine(x, -1, 0); }
+
+    // x^2: dx = 2 x g
+    public static Var square(Var x) {
+        return Var.record("square", Ops.square(x.value()), (g, gr) -> gr.add(0, Ops.mul(g, Ops.scale(x.value(), 2))), x);
+    }
+
+    // sqrt(x): dx = g / (2 y)
+    public static Var sqrt(Var x) {
+        Tensor y = Ops.sqrt(x.value());
+        return Var.record("sqrt", y, (g, gr) -> gr.add(0, Ops.div(g, Ops.scale(y, 2))), x);
+    }
+
+    // x^-1/2: dx = -g y^3 / 2
+    public static Var rsqrt(Var x) {
+        Tensor y = Ops.rsqrt(x.value());
+        return Var.record("rsqrt", y, (g, gr) -> gr.add(0, Ops.mul(g, Ops.scale(Ops.mul(Ops.square(y), y), -0.5))), x);
+    }
+
+    // |x|: dx = g sign(x) (0 at 0, as PyTorch)
+    public static Var abs(Var x) {
+        return Var.record("abs", Ops.abs(x.value()), (g, gr) -> gr.add(0, Ops.mul(g, Ops.sign(x.value()))), x);
+    }
+
+    // exp(x): dx = g y
+    public static Var exp(Var x) {
+        Tensor y = Ops.exp(x.value());
+        return Var.record("exp", y, (g, gr) -> gr.add(0, Ops.mul(g, y)), x);
+    }
+
+    // log(x): dx = g / x
+    public static Var log(Var x) {
+        return Var.record("log", Ops.log(x.value()), (g, gr) -> gr.add(0, Ops.div(g, x.value())), x);
+    }
+
+    /**
+     * NVlabs bias_act: y = clamp(act(x + b) * gain, -clamp, clamp), b [C] along dim (b may be null, clamp < 0: none).
+     * Backward: dx = gout * act'(.) * gain inside the clamp range, 0 outside; db = dx summed over all dims but dim.
+     */
+    public static Var biasAct(Var x, Var b, int dim, Activation act, double alpha, double gain, double clamp) {
+        int d = x.value().dim() == 0 ? 0 : Shapes.dim("biasAct", dim, x.value().dim());
+        Tensor y = Ops.biasAct(x.value(), b == null ? null : b.value(), d, act, alpha, gain, clamp);
+        return Var.record("biasAct", y, (g, gr) -> {
+            Tensor dx = Ops.biasActBackward(g, y, act, alpha, gain, clamp);
+            gr.add(0, dx);
+            if (gr.needs(1)) {
+                int[] others = new int[dx.dim() - 1];
+                for (int i = 0, j = 0; i < dx.dim(); i++) if (i != d) others[j++] = i;
+                gr.add(1, others.length == 0 ? dx : Ops.sum(dx, false, others));
+            }
+        }, x, b);
+    }
+
+    /** Leaky ReLU times gain (the mapping and synthesis activation). */
+    public static Var leakyRelu(Var x, double alpha, double gain) {
+        return biasAct(x, null, 0, Activation.LRELU, alpha, gain, -1);
+    }
+
+    // clamp(x, lo, hi): dx = g where lo <= x <= hi (PyTorch passes the gradient at the bounds)
+    public static Var clamp(Var x, double lo, double hi) {
+        Tensor y = Ops.clamp(x.value(), lo, hi);
+        return Var.record("clamp", y, (g, gr) -> {
+            // mask = 1 where x == y (inside or on the bounds)
+            Tensor outside = Ops.add(Ops.greater(x.value(), y), Ops.greater(y, x.value()));
+            gr.add(0, Ops.mul(g, Ops.affine(outside, -1, 1)));
+        }, x);
+    }
+}

@@ -1,0 +1,156 @@
+package draggan.tensor;
+
+/**
+ * The backend seam: every op the library has, as one method each. {@link Ops} is the public entry point; it
+ * validates arguments (so backends may assume well-formed input), then calls the backend of the inputs' device.
+ *
+ * <p>Implementations: {@code ReferenceBackend} (plain loops over any strides and both dtypes; the specification
+ * every other backend is tested against), {@code VectorBackend} (Java Vector API kernels for F32, falling back to
+ * the reference for anything else), and the CUDA backend of the {@code cuda-kernels} module.
+ *
+ * <p>Unless stated otherwise an op returns a new contiguous tensor on the backend's device, of its inputs' dtype.
+ */
+public interface Backend {
+    /** Short name used in logs and the {@code draggan.backend} property: "reference", "vector", "cuda". */
+    String name();
+
+    /** The device whose tensors this backend computes on. */
+    Device device();
+
+    // ------------------------------------------------------------------ memory and data movement
+
+    /** A zero-filled contiguous tensor on this backend's device. */
+    Tensor zeros(DType dtype, int... shape);
+
+    /** A host copy of a tensor of this backend's device. */
+    Tensor toHost(Tensor t);
+
+    /** A copy on this backend's device of a host tensor. */
+    Tensor fromHost(Tensor t);
+
+    /** Contiguous copy of any view. */
+    Tensor copy(Tensor x);
+
+    /** Contiguous copy converted to dtype. */
+    Tensor convert(Tensor x, DType dtype);
+
+    /** Writes src into dst elementwise; same shape; dst may be any (non-overlapping) view. In place. */
+    void copyInto(Tensor src, Tensor dst);
+
+    /** Sets every element of dst (any view) to v. In place. */
+    void fill(Tensor dst, double v);
+
+    /** Rows of x along dim picked by index (values in [0, size(dim))); result dim has index.length entries. */
+    Tensor indexSelect(Tensor x, int dim, int[] index);
+
+    /** Adds src into dst's rows along dim picked by index (the backward of indexSelect); repeated indices add. In place. */
+    void indexAdd(Tensor dst, int dim, int[] index, Tensor src);
+
+    // ------------------------------------------------------------------ elementwise
+
+    /** y = op(x) elementwise. */
+    Tensor unary(UnaryOp op, Tensor x);
+
+    /** y = op(a, b) with NumPy broadcasting. */
+    Tensor binary(BinaryOp op, Tensor a, Tensor b);
+
+    /** y = x * scale + shift. */
+    Tensor affine(Tensor x, double scale, double shift);
+
+    /** y = clamp(x, lo, hi). */
+    Tensor clamp(Tensor x, double lo, double hi);
+
+    /** In place: acc += x (same shape; acc contiguous). Used to accumulate gradients without a temporary. */
+    void addInPlace(Tensor acc, Tensor x);
+
+    /**
+     * Fused bias + activation + gain + clamp, as NVlabs {@code bias_act}:
+     * {@code y = clamp(act(x + b) * gain, -clamp, clamp)}, b broadcast along dimension {@code dim} of x.
+     * b may be null; clamp < 0 means no clamp; act LINEAR or LRELU (slope alpha for x < 0).
+     */
+    Tensor biasAct(Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp);
+
+    /**
+     * Gradient of {@link #biasAct} with respect to x, from the op's output y: gout * act'(x+b) * gain where
+     * |y| is inside the clamp range (the reference's clamp passes the gradient where -clamp <= v <= clamp), else 0.
+     * For LRELU the sign of y equals the sign of x + b, so y suffices. The bias gradient is this summed over
+     * every dimension but dim.
+     */
+    Tensor biasActBackward(Tensor gout, Tensor y, Activation act, double alpha, double gain, double clamp);
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Sum over the listed dimensions (sorted, distinct), keeping them as size 1 when keepdim. */
+    Tensor sum(Tensor x, int[] dims, boolean keepdim);
+
+    // ------------------------------------------------------------------ linear algebra
+
+    /**
+     * Matrix product: a [M, K] x b [K, N] -> [M, N], or batched a [B, M, K] x b [B, K, N] -> [B, M, N].
+     * Any strides (a transposeView is free).
+     */
+    Tensor matmul(Tensor a, Tensor b);
+
+    // ------------------------------------------------------------------ convolution (NCHW, cross-correlation as PyTorch)
+
+    /**
+     * x [N, C, H, W], w [O, C/groups, kh, kw] -> [N, O, Ho, Wo], Ho = (H + 2*padH - kh)/strideH + 1.
+     * Zero padding; cross-correlation (no kernel flip), exactly torch.nn.functional.conv2d.
+     */
+    Tensor conv2d(Tensor x, Tensor w, int strideH, int strideW, int padH, int padW, int groups);
+
+    /**
+     * Transposed convolution, exactly torch.nn.functional.conv_transpose2d: x [N, C, H, W], w [C, O/groups, kh, kw]
+     * -> [N, O, (H-1)*stride - 2*pad + kh, ...]. It is the gradient of conv2d with respect to its input.
+     */
+    Tensor convTranspose2d(Tensor x, Tensor w, int strideH, int strideW, int padH, int padW, int groups);
+
+    /**
+     * Gradient of conv2d with respect to its weight: dw[o, c, i, j] = sum_{n, y, x} gout[n, o, y, x] *
+     * xpad[n, g*C/groups + c, y*strideH + i, x*strideW + j], dw of shape [O, C/groups, kh, kw].
+     */
+    Tensor conv2dWeightGrad(Tensor x, Tensor gout, int kh, int kw, int strideH, int strideW, int padH, int padW, int groups);
+
+    // ------------------------------------------------------------------ resampling
+
+    /**
+     * NVlabs upfirdn2d: x [N, C, H, W]; insert up-1 zeros between samples, pad (negative crops) by
+     * padX0, padX1 (left, right), padY0, padY1 (top, bottom), correlate with the filter f [fh, fw]
+     * flipped (convolution) unless flipFilter, multiply by gain, keep every down-th sample.
+     */
+    Tensor upfirdn2d(Tensor x, Tensor f, int upX, int upY, int downX, int downY,
+                     int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter);
+
+    /** Bilinear resize of x [N, C, H, W] to [N, C, outH, outW], exactly F.interpolate(mode='bilinear'). */
+    Tensor resizeBilinear(Tensor x, int outH, int outW, boolean alignCorners);
+
+    /** Gradient of resizeBilinear with respect to x: gout [N, C, outH, outW] -> [N, C, inH, inW]. */
+    Tensor resizeBilinearBackward(Tensor gout, int inH, int inW, boolean alignCorners);
+
+    /**
+     * Bilinear grid sampling with zero padding, exactly F.grid_sample(mode='bilinear', padding_mode='zeros'):
+     * x [N, C, H, W], grid [N, Ho, Wo, 2] with grid[..., 0] = x (width) and grid[..., 1] = y (height) in [-1, 1]
+     * -> [N, C, Ho, Wo].
+     */
+    Tensor gridSample(Tensor x, Tensor grid, boolean alignCorners);
+
+    /** Gradients of gridSample: {dx or null, dgrid or null}, computing only those asked for. */
+    Tensor[] gridSampleBackward(Tensor gout, Tensor x, Tensor grid, boolean alignCorners, boolean needX, boolean needGrid);
+
+    // ------------------------------------------------------------------ search
+
+    /**
+     * For point tracking: over the window rows y0..y1-1, columns x0..x1-1 of feat [C, H, W], the squared L2
+     * distance sum_c (feat[c, y, x] - f0[c])^2 of every pixel to the query f0 [C]. Returns [y1-y0, x1-x0].
+     */
+    Tensor windowDistances(Tensor feat, Tensor f0, int y0, int y1, int x0, int x1);
+
+    // ------------------------------------------------------------------ optimizer
+
+    /**
+     * One torch.optim.Adam step in place on p, m, v (all contiguous, same shape as g), step counted from 1:
+     * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps),
+     * with the same operation order as PyTorch's single-tensor implementation.
+     */
+    void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, long step, double lr, double b1, double b2, double eps);
+}
