@@ -30,16 +30,28 @@ public final class ResampleKernels {
 
     // ================================================================== upfirdn2d
 
-    /** Output rows per work unit: a unit expands the (rows-1)*down + fh padded input rows it reads once. */
+    /** Output rows per work unit (a unit copies the input rows its band reads once). */
     private static final int UPFIRDN_ROWS = 32;
 
     /**
-     * upfirdn2d (see {@link RefResample#upfirdn2d}). Work units are (plane, band of output rows). A unit first
-     * builds the band of the up-sampled, padded signal it reads ({@code buf}, one row per padded row, zeros
-     * inserted and padding applied, rows that are all zero marked invalid), then every output row is
-     * {@code out[ox] = sum over valid taps (i, j) of fk[i, j] * buf[row oy*downY + i][ox*downX + j]}, with the
-     * taps already flipped and multiplied by the gain. With downX == 1 the row loads are contiguous and run on
-     * vectors, accumulating all taps in a register before one store.
+     * upfirdn2d (see {@link RefResample#upfirdn2d}) in polyphase form, so that no multiply ever meets an inserted
+     * zero and every inner loop reads contiguous memory.
+     *
+     * <p><b>Rows.</b> Output row oy reads up-sampled rows uy = oy*downY + i - padY0; only those with uy % upY == 0
+     * are non-zero, and they are input rows uy / upY. Each output row keeps just those vertical taps.
+     *
+     * <p><b>Columns.</b> With g = gcd(upX, downX), the output columns fall into P = upX/g phases: column
+     * ox = P*m + r reads, through horizontal tap j, input column ix = m*S + off(r, j) with S = downX/g, and only
+     * for the taps with (r*downX + j - padX0) % upX == 0, off = (r*downX + j - padX0) / upX. So each phase is a
+     * plain correlation over m with its own few taps and input step S. A unit copies each input row it needs
+     * into {@code buf} split into S interleaved phases (column ix at phase (ix - ixMin) % S, index
+     * (ix - ixMin) / S, zero outside the map), which makes the step-S reads contiguous; a phase's outputs go
+     * straight to the output row when P == 1, else through a temporary row written back with step P.
+     *
+     * <p>For the StyleGAN2 cases: the blur after the transposed conv (up 1, down 1) is one phase of 16 taps;
+     * the 2x up-sampling uses 2 of 4 filter rows and, per column phase, 2 of 4 taps; the 2x down-sampling reads
+     * the even and odd input columns as two contiguous rows. Taps are flipped (unless flipFilter) and times gain.
+     * Work units are (plane, band of {@value #UPFIRDN_ROWS} output rows).
      */
     public static Tensor upfirdn2d(Tensor x, Tensor f, int upX, int upY, int downX, int downY,
                                    int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter) {
@@ -47,6 +59,7 @@ public final class ResampleKernels {
         int fh = f.size(0), fw = f.size(1);
         int outH = Math.floorDiv(h * upY + padY0 + padY1 - fh, downY) + 1;
         int outW = Math.floorDiv(w * upX + padX0 + padX1 - fw, downX) + 1;
+        Tensor out = Tensor.zeros(DType.F32, n, c, outH, outW);
         // taps in correlation order (flipped unless flipFilter), times the gain
         float[] fk = new float[fh * fw];
         for (int i = 0; i < fh; i++)
@@ -54,70 +67,112 @@ public final class ResampleKernels {
                 int fi = flipFilter ? i : fh - 1 - i, fj = flipFilter ? j : fw - 1 - j;
                 fk[i * fw + j] = (float) (f.get(fi, fj) * gain);
             }
-        // padded row width actually read: columns [0, (outW-1)*downX + fw)
-        int bufW = (outW - 1) * downX + fw;
-        int bandRows = (UPFIRDN_ROWS - 1) * downY + fh;
+
+        // ---- the column plan: phases r, their output counts, taps j and input offsets
+        int g = gcd(upX, downX), phases = upX / g, step = downX / g;
+        int[] count = new int[phases];
+        int[][] tapJ = new int[phases][], tapOff = new int[phases][];
+        int ixMin = Integer.MAX_VALUE, ixMax = Integer.MIN_VALUE;
+        for (int r = 0; r < phases; r++) {
+            count[r] = r < outW ? (outW - r + phases - 1) / phases : 0;
+            int nt = 0;
+            int[] js = new int[fw], offs = new int[fw];
+            for (int j = 0; j < fw; j++) {
+                int u = r * downX + j - padX0;
+                if (Math.floorMod(u, upX) != 0) continue;
+                js[nt] = j;
+                offs[nt++] = Math.floorDiv(u, upX);
+            }
+            tapJ[r] = Arrays.copyOf(js, nt);
+            tapOff[r] = Arrays.copyOf(offs, nt);
+            if (count[r] == 0) continue;
+            for (int t = 0; t < nt; t++) {
+                ixMin = Math.min(ixMin, offs[t]);
+                ixMax = Math.max(ixMax, (count[r] - 1) * step + offs[t]);
+            }
+        }
+        if (ixMin > ixMax) return out;                  // no tap ever meets a sample: all zeros
+        int span = ixMax - ixMin + 1, phaseLen = ceilDiv(span, step), rowLen = step * phaseLen;
+        int[][] tapAt = new int[phases][];             // where tap t of phase r starts inside a buffered row
+        for (int r = 0; r < phases; r++) {
+            tapAt[r] = new int[tapOff[r].length];
+            for (int t = 0; t < tapAt[r].length; t++) {
+                int k = tapOff[r][t] - ixMin;
+                tapAt[r][t] = (k % step) * phaseLen + k / step;
+            }
+        }
+
         int bandsPerPlane = (outH + UPFIRDN_ROWS - 1) / UPFIRDN_ROWS;
-        int planes = n * c;
-        Tensor out = Tensor.zeros(DType.F32, n, c, outH, outW);
+        int maxRows = ((UPFIRDN_ROWS - 1) * downY + fh - 1) / upY + 2;
+        int maxCount = (outW + phases - 1) / phases;
         float[] xs = x.host().f32, os = out.host().f32;
         int[] sx = x.strides();
         int xOff = x.offset();
-        long costPerUnit = (long) Math.min(UPFIRDN_ROWS, outH) * outW * fh * fw / Math.max(1, upY * upX);
-        Parallel.forRange(planes * bandsPerPlane, costPerUnit, (from, to) -> {
-            float[] buf = new float[bandRows * bufW];   // once per thread range
-            boolean[] valid = new boolean[bandRows];
-            int[] taps = new int[fh];
+        final int firstCol = ixMin;
+        long costPerUnit = (long) Math.min(UPFIRDN_ROWS, outH) * outW * Math.max(1, fh / upY) * Math.max(1, fw / upX);
+        Parallel.forRange(n * c * bandsPerPlane, costPerUnit, (from, to) -> {
+            float[] buf = new float[maxRows * rowLen];   // once per thread range
+            float[] tmp = new float[maxCount];
+            int[] vTap = new int[fh], vRow = new int[fh];
             for (int unit = from; unit < to; unit++) {
                 int plane = unit / bandsPerPlane, band = unit % bandsPerPlane;
-                int b = plane / c, ch = plane % c;
                 int oy0 = band * UPFIRDN_ROWS, oy1 = Math.min(outH, oy0 + UPFIRDN_ROWS);
-                int r0 = oy0 * downY, rows = (oy1 - 1) * downY + fh - r0;
-                int src = xOff + b * sx[0] + ch * sx[1];
-                // 1. expand the band: padded row r0 + k holds up-sampled row uy = r0 + k - padY0
-                for (int k = 0; k < rows; k++) {
-                    int uy = r0 + k - padY0;
-                    valid[k] = uy >= 0 && uy < h * upY && uy % upY == 0;
-                    if (!valid[k]) continue;
-                    int iy = uy / upY, rowAt = k * bufW;
-                    Arrays.fill(buf, rowAt, rowAt + bufW, 0f);
-                    // input column ix lands on padded column ix*upX + padX0
-                    int ixLo = Math.max(0, ceilDiv(-padX0, upX)), ixHi = Math.min(w, ceilDiv(bufW - padX0, upX));
-                    int srcRow = src + iy * sx[2];
-                    if (upX == 1 && sx[3] == 1) {
-                        if (ixHi > ixLo) System.arraycopy(xs, srcRow + ixLo, buf, rowAt + ixLo + padX0, ixHi - ixLo);
+                int iyLo = Math.max(0, ceilDiv(oy0 * downY - padY0, upY));
+                int iyHi = Math.min(h - 1, Math.floorDiv((oy1 - 1) * downY + fh - 1 - padY0, upY));
+                if (iyLo > iyHi) continue;                 // the band reads only padding: stays zero
+                int src = xOff + (plane / c) * sx[0] + (plane % c) * sx[1];
+                // 1. copy the input rows iyLo..iyHi into buf, split into `step` column phases
+                for (int iy = iyLo; iy <= iyHi; iy++) {
+                    int at = (iy - iyLo) * rowLen, srcRow = src + iy * sx[2];
+                    int kLo = Math.max(0, -firstCol), kHi = Math.min(span, w - firstCol);   // columns inside the map
+                    if (step == 1 && sx[3] == 1) {
+                        Arrays.fill(buf, at, at + span, 0f);
+                        if (kHi > kLo) System.arraycopy(xs, srcRow + kLo + firstCol, buf, at + kLo, kHi - kLo);
                     } else {
-                        for (int ix = ixLo; ix < ixHi; ix++) buf[rowAt + ix * upX + padX0] = xs[srcRow + ix * sx[3]];
+                        Arrays.fill(buf, at, at + rowLen, 0f);
+                        for (int q = 0; q < step; q++) {         // phase q holds columns k = q, q + step, ...
+                            int k = kLo + Math.floorMod(q - kLo, step), d = at + q * phaseLen + k / step;
+                            for (; k < kHi; k += step) buf[d++] = xs[srcRow + (k + firstCol) * sx[3]];
+                        }
                     }
                 }
-                // 2. filter every output row of the band
+                // 2. every output row of the band: its non-zero vertical taps, then each column phase
                 for (int oy = oy0; oy < oy1; oy++) {
-                    int nt = 0;
-                    for (int i = 0; i < fh; i++) if (valid[oy * downY + i - r0]) taps[nt++] = i;
+                    int nv = 0;
+                    for (int i = 0; i < fh; i++) {
+                        int uy = oy * downY + i - padY0;
+                        if (uy < 0 || uy >= h * upY || uy % upY != 0) continue;
+                        vTap[nv] = i;
+                        vRow[nv++] = (uy / upY - iyLo) * rowLen;
+                    }
+                    if (nv == 0) continue;
                     int dst = (plane * outH + oy) * outW;
-                    if (nt == 0) continue;               // all-zero rows of the up-sampled signal: output stays 0
-                    int ox = 0;
-                    if (downX == 1) {
-                        for (; ox <= outW - L; ox += L) {
+                    for (int r = 0; r < phases; r++) {
+                        int m1 = count[r];
+                        int[] tj = tapJ[r], ta = tapAt[r];
+                        if (m1 == 0 || tj.length == 0) continue;
+                        float[] target = phases == 1 ? os : tmp;
+                        int tOff = phases == 1 ? dst : 0;
+                        int m = 0;
+                        for (; m <= m1 - L; m += L) {
                             FloatVector acc = FloatVector.zero(S);
-                            for (int t = 0; t < nt; t++) {
-                                int i = taps[t];
-                                int rowAt = (oy * downY + i - r0) * bufW + ox;
-                                for (int j = 0; j < fw; j++) {
-                                    acc = FloatVector.fromArray(S, buf, rowAt + j).fma(FloatVector.broadcast(S, fk[i * fw + j]), acc);
+                            for (int a = 0; a < nv; a++) {
+                                int rowAt = vRow[a] + m, fRow = vTap[a] * fw;
+                                for (int t = 0; t < tj.length; t++) {
+                                    acc = FloatVector.fromArray(S, buf, rowAt + ta[t]).fma(FloatVector.broadcast(S, fk[fRow + tj[t]]), acc);
                                 }
                             }
-                            acc.intoArray(os, dst + ox);
+                            acc.intoArray(target, tOff + m);
                         }
-                    }
-                    for (; ox < outW; ox++) {
-                        float s = 0;
-                        for (int t = 0; t < nt; t++) {
-                            int i = taps[t];
-                            int rowAt = (oy * downY + i - r0) * bufW + ox * downX;
-                            for (int j = 0; j < fw; j++) s += fk[i * fw + j] * buf[rowAt + j];
+                        for (; m < m1; m++) {
+                            float sum = 0;
+                            for (int a = 0; a < nv; a++) {
+                                int rowAt = vRow[a] + m, fRow = vTap[a] * fw;
+                                for (int t = 0; t < tj.length; t++) sum += fk[fRow + tj[t]] * buf[rowAt + ta[t]];
+                            }
+                            target[tOff + m] = sum;
                         }
-                        os[dst + ox] = s;
+                        if (phases > 1) for (int k = 0; k < m1; k++) os[dst + k * phases + r] = tmp[k];
                     }
                 }
             }
@@ -126,6 +181,8 @@ public final class ResampleKernels {
     }
 
     private static int ceilDiv(int a, int b) { return -Math.floorDiv(-a, b); }
+
+    private static int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
 
     // ================================================================== bilinear resize
 
@@ -298,6 +355,8 @@ public final class ResampleKernels {
         float[] gs = gout.host().f32, xs = x.host().f32;
         int[] sg = gout.strides(), sx = x.strides();
         int gOff = gout.offset(), xOff = x.offset();
+        int[] gAt = new int[pts];                         // point q's offset inside a gout plane
+        for (int q = 0; q < pts; q++) gAt[q] = (q / wo) * sg[2] + (q % wo) * sg[3];
         Tensor dx = null, dgrid = null;
         if (needX) {
             Corners cs = Corners.of(grid, h, w, w, 1, alignCorners);   // offsets into the contiguous dx
@@ -308,7 +367,7 @@ public final class ResampleKernels {
                     int b = plane / c, ch = plane % c;
                     int gsrc = gOff + b * sg[0] + ch * sg[1], dst = plane * h * w;
                     for (int q = 0; q < pts; q++) {
-                        float g = gs[gsrc + (q / wo) * sg[2] + (q % wo) * sg[3]];
+                        float g = gs[gsrc + gAt[q]];
                         int p = (b * pts + q) * 4;
                         for (int k = 0; k < 4; k++) {
                             int o = cs.off[p + k];
@@ -330,7 +389,7 @@ public final class ResampleKernels {
                     int o00 = cs.off[p], o01 = cs.off[p + 1], o10 = cs.off[p + 2], o11 = cs.off[p + 3];
                     float fx = cs.fx[pp], fy = cs.fy[pp];
                     float gix = 0, giy = 0;
-                    int gq = gOff + b * sg[0] + (q / wo) * sg[2] + (q % wo) * sg[3];
+                    int gq = gOff + b * sg[0] + gAt[q];
                     for (int ch = 0; ch < c; ch++) {
                         int src = xOff + b * sx[0] + ch * sx[1];
                         float g = gs[gq + ch * sg[1]];

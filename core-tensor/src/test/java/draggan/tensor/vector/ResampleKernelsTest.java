@@ -47,6 +47,13 @@ class ResampleKernelsTest {
         upfirdn("1x1 input", Tensor.randn(DType.F32, 3, 1, 1, 1, 1), f4, 2, 2, 1, 1, new int[]{2, 1, 2, 1}, 4, false);
         upfirdn("wide rows (vector body + tail)", Tensor.randn(DType.F32, 4, 1, 7, 5, 71), f4, 1, 1, 1, 1, new int[]{1, 1, 1, 1}, 4, false);
         upfirdn("tall planes (several row bands)", Tensor.randn(DType.F32, 5, 1, 2, 70, 33), f4, 2, 2, 1, 1, new int[]{2, 1, 2, 1}, 4, false);
+        Tensor wide = Tensor.randn(DType.F32, 15, 1, 3, 7, 71);
+        upfirdn("up 2 wide rows (two column phases)", wide, f4, 2, 2, 1, 1, new int[]{2, 1, 2, 1}, 4, false);
+        upfirdn("down 2 wide rows (two input phases)", wide, f4, 1, 1, 2, 2, new int[]{1, 2, 1, 2}, 4, true);
+        upfirdn("up 3 down 2 (three phases, step 2)", wide, f4, 3, 3, 2, 2, new int[]{2, 3, 1, 4}, 2, true);
+        upfirdn("up 2 down 2", wide, f4, 2, 2, 2, 2, new int[]{1, 1, 1, 1}, 1, false);
+        upfirdn("up 2 down 3 in x, down 2 in y", wide, f3x2, 2, 1, 3, 2, new int[]{-3, 1, 0, 2}, 1, false);
+        upfirdn("bands of pure padding", Tensor.randn(DType.F32, 16, 1, 1, 3, 5), f4, 1, 1, 1, 1, new int[]{0, 0, 70, 2}, 1, false);
         upfirdn("strided x, transposed f", strided(6, 2, 7, 33, 9), f4.transposeView(0, 1), 1, 1, 1, 1, new int[]{2, 1, 1, 2}, 4, false);
         upfirdn("strided x up 2", strided(10, 1, 3, 7, 33), f4, 2, 2, 1, 1, new int[]{2, 1, 2, 1}, 4, true);
     }
