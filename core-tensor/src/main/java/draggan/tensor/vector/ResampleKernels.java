@@ -113,7 +113,8 @@ public final class ResampleKernels {
         Parallel.forRange(n * c * bandsPerPlane, costPerUnit, (from, to) -> {
             float[] buf = new float[maxRows * rowLen];   // once per thread range
             float[] tmp = new float[maxCount];
-            int[] vTap = new int[fh], vRow = new int[fh];
+            int[] vTap = new int[fh], vRow = new int[fh], kAt = new int[fh * fw];
+            float[] kW = new float[fh * fw];
             for (int unit = from; unit < to; unit++) {
                 int plane = unit / bandsPerPlane, band = unit % bandsPerPlane;
                 int oy0 = band * UPFIRDN_ROWS, oy1 = Math.min(outH, oy0 + UPFIRDN_ROWS);
@@ -151,25 +152,36 @@ public final class ResampleKernels {
                         int m1 = count[r];
                         int[] tj = tapJ[r], ta = tapAt[r];
                         if (m1 == 0 || tj.length == 0) continue;
+                        // this row's taps of this phase, flattened: buf offset (plus m) and weight
+                        int nk = 0;
+                        for (int a = 0; a < nv; a++)
+                            for (int t = 0; t < tj.length; t++) {
+                                kAt[nk] = vRow[a] + ta[t];
+                                kW[nk++] = fk[vTap[a] * fw + tj[t]];
+                            }
                         float[] target = phases == 1 ? os : tmp;
                         int tOff = phases == 1 ? dst : 0;
                         int m = 0;
+                        for (; m <= m1 - 2 * L; m += 2 * L) {     // two vectors per pass: each tap load feeds two FMAs
+                            FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
+                            for (int k = 0; k < nk; k++) {
+                                FloatVector wk = FloatVector.broadcast(S, kW[k]);
+                                acc0 = FloatVector.fromArray(S, buf, kAt[k] + m).fma(wk, acc0);
+                                acc1 = FloatVector.fromArray(S, buf, kAt[k] + m + L).fma(wk, acc1);
+                            }
+                            acc0.intoArray(target, tOff + m);
+                            acc1.intoArray(target, tOff + m + L);
+                        }
                         for (; m <= m1 - L; m += L) {
                             FloatVector acc = FloatVector.zero(S);
-                            for (int a = 0; a < nv; a++) {
-                                int rowAt = vRow[a] + m, fRow = vTap[a] * fw;
-                                for (int t = 0; t < tj.length; t++) {
-                                    acc = FloatVector.fromArray(S, buf, rowAt + ta[t]).fma(FloatVector.broadcast(S, fk[fRow + tj[t]]), acc);
-                                }
+                            for (int k = 0; k < nk; k++) {
+                                acc = FloatVector.fromArray(S, buf, kAt[k] + m).fma(FloatVector.broadcast(S, kW[k]), acc);
                             }
                             acc.intoArray(target, tOff + m);
                         }
                         for (; m < m1; m++) {
                             float sum = 0;
-                            for (int a = 0; a < nv; a++) {
-                                int rowAt = vRow[a] + m, fRow = vTap[a] * fw;
-                                for (int t = 0; t < tj.length; t++) sum += fk[fRow + tj[t]] * buf[rowAt + ta[t]];
-                            }
+                            for (int k = 0; k < nk; k++) sum += kW[k] * buf[kAt[k] + m];
                             target[tOff + m] = sum;
                         }
                         if (phases > 1) for (int k = 0; k < m1; k++) os[dst + k * phases + r] = tmp[k];
