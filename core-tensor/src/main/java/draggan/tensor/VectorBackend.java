@@ -1,5 +1,6 @@
 package draggan.tensor;
 
+import draggan.tensor.vector.ResampleKernels;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -12,4 +13,32 @@ public class VectorBackend extends ReferenceBackend {
     public static final int LANES = FloatVector.SPECIES_PREFERRED.length();
 
     @Override public String name() { return "vector"; }
+
+    // ------------------------------------------------------------------ resampling: ResampleKernels (F32, any strides)
+
+    @Override public Tensor upfirdn2d(Tensor x, Tensor f, int upX, int upY, int downX, int downY,
+                                      int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter) {
+        if (!ResampleKernels.handles(x, f)) return super.upfirdn2d(x, f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
+        return ResampleKernels.upfirdn2d(x, f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
+    }
+
+    @Override public Tensor resizeBilinear(Tensor x, int outH, int outW, boolean alignCorners) {
+        if (!ResampleKernels.handles(x)) return super.resizeBilinear(x, outH, outW, alignCorners);
+        return ResampleKernels.resizeBilinear(x, outH, outW, alignCorners);
+    }
+
+    @Override public Tensor resizeBilinearBackward(Tensor gout, int inH, int inW, boolean alignCorners) {
+        if (!ResampleKernels.handles(gout)) return super.resizeBilinearBackward(gout, inH, inW, alignCorners);
+        return ResampleKernels.resizeBilinearBackward(gout, inH, inW, alignCorners);
+    }
+
+    @Override public Tensor gridSample(Tensor x, Tensor grid, boolean alignCorners) {
+        if (!ResampleKernels.handles(x, grid)) return super.gridSample(x, grid, alignCorners);
+        return ResampleKernels.gridSample(x, grid, alignCorners);
+    }
+
+    @Override public Tensor[] gridSampleBackward(Tensor gout, Tensor x, Tensor grid, boolean alignCorners, boolean needX, boolean needGrid) {
+        if (!ResampleKernels.handles(gout, x, grid)) return super.gridSampleBackward(gout, x, grid, alignCorners, needX, needGrid);
+        return ResampleKernels.gridSampleBackward(gout, x, grid, alignCorners, needX, needGrid);
+    }
 }
