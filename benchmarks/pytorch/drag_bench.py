@@ -18,6 +18,7 @@ internally they are kept [row, col] as the reference does.
 """
 import argparse
 import csv
+import ctypes
 import json
 import os
 import re
@@ -131,13 +132,26 @@ def xy(points):
     return ';'.join(f'{c},{r}' for r, c in points)
 
 
+def set_threads(n):
+    """torch's intra-op (OpenMP) threads, and OpenBLAS's own pool where OpenBLAS is the BLAS
+    (Debian's torch calls it through libblas.so.3, so torch.set_num_threads does not reach it)."""
+    torch.set_num_threads(n)
+    try:
+        ctypes.CDLL('libopenblas.so.0').openblas_set_num_threads(n)
+    except (OSError, AttributeError):
+        pass
+
+
 def blas_in_use():
     """Which BLAS shared object the process actually mapped (torch's config only says 'generic')."""
     try:
         libs = {line.split()[-1] for line in open('/proc/self/maps') if 'blas' in line.lower()}
-        return ', '.join(sorted(os.path.realpath(l) for l in libs)) or 'none mapped'
-    except OSError:
-        return 'unknown'
+        libs = ', '.join(sorted(os.path.basename(os.path.realpath(l)) for l in libs)) or 'none mapped'
+        ob = ctypes.CDLL('libopenblas.so.0')
+        ob.openblas_get_config.restype = ctypes.c_char_p
+        return f'{libs} [{ob.openblas_get_config().decode()}, {ob.openblas_get_num_threads()} threads]'
+    except (OSError, AttributeError):
+        return libs
 
 
 def time_generate(G, seed, reps):
@@ -152,7 +166,7 @@ def time_generate(G, seed, reps):
 
 
 def bench(args):
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     G = Generator.from_rosinality(args.pt) if args.pt else Generator.random(args.res, args.cbase, seed=args.seed)
     h = G.res
     print(f'torch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}, '
@@ -242,7 +256,7 @@ def main():
                     help='replay the golden drag cases (default ../../../shared/golden/tiny-random-256)')
     args = ap.parse_args()
     if args.check:
-        torch.set_num_threads(args.threads)
+        set_threads(args.threads)
         sys.exit(0 if check(args.check) else 1)
     bench(args)
 
