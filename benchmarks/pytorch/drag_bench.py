@@ -168,12 +168,14 @@ def time_generate(G, seed, reps):
 def bench(args):
     set_threads(args.threads)
     G = Generator.from_rosinality(args.pt) if args.pt else Generator.random(args.res, args.cbase, seed=args.seed)
+    G.fused_modconv = not args.unfused
     h = G.res
     print(f'torch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}, '
           f'BLAS {blas_in_use()}')
     print(f'generator: {args.pt or "random weights"}, {h} px, channels '
           f'{[G.p[f"synthesis.b{r}.conv1.weight"].shape[0] for r in G.resolutions]}, '
-          f'{sum(v.numel() for v in G.p.values()) / 1e6:.1f} M parameters, fused modconv')
+          f'{sum(v.numel() for v in G.p.values()) / 1e6:.1f} M parameters, '
+          f'{"UNFUSED modconv (not the reference)" if args.unfused else "fused modconv (as the reference)"}')
 
     gen = time_generate(G, args.seed, 1 + args.generate_reps)     # first call is warm-up
     gen_ms = statistics.median(gen[1:])
@@ -206,10 +208,11 @@ def bench(args):
 
 # ----------------------------------------------------------------------------------------- check
 
-def check(golden_dir):
+def check(golden_dir, fused=True):
     """Replays the manifest's drag cases on model-rosinality.pt and prints the differences."""
     man = json.load(open(os.path.join(golden_dir, 'manifest.json')))
     G = Generator.from_rosinality(os.path.join(golden_dir, 'model-rosinality.pt'))
+    G.fused_modconv = fused
     gold = lambda name: torch.from_numpy(np.load(os.path.join(golden_dir, name + '.npy')))
     ok = True
     for k, drag in enumerate(man['drags']):
@@ -249,6 +252,8 @@ def main():
     ap.add_argument('--points', help='"x,y->x,y;..." handles -> targets, x = column; default centre -> +h/4 in x')
     ap.add_argument('--seed', type=int, default=0, help='latent seed (and weight seed of the random generator)')
     ap.add_argument('--lr', type=float, default=1e-3)
+    ap.add_argument('--unfused', action='store_true',
+                    help='modconv as NVlabs fused_modconv=False (same math; the reference uses fused)')
     ap.add_argument('--generate-only', action='store_true', help='time image generation only')
     ap.add_argument('--generate-reps', type=int, default=5, help='timed generations after one warm-up')
     ap.add_argument('--csv', help='write step,points,loss,ms')
@@ -257,7 +262,7 @@ def main():
     args = ap.parse_args()
     if args.check:
         set_threads(args.threads)
-        sys.exit(0 if check(args.check) else 1)
+        sys.exit(0 if check(args.check, fused=not args.unfused) else 1)
     bench(args)
 
 

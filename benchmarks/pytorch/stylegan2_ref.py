@@ -42,24 +42,36 @@ def upfirdn2d(x, f, up=1, pad=(0, 0, 0, 0), gain=1.0):
     return F.conv2d(x, f[None, None].repeat(C, 1, 1, 1), groups=C)  # depthwise
 
 
-def modulated_conv2d(x, weight, styles, demodulate=True, up=False):
-    """NVlabs modulated_conv2d with fused_modconv=True (one grouped conv, one group per sample).
-    x: [N, I, H, W], weight: [O, I, k, k], styles: [N, I].
+def modulated_conv2d(x, weight, styles, demodulate=True, up=False, fused=True):
+    """NVlabs modulated_conv2d.   x: [N, I, H, W], weight: [O, I, k, k], styles: [N, I] -> [N, O, H', W']
+    fused=True (what eval mode, hence DragGAN, uses): modulate and demodulate the weight per sample
+    and run one grouped conv, one group per sample. fused=False (NVlabs' training path): scale the
+    activations by the styles, convolve with the shared weight, scale the output by the demodulation
+    coefficients; the same function, but autograd then needs no gradient of a conv weight.
     up=True is conv2d_resample(up=2, padding=1): transposed conv stride 2 (weights not flipped),
     then the FIR with padding [1, 1, 1, 1] and gain 4."""
     N, I, H, W = x.shape
     O, _, kh, kw = weight.shape
     w = weight[None] * styles[:, None, :, None, None]                # [N, O, I, k, k]
+    dcoefs = (w.square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt() if demodulate else None   # [N, O]
+    if not fused:
+        x = conv2d_up(x * styles[:, :, None, None], weight, up, groups=1)
+        return x * dcoefs[:, :, None, None] if demodulate else x
     if demodulate:
-        w = w * (w.square().sum(dim=[2, 3, 4], keepdim=True) + 1e-8).rsqrt()
-    x = x.reshape(1, N * I, H, W)                                    # samples become groups
-    if up:
-        w = w.transpose(1, 2).reshape(N * I, O, kh, kw)              # [in, out/groups, k, k]
-        x = F.conv_transpose2d(x, w, stride=2, groups=N)             # [1, N*O, 2H+1, 2W+1]
-        x = upfirdn2d(x, FIR, pad=(1, 1, 1, 1), gain=4)              # [1, N*O, 2H, 2W]
-    else:
-        x = F.conv2d(x, w.reshape(N * O, I, kh, kw), padding=kh // 2, groups=N)
+        w = w * dcoefs[:, :, None, None, None]
+    x = conv2d_up(x.reshape(1, N * I, H, W), w.reshape(N * O, I, kh, kw), up, groups=N)  # samples -> groups
     return x.reshape(N, O, x.shape[2], x.shape[3])
+
+
+def conv2d_up(x, w, up, groups):
+    """3x3 (or 1x1) 'same' conv, or with up=True transposed conv stride 2 + FIR (NVlabs conv2d_resample).
+    x: [1, groups*I, H, W], w: [groups*O, I, k, k]"""
+    if not up:
+        return F.conv2d(x, w, padding=w.shape[2] // 2, groups=groups)
+    GO, I, kh, kw = w.shape
+    w = w.reshape(groups, GO // groups, I, kh, kw).transpose(1, 2).reshape(groups * I, GO // groups, kh, kw)
+    x = F.conv_transpose2d(x, w, stride=2, groups=groups)            # [.., 2H+1, 2W+1]
+    return upfirdn2d(x, FIR, pad=(1, 1, 1, 1), gain=4)               # [.., 2H, 2W]
 
 
 def bias_act(x, b, lrelu=True, clamp=None):
@@ -81,8 +93,9 @@ class Generator:
     conventions (mapping weights stored divided by the lr multiplier; runtime gains applied here).
     """
 
-    def __init__(self, params, res, lr_mul=0.01, conv_clamp=None):
+    def __init__(self, params, res, lr_mul=0.01, conv_clamp=None, fused_modconv=True):
         self.p = params
+        self.fused_modconv = fused_modconv
         self.res = res
         self.lr_mul = lr_mul
         self.conv_clamp = conv_clamp
@@ -188,13 +201,13 @@ class Generator:
 
     def _layer(self, name, x, w, up=False):
         p = self.p
-        x = modulated_conv2d(x, p[f'{name}.weight'], self._styles(name, w), up=up)
+        x = modulated_conv2d(x, p[f'{name}.weight'], self._styles(name, w), up=up, fused=self.fused_modconv)
         x = x + p[f'{name}.noise_const'] * p[f'{name}.noise_strength']     # noise mode "const"
         return bias_act(x, p[f'{name}.bias'], clamp=self.conv_clamp)      # act gain sqrt(2)
 
     def _torgb(self, name, x, w):
         styles = self._styles(name, w) / math.sqrt(x.shape[1])           # weight gain 1/sqrt(C)
-        y = modulated_conv2d(x, self.p[f'{name}.weight'], styles, demodulate=False)
+        y = modulated_conv2d(x, self.p[f'{name}.weight'], styles, demodulate=False, fused=self.fused_modconv)
         return bias_act(y, self.p[f'{name}.bias'], lrelu=False, clamp=self.conv_clamp)
 
     def synthesis(self, ws, last_block=None):
@@ -225,9 +238,10 @@ def z_from_seed(seed, z_dim=512):
 
 # --------------------------------------------------------------------------------------- check
 
-def check(golden_dir, tol=1e-3):
+def check(golden_dir, tol=1e-3, fused=True):
     G = Generator.from_rosinality(os.path.join(golden_dir, 'model-rosinality.pt'))
-    print(f'loaded rosinality .pt: res {G.res}, {G.n_mapping} mapping layers, num_ws {G.num_ws}, '
+    G.fused_modconv = fused
+    print(f'loaded rosinality .pt ({"fused" if fused else "unfused"} modconv): res {G.res}, {G.n_mapping} mapping layers, num_ws {G.num_ws}, '
           f'channels {[G.p[f"synthesis.b{r}.conv1.weight"].shape[0] for r in G.resolutions]}')
     worst = 0.0
     for seed in (0, 1):
@@ -255,5 +269,6 @@ if __name__ == '__main__':
     if len(sys.argv) >= 2 and sys.argv[1] == '--check':
         here = os.path.dirname(os.path.abspath(__file__))
         default = os.path.join(here, '..', '..', '..', 'shared', 'golden', 'tiny-random-256')
-        sys.exit(0 if check(sys.argv[2] if len(sys.argv) > 2 else default) else 1)
+        golden = sys.argv[2] if len(sys.argv) > 2 else default
+        sys.exit(0 if check(golden) and check(golden, fused=False) else 1)
     print(__doc__)
