@@ -168,11 +168,11 @@ final class DragCommand implements Main.Command {
                 case CONVERGED -> "every handle reached its target";
                 case MAX_STEPS -> "stopped at --steps";
                 case STOPPED -> "stopped by the user";
-            }, rr.steps(), rr.handles().stream().map(p -> p.handle().toString()).toList(), pairs.targets());
+            }, rr.steps(), rr.pairs().stream().map(p -> p.handle().toString()).toList(), pairs.targets());
 
             BufferedImage fin = Images.toImage(session.image());
             Images.writePng(fin, out.resolve("final.png"));
-            List<Point> hs = rr.handles().stream().map(DragSession.Pair::handle).toList();
+            List<Point> hs = rr.pairs().stream().map(DragSession.Pair::handle).toList();
             BufferedImage ann = Annotate.markers(fin, hs, pairs.targets());
             Images.writePng(ann, out.resolve("final-annotated.png"));
             frames.add(ann);

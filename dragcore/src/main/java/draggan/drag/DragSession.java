@@ -36,7 +36,7 @@ public final class DragSession {
     public enum EndReason { CONVERGED, MAX_STEPS, STOPPED }
 
     /** The end of a run. */
-    public record RunResult(int steps, EndReason reason, List<Point> handles) {}
+    public record RunResult(int steps, EndReason reason, List<Pair> pairs) {}
 
     /** Receives each step of {@link #run}; return true to get the image of the next step. */
     @FunctionalInterface
@@ -287,7 +287,7 @@ public final class DragSession {
                 running = false;
             }
         }
-        return new RunResult(n, reason, handles());
+        return new RunResult(n, reason, pairs());
     }
 
     /** Asks a running {@link #run} to end after its current step (callable from any thread). */
