@@ -75,6 +75,7 @@ public final class DragSession {
     private final Deque<Snapshot> undo = new ArrayDeque<>();
     private final List<DragRecord> history = new ArrayList<>();
     private int totalSteps;
+    private Tensor lastGrad;                 // dL/dw of the optimised rows at the last step (for tests and tools)
     private volatile boolean stopRequested;
     private volatile boolean running;
 
@@ -218,6 +219,7 @@ public final class DragSession {
         double lossValue = loss == null ? Double.NaN : loss.value().item();
         if (!done && loss != null) {
             loss.backward();
+            lastGrad = wOpt.grad().copy();
             adam.step();
             adam.zeroGrad();
             Tensor next = w0.copy();
@@ -358,4 +360,7 @@ public final class DragSession {
     public synchronized List<DragRecord> history() { return List.copyOf(history); }
     public synchronized List<Point> initialHandles() { return List.copyOf(initialHandles); }
     public synchronized boolean canUndo() { return !undo.isEmpty(); }
+
+    /** dL/dw [1, rows, w_dim] of the optimised rows at the last step that took one, before Adam used it; null if none. */
+    public synchronized Tensor lastGradient() { return lastGrad; }
 }
