@@ -1,5 +1,8 @@
 package draggan.tensor.vector;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 /**
@@ -16,7 +19,8 @@ import java.util.Arrays;
  * right operand of the weight gradient {@code dW = gout x B^T}.
  */
 public final class Im2col implements Operand {
-    private static final int NR = Sgemm.NR;
+    private static final int NR = Sgemm.NR, VL = Sgemm.VL;
+    private static final VectorSpecies<Float> S = Sgemm.S;
 
     private final float[] x;
     private final int off, sC, sH, sW, h, w, kh, kw, sh, sw, offY, offX, wo;
@@ -67,23 +71,45 @@ public final class Im2col implements Operand {
 
     @Override public void packB(int k0, int kc, int j0, int nc, float[] dst) {
         int taps = kh * kw;
+        boolean unitStride = sw == 1 && sW == 1;
         for (int p = 0, jp = 0; jp < nc; p++, jp += NR) {
             int cols = Math.min(NR, nc - jp), base = p * kc * NR;
             int n0 = j0 + jp, t0 = n0 / wo, u0 = n0 % wo;
             for (int kk = 0; kk < kc; kk++) {
                 int k = k0 + kk, c = k / taps, r = k - c * taps, i = r / kw, j = r - i * kw;
                 int d = base + kk * NR;
-                // walk the panel's pixels one output row segment at a time
+                // walk the panel's pixels: whole vectors where VL pixels sit in one output row, else one output
+                // row segment at a time
                 for (int q = 0, t = t0, u = u0; q < cols; ) {
-                    int len = Math.min(cols - q, wo - u);
-                    gatherRow(c, i, j, t, u, len, dst, d + q, 1);
+                    int len;
+                    if (unitStride && q + VL <= cols && u + VL <= wo) {
+                        len = VL;
+                        copyVector(c, t * sh + i + offY, u + j + offX, dst, d + q);
+                    } else {
+                        len = Math.min(cols - q, wo - u);
+                        gatherRow(c, i, j, t, u, len, dst, d + q, 1);
+                    }
                     q += len;
-                    t++;
-                    u = 0;
+                    u += len;
+                    if (u == wo) {
+                        t++;
+                        u = 0;
+                    }
                 }
                 if (cols < NR) Arrays.fill(dst, d + cols, d + NR, 0f);
             }
         }
+    }
+
+    /** dst[d .. d+VL) = image row iy, columns ix .. ix+VL (unit strides), zero outside the image. */
+    private void copyVector(int c, int iy, int ix, float[] dst, int d) {
+        if (iy < 0 || iy >= h) {
+            FloatVector.zero(S).intoArray(dst, d);
+            return;
+        }
+        int src = off + c * sC + iy * sH + ix;
+        if (ix >= 0 && ix + VL <= w) FloatVector.fromArray(S, x, src).intoArray(dst, d);
+        else FloatVector.fromArray(S, x, src, S.indexInRange(ix, w)).intoArray(dst, d);  // border: masked lanes read 0
     }
 
     /** {@code B^T [ho*wo, C*kh*kw]}: rows are output pixels, columns window taps. */
