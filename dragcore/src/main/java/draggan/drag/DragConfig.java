@@ -18,10 +18,12 @@ package draggan.drag;
  * @param tracker          point tracker
  * @param directSampling   sample F(q) and F(q + d) straight from the block map on the needed window instead of
  *                         resizing the whole map (same values; the full resize is still made when a mask needs it)
+ * @param templateWeight   TEMPLATE tracker: weight of the adaptive template against the initial feature
+ * @param moveMargin       TEMPLATE tracker: relative improvement a new position needs over staying put
  */
 public record DragConfig(int featureBlockRes, int optimizedRows, double lr, double lambdaMask,
                          double r1At512, double r2At512, double stopMin, double stopAt512, double superviseAbove,
-                         Tracker tracker, boolean directSampling) {
+                         Tracker tracker, boolean directSampling, double templateWeight, double moveMargin) {
 
     /** The point trackers users can pick. */
     public enum Tracker {
@@ -50,11 +52,13 @@ public record DragConfig(int featureBlockRes, int optimizedRows, double lr, doub
         if (!(r1At512 > 0) || !(r2At512 > 0)) throw new IllegalArgumentException("radii must be > 0 but are " + r1At512 + ", " + r2At512);
         if (!(stopMin >= 0) || !(stopAt512 >= 0) || !(superviseAbove >= 0)) throw new IllegalArgumentException("distances must be >= 0");
         if (tracker == null) throw new IllegalArgumentException("tracker must be given");
+        if (!(templateWeight >= 0 && templateWeight <= 1)) throw new IllegalArgumentException("templateWeight must be in [0, 1] but is " + templateWeight);
+        if (!(moveMargin >= 0 && moveMargin < 1)) throw new IllegalArgumentException("moveMargin must be in [0, 1) but is " + moveMargin);
     }
 
     /** The reference tool's values. */
     public static DragConfig reference() {
-        return new DragConfig(128, 6, 1e-3, 20, 3, 12, 2, 2, 1, Tracker.REFERENCE, true);
+        return new DragConfig(128, 6, 1e-3, 20, 3, 12, 2, 2, 1, Tracker.REFERENCE, true, 0.3, 0.03);
     }
 
     /** Disc radius r1 at image height h. */
@@ -66,10 +70,11 @@ public record DragConfig(int featureBlockRes, int optimizedRows, double lr, doub
     /** Distance at which a handle counts as arrived, at image height h. */
     public double stopDistance(int h) { return Math.max(stopMin, stopAt512 / 512 * h); }
 
-    public DragConfig withLr(double v) { return new DragConfig(featureBlockRes, optimizedRows, v, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling); }
-    public DragConfig withLambda(double v) { return new DragConfig(featureBlockRes, optimizedRows, lr, v, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling); }
-    public DragConfig withTracker(Tracker t) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, t, directSampling); }
-    public DragConfig withDirectSampling(boolean v) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, v); }
-    public DragConfig withFeatureBlock(int res) { return new DragConfig(res, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling); }
-    public DragConfig withOptimizedRows(int n) { return new DragConfig(featureBlockRes, n, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling); }
+    public DragConfig withLr(double v) { return new DragConfig(featureBlockRes, optimizedRows, v, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
+    public DragConfig withLambda(double v) { return new DragConfig(featureBlockRes, optimizedRows, lr, v, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
+    public DragConfig withTracker(Tracker t) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, t, directSampling, templateWeight, moveMargin); }
+    public DragConfig withDirectSampling(boolean v) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, v, templateWeight, moveMargin); }
+    public DragConfig withFeatureBlock(int res) { return new DragConfig(res, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
+    public DragConfig withRadiiAt512(double r1, double r2) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1, r2, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
+    public DragConfig withOptimizedRows(int n) { return new DragConfig(featureBlockRes, n, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
 }

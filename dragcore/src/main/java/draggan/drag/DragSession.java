@@ -66,6 +66,7 @@ public final class DragSession {
     private Var wOpt;                        // [1, rows, w_dim], requires grad
     private Adam adam;
     private List<Tensor> featRefs;           // f0 per handle, [C]
+    private List<Tensor> templates;          // TEMPLATE tracker: feature at the previous tracked position, [C]
     private Tensor f0Block;                  // F0 before resizing, [1, C, hb, hb]
     private Tensor f0Full;                   // F0 resized, made when a mask needs it
     private int dragSteps;
@@ -205,9 +206,16 @@ public final class DragSession {
                 handles.set(i, p);
                 featRefs.add(PointTracker.featureAt(f, p));
             }
+            templates = new ArrayList<>(featRefs);
         }
         for (int i = 0; i < handles.size(); i++) {
-            handles.set(i, PointTracker.track(f, featRefs.get(i), handles.get(i), cfg.r2(h)).point());
+            if (cfg.tracker() == DragConfig.Tracker.REFERENCE) {
+                handles.set(i, PointTracker.track(f, featRefs.get(i), handles.get(i), cfg.r2(h)).point());
+            } else {
+                Point p = PointTracker.trackTemplate(f, featRefs.get(i), templates.get(i), handles.get(i), cfg.r2(h), cfg.templateWeight(), cfg.moveMargin()).point();
+                handles.set(i, p);
+                templates.set(i, PointTracker.featureAt(f, p));
+            }
         }
         double maxDist = 0;
         for (int i = 0; i < handles.size(); i++) maxDist = Math.max(maxDist, handles.get(i).distance(targets.get(i)));

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class DragSessionTest {
     private static final Generator G = RandomModels.create(32, 512, 1);
     // radii scaled so that a 32 px image gets r1 = 3, r2 = 6 (the reference's 3 and 12 at 512 px would round to 0 and 1)
-    private static final DragConfig CFG = new DragConfig(16, 6, 2e-3, 20, 48, 96, 2, 2, 1, DragConfig.Tracker.REFERENCE, true);
+    private static final DragConfig CFG = DragConfig.reference().withFeatureBlock(16).withLr(2e-3).withRadiiAt512(48, 96);
 
     private static DragSession session() {
         DragSession s = DragSession.fromSeed(G, 3, 0.7, NoiseMode.CONST, CFG);
@@ -103,6 +103,16 @@ class DragSessionTest {
         DragSession.RunResult r = s.run(50, null);
         assertEquals(DragSession.EndReason.CONVERGED, r.reason());
         assertEquals(1, r.steps());
+    }
+
+    @Test void templateTrackerRunsAndReplays() {
+        DragSession s = DragSession.fromSeed(G, 4, 0.7, NoiseMode.CONST, CFG.withTracker(DragConfig.Tracker.TEMPLATE));
+        s.addPair(new Point(8, 20), new Point(20, 10));
+        s.run(4, null);
+        SessionFile.ModelRef ref = new SessionFile.ModelRef("random:32", null, 32);
+        DragSession r = SessionFile.replay(SessionFile.parse(SessionFile.toJson(s, ref, 4L, 0.7)), G, null);
+        assertEquals(DragConfig.Tracker.TEMPLATE, r.config().tracker());
+        Golden.assertBitEqual("template-tracker replay", s.ws(), r.ws());
     }
 
     @Test void maskRunLengthsRoundTrip() {
