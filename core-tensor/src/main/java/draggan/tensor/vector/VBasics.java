@@ -463,16 +463,24 @@ public final class VBasics {
         return p;
     }
 
-    /** Sum of a[from .. from+len): float vector lanes per CHUNK, chunks added in double. */
+    /**
+     * Sum of a[from .. from+len): float vector lanes per CHUNK, chunks added in double. The lanes are added in a
+     * fixed order (not reduceLanes, whose order the Vector API leaves open and which differs between the
+     * interpreter and C2), so the result is bit-identical on every run: session replay depends on it.
+     */
     static double sumRun(float[] a, int from, int len) {
         double total = 0;
+        float[] lanes = new float[VL];
         for (int c = 0; c < len; c += CHUNK) {
             int end = from + Math.min(len, c + CHUNK), i = from + c;
             FloatVector acc = FloatVector.zero(S);
             for (; i <= end - VL; i += VL) acc = acc.add(FloatVector.fromArray(S, a, i));
             float tail = 0f;
             for (; i < end; i++) tail += a[i];
-            total += acc.reduceLanes(VectorOperators.ADD) + (double) tail;
+            acc.intoArray(lanes, 0);
+            float vsum = 0f;
+            for (float l : lanes) vsum += l;
+            total += vsum + (double) tail;
         }
         return total;
     }
