@@ -4,7 +4,8 @@ package draggan.drag;
  * Every number of the drag loop. {@link #reference()} equals the reference DragGAN tool; nothing in dragcore
  * uses a literal instead of these fields. Radii scale with the image height h as the reference does:
  * r1 = round(r1At512 / 512 * h), r2 = round(r2At512 / 512 * h) (Python rounding), stop distance
- * max(stopMin, stopAt512 / 512 * h).
+ * max(stopMin, stopAt512 / 512 * h). Below about 86 px the reference's r1 rounds to 0 (an empty disc: nothing
+ * would move), so both radii are at least 1; at 128 px and above this never applies.
  *
  * @param featureBlockRes  synthesis block whose output x is the feature map F (128: the 6th block)
  * @param optimizedRows    leading rows of w+ that Adam moves (the rest stay w0)
@@ -62,10 +63,13 @@ public record DragConfig(int featureBlockRes, int optimizedRows, double lr, doub
     }
 
     /** Disc radius r1 at image height h. */
-    public int r1(int h) { return (int) PyMath.round(r1At512 / 512 * h); }
+    public int r1(int h) { return (int) Math.max(1, PyMath.round(r1At512 / 512 * h)); }
 
     /** Tracking half window r2 at image height h. */
-    public int r2(int h) { return (int) PyMath.round(r2At512 / 512 * h); }
+    public int r2(int h) { return (int) Math.max(1, PyMath.round(r2At512 / 512 * h)); }
+
+    /** This config with the feature block lowered to the image size for models smaller than the block (e.g. 64 px). */
+    public DragConfig fittedTo(int resolution) { return featureBlockRes > resolution ? withFeatureBlock(resolution) : this; }
 
     /** Distance at which a handle counts as arrived, at image height h. */
     public double stopDistance(int h) { return Math.max(stopMin, stopAt512 / 512 * h); }
