@@ -50,8 +50,19 @@ public final class Checkpoints {
 
     /** Reads and converts a checkpoint file (no cache). */
     static Checkpoint read(Path abs) throws IOException {
-        String name = abs.toString();
         try (ByteSource src = ByteSource.open(abs)) {
+            return read(abs, src);
+        } catch (CheckpointException | NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CheckpointException(abs + ": I/O error: " + e, e);
+        }
+    }
+
+    /** Reads a checkpoint whose bytes are src (a zip is opened from abs, which must hold the same bytes). */
+    static Checkpoint read(Path abs, ByteSource src) throws IOException {
+        String name = abs.toString();
+        try {
             long size = src.size();
             if (size < 4) throw new CheckpointException(name + ": " + size + " bytes is too short for a checkpoint");
             byte[] head = src.readBytes(0, 4);

@@ -69,6 +69,15 @@ final class TensorRef {
      * are refused). name is the parameter's name, for messages.
      */
     Tensor toF32(String name, String source) throws IOException {
+        try {
+            return read(name, source);
+        } catch (CheckpointException e) {
+            if (e.getMessage().contains(name)) throw e;
+            throw new CheckpointException(e.getMessage() + " (while reading " + name + ")", e);
+        }
+    }
+
+    private Tensor read(String name, String source) throws IOException {
         TorchDType dt = storage.dtype();
         if (!dt.floating) {
             throw new CheckpointException(source + ": " + name + " is stored as " + dt.storageClass + "; a floating-point tensor is needed");
