@@ -79,6 +79,7 @@ final class Py {
     /** A short description of a value's type for messages (never its contents: those may be huge or cyclic). */
     static String typeName(Object o) {
         if (o == null) return "None";
+        if (o.getClass() == Object.class) return "MARK";  // Pyrolite's stack marker
         if (o instanceof String) return "str";
         if (o instanceof byte[] || o instanceof ByteSlice) return "bytes";
         if (o instanceof Integer || o instanceof Long || o instanceof BigInteger) return "int";
