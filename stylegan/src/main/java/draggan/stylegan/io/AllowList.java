@@ -108,7 +108,7 @@ final class AllowList {
         need(a, 1, 1, "_reconstruct_persistent_obj", source);
         if (!(a[0] instanceof Map<?, ?> meta)) throw new CheckpointException(source + ": persistent object metadata must be a dict, got " + Py.typeName(a[0]));
         if (!"class".equals(meta.get("type"))) {
-            throw new CheckpointException(source + ": persistent object of type '" + meta.get("type") + "' is not supported (expected 'class')");
+            throw new CheckpointException(source + ": persistent object of type " + Py.describe(meta.get("type")) + " is not supported (expected 'class')");
         }
         if (!(meta.get("class_name") instanceof String cls)) throw new CheckpointException(source + ": persistent object without a class_name");
         if (!(meta.get("state") instanceof Map<?, ?> state)) {

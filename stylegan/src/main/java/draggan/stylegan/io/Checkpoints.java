@@ -26,7 +26,13 @@ import java.util.zip.ZipFile;
 public final class Checkpoints {
     private Checkpoints() {}
 
-    /** Loads a checkpoint, using the default cache ({@link WeightCache#fromSystemProperties()}). */
+    /**
+     * Loads a checkpoint, using the default cache ({@link WeightCache#fromSystemProperties()}).
+     *
+     * @throws java.nio.file.NoSuchFileException when the file does not exist
+     * @throws CheckpointException when it is not a checkpoint this loader reads (malformed, truncated, another kind of
+     *         model, or a pickle naming a global outside the allow-list); the message names the file and the problem
+     */
     public static Checkpoint load(Path file) throws IOException {
         return load(file, WeightCache.fromSystemProperties());
     }

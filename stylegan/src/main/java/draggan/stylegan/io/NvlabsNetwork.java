@@ -45,7 +45,7 @@ final class NvlabsNetwork {
         for (Map.Entry<?, ?> e : blocks.entrySet()) {
             String cls = e.getValue() instanceof Py.Persistent p ? p.className() : Py.typeName(e.getValue());
             if ("input".equals(e.getKey()) || cls.equals("SynthesisInput")) {
-                throw new CheckpointException(file + ": " + key + " is a StyleGAN3 (alias-free) generator (synthesis has '" + e.getKey() + "' of class "
+                throw new CheckpointException(file + ": " + key + " is a StyleGAN3 (alias-free) generator (synthesis has " + Py.describe(e.getKey()) + " of class "
                         + SafeUnpickler.printable(cls) + "); only StyleGAN2 generators are supported");
             }
         }
@@ -80,7 +80,7 @@ final class NvlabsNetwork {
             Object arch = attr(block, "architecture");
             if (arch == MISSING) throw new CheckpointException(file + ": synthesis." + b + " has no 'architecture' attribute");
             if (!"skip".equals(arch)) {
-                throw new CheckpointException(file + ": synthesis." + b + " has architecture '" + arch + "'; only the 'skip' architecture (the StyleGAN2"
+                throw new CheckpointException(file + ": synthesis." + b + " has architecture " + Py.describe(arch) + "; only the 'skip' architecture (the StyleGAN2"
                         + " default, used by DragGAN's models) is supported");
             }
             if (Boolean.TRUE.equals(attr(block, "use_fp16"))) fp16Blocks++;
@@ -88,14 +88,14 @@ final class NvlabsNetwork {
                 if (!(e.getValue() instanceof Py.Persistent layer)) continue;
                 Object c = attr(layer, "conv_clamp");
                 if (c == MISSING) continue;
-                if (c != null && Py.asDouble(c) == null) throw new CheckpointException(file + ": synthesis." + b + "." + e.getKey() + ".conv_clamp is a " + Py.typeName(c));
+                if (c != null && Py.asDouble(c) == null) throw new CheckpointException(file + ": synthesis." + b + "." + Py.describe(e.getKey()) + ".conv_clamp is a " + Py.typeName(c));
                 Object v = c == null ? null : Py.asDouble(c);
                 if (clampSeen == MISSING) {
                     clampSeen = v;
-                    clampFrom = "synthesis." + b + "." + e.getKey();
+                    clampFrom = "synthesis." + b + "." + Py.describe(e.getKey());
                 } else if (!java.util.Objects.equals(clampSeen, v)) {
                     throw new CheckpointException(file + ": conv_clamp differs between layers (" + clampFrom + ": " + clampSeen + ", synthesis." + b + "."
-                            + e.getKey() + ": " + v + ")");
+                            + Py.describe(e.getKey()) + ": " + v + ")");
                 }
             }
         }
@@ -237,7 +237,7 @@ final class NvlabsNetwork {
         for (Map.Entry<?, ?> e : modules(m, file, prefix.isEmpty() ? "G_ema" : prefix).entrySet()) {
             if (e.getValue() == null) continue;
             if (!(e.getKey() instanceof String k) || !(e.getValue() instanceof Py.Persistent child)) {
-                throw new CheckpointException(file + ": submodule " + prefix + e.getKey() + " is a " + Py.typeName(e.getValue()) + ", not a persistent NVlabs module");
+                throw new CheckpointException(file + ": submodule " + prefix + Py.describe(e.getKey()) + " is a " + Py.typeName(e.getValue()) + ", not a persistent NVlabs module");
             }
             collect(child, prefix + k + ".", out, depth + 1, file);
         }

@@ -100,6 +100,17 @@ final class Py {
         return o.getClass().getSimpleName();
     }
 
+    /**
+     * A value for messages: short scalars as they are (strings escaped and capped), anything else by its type name.
+     * Never calls toString on containers (they may be huge, deep or cyclic).
+     */
+    static String describe(Object o) {
+        if (o instanceof String s) return "'" + SafeUnpickler.printable(s) + "'";
+        if (o instanceof Integer || o instanceof Long || o instanceof Double || o instanceof Boolean) return o.toString();
+        if (o instanceof BigInteger b) return b.bitLength() < 200 ? b.toString() : "a " + b.bitLength() + "-bit int";
+        return typeName(o);
+    }
+
     /** True for the values Python can hash without recursion we would have to follow (dict keys, set items). */
     static boolean isSimpleKey(Object o) {
         return o == null || o instanceof String || o instanceof Integer || o instanceof Long || o instanceof BigInteger
