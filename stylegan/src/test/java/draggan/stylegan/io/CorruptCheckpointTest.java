@@ -156,6 +156,8 @@ class CorruptCheckpointTest {
                 0, new Object[] {4}, new Object[] {1}, false, new PickleWriter.ODict(Map.of()));
         fails("tensor.pkl", PickleWriter.pickle(4, tensor), "single tensor");
         fails("list.pkl", PickleWriter.pickle(4, List.of(1, 2)), "holds a list", "G_ema");
+        // a protocol-2 set (REDUCE of __builtin__.set) parses; the dict simply lacks G_ema
+        fails("set2.pkl", PickleWriter.pickle(2, Map.of("s", new Call(new G("__builtin__", "set"), List.of(1, 2)))), "no 'G_ema'", "[s]");
 
         MiniCheckpoints.Nv noEma = new MiniCheckpoints.Nv();
         noEma.editTop = top -> top.remove("G_ema");

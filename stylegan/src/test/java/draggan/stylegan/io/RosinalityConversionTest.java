@@ -79,6 +79,49 @@ class RosinalityConversionTest {
         }
     }
 
+    /**
+     * A checkpoint as rosinality's train.py writes it: g, d, g_ema, optimizer states (int keys, tuples, tensors for
+     * 'step'), the argparse.Namespace of the run and ada_aug_p. Everything parses; only g_ema (and latent_avg when
+     * present) is used.
+     */
+    @Test
+    void fullTrainingCheckpointParses(@TempDir Path dir) throws Exception {
+        GeneratorConfig c = MiniCheckpoints.tinyConfig();
+        Map<String, Tensor> p = MiniCheckpoints.randomParams(c, 13);
+        Map<String, MiniCheckpoints.Named> storages = new java.util.LinkedHashMap<>();
+        Map<String, MiniCheckpoints.Named> sd = MiniCheckpoints.rosinalityStateDict(c, p);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> top = (Map<String, Object>) MiniCheckpoints.rosinalityTop(sd, null, false, storages);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> g = (Map<String, Object>) ((Map<String, Object>) MiniCheckpoints.rosinalityTop(sd, null, false, storages)).get("g_ema");
+        top.put("g", g);
+        top.put("d", new PickleWriter.ODict(Map.of("convs.0.0.weight", g.get("style.1.weight"))));
+        Map<Object, Object> state = new java.util.LinkedHashMap<>();
+        state.put(0, new java.util.LinkedHashMap<>(Map.of("step", g.get("style.1.bias"), "exp_avg", g.get("style.1.weight"))));
+        Map<String, Object> group = new java.util.LinkedHashMap<>();
+        group.put("lr", 0.002);
+        group.put("betas", new Object[] {0.0, 0.99});
+        group.put("eps", 1e-8);
+        group.put("amsgrad", false);
+        group.put("foreach", null);
+        group.put("params", java.util.List.of(0, 1, 2));
+        top.put("g_optim", new java.util.LinkedHashMap<>(Map.of("state", state, "param_groups", java.util.List.of(group))));
+        Map<String, Object> args = new java.util.LinkedHashMap<>();
+        args.put("size", 16);
+        args.put("path", "/data/lmdb");
+        args.put("r1", 10.0);
+        args.put("augment", true);
+        top.put("args", new PickleWriter.NewObj(new PickleWriter.G("argparse", "Namespace"), args));
+        top.put("ada_aug_p", 0.25);
+        Path f = dir.resolve("550000.pt");
+        MiniCheckpoints.writeTorchZip(f, PickleWriter.pickle(2, top), storages, "550000");
+        Checkpoint ck = Checkpoints.loadUncached(f);
+        assertEquals(c, ck.config());
+        for (Map.Entry<String, Tensor> e : p.entrySet()) {
+            if (!e.getKey().equals("mapping.w_avg")) Golden.assertBitEqual(e.getKey(), e.getValue(), ck.param(e.getKey()));
+        }
+    }
+
     @Test
     void channelTableInference() throws Exception {
         // config-f 1024: min(32768 / r, 512)
