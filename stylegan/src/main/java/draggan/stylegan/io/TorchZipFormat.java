@@ -22,7 +22,7 @@ import java.util.zip.ZipFile;
 final class TorchZipFormat {
     private TorchZipFormat() {}
 
-    static final long MAX_PICKLE_BYTES = 256L << 20;
+    static final long MAX_PICKLE_BYTES = 64L << 20;
 
     /** A storage held in a zip entry. */
     static final class Storage extends TorchStorage {
