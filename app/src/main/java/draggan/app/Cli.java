@@ -1,0 +1,28 @@
+package draggan.app;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Shared validation of command-line values. */
+final class Cli {
+    private Cli() {}
+
+    /** An output PNG path whose folder exists. */
+    static Path outputPng(String value, String option) {
+        if (!value.toLowerCase().endsWith(".png")) throw new UsageException("--" + option + " must name a .png file but is '" + value + "'");
+        Path p = Path.of(value).toAbsolutePath();
+        Path dir = p.getParent();
+        if (dir == null || !Files.isDirectory(dir)) throw new UsageException("--" + option + ": folder " + dir + " does not exist");
+        if (Files.isDirectory(p)) throw new UsageException("--" + option + ": " + p + " is a folder");
+        return p;
+    }
+
+    /** An output folder: created if missing; must not be a file. */
+    static Path outputDir(String value, String option) {
+        Path p = Path.of(value).toAbsolutePath();
+        if (Files.exists(p) && !Files.isDirectory(p)) throw new UsageException("--" + option + ": " + p + " exists and is not a folder");
+        Path parent = p.getParent();
+        if (parent != null && !Files.isDirectory(parent)) throw new UsageException("--" + option + ": folder " + parent + " does not exist");
+        return p;
+    }
+}
