@@ -76,20 +76,15 @@ public final class WeightCache {
         long mtime = Files.getLastModifiedTime(abs).toMillis();
         long head, tail = 0;
         try (FileChannel ch = FileChannel.open(abs, StandardOpenOption.READ)) {
-            head = crcOfRange(ch, 0, Math.min(size, HASH_SPAN));
-            if (size > HASH_SPAN) tail = crcOfRange(ch, Math.max(HASH_SPAN, size - HASH_SPAN), size);
+            head = crcOfRange(ch, 0, Math.min(size, HASH_SPAN), abs.toString());
+            if (size > HASH_SPAN) tail = crcOfRange(ch, Math.max(HASH_SPAN, size - HASH_SPAN), size, abs.toString());
         }
         return new Key(abs.toString(), size, mtime, String.format("%08x%08x", head, tail));
     }
 
-    private static long crcOfRange(FileChannel ch, long from, long to) throws IOException {
+    private static long crcOfRange(FileChannel ch, long from, long to, String name) throws IOException {
         ByteBuffer bb = ByteBuffer.allocate((int) (to - from));
-        long p = from;
-        while (bb.hasRemaining()) {
-            int n = ch.read(bb, p);
-            if (n < 0) break;
-            p += n;
-        }
+        ByteSource.readFully(ch, bb, from, name);
         bb.flip();
         CRC32C crc = new CRC32C();
         crc.update(bb);
