@@ -78,15 +78,18 @@ public final class Im2col implements Operand {
             for (int kk = 0; kk < kc; kk++) {
                 int k = k0 + kk, c = k / taps, r = k - c * taps, i = r / kw, j = r - i * kw;
                 int d = base + kk * NR;
-                // walk the panel's pixels: whole vectors where VL pixels sit in one output row, else one output
-                // row segment at a time
+                // walk the panel's pixels a vector at a time
                 for (int q = 0, t = t0, u = u0; q < cols; ) {
                     int len;
-                    if (unitStride && q + VL <= cols && u + VL <= wo) {
+                    int iy = t * sh + i + offY, ix = u + j + offX;
+                    if (unitStride && q + VL <= cols && u + VL <= wo && (iy < 0 || iy >= h || ix >= 0 && ix + VL <= w)) {
+                        // VL pixels of one output row, all inside the image row (or all in a padding row)
                         len = VL;
-                        copyVector(c, t * sh + i + offY, u + j + offX, dst, d + q);
+                        if (iy < 0 || iy >= h) FloatVector.zero(S).intoArray(dst, d + q);
+                        else FloatVector.fromArray(S, x, off + c * sC + iy * sH + ix).intoArray(dst, d + q);
                     } else {
-                        len = Math.min(cols - q, wo - u);
+                        // borders, strides and the ends of output rows: element by element
+                        len = Math.min(Math.min(cols - q, wo - u), VL);
                         gatherRow(c, i, j, t, u, len, dst, d + q, 1);
                     }
                     q += len;
@@ -101,16 +104,6 @@ public final class Im2col implements Operand {
         }
     }
 
-    /** dst[d .. d+VL) = image row iy, columns ix .. ix+VL (unit strides), zero outside the image. */
-    private void copyVector(int c, int iy, int ix, float[] dst, int d) {
-        if (iy < 0 || iy >= h) {
-            FloatVector.zero(S).intoArray(dst, d);
-            return;
-        }
-        int src = off + c * sC + iy * sH + ix;
-        if (ix >= 0 && ix + VL <= w) FloatVector.fromArray(S, x, src).intoArray(dst, d);
-        else FloatVector.fromArray(S, x, src, S.indexInRange(ix, w)).intoArray(dst, d);  // border: masked lanes read 0
-    }
 
     /** {@code B^T [ho*wo, C*kh*kw]}: rows are output pixels, columns window taps. */
     private final class Transposed implements Operand {
