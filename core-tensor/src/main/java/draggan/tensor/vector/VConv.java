@@ -20,7 +20,9 @@ import java.util.function.IntConsumer;
  * sub-kernel {@code w[i0 + s*(taps-1-v)]} (flipped, every s-th tap) and input offset {@code q - taps + 1}, written to
  * every s-th output pixel. The s*s phases together do exactly the useful multiply-adds of the scatter definition,
  * with no col2im buffer and no zero-inserted input; for stride 1 it is the familiar "conv2d with the flipped,
- * transposed kernel and padding k-1-p".
+ * transposed kernel and padding k-1-p". The alternative, one GEMM {@code W^T[O*kh*kw, C] x X[C, H*W]} followed by a
+ * col2im scatter-add, needs a {@code kh*kw*O*H*W} buffer and an extra pass over it; the phases need neither (their
+ * only extra is a small dense-to-strided copy of each phase's output when the stride is above 1).
  */
 public final class VConv {
     private VConv() {}
