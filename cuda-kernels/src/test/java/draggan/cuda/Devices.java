@@ -1,0 +1,24 @@
+package draggan.cuda;
+
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Where a kernel test runs: "gpu" (the real device; skipped, not failed, when there is none) or "emulator" (the
+ * same kernels compiled for the CPU; skipped when g++ is missing). Every kernel test runs on both.
+ */
+final class Devices {
+    private Devices() {}
+
+    static final String GPU = "gpu", EMULATOR = "emulator";
+
+    static CudaBackend get(String which) {
+        if (which.equals(GPU)) {
+            String why = CudaRuntime.unavailableReason();
+            Assumptions.assumeTrue(why == null, why);
+            return CudaRuntime.backend();
+        }
+        String why = Emulator.unavailableReason();
+        Assumptions.assumeTrue(why == null, why);
+        return Emulator.backend();
+    }
+}
