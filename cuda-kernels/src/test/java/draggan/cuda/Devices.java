@@ -21,4 +21,7 @@ final class Devices {
         Assumptions.assumeTrue(why == null, why);
         return Emulator.backend();
     }
+
+    /** A backend of its own (own memory pool and counters) on the same device, for memory accounting tests. */
+    static CudaBackend fresh(String which) { return new CudaBackend(get(which).driver()); }
 }

@@ -19,7 +19,7 @@ import static java.lang.foreign.ValueLayout.*;
  * It checks kernel logic, launch geometry and the Java launch code without a GPU; not timing.
  */
 final class EmulatedDevice implements CudaDriver {
-    private final MethodHandle launch, lastError, alloc, free;
+    private final MethodHandle launch, lastError, alloc, free, has;
     private final Map<Long, Long> sizes = new HashMap<>();
 
     EmulatedDevice(SymbolLookup lib) {
@@ -29,6 +29,16 @@ final class EmulatedDevice implements CudaDriver {
         lastError = linker.downcallHandle(lib.find("emu_last_error").orElseThrow(), FunctionDescriptor.of(ADDRESS));
         alloc = linker.downcallHandle(lib.find("emu_alloc").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_LONG));
         free = linker.downcallHandle(lib.find("emu_free").orElseThrow(), FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG));
+        has = linker.downcallHandle(lib.find("emu_has_kernel").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    /** Whether the emulator library registered a kernel of this name (EMU_REGISTER). */
+    boolean hasKernel(String name) {
+        try (Arena a = Arena.ofConfined()) {
+            return (int) has.invokeExact(a.allocateFrom(name)) != 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     private static MemorySegment seg(long address, long bytes) { return MemorySegment.ofAddress(address).reinterpret(bytes); }
