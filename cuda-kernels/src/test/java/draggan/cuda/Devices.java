@@ -4,7 +4,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Where a kernel test runs: "gpu" (the real device; skipped, not failed, when there is none) or "emulator" (the
- * same kernels compiled for the CPU; skipped when g++ is missing). Every kernel test runs on both.
+ * same kernels compiled for the CPU; skipped when g++ is missing, or with -Ddraggan.cuda.noEmulator=true as on the
+ * GPU machine). Every kernel test runs on both.
  */
 final class Devices {
     private Devices() {}
@@ -17,6 +18,7 @@ final class Devices {
             Assumptions.assumeTrue(why == null, why);
             return CudaRuntime.backend();
         }
+        Assumptions.assumeFalse(Boolean.getBoolean("draggan.cuda.noEmulator"), "emulator runs disabled (-Ddraggan.cuda.noEmulator)");
         String why = Emulator.unavailableReason();
         Assumptions.assumeTrue(why == null, why);
         return Emulator.backend();

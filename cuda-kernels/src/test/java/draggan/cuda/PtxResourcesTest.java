@@ -105,6 +105,7 @@ class PtxResourcesTest {
     }
 
     @Test void theEmulatorHasEveryKernel() {
+        Assumptions.assumeFalse(Boolean.getBoolean("draggan.cuda.noEmulator"), "emulator disabled");
         String why = Emulator.unavailableReason();
         Assumptions.assumeTrue(why == null, why);
         EmulatedDevice dev = (EmulatedDevice) Emulator.backend().driver();
