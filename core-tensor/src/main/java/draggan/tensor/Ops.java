@@ -299,9 +299,12 @@ public final class Ops {
 
     /**
      * NVlabs upfirdn2d. x [N, C, H, W], f [fh, fw]; padding {x0, x1, y0, y1} (negative crops).
-     * Output height ((H*up - up + 1) + y0 + y1 - fh) / down + 1, likewise width.
+     * Output height floor((H*up + y0 + y1 - fh) / down) + 1, likewise width.
      */
     public static Tensor upfirdn2d(Tensor x, Tensor f, int up, int down, int[] padding, double gain, boolean flipFilter) {
+        if (padding == null || padding.length != 4) {
+            throw new IllegalArgumentException("upfirdn2d: padding must be {x0, x1, y0, y1} but is " + Arrays.toString(padding));
+        }
         return upfirdn2d(x, f, up, up, down, down, padding[0], padding[1], padding[2], padding[3], gain, flipFilter);
     }
 

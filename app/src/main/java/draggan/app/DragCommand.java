@@ -1,0 +1,254 @@
+package draggan.app;
+
+import draggan.drag.DragConfig;
+import draggan.drag.DragSession;
+import draggan.drag.Mask;
+import draggan.drag.Point;
+import draggan.drag.SessionFile;
+import draggan.stylegan.Generator;
+import draggan.stylegan.NoiseMode;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code ./draggan drag}: one drag from the command line, with every output a user wants to look at. */
+final class DragCommand implements Main.Command {
+    @Override public String summary() { return "drag handle points to targets on a generated image (DragGAN)"; }
+
+    static Args args() {
+        return new Args("drag", """
+                Drags handle points toward targets on the image of a seed, DragGAN style, and writes into DIR:
+                start.png, final.png, final-annotated.png, drag.gif, session.json (replayable), trace.csv.
+                Points: "x,y->x,y;x,y->x,y" with x = column, y = row. Ctrl-C stops cleanly and still writes everything.""")
+                .option("model", "FILE|random:256|random:512", "checkpoint (.pkl NVlabs, .pt rosinality) or a built-in random model", null)
+                .option("seed", "N", "seed of the image to edit, 0 .. 4294967295", null)
+                .option("points", "SPEC", "handle->target pairs, x,y->x,y[;...]", null)
+                .repeatable("mask", "x0,y0,x1,y1", "a box the content may move in (x1, y1 exclusive); everything outside is held fixed")
+                .option("steps", "N", "maximum number of iterations (stops earlier when every handle arrived)", "200")
+                .option("lr", "X", "Adam learning rate", "0.001")
+                .option("lambda", "X", "weight of the fixed-region term", "20")
+                .option("psi", "X", "truncation psi", "0.7")
+                .option("noise", "const|random|none", "noise mode", "const")
+                .option("tracker", "reference|template", "point tracker", "reference")
+                .option("frame-every", "N", "put every N-th step's image into drag.gif", "5")
+                .flag("straightforward", "resize the whole feature map every step (the reference's way; slower, same result)")
+                .option("replay", "FILE", "replay a session.json instead of --seed/--points", null)
+                .option("out", "DIR", "output folder (created if missing)", null);
+    }
+
+    @Override public int run(String[] argv) throws Exception {
+        Args a = args().parse(argv);
+        if (a.helpRequested()) {
+            System.out.print(a.help());
+            return 0;
+        }
+        Path out = Cli.outputDir(a.require("out"), "out");
+        int frameEvery = a.intIn("frame-every", 1, 1_000_000);
+        PrintStream log = System.out;
+
+        SessionFile.State replay = null;
+        PointsSpec.Pairs pairs = null;
+        long seed = 0;
+        double psi = 0.7;
+        NoiseMode noise;
+        DragConfig cfg;
+        List<int[]> boxes = new ArrayList<>();
+        int steps;
+        if (a.has("replay")) {
+            for (String o : new String[]{"seed", "points", "mask", "psi", "lr", "lambda", "tracker", "steps"}) {
+                if (a.has(o)) throw new UsageException("--replay takes its --" + o + " from the session file; leave --" + o + " out");
+            }
+            Path f = Path.of(a.get("replay"));
+            if (!Files.isRegularFile(f)) throw new UsageException("--replay: file " + f + " not found");
+            replay = SessionFile.parse(Files.readString(f, StandardCharsets.UTF_8));
+            noise = replay.noise();
+            cfg = replay.config();
+            steps = 0;
+        } else {
+            seed = a.longIn("seed", 0, 0xFFFFFFFFL);
+            pairs = PointsSpec.parse(a.require("points"));
+            steps = a.intIn("steps", 1, 1_000_000);
+            psi = a.doubleIn("psi", -10, 10);
+            noise = NoiseMode.parse(a.choice("noise", "const", "random", "none"));
+            cfg = DragConfig.reference().withLr(a.doubleIn("lr", 1e-12, 10)).withLambda(a.doubleIn("lambda", 0, 1e6))
+                    .withTracker(DragConfig.Tracker.parse(a.choice("tracker", "reference", "template")))
+                    .withDirectSampling(!a.has("straightforward"));
+            for (String m : a.all("mask")) boxes.add(parseBox(m));
+        }
+
+        long t0 = System.nanoTime();
+        String modelSpec = a.get("model");
+        if (replay != null && modelSpec == null) modelSpec = replay.model().source();
+        Models.Loaded m = Models.load(modelSpec, log);
+        Generator g = m.generator();
+        log.printf(Locale.ROOT, "loaded %s (%dx%d) in %.2f s%n", m.description(), g.resolution(), g.resolution(), (System.nanoTime() - t0) / 1e9);
+        int res = g.resolution();
+
+        DragSession session;
+        if (replay != null) {
+            if (replay.model().sha256() != null && m.ref().sha256() != null && !replay.model().sha256().equals(m.ref().sha256())) {
+                throw new UsageException("--replay: the session was made with a model of sha256 " + replay.model().sha256() + " but " + m.ref().source() + " has " + m.ref().sha256());
+            }
+            if (replay.model().resolution() != res) throw new UsageException("--replay: the session was made on a " + replay.model().resolution() + " px model but this one is " + res + " px");
+            session = null;
+        } else {
+            PointsSpec.validate(pairs, res);
+            Mask mask = null;
+            for (int[] b : boxes) {
+                if (b[0] < 0 || b[1] < 0 || b[2] > res || b[3] > res || b[0] >= b[2] || b[1] >= b[3]) {
+                    throw new UsageException("--mask " + b[0] + "," + b[1] + "," + b[2] + "," + b[3] + " must satisfy 0 <= x0 < x1 <= " + res + " and 0 <= y0 < y1 <= " + res);
+                }
+                mask = (mask == null ? Mask.allFixed(res) : mask).withFlexibleBox(b[0], b[1], b[2], b[3]);
+            }
+            session = DragSession.fromSeed(g, seed, psi, noise, cfg.fittedTo(res));
+            for (int i = 0; i < pairs.handles().size(); i++) session.addPair(pairs.handles().get(i), pairs.targets().get(i));
+            session.setMask(mask);
+        }
+
+        // all input is valid: from here on we write
+        Files.createDirectories(out);
+        List<String> trace = new ArrayList<>();
+        trace.add("step,points,loss,ms");
+        List<BufferedImage> frames = new ArrayList<>();
+        Progress progress = new Progress(System.err, steps);
+
+        if (replay != null) {
+            long tr = System.nanoTime();
+            session = SessionFile.replay(replay, g, r -> trace.add(traceLine(r)));
+            log.printf(Locale.ROOT, "replayed %d drags (%d steps) in %.1f s%n", replay.drags().size(), session.totalSteps(), (System.nanoTime() - tr) / 1e9);
+            BufferedImage fin = Images.toImage(session.image());
+            Images.writePng(fin, out.resolve("final.png"));
+            List<Point> hs = new ArrayList<>(), ts = new ArrayList<>();
+            for (DragSession.Pair p : session.pairs()) { hs.add(p.handle()); ts.add(p.target()); }
+            Images.writePng(Annotate.markers(fin, hs, ts), out.resolve("final-annotated.png"));
+            writeText(out.resolve("trace.csv"), String.join("\n", trace) + "\n");
+            writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), replay.seed(), replay.psi()));
+            log.println("wrote " + out);
+            return 0;
+        }
+
+        BufferedImage start = Images.toImage(session.image());
+        Images.writePng(start, out.resolve("start.png"));
+        frames.add(Annotate.markers(start, session.initialHandles(), pairs.targets()));
+
+        final DragSession s = session;
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            s.stop();
+            try {
+                finished.await(120, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "draggan-ctrl-c");
+        Runtime.getRuntime().addShutdownHook(hook);
+        DragSession.RunResult rr;
+        try {
+            rr = session.run(steps, new DragSession.StepListener() {
+                @Override public void onStep(DragSession.StepResult r) {
+                    trace.add(traceLine(r));
+                    progress.update(r);
+                    if (r.image() != null) frames.add(Annotate.markers(Images.toImage(r.image()), r.handles(), r.targets()));
+                }
+
+                @Override public boolean wantImage(int nextStep) { return nextStep % frameEvery == 0; }
+            });
+            progress.finish();
+            log.printf(Locale.ROOT, "%s after %d steps; handles %s; targets %s%n", switch (rr.reason()) {
+                case CONVERGED -> "every handle reached its target";
+                case MAX_STEPS -> "stopped at --steps";
+                case STOPPED -> "stopped by the user";
+            }, rr.steps(), rr.pairs().stream().map(p -> p.handle().toString()).toList(), pairs.targets());
+
+            BufferedImage fin = Images.toImage(session.image());
+            Images.writePng(fin, out.resolve("final.png"));
+            List<Point> hs = rr.pairs().stream().map(DragSession.Pair::handle).toList();
+            BufferedImage ann = Annotate.markers(fin, hs, pairs.targets());
+            Images.writePng(ann, out.resolve("final-annotated.png"));
+            frames.add(ann);
+            Images.writeGif(frames, 100, out.resolve("drag.gif"));
+            writeText(out.resolve("trace.csv"), String.join("\n", trace) + "\n");
+            writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), seed, psi));
+            log.println("wrote " + out + " (start.png, final.png, final-annotated.png, drag.gif, session.json, trace.csv)");
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // the JVM is already shutting down (Ctrl-C): the hook is waiting for us
+            }
+        }
+        return 0;
+    }
+
+    static String traceLine(DragSession.StepResult r) {
+        StringBuilder pts = new StringBuilder();
+        for (Point p : r.handles()) {
+            if (!pts.isEmpty()) pts.append(';');
+            pts.append(p);
+        }
+        return String.format(Locale.ROOT, "%d,\"%s\",%s,%.1f", r.step(), pts, Double.isNaN(r.loss()) ? "" : String.format(Locale.ROOT, "%.8g", r.loss()), r.nanos() / 1e6);
+    }
+
+    static int[] parseBox(String s) {
+        String[] p = s.split(",");
+        if (p.length != 4) throw new UsageException("--mask must be x0,y0,x1,y1 but is '" + s + "'");
+        int[] b = new int[4];
+        try {
+            for (int i = 0; i < 4; i++) b[i] = Integer.parseInt(p[i].trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--mask must be four integers x0,y0,x1,y1 but is '" + s + "'");
+        }
+        return b;
+    }
+
+    static void writeText(Path file, String text) throws IOException {
+        Path tmp = Images.tempSibling(file);
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The terminal progress line: step, loss, handle-target distance, steps/s. */
+    static final class Progress {
+        private final PrintStream err;
+        private final int total;
+        private final boolean tty = System.console() != null;
+        private final long t0 = System.nanoTime();
+        private long lastPrint;
+
+        Progress(PrintStream err, int total) {
+            this.err = err;
+            this.total = total;
+        }
+
+        void update(DragSession.StepResult r) {
+            double secs = (System.nanoTime() - t0) / 1e9;
+            int width = 24, filled = total > 0 ? (int) Math.min(width, (long) width * r.step() / total) : 0;
+            String line = String.format(Locale.ROOT, "[%s%s] step %d/%d  loss %s  distance %.1f px  %.2f steps/s",
+                    "#".repeat(filled), ".".repeat(width - filled), r.step(), total,
+                    Double.isNaN(r.loss()) ? "-" : String.format(Locale.ROOT, "%.5f", r.loss()), r.maxDistance(), r.step() / Math.max(secs, 1e-9));
+            long now = System.nanoTime();
+            if (tty) err.print("\r" + line);
+            else if (now - lastPrint > 2_000_000_000L || r.done() || r.step() == total) {
+                err.println(line);
+                lastPrint = now;
+            }
+        }
+
+        void finish() { if (tty) err.println(); }
+    }
+}

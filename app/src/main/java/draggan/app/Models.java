@@ -1,0 +1,89 @@
+package draggan.app;
+
+import draggan.drag.SessionFile;
+import draggan.stylegan.Generator;
+import draggan.stylegan.RandomModels;
+import draggan.stylegan.io.Checkpoint;
+import draggan.stylegan.io.Checkpoints;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+
+/** Resolves the --model argument of every program: a checkpoint file or a built-in random model. */
+final class Models {
+    private Models() {}
+
+    /** The default when --model is absent. */
+    static final String DEFAULT = "random:256";
+
+    /** A loaded model, its description and (lazily hashed) identity for session files. */
+    static final class Loaded {
+        private final Generator generator;
+        private final String description;
+        private final String source;
+        private final Path file;
+        private SessionFile.ModelRef ref;
+
+        Loaded(Generator generator, String description, String source, Path file) {
+            this.generator = generator;
+            this.description = description;
+            this.source = source;
+            this.file = file;
+        }
+
+        Generator generator() { return generator; }
+        String description() { return description; }
+
+        /** The model's identity: the source and, for files, the SHA-256 of the file (computed on first use). */
+        synchronized SessionFile.ModelRef ref() {
+            if (ref == null) ref = new SessionFile.ModelRef(source, file == null ? null : sha256(file), generator.resolution());
+            return ref;
+        }
+    }
+
+    /** Loads spec (null: the default built-in model, announced in one line on out). */
+    static Loaded load(String spec, PrintStream out) throws IOException {
+        if (spec == null) {
+            out.println("no --model given: using the built-in StyleGAN2 with seeded random weights (" + DEFAULT
+                    + "; its images are colour fields, not photos; pass --model FILE.pkl for a real one)");
+            spec = DEFAULT;
+        }
+        if (spec.startsWith("random:")) {
+            int res;
+            try {
+                res = Integer.parseInt(spec.substring(7));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--model " + spec + ": expected random:RES with RES one of 64, 128, 256, 512, 1024");
+            }
+            if (res < 64 || res > 1024 || Integer.bitCount(res) != 1) throw new UsageException("--model " + spec + ": RES must be one of 64, 128, 256, 512, 1024");
+            int cbase = RandomModels.defaultChannelBase(res);
+            Generator g = RandomModels.create(res, cbase, 0);
+            return new Loaded(g, "built-in random StyleGAN2 " + spec + " (channel base " + cbase + ")", spec, null);
+        }
+        Path f = Path.of(spec);
+        if (!Files.exists(f)) throw new UsageException("--model: file " + f + " not found");
+        if (!Files.isRegularFile(f)) throw new UsageException("--model: " + f + " is not a file");
+        Checkpoint c = Checkpoints.load(f);
+        Generator g = new Generator(c.config(), c.params());
+        return new Loaded(g, f.getFileName() + " (" + c.format() + (c.fromCache() ? ", from cache" : "") + ")", f.toAbsolutePath().toString(), f.toAbsolutePath());
+    }
+
+    static String sha256(Path f) {
+        try (InputStream in = Files.newInputStream(f)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

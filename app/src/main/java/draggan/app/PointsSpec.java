@@ -1,0 +1,51 @@
+package draggan.app;
+
+import draggan.drag.Point;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Parses the CLI's point syntax {@code x,y->x,y;x,y->x,y} (x = column, y = row). */
+final class PointsSpec {
+    private PointsSpec() {}
+
+    record Pairs(List<Point> handles, List<Point> targets) {}
+
+    static Pairs parse(String spec) {
+        if (spec == null || spec.isBlank()) throw new UsageException("--points is empty: give at least one pair as x,y->x,y");
+        List<Point> hs = new ArrayList<>(), ts = new ArrayList<>();
+        for (String pair : spec.split(";")) {
+            if (pair.isBlank()) continue;
+            String[] ht = pair.split("->");
+            if (ht.length != 2) throw new UsageException("--points: '" + pair.trim() + "' is not of the form x,y->x,y");
+            hs.add(point(ht[0], pair));
+            ts.add(point(ht[1], pair));
+        }
+        if (hs.isEmpty()) throw new UsageException("--points is empty: give at least one pair as x,y->x,y");
+        return new Pairs(hs, ts);
+    }
+
+    private static Point point(String s, String pair) {
+        String[] xy = s.trim().split(",");
+        if (xy.length != 2) throw new UsageException("--points: '" + s.trim() + "' in '" + pair.trim() + "' is not a point x,y");
+        try {
+            double x = Double.parseDouble(xy[0].trim()), y = Double.parseDouble(xy[1].trim());
+            if (!Double.isFinite(x) || !Double.isFinite(y)) throw new NumberFormatException();
+            return new Point(x, y);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--points: '" + s.trim() + "' in '" + pair.trim() + "' must be two finite numbers x,y");
+        }
+    }
+
+    /** Checks every point against the image size and handle != target; one clear line on failure. */
+    static void validate(Pairs p, int res) {
+        for (int i = 0; i < p.handles().size(); i++) {
+            Point h = p.handles().get(i), t = p.targets().get(i);
+            for (Point q : new Point[]{h, t}) {
+                if (!q.inside(res)) throw new UsageException("--points: point " + q + " (pair " + (i + 1) + ") is off the " + res + "x" + res
+                        + " image: x and y must be in [0, " + (res - 1) + "]");
+            }
+            if (h.rounded().equals(t.rounded())) throw new UsageException("--points: pair " + (i + 1) + ": the target " + t + " equals its handle " + h);
+        }
+    }
+}

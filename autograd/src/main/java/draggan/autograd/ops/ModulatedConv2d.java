@@ -1,0 +1,192 @@
+package draggan.autograd.ops;
+
+import draggan.autograd.Var;
+import draggan.tensor.Ops;
+import draggan.tensor.Shapes;
+import draggan.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * StyleGAN2's modulated convolution (NVlabs {@code networks.modulated_conv2d}, float32 path) as ONE op with its own
+ * backward, and {@link #composed} (the same function from primitive autograd ops) to check it against.
+ *
+ * <p>NVlabs modulates the weight per sample, {@code w'[n,o,i,..] = W[o,i,..] s[n,i]}, demodulates it,
+ * {@code w''[n,o,..] = w'[n,o,..] * dcoef[n,o]} with {@code dcoef[n,o] = rsqrt(sum_{i,kh,kw} w'[n,o,i,..]^2 + 1e-8)},
+ * and convolves each sample with its own weight (fused_modconv, a grouped conv) or, identically, scales the
+ * input, convolves with the shared weight and scales the output (fused_modconv False). This op uses the second
+ * form, which needs no per-sample weights:
+ * <pre>
+ *   xs   = x * s[n, c]                         // [N, C, H, W]
+ *   raw  = conv2d_resample(xs, W, up, padding) // [N, O, H*up, W*up]   (shared weight)
+ *   y    = raw * dcoef[n, o]                    // demodulate (else y = raw)
+ *   dcoef[n, o] = rsqrt(sum_i s[n, i]^2 * sum_{kh,kw} W[o, i, kh, kw]^2 + 1e-8)
+ * </pre>
+ * conv2d_resample is NVlabs {@code conv2d_resample}: for up 1 a plain conv2d (cross-correlation) with the given
+ * zero padding; for up 2 a transposed conv with stride 2 and the weight transposed [C, O, k, k] (unflipped, as
+ * {@code flip_weight=False} there), then upfirdn2d with the resample filter f and gain 4. Its paddings follow
+ * conv2d_resample: px0 = padding + (fw+1)/2 - (kw-1), px1 = padding + (fw-2)/2 - (kw-2) (floor division),
+ * pt = max(min(-px0, -px1), 0) is the transposed conv's padding and {px0+pt, px1+pt, py0+pt, py1+pt} the
+ * filter's; for a 3x3 kernel, padding 1 and the 4x4 filter: pt = 0 and filter padding {1, 1, 1, 1}.
+ *
+ * <p>Backward, with g = dL/dy and q[n, o] = g_dcoef[n, o] dcoef[n, o]^3, g_dcoef = sum_hw g * raw
+ * (= sum_hw g * y / dcoef, so raw need not be kept):
+ * <pre>
+ *   g_raw = g * dcoef
+ *   g_xs  = conv2d_resample^T(g_raw)                       // transposed conv, or for up 2: upfirdn2d^T then conv2d
+ *   g_x   = g_xs * s
+ *   g_s   = sum_hw(g_xs * x) - s * (q @ Wsq)               // Wsq[o, i] = sum_k W[o, i, k]^2
+ *   g_W   = convWeightGrad(xs, g_raw) - W * (q^T @ s^2)    // only when the weight needs a gradient
+ * </pre>
+ * No weight-gradient GEMM runs unless {@code Grads.needs} asks for it (DragGAN optimises w, not the weights).
+ */
+public final class ModulatedConv2d {
+    private ModulatedConv2d() {}
+
+    /** NVlabs' demodulation epsilon. */
+    public static final double EPS = 1e-8;
+
+    /**
+     * x [N, C, H, W], weight [O, C, kh, kw], styles [N, C]; up 1 or 2 (2 needs resampleFilter [fh, fw], square);
+     * padding of the conv (StyleGAN2: kernel 3, padding 1; ToRGB: kernel 1, padding 0, no demodulation).
+     * Returns [N, O, Ho, Wo] (for a k x k kernel and padding (k-1)/2: [N, O, H*up, W*up]).
+     */
+    public static Var apply(Var x, Var weight, Var styles, int up, Tensor resampleFilter, int padding, boolean demodulate) {
+        Plan plan = Plan.of(x.value(), weight.value(), styles.value(), up, resampleFilter, padding);
+        Tensor xv = x.value(), wv = weight.value(), sv = styles.value().contiguousOrCopy();
+        int n = plan.n, c = plan.c, o = plan.o;
+        Tensor s4 = sv.reshapeView(n, c, 1, 1);
+
+        // forward: scale the input, convolve with the shared weight, scale the output
+        Tensor raw = plan.conv(Ops.mul(xv, s4), wv);
+        Tensor wsq = demodulate ? Ops.sum(Ops.square(wv), false, 2, 3) : null;           // [O, C]
+        Tensor dcoef = demodulate                                                           // [N, O]
+                ? Ops.rsqrt(Ops.addScalar(Ops.matmul(Ops.square(sv), wsq.transposeView(0, 1)), EPS)) : null;
+        Tensor y = demodulate ? Ops.mul(raw, dcoef.reshapeView(n, o, 1, 1)) : raw;
+
+        return Var.record("modulatedConv2d", y, (g, gr) -> {
+            boolean needX = gr.needs(0), needW = gr.needs(1), needS = gr.needs(2);
+            Tensor gRaw = demodulate ? Ops.mul(g, dcoef.reshapeView(n, o, 1, 1)) : g;
+            // q[n, o] = g_dcoef * dcoef^3: how the loss moves with the demodulation sum
+            Tensor q = null;
+            if (demodulate && (needW || needS)) {
+                Tensor gDcoef = Ops.div(Ops.sum(Ops.mul(g, y), false, 2, 3), dcoef);
+                q = Ops.mul(gDcoef, Ops.mul(Ops.square(dcoef), dcoef));
+            }
+            // the up-sampling path's filter adjoint is shared by the input and the weight gradients
+            Tensor gConv = plan.filterBackward(gRaw);
+            if (needX || needS) {
+                Tensor gXs = plan.convInputGrad(gConv, wv);                                 // [N, C, H, W]
+                if (needX) gr.add(0, Ops.mul(gXs, s4));
+                if (needS) {
+                    Tensor gS = Ops.sum(Ops.mul(gXs, xv), false, 2, 3);                     // [N, C]
+                    if (q != null) gS = Ops.sub(gS, Ops.mul(sv, Ops.matmul(q, wsq)));
+                    gr.add(2, gS);
+                }
+            }
+            if (needW) {
+                Tensor gW = plan.convWeightGrad(Ops.mul(xv, s4), gConv);                    // [O, C, kh, kw]
+                if (q != null) {
+                    Tensor k = Ops.matmul(q.transposeView(0, 1), Ops.square(sv));            // [O, C]
+                    gW = Ops.sub(gW, Ops.mul(wv, k.reshapeView(o, c, 1, 1)));
+                }
+                gr.add(1, gW);
+            }
+        }, x, weight, styles);
+    }
+
+    /**
+     * The same function from primitive autograd ops, literally as NVlabs computes it (fused_modconv False):
+     * per-sample modulated weights only for the demodulation coefficients, then x * s, conv2d_resample with the
+     * shared weight, times dcoef. Slower; used to check {@link #apply} and as the plain path.
+     */
+    public static Var composed(Var x, Var weight, Var styles, int up, Tensor resampleFilter, int padding, boolean demodulate) {
+        Plan plan = Plan.of(x.value(), weight.value(), styles.value(), up, resampleFilter, padding);
+        int n = plan.n, c = plan.c, o = plan.o;
+        Var xs = ElementwiseOps.mul(x, ShapeOps.reshape(styles, n, c, 1, 1));
+        Var raw;
+        if (up == 1) {
+            raw = ConvOps.conv2d(xs, weight, 1, padding, 1);
+        } else {
+            Var t = ConvOps.convTranspose2d(xs, ShapeOps.permuteView(weight, 1, 0, 2, 3), up, plan.pt, 1);
+            raw = ResampleOps.upfirdn2d(t, resampleFilter, 1, 1, plan.filterPad, (double) up * up, false);
+        }
+        if (!demodulate) return raw;
+        // w[n, o, i, kh, kw] = W[o, i, kh, kw] * s[n, i];  dcoef = rsqrt(sum_{i, kh, kw} w^2 + 1e-8)
+        Var w5 = ElementwiseOps.mul(ShapeOps.unsqueezeView(weight, 0), ShapeOps.reshape(styles, n, 1, c, 1, 1));
+        Var dcoef = ElementwiseOps.rsqrt(ElementwiseOps.affine(ReduceOps.sum(ElementwiseOps.square(w5), false, 2, 3, 4), 1, EPS));
+        return ElementwiseOps.mul(raw, ShapeOps.reshape(dcoef, n, o, 1, 1));
+    }
+
+    /** Shapes, checks and the conv2d_resample paddings of one call. */
+    private record Plan(int n, int c, int o, int kh, int kw, int up, int padding, Tensor f, int pt, int[] filterPad) {
+        static Plan of(Tensor x, Tensor w, Tensor s, int up, Tensor f, int padding) {
+            String op = "modulatedConv2d";
+            Shapes.requireRank(op, "x", x, 4, "[N, C, H, W]");
+            Shapes.requireRank(op, "weight", w, 4, "[O, C, kh, kw]");
+            Shapes.requireRank(op, "styles", s, 2, "[N, C]");
+            Shapes.requireDim(op, "weight", w, 1, x.size(1), "input channels of x");
+            Shapes.requireShape(op, "styles", s, x.size(0), x.size(1));
+            Shapes.requireSameKind(op, x, w);
+            Shapes.requireSameKind(op, x, s);
+            if (padding < 0) throw new IllegalArgumentException(op + ": padding must be >= 0 but is " + padding);
+            int kh = w.size(2), kw = w.size(3);
+            if (up == 1) return new Plan(x.size(0), x.size(1), w.size(0), kh, kw, 1, padding, null, 0, null);
+            if (up != 2) throw new IllegalArgumentException(op + ": up must be 1 or 2 but is " + up);
+            if (f == null) throw new IllegalArgumentException(op + ": up 2 needs the resample filter [fh, fw] but got null");
+            Shapes.requireRank(op, "resampleFilter", f, 2, "[fh, fw]");
+            Shapes.requireSameKind(op, x, f);
+            int fh = f.size(0), fw = f.size(1);
+            // NVlabs conv2d_resample, up > 1 (Python // is floor division)
+            int px0 = padding + Math.floorDiv(fw + up - 1, 2) - (kw - 1), px1 = padding + Math.floorDiv(fw - up, 2) - (kw - up);
+            int py0 = padding + Math.floorDiv(fh + up - 1, 2) - (kh - 1), py1 = padding + Math.floorDiv(fh - up, 2) - (kh - up);
+            int pxt = Math.max(Math.min(-px0, -px1), 0), pyt = Math.max(Math.min(-py0, -py1), 0);
+            if (pxt != pyt) {
+                throw new IllegalArgumentException(op + ": the transposed conv would need padding " + pyt + "x" + pxt
+                        + " (kernel " + kh + "x" + kw + ", filter " + fh + "x" + fw + "); only equal paddings are supported");
+            }
+            int[] fp = {px0 + pxt, px1 + pxt, py0 + pyt, py1 + pyt};
+            return new Plan(x.size(0), x.size(1), w.size(0), kh, kw, up, padding, f, pxt, fp);
+        }
+
+        /** conv2d_resample(xs, w): [N, C, H, W] -> [N, O, Ho, Wo]. */
+        Tensor conv(Tensor xs, Tensor w) {
+            if (up == 1) return Ops.conv2d(xs, w, 1, padding, 1);
+            Tensor t = Ops.convTranspose2d(xs, w.transposeView(0, 1), up, pt, 1);
+            return Ops.upfirdn2d(t, f, 1, 1, filterPad, (double) up * up, false);
+        }
+
+        /** For up 2: dL/d(transposed conv output) from dL/d(filter output) (upfirdn2d's adjoint); else g itself. */
+        Tensor filterBackward(Tensor g) {
+            if (up == 1) return g;
+            int fh = f.size(0), fw = f.size(1);
+            // the conv output t had the size the filter's input needs: ho = g.size(2), so t = ho + fh - 1 - py0 - py1
+            int th = g.size(2) - 1 + fh - filterPad[2] - filterPad[3], tw = g.size(3) - 1 + fw - filterPad[0] - filterPad[1];
+            int bx0 = fw - filterPad[0] - 1, bx1 = tw - g.size(3) + filterPad[0];
+            int by0 = fh - filterPad[2] - 1, by1 = th - g.size(2) + filterPad[2];
+            return Ops.upfirdn2d(g, f, 1, 1, 1, 1, bx0, bx1, by0, by1, (double) up * up, true);
+        }
+
+        /** dL/dxs from dL/d(conv output) gConv: the transposed conv (up 1), or the strided conv (up 2). */
+        Tensor convInputGrad(Tensor gConv, Tensor w) {
+            // xs's spatial size follows from gConv's
+            if (up == 1) {
+                int h = gConv.size(2) - 1 - 2 * padding + kh, wd = gConv.size(3) - 1 - 2 * padding + kw;
+                return ConvOps.convInputGrad(gConv, w, h, wd, 1, padding, 1);
+            }
+            return Ops.conv2d(gConv, w.transposeView(0, 1), up, pt, 1);
+        }
+
+        /** dL/dW [O, C, kh, kw] from the conv's input xs and dL/d(conv output) gConv. */
+        Tensor convWeightGrad(Tensor xs, Tensor gConv) {
+            if (up == 1) return Ops.conv2dWeightGrad(xs, gConv, kh, kw, 1, padding, 1);
+            // the transposed conv's weight [C, O, k, k] has the gradient of a conv from gConv to xs
+            Tensor gwT = Ops.conv2dWeightGrad(gConv, xs, kh, kw, up, pt, 1);
+            return gwT.transposeView(0, 1).copy();
+        }
+
+        @Override public String toString() {
+            return "Plan[up " + up + ", padding " + padding + ", pt " + pt + ", filterPad " + Arrays.toString(filterPad) + "]";
+        }
+    }
+}

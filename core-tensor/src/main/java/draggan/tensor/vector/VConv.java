@@ -1,0 +1,157 @@
+package draggan.tensor.vector;
+
+import draggan.tensor.Parallel;
+import draggan.tensor.Tensor;
+
+import java.util.function.IntConsumer;
+
+/**
+ * Convolutions of F32 host tensors (NCHW, PyTorch semantics) as packed GEMMs, one per sample and group:
+ * <pre>
+ *   conv2d            out[O, Ho*Wo]     = W[O, C*kh*kw] x im2col(x)[C*kh*kw, Ho*Wo]
+ *   conv2dWeightGrad  dW[O, C*kh*kw]   += gout[O, Ho*Wo] x im2col(x)^T[Ho*Wo, C*kh*kw]     (summed over samples)
+ *   convTranspose2d   one stride-1 conv2d per output phase (sub-pixel decomposition, below)
+ * </pre>
+ * im2col is never materialised: {@link Im2col} packs the GEMM's B panels straight from the image.
+ *
+ * <p><b>Transposed convolution by phases.</b> With stride s, output row {@code oy = s*t + r} (phase r in [0, s))
+ * only receives kernel taps {@code i = i0 + s*u} with {@code i0 = (r + pad) mod s}, from input row
+ * {@code t + q - u}, {@code q = (r + pad - i0) / s}. So each phase is an ordinary stride-1 correlation of x with the
+ * sub-kernel {@code w[i0 + s*(taps-1-v)]} (flipped, every s-th tap) and input offset {@code q - taps + 1}, written to
+ * every s-th output pixel. The s*s phases together do exactly the useful multiply-adds of the scatter definition,
+ * with no col2im buffer and no zero-inserted input; for stride 1 it is the familiar "conv2d with the flipped,
+ * transposed kernel and padding k-1-p".
+ */
+public final class VConv {
+    private VConv() {}
+
+    /** x [N, C, H, W], w [O, C/groups, kh, kw] -> [N, O, Ho, Wo] (arguments checked by Ops). */
+    public static Tensor conv2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
+        int n = x.size(0), h = x.size(2), wd = x.size(3);
+        int cout = w.size(0), cg = w.size(1), kh = w.size(2), kw = w.size(3), og = cout / groups;
+        int ho = (h + 2 * ph - kh) / sh + 1, wo = (wd + 2 * pw - kw) / sw + 1, k = cg * kh * kw, pix = ho * wo;
+        Tensor out = Tensor.zeros(n, cout, ho, wo);
+        Tensor wc = w.contiguousOrCopy();
+        float[] wv = wc.host().f32, ov = out.host().f32;
+        tasks(n * groups, 2L * og * pix * k, task -> {
+            int b = task / groups, g = task % groups;
+            Sgemm.gemm(og, pix, k, new StridedMatrix(wv, wc.offset() + g * og * k, k, 1),
+                    image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo),
+                    ov, (b * cout + g * og) * pix, pix, 1, false);
+        });
+        return out;
+    }
+
+    /** dW [O, C/groups, kh, kw] of conv2d from x [N, C, H, W] and gout [N, O, Ho, Wo] (arguments checked by Ops). */
+    public static Tensor conv2dWeightGrad(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+        int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
+        int cout = gout.size(1), ho = gout.size(2), wo = gout.size(3), cg = cin / groups, og = cout / groups;
+        int k = cg * kh * kw, pix = ho * wo;
+        Tensor dw = Tensor.zeros(cout, cg, kh, kw);
+        Tensor gc = gout.contiguousOrCopy();
+        float[] gv = gc.host().f32, dv = dw.host().f32;
+        tasks(groups, 2L * og * pix * k * n, g -> {
+            for (int b = 0; b < n; b++) {
+                Operand xt = image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo).transposed();
+                Sgemm.gemm(og, k, pix, new StridedMatrix(gv, gc.offset() + (b * cout + g * og) * pix, pix, 1), xt,
+                        dv, g * og * k, k, 1, b > 0);
+            }
+        });
+        return dw;
+    }
+
+    /** x [N, C, H, W], w [C, O/groups, kh, kw] -> [N, O, (H-1)*sh - 2*ph + kh, ...] (arguments checked by Ops). */
+    public static Tensor convTranspose2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
+        int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
+        int og = w.size(1), kh = w.size(2), kw = w.size(3), cg = cin / groups, cout = og * groups;
+        int ho = (h - 1) * sh - 2 * ph + kh, wo = (wd - 1) * sw - 2 * pw + kw;
+        Tensor out = Tensor.zeros(n, cout, ho, wo);
+        float[] ov = out.host().f32;
+        for (int ry = 0; ry < sh; ry++) {
+            Phase py = Phase.of(ry, sh, ph, kh, ho);
+            for (int rx = 0; rx < sw; rx++) {
+                Phase px = Phase.of(rx, sw, pw, kw, wo);
+                if (py.taps == 0 || px.taps == 0 || py.count == 0 || px.count == 0) continue; // stays zero
+                float[] pwt = phaseWeight(w, groups, py, px, sh, sw);
+                int k = cg * py.taps * px.taps, pix = py.count * px.count;
+                boolean direct = sh == 1 && sw == 1;
+                int firstRow = ry, firstCol = rx;
+                tasks(n * groups, 2L * og * pix * k, task -> {
+                    int b = task / groups, g = task % groups;
+                    Operand xs = image(x, b, g * cg, h, wd, py.taps, px.taps, 1, 1, py.offset, px.offset, px.count);
+                    Operand a = new StridedMatrix(pwt, g * og * k, k, 1);
+                    int outBase = (b * cout + g * og) * ho * wo;
+                    if (direct) {
+                        Sgemm.gemm(og, pix, k, a, xs, ov, outBase, ho * wo, 1, false);
+                        return;
+                    }
+                    // this phase's pixels are every s-th one: compute them densely, then scatter
+                    float[] tmp = new float[og * pix];
+                    Sgemm.gemm(og, pix, k, a, xs, tmp, 0, pix, 1, false);
+                    for (int o = 0; o < og; o++) {
+                        for (int t = 0; t < py.count; t++) {
+                            int src = o * pix + t * px.count, dst = outBase + o * ho * wo + (firstRow + sh * t) * wo + firstCol;
+                            for (int u = 0; u < px.count; u++, dst += sw) ov[dst] = tmp[src + u];
+                        }
+                    }
+                });
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One output phase r of a transposed convolution along one axis (stride s, padding p, kernel k, output size):
+     * sub-kernel taps {@code i0 + s*u}, u < taps; input offset of the equivalent stride-1 correlation; outputs r, r+s, ...
+     */
+    private record Phase(int i0, int taps, int offset, int count) {
+        static Phase of(int r, int s, int p, int k, int outSize) {
+            int i0 = Math.floorMod(r + p, s);
+            int taps = i0 < k ? (k - i0 + s - 1) / s : 0;
+            int q = (r + p - i0) / s;                       // input index t + q - u feeds output t of this phase
+            int count = r < outSize ? (outSize - r + s - 1) / s : 0;
+            return new Phase(i0, taps, q - taps + 1, count);
+        }
+    }
+
+    /**
+     * The phase's flipped sub-kernel as a GEMM left operand: [groups * O/groups, C/groups * tapsY * tapsX], row
+     * g*og + o, column (c*tapsY + v)*tapsX + v' holding w[g*cg + c, o, i0y + sh*(tapsY-1-v), i0x + sw*(tapsX-1-v')].
+     */
+    private static float[] phaseWeight(Tensor w, int groups, Phase py, Phase px, int sh, int sw) {
+        int cin = w.size(0), og = w.size(1), cg = cin / groups, ty = py.taps, tx = px.taps;
+        float[] wv = w.host().f32, dst = new float[cin * og * ty * tx];
+        int[] s = w.strides();
+        for (int g = 0; g < groups; g++)
+            for (int o = 0; o < og; o++)
+                for (int c = 0; c < cg; c++)
+                    for (int v = 0; v < ty; v++)
+                        for (int v2 = 0; v2 < tx; v2++) {
+                            int i = py.i0 + sh * (ty - 1 - v), j = px.i0 + sw * (tx - 1 - v2);
+                            dst[(((g * og + o) * cg + c) * ty + v) * tx + v2] =
+                                    wv[w.offset() + (g * cg + c) * s[0] + o * s[1] + i * s[2] + j * s[3]];
+                        }
+        return dst;
+    }
+
+    /** The im2col operand of sample b, channels from c0, of x [N, C, H, W] (any strides). */
+    private static Im2col image(Tensor x, int b, int c0, int h, int w, int kh, int kw, int sh, int sw, int offY, int offX, int wo) {
+        int[] s = x.strides();
+        return new Im2col(x.host().f32, x.offset() + b * s[0] + c0 * s[1], s[1], s[2], s[3], h, w, kh, kw, sh, sw, offY, offX, wo);
+    }
+
+    /**
+     * Runs body(0 .. count-1). With enough independent products to keep every thread busy, one product per thread
+     * at a time (each GEMM then runs single-threaded inside the pool); otherwise in order, each GEMM using all threads.
+     */
+    private static void tasks(int count, long flopsEach, IntConsumer body) {
+        int t = Parallel.threads();
+        if (count >= 2 * t || (count >= t && count % t == 0)) {
+            Parallel.forRange(count, flopsEach, (from, to) -> {
+                for (int i = from; i < to; i++) body.accept(i);
+            });
+        } else {
+            for (int i = 0; i < count; i++) body.accept(i);
+        }
+    }
+}

@@ -1,0 +1,374 @@
+package draggan.drag;
+
+import draggan.autograd.Adam;
+import draggan.autograd.GradMode;
+import draggan.autograd.Var;
+import draggan.autograd.ops.ElementwiseOps;
+import draggan.autograd.ops.ShapeOps;
+import draggan.stylegan.Generator;
+import draggan.stylegan.NoiseMode;
+import draggan.tensor.Ops;
+import draggan.tensor.Tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * The stateful drag API programs use: one generated image (a w+ latent), the handle/target pairs, an optional
+ * mask, and the optimisation state. Not tied to any UI; thread-safe for one running drag plus {@link #stop()}
+ * (and read-only getters) from other threads. Editing pairs or the mask while a drag runs is refused.
+ *
+ * <p>A <b>drag</b> is one uninterrupted sequence of steps: it starts at the first {@link #step} after the session
+ * was created or its pairs, mask, or w+ changed, or after {@link #run} returned; it snapshots w+ and the handles
+ * (for {@link #undo()}), stores the initial features F0 and the handles' features f0, and creates a fresh Adam.
+ */
+public final class DragSession {
+    /** A handle (current, tracked position) and its target. */
+    public record Pair(Point handle, Point target) {}
+
+    /** What one iteration did. loss is the value before the step (NaN when nothing was supervised). */
+    public record StepResult(int step, List<Point> handles, List<Point> targets, double loss, boolean done,
+                             double maxDistance, Tensor image, long nanos) {}
+
+    /** Why a run ended. */
+    public enum EndReason { CONVERGED, MAX_STEPS, STOPPED }
+
+    /** The end of a run. */
+    public record RunResult(int steps, EndReason reason, List<Pair> pairs) {}
+
+    /** Receives each step of {@link #run}; return true to get the image of the next step. */
+    @FunctionalInterface
+    public interface StepListener {
+        void onStep(StepResult r);
+
+        /** Whether the next step should also render the image (its pre-step image, as the reference shows). */
+        default boolean wantImage(int nextStep) { return false; }
+    }
+
+    /** One finished drag, for export and replay. */
+    public record DragRecord(List<Point> handles, List<Point> targets, Mask mask, int steps, EndReason reason) {}
+
+    private final Generator g;
+    private final DragConfig cfg;
+    private final NoiseMode noise;
+    private final long noiseSeed;
+    private final Tensor w0;                 // [1, num_ws, w_dim], the start (never changes)
+    private Tensor ws;                       // [1, num_ws, w_dim], the current latent
+    private final List<Point> initialHandles = new ArrayList<>();
+    private final List<Point> handles = new ArrayList<>();
+    private final List<Point> targets = new ArrayList<>();
+    private Mask mask;
+
+    // state of the drag in progress
+    private boolean dragActive;
+    private Var wOpt;                        // [1, rows, w_dim], requires grad
+    private Adam adam;
+    private List<Tensor> featRefs;           // f0 per handle, [C]
+    private List<Tensor> templates;          // TEMPLATE tracker: feature at the previous tracked position, [C]
+    private Tensor f0Block;                  // F0 before resizing, [1, C, hb, hb]
+    private Tensor f0Full;                   // F0 resized, made when a mask needs it
+    private int dragSteps;
+    private List<Point> dragStartHandles, dragStartTargets;
+    private Mask dragStartMask;
+
+    private final Deque<Snapshot> undo = new ArrayDeque<>();
+    private final List<DragRecord> history = new ArrayList<>();
+    private int totalSteps;
+    private Tensor lastGrad;                 // dL/dw of the optimised rows at the last step (for tests and tools)
+    private volatile boolean stopRequested;
+    private volatile boolean running;
+
+    private record Snapshot(Tensor ws, List<Point> handles, List<Point> initialHandles, int historySize) {}
+
+    private DragSession(Generator g, Tensor ws, NoiseMode noise, long noiseSeed, DragConfig cfg) {
+        int[] s = ws.shape();
+        if (s.length != 3 || s[0] != 1 || s[1] != g.numWs() || s[2] != g.wDim()) {
+            throw new IllegalArgumentException("DragSession: w+ must be [1, " + g.numWs() + ", " + g.wDim() + "] but is " + java.util.Arrays.toString(s));
+        }
+        for (double v : ws.toDoubleArray()) if (!Double.isFinite(v)) throw new IllegalArgumentException("DragSession: w+ holds a non-finite value");
+        if (cfg.optimizedRows() > g.numWs()) throw new IllegalArgumentException("DragSession: optimizedRows " + cfg.optimizedRows() + " exceeds num_ws " + g.numWs());
+        g.blockIndex(cfg.featureBlockRes());
+        this.g = g;
+        this.cfg = cfg;
+        this.noise = noise;
+        this.noiseSeed = noiseSeed;
+        this.w0 = ws.copy();
+        this.ws = ws.copy();
+    }
+
+    /** A session on the image of a seed: ws = truncation(mapping(z(seed)), psi). */
+    public static DragSession fromSeed(Generator g, long seed, double psi, NoiseMode noise, DragConfig cfg) {
+        return new DragSession(g, g.mapping(g.z(seed), psi, -1), noise, seed, cfg);
+    }
+
+    /** A session on a given w+ [1, num_ws, w_dim]. */
+    public static DragSession fromWs(Generator g, Tensor ws, NoiseMode noise, long noiseSeed, DragConfig cfg) {
+        return new DragSession(g, ws, noise, noiseSeed, cfg);
+    }
+
+    // ------------------------------------------------------------------ points and mask
+
+    /** Adds a pair; both points must lie on the image and differ. Returns its index. */
+    public synchronized int addPair(Point handle, Point target) {
+        requireIdle("addPair");
+        checkPair(handle, target);
+        initialHandles.add(handle);
+        handles.add(handle);
+        targets.add(target);
+        dragActive = false;
+        return handles.size() - 1;
+    }
+
+    /** Moves pair i's handle and target. */
+    public synchronized void movePair(int i, Point handle, Point target) {
+        requireIdle("movePair");
+        checkIndex(i);
+        checkPair(handle, target);
+        initialHandles.set(i, handle);
+        handles.set(i, handle);
+        targets.set(i, target);
+        dragActive = false;
+    }
+
+    /** Removes pair i. */
+    public synchronized void removePair(int i) {
+        requireIdle("removePair");
+        checkIndex(i);
+        initialHandles.remove(i);
+        handles.remove(i);
+        targets.remove(i);
+        dragActive = false;
+    }
+
+    /** Removes every pair. */
+    public synchronized void clearPairs() {
+        requireIdle("clearPairs");
+        initialHandles.clear();
+        handles.clear();
+        targets.clear();
+        dragActive = false;
+    }
+
+    /** Sets the mask (null: none). Its size must equal the image size. */
+    public synchronized void setMask(Mask m) {
+        requireIdle("setMask");
+        if (m != null && m.size() != g.resolution()) throw new IllegalArgumentException("mask is " + m.size() + "x" + m.size() + " but the image is " + g.resolution() + "x" + g.resolution());
+        this.mask = m;
+        dragActive = false;
+    }
+
+    public synchronized Mask mask() { return mask; }
+
+    /** The pairs with the current (tracked) handles. */
+    public synchronized List<Pair> pairs() {
+        List<Pair> out = new ArrayList<>();
+        for (int i = 0; i < handles.size(); i++) out.add(new Pair(handles.get(i), targets.get(i)));
+        return out;
+    }
+
+    private void checkPair(Point handle, Point target) {
+        int r = g.resolution();
+        if (!handle.inside(r)) throw new IllegalArgumentException("handle " + handle + " is off the image: x and y must be in [0, " + (r - 1) + "]");
+        if (!target.inside(r)) throw new IllegalArgumentException("target " + target + " is off the image: x and y must be in [0, " + (r - 1) + "]");
+        if (handle.rounded().equals(target.rounded())) throw new IllegalArgumentException("target " + target + " equals its handle " + handle);
+    }
+
+    private void checkIndex(int i) {
+        if (i < 0 || i >= handles.size()) throw new IndexOutOfBoundsException("pair " + i + " does not exist (there are " + handles.size() + ")");
+    }
+
+    private void requireIdle(String op) {
+        if (running) throw new IllegalStateException(op + ": a drag is running; stop it first");
+    }
+
+    // ------------------------------------------------------------------ the loop
+
+    /** One iteration (track, stop test, supervise, Adam step); renders the pre-step image when asked. */
+    public synchronized StepResult step(boolean wantImage) {
+        if (handles.isEmpty()) throw new IllegalStateException("step: no handle/target pairs");
+        long t0 = System.nanoTime();
+        if (!dragActive) beginDrag();
+        int h = g.resolution();
+        int rows = cfg.optimizedRows();
+        Var wsVar = ShapeOps.cat(1, wOpt, Var.constant(w0.sliceView(1, rows, g.numWs())));
+        Generator.ImageMode im = wantImage ? Generator.ImageMode.NO_GRAD : Generator.ImageMode.NONE;
+        Generator.Output out = g.synthesis(wsVar, new Generator.Request(noise, noiseSeed, cfg.featureBlockRes(), im, cfg.featureBlockRes()));
+        FeatureMap f = new FeatureMap(out.feature(g, cfg.featureBlockRes()), h, cfg.directSampling());
+
+        if (featRefs == null) {
+            f0Block = f.block().value().copy();
+            f0Full = null;
+            featRefs = new ArrayList<>();
+            for (int i = 0; i < handles.size(); i++) {
+                Point p = handles.get(i).rounded();
+                handles.set(i, p);
+                featRefs.add(PointTracker.featureAt(f, p));
+            }
+            templates = new ArrayList<>(featRefs);
+        }
+        for (int i = 0; i < handles.size(); i++) {
+            if (cfg.tracker() == DragConfig.Tracker.REFERENCE) {
+                handles.set(i, PointTracker.track(f, featRefs.get(i), handles.get(i), cfg.r2(h)).point());
+            } else {
+                Point p = PointTracker.trackTemplate(f, featRefs.get(i), templates.get(i), handles.get(i), cfg.r2(h), cfg.templateWeight(), cfg.moveMargin()).point();
+                handles.set(i, p);
+                templates.set(i, PointTracker.featureAt(f, p));
+            }
+        }
+        double maxDist = 0;
+        for (int i = 0; i < handles.size(); i++) maxDist = Math.max(maxDist, handles.get(i).distance(targets.get(i)));
+        boolean done = maxDist <= cfg.stopDistance(h);
+
+        Var loss = MotionSupervision.loss(f, handles, targets, cfg);
+        Var fix = MotionSupervision.maskLoss(f, f0Full(), mask, cfg.lambdaMask());
+        if (fix != null) loss = loss == null ? fix : ElementwiseOps.add(loss, fix);
+        double lossValue = loss == null ? Double.NaN : loss.value().item();
+        if (!done && loss != null) {
+            loss.backward();
+            lastGrad = wOpt.grad().copy();
+            adam.step();
+            adam.zeroGrad();
+            Tensor next = w0.copy();
+            Ops.copyInto(wOpt.value(), next.sliceView(1, 0, rows));
+            ws = next;
+        }
+        dragSteps++;
+        totalSteps++;
+        Tensor img = out.image() == null ? null : out.image().value();
+        return new StepResult(totalSteps, List.copyOf(handles), List.copyOf(targets), lossValue, done, maxDist, img, System.nanoTime() - t0);
+    }
+
+    private Tensor f0Full() {
+        if (mask == null || !mask.hasBothValues()) return null;
+        if (f0Full == null) {
+            try (var ng = GradMode.noGrad()) {
+                f0Full = new FeatureMap(Var.constant(f0Block), g.resolution(), false).full().value();
+            }
+        }
+        return f0Full;
+    }
+
+    private void beginDrag() {
+        undo.push(new Snapshot(ws.copy(), List.copyOf(handles), List.copyOf(initialHandles), history.size()));
+        int rows = cfg.optimizedRows();
+        wOpt = Var.param(ws.sliceView(1, 0, rows).copy());
+        adam = new Adam(List.of(wOpt), cfg.lr());
+        featRefs = null;
+        dragSteps = 0;
+        dragStartHandles = List.copyOf(handles);
+        dragStartTargets = List.copyOf(targets);
+        dragStartMask = mask;
+        dragActive = true;
+    }
+
+    private void endDrag(EndReason reason) {
+        if (!dragActive) return;
+        history.add(new DragRecord(dragStartHandles, dragStartTargets, dragStartMask, dragSteps, reason));
+        dragActive = false;
+    }
+
+    /**
+     * Runs steps until every handle is within the stop distance, {@code maxSteps} iterations ran, or {@link #stop()}
+     * was called. The drag ends with the run (the next step starts a new one).
+     */
+    public RunResult run(int maxSteps, StepListener listener) {
+        if (maxSteps < 1) throw new IllegalArgumentException("run: maxSteps must be >= 1 but is " + maxSteps);
+        synchronized (this) {
+            if (running) throw new IllegalStateException("run: a drag is already running");
+            if (handles.isEmpty()) throw new IllegalStateException("run: no handle/target pairs");
+            running = true;
+            stopRequested = false;
+        }
+        EndReason reason = EndReason.MAX_STEPS;
+        int n = 0;
+        try {
+            while (n < maxSteps) {
+                if (stopRequested) { reason = EndReason.STOPPED; break; }
+                StepResult r = step(listener != null && listener.wantImage(totalSteps + 1));
+                n++;
+                if (listener != null) listener.onStep(r);
+                if (r.done()) { reason = EndReason.CONVERGED; break; }
+            }
+        } finally {
+            synchronized (this) {
+                endDrag(reason);
+                running = false;
+            }
+        }
+        return new RunResult(n, reason, pairs());
+    }
+
+    /** Asks a running {@link #run} to end after its current step (callable from any thread). */
+    public void stop() { stopRequested = true; }
+
+    /** Whether a run is in progress. */
+    public boolean isRunning() { return running; }
+
+    /** Back to the original image: w+ = w0, handles at their initial positions, drag history and undo cleared. */
+    public synchronized void reset() {
+        requireIdle("reset");
+        ws = w0.copy();
+        for (int i = 0; i < handles.size(); i++) handles.set(i, initialHandles.get(i));
+        undo.clear();
+        history.clear();
+        dragActive = false;
+    }
+
+    /** Reverts the last drag (w+ and handles as before it). Returns false when there is nothing to undo. */
+    public synchronized boolean undo() {
+        requireIdle("undo");
+        if (dragActive) endDrag(EndReason.STOPPED);
+        Snapshot s = undo.poll();
+        if (s == null) return false;
+        ws = s.ws();
+        if (s.handles().size() == handles.size()) {
+            for (int i = 0; i < handles.size(); i++) {
+                handles.set(i, s.handles().get(i));
+                initialHandles.set(i, s.initialHandles().get(i));
+            }
+        }
+        while (history.size() > s.historySize()) history.remove(history.size() - 1);
+        dragActive = false;
+        return true;
+    }
+
+    // ------------------------------------------------------------------ state
+
+    /** The current w+ [1, num_ws, w_dim] (a copy). */
+    public synchronized Tensor ws() { return ws.copy(); }
+
+    /** The starting w+ (a copy). */
+    public Tensor w0() { return w0.copy(); }
+
+    /** Replaces the current w+ (e.g. an imported one); ends the drag in progress. */
+    public synchronized void setWs(Tensor newWs) {
+        requireIdle("setWs");
+        if (!java.util.Arrays.equals(newWs.shape(), w0.shape())) throw new IllegalArgumentException("setWs: w+ must be " + java.util.Arrays.toString(w0.shape()) + " but is " + java.util.Arrays.toString(newWs.shape()));
+        for (double v : newWs.toDoubleArray()) if (!Double.isFinite(v)) throw new IllegalArgumentException("setWs: w+ holds a non-finite value");
+        ws = newWs.copy();
+        dragActive = false;
+    }
+
+    /** The image of the current w+ [1, 3, h, h] (a forward pass without gradient). */
+    public Tensor image() {
+        Tensor cur;
+        synchronized (this) { cur = ws.copy(); }
+        try (var ng = GradMode.noGrad()) {
+            return g.synthesis(Var.constant(cur), new Generator.Request(noise, noiseSeed, Integer.MAX_VALUE, Generator.ImageMode.NO_GRAD, 0)).image().value();
+        }
+    }
+
+    public Generator generator() { return g; }
+    public DragConfig config() { return cfg; }
+    public NoiseMode noise() { return noise; }
+    public long noiseSeed() { return noiseSeed; }
+    public synchronized int totalSteps() { return totalSteps; }
+    public synchronized List<DragRecord> history() { return List.copyOf(history); }
+    public synchronized List<Point> initialHandles() { return List.copyOf(initialHandles); }
+    public synchronized boolean canUndo() { return !undo.isEmpty(); }
+
+    /** dL/dw [1, rows, w_dim] of the optimised rows at the last step that took one, before Adam used it; null if none. */
+    public synchronized Tensor lastGradient() { return lastGrad; }
+}

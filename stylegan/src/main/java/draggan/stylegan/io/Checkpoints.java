@@ -1,0 +1,153 @@
+package draggan.stylegan.io;
+
+import draggan.tensor.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * Loads StyleGAN2 generator checkpoints without Python: NVlabs network pickles ({@code .pkl}: stylegan2-ada-pytorch,
+ * stylegan3, DragGAN's downloads; G_ema is taken) and rosinality stylegan2-pytorch {@code .pt} files (torch.save,
+ * zip or legacy format; converted to NVlabs naming). The format is recognised from the content, not the name.
+ *
+ * <p>Safe by construction: pickles are run by {@link SafeUnpickler}, which builds only allow-listed, inert data and
+ * refuses anything else before it is called; every size a file claims is checked before memory is allocated.
+ *
+ * <p>Converted weights are cached ({@link WeightCache}): the second load of a file is a single read of a binary file.
+ */
+public final class Checkpoints {
+    private Checkpoints() {}
+
+    /** Loads a checkpoint, using the default cache ({@link WeightCache#fromSystemProperties()}). */
+    public static Checkpoint load(Path file) throws IOException {
+        return load(file, WeightCache.fromSystemProperties());
+    }
+
+    /** Loads a checkpoint, using the given cache (null: no cache). */
+    public static Checkpoint load(Path file, WeightCache cache) throws IOException {
+        Path abs = file.toAbsolutePath().normalize();
+        if (!Files.exists(abs)) throw new NoSuchFileException(abs.toString(), null, "checkpoint file not found");
+        if (!Files.isRegularFile(abs)) throw new CheckpointException(abs + ": not a regular file");
+        if (cache == null) return read(abs);
+        WeightCache.Key key = WeightCache.keyOf(abs);
+        Checkpoint hit = cache.lookup(abs, key);
+        if (hit != null) return hit;
+        Checkpoint c = read(abs);
+        cache.store(key, c);
+        return c;
+    }
+
+    /** Loads a checkpoint without looking at or writing any cache. */
+    public static Checkpoint loadUncached(Path file) throws IOException { return load(file, null); }
+
+    /** Reads and converts a checkpoint file (no cache). */
+    static Checkpoint read(Path abs) throws IOException {
+        String name = abs.toString();
+        try (ByteSource src = ByteSource.open(abs)) {
+            long size = src.size();
+            if (size < 4) throw new CheckpointException(name + ": " + size + " bytes is too short for a checkpoint");
+            byte[] head = src.readBytes(0, 4);
+            Checkpoint.Format format;
+            NvlabsNetwork.Result r;
+            if (head[0] == 'P' && head[1] == 'K' && (head[2] == 3 && head[3] == 4 || head[2] == 5 && head[3] == 6)) {
+                format = Checkpoint.Format.ROSINALITY_TORCH_ZIP;
+                try (ZipFile zip = new ZipFile(abs.toFile())) {
+                    r = RosinalityConverter.convert(name, TorchZipFormat.read(zip, name, size));
+                } catch (ZipException e) {
+                    throw new CheckpointException(name + ": not a readable zip (torch.save) file: " + e.getMessage(), e);
+                }
+            } else if ((head[0] & 0xff) == 0x80) {
+                BoundedInput in = new BoundedInput(src, 0);
+                Object first = new SafeUnpickler(name, AllowList.networkPickle(), null).loadFrom(in);
+                if (LegacyTorchFormat.MAGIC.equals(first)) {
+                    format = Checkpoint.Format.ROSINALITY_TORCH_LEGACY;
+                    r = RosinalityConverter.convert(name, LegacyTorchFormat.readAfterMagic(in, AllowList.torchSave()));
+                } else {
+                    format = Checkpoint.Format.NVLABS_PICKLE;
+                    r = NvlabsNetwork.read(name, first);
+                }
+            } else {
+                throw new CheckpointException(name + ": not a checkpoint: it starts with bytes " + hex(head)
+                        + " (expected a pickle, 0x80, or a torch.save zip, 'PK')");
+            }
+            validate(r.config(), r.params(), name, true);
+            return new Checkpoint(abs, format, r.config(), r.params(), r.notes(), false);
+        } catch (CheckpointException | NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CheckpointException(name + ": I/O error: " + e, e);
+        } catch (RuntimeException e) {
+            throw new CheckpointException(name + ": internal error while reading the checkpoint: " + e, e);
+        }
+    }
+
+    /**
+     * Checks that params hold every tensor the config needs with the right shape (and, when withWAvg is false, all
+     * but mapping.w_avg), listing every problem found.
+     */
+    static void validate(GeneratorConfig config, Map<String, Tensor> params, String file, boolean withWAvg) throws CheckpointException {
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : config.requiredShapes().entrySet()) {
+            if (!withWAvg && e.getKey().equals("mapping.w_avg")) continue;
+            Tensor t = params.get(e.getKey());
+            if (t == null) problems.add(e.getKey() + " is missing");
+            else if (!Arrays.equals(t.shape(), e.getValue())) {
+                problems.add(e.getKey() + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
+            }
+        }
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            if (e.getKey().endsWith("resample_filter") && e.getValue().dim() != 2) {
+                problems.add(e.getKey() + " has shape " + Arrays.toString(e.getValue().shape()) + ", expected a 2-D filter");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new CheckpointException(file + ": the generator's tensors do not match its hyper-parameters " + config + ": "
+                    + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
+                    + (problems.size() > 8 ? "; and " + (problems.size() - 8) + " more" : ""));
+        }
+    }
+
+    /**
+     * channel_base and channel_max such that min(base / r, max) (integer division) gives each block's channels.
+     * When no block is capped, max is taken as 512 (both ports' default) or the widest block if wider; base is
+     * the smallest value that fits.
+     */
+    static int[] inferChannels(int[] resolutions, int[] channels, String file) throws CheckpointException {
+        int widest = 0;
+        for (int c : channels) widest = Math.max(widest, c);
+        int last = resolutions.length - 1;
+        int base, max;
+        if (channels[last] == widest) {
+            // every block has the same width: all capped (or the last exactly at base / res)
+            base = widest * resolutions[last];
+            max = widest;
+        } else {
+            // the last block is not capped, so it fixes base
+            base = channels[last] * resolutions[last];
+            boolean anyCapped = false;
+            for (int i = 0; i < resolutions.length; i++) if (base / resolutions[i] > channels[i]) anyCapped = true;
+            max = anyCapped ? widest : Math.max(512, widest);
+        }
+        for (int i = 0; i < resolutions.length; i++) {
+            if (channels[i] <= 0 || Math.min(base / resolutions[i], max) != channels[i]) {
+                throw new CheckpointException(file + ": block channels " + Arrays.toString(channels) + " at resolutions " + Arrays.toString(resolutions)
+                        + " do not follow min(channel_base / res, channel_max)");
+            }
+        }
+        return new int[] {base, max};
+    }
+
+    private static String hex(byte[] b) {
+        StringBuilder sb = new StringBuilder();
+        for (byte x : b) sb.append(String.format("%02x ", x & 0xff));
+        return sb.toString().trim();
+    }
+}

@@ -1,0 +1,175 @@
+package draggan.stylegan.io;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The legacy (pre-zip, torch &lt; 1.6 default) torch.save format, which is also how a network pickle embeds each
+ * tensor storage ({@code torch.storage._load_from_bytes}):
+ * <ol>
+ *   <li>a pickle of the magic number 0x1950a86a20f9469cfc6c;</li>
+ *   <li>a pickle of the protocol version 1001;</li>
+ *   <li>a pickle of sys_info {protocol_version, little_endian, type_sizes};</li>
+ *   <li>the object pickle, where each storage is a persistent id
+ *       ('storage', torch.XStorage, root_key, location, numel, view_metadata);</li>
+ *   <li>a pickle of the list of storage keys, in the order their data follows;</li>
+ *   <li>per key: numel as a little-endian int64, then numel * element-size raw bytes.</li>
+ * </ol>
+ * Storage data is located (offsets recorded, sizes checked) but not read until a tensor needs it.
+ */
+final class LegacyTorchFormat {
+    private LegacyTorchFormat() {}
+
+    static final BigInteger MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
+    static final int PROTOCOL_VERSION = 1001;
+
+    /** A storage of a legacy file, located once the raw section has been walked. */
+    static final class Storage extends TorchStorage {
+        final String key;
+        final TorchDType dtype;
+        final long numel;
+        private final String file;
+        private TorchStorage located;
+
+        Storage(String file, String key, TorchDType dtype, long numel) {
+            this.file = file;
+            this.key = key;
+            this.dtype = dtype;
+            this.numel = numel;
+        }
+
+        @Override TorchDType dtype() { return dtype; }
+        @Override long numel() { return numel; }
+        @Override ByteBuffer data() throws IOException {
+            if (located == null) throw new CheckpointException(file + ": storage '" + SafeUnpickler.printable(key) + "' has no data section");
+            return located.data();
+        }
+        @Override String describe() { return file + " storage '" + SafeUnpickler.printable(key) + "'"; }
+    }
+
+    /** A view (legacy view_metadata) of part of a root storage. */
+    static final class View extends TorchStorage {
+        private final Storage root;
+        private final long offset, numel;
+
+        View(Storage root, long offset, long numel) {
+            this.root = root;
+            this.offset = offset;
+            this.numel = numel;
+        }
+
+        @Override TorchDType dtype() { return root.dtype; }
+        @Override long numel() { return numel; }
+        @Override ByteBuffer data() throws IOException {
+            int b = root.dtype.bytes;
+            ByteBuffer all = root.data();
+            return all.slice((int) (offset * b), (int) (numel * b)).order(all.order());
+        }
+        @Override String describe() { return root.describe() + " view at " + offset; }
+    }
+
+    /**
+     * A storage pickled into a network pickle as legacy torch.save bytes; parsed (with storage types as the only
+     * allowed globals) the first time its type, size or data is asked for.
+     */
+    static final class EmbeddedStorage extends TorchStorage {
+        private final ByteSource bytes;
+        private TorchStorage parsed;
+
+        EmbeddedStorage(ByteSource bytes) { this.bytes = bytes; }
+
+        private TorchStorage resolve() throws IOException {
+            if (parsed == null) {
+                BoundedInput in = new BoundedInput(bytes, 0);
+                Object magic = new SafeUnpickler(bytes.name(), AllowList.none(), null).loadFrom(in);
+                if (!MAGIC.equals(magic)) throw new CheckpointException(bytes.name() + ": embedded storage does not start with torch's legacy magic number");
+                Object obj = readAfterMagic(in, AllowList.storageOnly());
+                if (!(obj instanceof TorchStorage s)) {
+                    throw new CheckpointException(bytes.name() + ": embedded torch.save holds a " + Py.typeName(obj) + ", not a storage");
+                }
+                parsed = s;
+            }
+            return parsed;
+        }
+
+        @Override TorchDType dtype() throws IOException { return resolve().dtype(); }
+        @Override long numel() throws IOException { return resolve().numel(); }
+        @Override ByteBuffer data() throws IOException { return resolve().data(); }
+        @Override String describe() { return bytes.name(); }
+    }
+
+    /**
+     * Reads a legacy torch.save stream whose magic-number pickle has been read already: headers, the object
+     * pickle (with the given allow-list), the key list and the raw section. Returns the object.
+     */
+    static Object readAfterMagic(BoundedInput in, Map<String, Py.Global> allowed) throws IOException {
+        String file = in.source().name();
+        Object proto = new SafeUnpickler(file, AllowList.none(), null).loadFrom(in);
+        if (!(proto instanceof Integer p) || p != PROTOCOL_VERSION) {
+            throw new CheckpointException(file + ": legacy torch.save protocol version " + (proto instanceof Integer ? proto : Py.typeName(proto))
+                    + " is not supported (expected " + PROTOCOL_VERSION + ")");
+        }
+        Object sysInfo = new SafeUnpickler(file, AllowList.none(), null).loadFrom(in);
+        if (!(sysInfo instanceof Map<?, ?> info)) throw new CheckpointException(file + ": legacy torch.save sys_info is a " + Py.typeName(sysInfo) + ", not a dict");
+        ByteOrder order = Boolean.FALSE.equals(info.get("little_endian")) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+
+        Map<String, Storage> storages = new LinkedHashMap<>();
+        SafeUnpickler.PersistentLoader pids = pid -> persistent(pid, storages, file);
+        Object result = new SafeUnpickler(file, allowed, pids).loadFrom(in);
+
+        List<String> keys = AllowList.stringList(new SafeUnpickler(file, AllowList.none(), null).loadFrom(in), "legacy storage key list", file);
+        for (String key : keys) {
+            Storage s = storages.get(key);
+            if (s == null) throw new CheckpointException(file + ": raw data for storage '" + SafeUnpickler.printable(key) + "' which the pickle never referenced");
+            long start = in.position();
+            long numel = in.readLongLE();
+            if (order == ByteOrder.BIG_ENDIAN) numel = Long.reverseBytes(numel);
+            if (numel != s.numel) {
+                throw new CheckpointException(file + ": storage '" + SafeUnpickler.printable(key) + "' at byte " + start + " has " + numel
+                        + " elements but its persistent id said " + s.numel);
+            }
+            TorchStorage.checkFits(file + ": storage '" + SafeUnpickler.printable(key) + "' at byte " + start, s.dtype, numel, in.remaining());
+            s.located = new TorchStorage.Located(s.dtype, numel, in.source(), in.position(), order);
+            in.skipExact(numel * s.dtype.bytes, "storage data");
+        }
+        return result;
+    }
+
+    private static Object persistent(Object pid, Map<String, Storage> storages, String file) throws CheckpointException {
+        if (!(pid instanceof Object[] t) || t.length == 0) throw new CheckpointException(file + ": persistent id is a " + Py.typeName(pid) + ", not a tuple");
+        if ("module".equals(t[0])) {
+            throw new CheckpointException(file + ": this torch.save holds a whole pickled nn.Module (its source code); only state dicts are supported");
+        }
+        if (!"storage".equals(t[0]) || t.length != 6) {
+            throw new CheckpointException(file + ": persistent id must be ('storage', type, key, location, numel, view), got a "
+                    + t.length + "-tuple starting with " + Py.typeName(t[0]));
+        }
+        TorchDType dtype = AllowList.storageDType(t[1]);
+        Long numel = Py.asLong(t[4]);
+        if (dtype == null || !(t[2] instanceof String key) || numel == null || numel < 0) {
+            throw new CheckpointException(file + ": malformed storage persistent id (type " + Py.typeName(t[1]) + ", key " + Py.typeName(t[2])
+                    + ", numel " + Py.typeName(t[4]) + ")");
+        }
+        Storage s = storages.get(key);
+        if (s == null) {
+            s = new Storage(file, key, dtype, numel);
+            storages.put(key, s);
+        } else if (s.dtype != dtype || s.numel != numel) {
+            throw new CheckpointException(file + ": storage '" + SafeUnpickler.printable(key) + "' referenced with two different types or sizes");
+        }
+        if (t[5] == null) return s;
+        if (!(t[5] instanceof Object[] v) || v.length != 3 || !(v[0] instanceof String) || Py.asLong(v[1]) == null || Py.asLong(v[2]) == null) {
+            throw new CheckpointException(file + ": malformed storage view metadata");
+        }
+        long off = Py.asLong(v[1]), n = Py.asLong(v[2]);
+        if (off < 0 || n < 0 || off + n > numel) {
+            throw new CheckpointException(file + ": storage view [" + off + ", " + (off + n) + ") outside its root of " + numel + " elements");
+        }
+        return new View(s, off, n);
+    }
+}

@@ -1,0 +1,251 @@
+package draggan.stylegan.io;
+
+import draggan.tensor.Tensor;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads {@code G_ema} out of an NVlabs network pickle (stylegan2-ada-pytorch, stylegan3's networks_stylegan2,
+ * DragGAN): a dict whose modules are {@code torch_utils.persistence} objects (class name, instance dict with
+ * {@code _parameters}, {@code _buffers}, {@code _modules}, attributes and {@code _init_kwargs}). Parameters are
+ * named by their module path, which is NVlabs naming. Hyper-parameters come from the modules' attributes and init
+ * kwargs and are checked against each other and against the tensor shapes.
+ */
+final class NvlabsNetwork {
+    private NvlabsNetwork() {}
+
+    private static final int MAX_DEPTH = 32;
+
+    record Result(GeneratorConfig config, Map<String, Tensor> params, List<String> notes) {}
+
+    static Result read(String file, Object top) throws IOException {
+        if (top instanceof TensorRef) throw new CheckpointException(file + ": the pickle holds a single tensor, not a network pickle with G_ema");
+        if (!(top instanceof Map<?, ?> d)) throw new CheckpointException(file + ": the pickle holds a " + Py.typeName(top) + "; expected an NVlabs network pickle (a dict with G_ema)");
+        if (!d.containsKey("G_ema")) {
+            throw new CheckpointException(file + ": no 'G_ema' in the pickle (keys: " + keys(d) + "); expected an NVlabs network pickle with G_ema"
+                    + (d.containsKey("g_ema") ? " (this looks like a rosinality checkpoint saved with pickle, not torch.save)" : ""));
+        }
+        if (!(d.get("G_ema") instanceof Py.Persistent g)) {
+            throw new CheckpointException(file + ": G_ema is a " + Py.typeName(d.get("G_ema")) + ", not a persistent NVlabs module");
+        }
+        if (!g.className().equals("Generator")) throw new CheckpointException(file + ": G_ema is a '" + SafeUnpickler.printable(g.className()) + "', not a Generator");
+        List<String> notes = new ArrayList<>();
+
+        Py.Persistent mapping = module(g, "mapping", file, "G_ema");
+        Py.Persistent synthesis = module(g, "synthesis", file, "G_ema");
+        Map<?, ?> blocks = modules(synthesis, file, "G_ema.synthesis");
+        for (Map.Entry<?, ?> e : blocks.entrySet()) {
+            String cls = e.getValue() instanceof Py.Persistent p ? p.className() : Py.typeName(e.getValue());
+            if ("input".equals(e.getKey()) || cls.equals("SynthesisInput")) {
+                throw new CheckpointException(file + ": G_ema is a StyleGAN3 (alias-free) generator (synthesis has '" + e.getKey() + "' of class "
+                        + SafeUnpickler.printable(cls) + "); only StyleGAN2 generators are supported");
+            }
+        }
+
+        int zDim = intAttr(g, "z_dim", file, "G_ema");
+        int cDim = intAttr(g, "c_dim", file, "G_ema");
+        int wDim = intAttr(g, "w_dim", file, "G_ema");
+        int res = intAttr(g, "img_resolution", file, "G_ema");
+        int imgChannels = intAttr(g, "img_channels", file, "G_ema");
+        if (cDim != 0) {
+            throw new CheckpointException(file + ": G_ema is a conditional generator (c_dim = " + cDim + "); only unconditional generators (c_dim = 0) are supported");
+        }
+        if (res < 4 || Integer.bitCount(res) != 1) throw new CheckpointException(file + ": img_resolution " + res + " is not a power of two >= 4");
+        int synthRes = intAttr(synthesis, "img_resolution", file, "G_ema.synthesis");
+        if (synthRes != res) throw new CheckpointException(file + ": G_ema img_resolution " + res + " but synthesis img_resolution " + synthRes);
+
+        // the blocks must be exactly b4 ... b{res}
+        List<String> expected = new ArrayList<>();
+        for (int r = 4; r <= res; r *= 2) expected.add("b" + r);
+        if (!new ArrayList<>(blocks.keySet()).equals(expected)) {
+            throw new CheckpointException(file + ": synthesis blocks are " + keys(blocks) + "; a StyleGAN2 generator of resolution " + res + " has " + expected);
+        }
+
+        int layers = intAttr(mapping, "num_layers", file, "G_ema.mapping");
+        double lr = mappingLr(g, mapping, file);
+
+        Object clampSeen = MISSING;
+        String clampFrom = null;
+        int fp16Blocks = 0;
+        for (String b : expected) {
+            Py.Persistent block = module(synthesis, b, file, "G_ema.synthesis");
+            Object arch = attr(block, "architecture");
+            if (arch == MISSING) throw new CheckpointException(file + ": synthesis." + b + " has no 'architecture' attribute");
+            if (!"skip".equals(arch)) {
+                throw new CheckpointException(file + ": synthesis." + b + " has architecture '" + arch + "'; only the 'skip' architecture (the StyleGAN2"
+                        + " default, used by DragGAN's models) is supported");
+            }
+            if (Boolean.TRUE.equals(attr(block, "use_fp16"))) fp16Blocks++;
+            for (Map.Entry<?, ?> e : modules(block, file, "G_ema.synthesis." + b).entrySet()) {
+                if (!(e.getValue() instanceof Py.Persistent layer)) continue;
+                Object c = attr(layer, "conv_clamp");
+                if (c == MISSING) continue;
+                if (c != null && Py.asDouble(c) == null) throw new CheckpointException(file + ": synthesis." + b + "." + e.getKey() + ".conv_clamp is a " + Py.typeName(c));
+                Object v = c == null ? null : Py.asDouble(c);
+                if (clampSeen == MISSING) {
+                    clampSeen = v;
+                    clampFrom = "synthesis." + b + "." + e.getKey();
+                } else if (!java.util.Objects.equals(clampSeen, v)) {
+                    throw new CheckpointException(file + ": conv_clamp differs between layers (" + clampFrom + ": " + clampSeen + ", synthesis." + b + "."
+                            + e.getKey() + ": " + v + ")");
+                }
+            }
+        }
+        Double clamp;
+        if (clampSeen == MISSING) {
+            Object c = synthesisKwarg(g, synthesis, "conv_clamp");
+            if (c == MISSING) throw new CheckpointException(file + ": no layer of G_ema.synthesis records conv_clamp, nor do its init kwargs");
+            clamp = c == null ? null : Py.asDouble(c);
+        } else {
+            clamp = (Double) clampSeen;
+        }
+
+        int fp16;
+        Object f = attr(synthesis, "num_fp16_res");
+        if (f == MISSING) f = synthesisKwarg(g, synthesis, "num_fp16_res");
+        if (f != MISSING && Py.asLong(f) != null) {
+            fp16 = (int) (long) Py.asLong(f);
+        } else {
+            fp16 = fp16Blocks;
+            notes.add("num_fp16_res not stored; counted " + fp16Blocks + " fp16 blocks");
+        }
+
+        // tensors
+        Map<String, TensorRef> refs = new LinkedHashMap<>();
+        collect(g, "", refs, 0, file);
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorRef> e : refs.entrySet()) params.put(e.getKey(), e.getValue().toF32(e.getKey(), file));
+
+        int[] resolutions = new int[expected.size()];
+        int[] channels = new int[expected.size()];
+        for (int i = 0; i < resolutions.length; i++) {
+            resolutions[i] = 4 << i;
+            String conv = "synthesis.b" + resolutions[i] + ".conv1.weight";
+            Tensor w = params.get(conv);
+            if (w == null || w.dim() != 4) throw new CheckpointException(file + ": " + conv + " is missing or not 4-dimensional");
+            channels[i] = w.size(0);
+        }
+        Object base = synthesisKwarg(g, synthesis, "channel_base"), max = synthesisKwarg(g, synthesis, "channel_max");
+        int channelBase, channelMax;
+        if (base != MISSING && max != MISSING && Py.asLong(base) != null && Py.asLong(max) != null) {
+            channelBase = (int) (long) Py.asLong(base);
+            channelMax = (int) (long) Py.asLong(max);
+        } else {
+            int[] inferred = Checkpoints.inferChannels(resolutions, channels, file);
+            channelBase = base != MISSING && Py.asLong(base) != null ? (int) (long) Py.asLong(base) : inferred[0];
+            channelMax = max != MISSING && Py.asLong(max) != null ? (int) (long) Py.asLong(max) : inferred[1];
+            notes.add("channel_base/channel_max not both in the init kwargs; inferred from shapes");
+        }
+        GeneratorConfig config;
+        try {
+            config = new GeneratorConfig(zDim, wDim, cDim, res, imgChannels, layers, lr, channelBase, channelMax, clamp, fp16, "skip");
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file + ": " + e.getMessage(), e);
+        }
+        return new Result(config, params, notes);
+    }
+
+    /** A sentinel for "no such attribute" (distinct from Python None, which is null). */
+    static final Object MISSING = new Object();
+
+    /** An attribute of the instance dict, else an init kwarg, else MISSING. */
+    static Object attr(Py.Persistent m, String name) {
+        if (m.state().containsKey(name)) return m.state().get(name);
+        if (m.state().get("_init_kwargs") instanceof Map<?, ?> kw && kw.containsKey(name)) return kw.get(name);
+        return MISSING;
+    }
+
+    private static Object kwarg(Py.Persistent m, String name) {
+        if (m.state().get("_init_kwargs") instanceof Map<?, ?> kw && kw.containsKey(name)) return kw.get(name);
+        return MISSING;
+    }
+
+    /** A SynthesisNetwork hyper-parameter: its own init kwargs, then G's synthesis_kwargs, then G's flat kwargs. */
+    private static Object synthesisKwarg(Py.Persistent g, Py.Persistent synthesis, String name) {
+        Object v = kwarg(synthesis, name);
+        if (v != MISSING) return v;
+        if (kwarg(g, "synthesis_kwargs") instanceof Map<?, ?> sk && sk.containsKey(name)) return sk.get(name);
+        return kwarg(g, name);
+    }
+
+    private static int intAttr(Py.Persistent m, String name, String file, String where) throws CheckpointException {
+        Object v = attr(m, name);
+        Long l = Py.asLong(v);
+        if (v == MISSING || l == null || l < 0 || l > 1 << 20) {
+            throw new CheckpointException(file + ": " + where + "." + name + (v == MISSING ? " is missing (neither an attribute nor an init kwarg)"
+                    : " is " + Py.typeName(v) + " " + (l != null ? l : "") + ", expected an int in [0, 2^20]"));
+        }
+        return (int) (long) l;
+    }
+
+    /** The mapping's lr multiplier: fc0's bias_gain (what the stored module applies), else the init kwargs. */
+    private static double mappingLr(Py.Persistent g, Py.Persistent mapping, String file) throws CheckpointException {
+        Py.Persistent fc0 = module(mapping, "fc0", file, "G_ema.mapping");
+        Object v = fc0.state().get("bias_gain");
+        String from = "mapping.fc0.bias_gain";
+        if (Py.asDouble(v) == null) { v = kwarg(fc0, "lr_multiplier"); from = "mapping.fc0 init kwargs"; }
+        if (Py.asDouble(v) == null) { v = kwarg(mapping, "lr_multiplier"); from = "mapping init kwargs"; }
+        if (Py.asDouble(v) == null && kwarg(g, "mapping_kwargs") instanceof Map<?, ?> mk) { v = mk.get("lr_multiplier"); from = "G_ema mapping_kwargs"; }
+        Double lr = Py.asDouble(v);
+        if (lr == null || !(lr > 0) || lr.isInfinite()) throw new CheckpointException(file + ": cannot find the mapping network's lr multiplier (" + from + ")");
+        Double wg = Py.asDouble(fc0.state().get("weight_gain"));
+        Long in = Py.asLong(fc0.state().get("in_features"));
+        if (wg != null && in != null && in > 0 && Math.abs(wg - lr / Math.sqrt(in)) > 1e-9 * Math.abs(wg)) {
+            throw new CheckpointException(file + ": mapping.fc0 weight_gain " + wg + " disagrees with lr multiplier " + lr + " / sqrt(" + in + ")");
+        }
+        return lr;
+    }
+
+    private static Map<?, ?> modules(Py.Persistent m, String file, String where) throws CheckpointException {
+        if (!(m.state().get("_modules") instanceof Map<?, ?> mods)) throw new CheckpointException(file + ": " + where + " has no _modules dict");
+        return mods;
+    }
+
+    private static Py.Persistent module(Py.Persistent m, String name, String file, String where) throws CheckpointException {
+        Object o = modules(m, file, where).get(name);
+        if (!(o instanceof Py.Persistent p)) {
+            throw new CheckpointException(file + ": " + where + "." + name + (o == null ? " is missing" : " is a " + Py.typeName(o) + ", not a persistent module"));
+        }
+        return p;
+    }
+
+    /** Collects parameters and persistent buffers under their state_dict names. */
+    private static void collect(Py.Persistent m, String prefix, Map<String, TensorRef> out, int depth, String file) throws CheckpointException {
+        if (depth > MAX_DEPTH) throw new CheckpointException(file + ": modules nested deeper than " + MAX_DEPTH + " at " + prefix);
+        Set<?> nonPersistent = m.state().get("_non_persistent_buffers_set") instanceof Set<?> s ? s : Set.of();
+        for (String group : new String[] {"_parameters", "_buffers"}) {
+            Object g = m.state().get(group);
+            if (g == null) continue;
+            if (!(g instanceof Map<?, ?> tensors)) throw new CheckpointException(file + ": " + prefix + group + " is a " + Py.typeName(g) + ", not a dict");
+            for (Map.Entry<?, ?> e : tensors.entrySet()) {
+                if (!(e.getKey() instanceof String k)) throw new CheckpointException(file + ": " + prefix + group + " has a non-string key");
+                if (e.getValue() == null || group.equals("_buffers") && nonPersistent.contains(k)) continue;
+                if (!(e.getValue() instanceof TensorRef t)) {
+                    throw new CheckpointException(file + ": " + prefix + k + " is a " + Py.typeName(e.getValue()) + ", not a tensor");
+                }
+                out.put(prefix + k, t);
+            }
+        }
+        for (Map.Entry<?, ?> e : modules(m, file, prefix.isEmpty() ? "G_ema" : prefix).entrySet()) {
+            if (e.getValue() == null) continue;
+            if (!(e.getKey() instanceof String k) || !(e.getValue() instanceof Py.Persistent child)) {
+                throw new CheckpointException(file + ": submodule " + prefix + e.getKey() + " is a " + Py.typeName(e.getValue()) + ", not a persistent NVlabs module");
+            }
+            collect(child, prefix + k + ".", out, depth + 1, file);
+        }
+    }
+
+    static String keys(Map<?, ?> d) {
+        List<String> k = new ArrayList<>();
+        for (Object o : d.keySet()) {
+            if (k.size() == 12) { k.add("..."); break; }
+            k.add(o instanceof String s ? SafeUnpickler.printable(s) : Py.typeName(o));
+        }
+        return k.toString();
+    }
+}

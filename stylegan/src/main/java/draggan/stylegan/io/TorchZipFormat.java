@@ -1,0 +1,130 @@
+package draggan.stylegan.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * The zip torch.save format (torch &gt;= 1.6): {@code ARCHIVE/data.pkl} is the object pickle, where each storage is a
+ * persistent id ('storage', torch.XStorage, key, location, numel) whose raw little-endian bytes are the entry
+ * {@code ARCHIVE/data/KEY}; {@code ARCHIVE/byteorder}, when present, says "little" or "big". ARCHIVE is any one
+ * folder name. Entries are read only when a tensor needs them, after their sizes are checked.
+ */
+final class TorchZipFormat {
+    private TorchZipFormat() {}
+
+    static final long MAX_PICKLE_BYTES = 256L << 20;
+
+    /** A storage held in a zip entry. */
+    static final class Storage extends TorchStorage {
+        private final ZipFile zip;
+        private final String file, entry;
+        private final TorchDType dtype;
+        private final long numel, fileSize;
+        private final ByteOrder order;
+
+        Storage(ZipFile zip, String file, long fileSize, String entry, TorchDType dtype, long numel, ByteOrder order) {
+            this.zip = zip;
+            this.file = file;
+            this.fileSize = fileSize;
+            this.entry = entry;
+            this.dtype = dtype;
+            this.numel = numel;
+            this.order = order;
+        }
+
+        @Override TorchDType dtype() { return dtype; }
+        @Override long numel() { return numel; }
+        @Override String describe() { return file + " entry " + SafeUnpickler.printable(entry); }
+
+        @Override ByteBuffer data() throws IOException {
+            ZipEntry e = zip.getEntry(entry);
+            if (e == null) throw new CheckpointException(file + ": tensor data entry '" + SafeUnpickler.printable(entry) + "' is missing from the zip");
+            long size = e.getSize();
+            if (size > fileSize) {
+                throw new CheckpointException(file + ": zip entry '" + SafeUnpickler.printable(entry) + "' claims " + size
+                        + " bytes, more than the whole file (" + fileSize + " bytes)");
+            }
+            TorchStorage.checkFits(file + ": zip entry '" + SafeUnpickler.printable(entry) + "'", dtype, numel, size < 0 ? fileSize : size);
+            int need = (int) (numel * dtype.bytes);
+            byte[] b;
+            try (InputStream in = zip.getInputStream(e)) {
+                b = in.readNBytes(need);
+            }
+            if (b.length < need) {
+                throw new CheckpointException(file + ": zip entry '" + SafeUnpickler.printable(entry) + "' holds " + b.length + " bytes; its storage needs " + need);
+            }
+            return ByteBuffer.wrap(b).order(order);
+        }
+    }
+
+    /** Reads data.pkl of an open torch zip and returns the pickled object; storages stay in the zip. */
+    static Object read(ZipFile zip, String file, long fileSize) throws IOException {
+        List<String> pickles = new ArrayList<>();
+        Enumeration<? extends ZipEntry> en = zip.entries();
+        int count = 0;
+        while (en.hasMoreElements()) {
+            String name = en.nextElement().getName();
+            if (++count > 10_000_000) throw new CheckpointException(file + ": more than 10 million zip entries");
+            if (name.equals("data.pkl") || name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length()) pickles.add(name);
+        }
+        if (pickles.size() != 1) {
+            throw new CheckpointException(file + ": a torch.save zip holds exactly one ARCHIVE/data.pkl entry; found "
+                    + (pickles.isEmpty() ? "none" : pickles.size() + " " + pickles.subList(0, Math.min(3, pickles.size()))));
+        }
+        String prefix = pickles.get(0).substring(0, pickles.get(0).length() - "data.pkl".length());
+        ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+        ZipEntry bo = zip.getEntry(prefix + "byteorder");
+        if (bo != null) {
+            String s;
+            try (InputStream in = zip.getInputStream(bo)) {
+                s = new String(in.readNBytes(16), StandardCharsets.US_ASCII).trim();
+            }
+            if (s.equals("big")) order = ByteOrder.BIG_ENDIAN;
+            else if (!s.equals("little")) throw new CheckpointException(file + ": byteorder entry says '" + SafeUnpickler.printable(s) + "' (expected little or big)");
+        }
+        ZipEntry pe = zip.getEntry(pickles.get(0));
+        if (pe.getSize() > MAX_PICKLE_BYTES || pe.getSize() > fileSize && pe.getMethod() == ZipEntry.STORED) {
+            throw new CheckpointException(file + ": " + pickles.get(0) + " claims " + pe.getSize() + " bytes (file: " + fileSize + " bytes, limit "
+                    + MAX_PICKLE_BYTES + ")");
+        }
+        byte[] pkl;
+        try (InputStream in = zip.getInputStream(pe)) {
+            pkl = in.readNBytes((int) MAX_PICKLE_BYTES + 1);
+        }
+        if (pkl.length > MAX_PICKLE_BYTES) throw new CheckpointException(file + ": " + pickles.get(0) + " is larger than " + MAX_PICKLE_BYTES + " bytes");
+        String what = file + ": " + pickles.get(0);
+        Map<String, Storage> storages = new HashMap<>();
+        ByteOrder fOrder = order;
+        SafeUnpickler.PersistentLoader pids = pid -> {
+            if (!(pid instanceof Object[] t) || t.length != 5 || !"storage".equals(t[0])) {
+                throw new CheckpointException(what + ": persistent id must be ('storage', type, key, location, numel), got a "
+                        + (pid instanceof Object[] t2 ? t2.length + "-tuple" : Py.typeName(pid)));
+            }
+            TorchDType dtype = AllowList.storageDType(t[1]);
+            Long numel = Py.asLong(t[4]);
+            if (dtype == null || !(t[2] instanceof String key) || numel == null || numel < 0) {
+                throw new CheckpointException(what + ": malformed storage persistent id (type " + Py.typeName(t[1]) + ", key "
+                        + Py.typeName(t[2]) + ", numel " + Py.typeName(t[4]) + ")");
+            }
+            Storage s = storages.get(key);
+            if (s == null) {
+                s = new Storage(zip, file, fileSize, prefix + "data/" + key, dtype, numel, fOrder);
+                storages.put(key, s);
+            } else if (s.dtype != dtype || s.numel != numel) {
+                throw new CheckpointException(what + ": storage '" + SafeUnpickler.printable(key) + "' referenced with two different types or sizes");
+            }
+            return s;
+        };
+        return new SafeUnpickler(what, AllowList.torchSave(), pids).loadFrom(new BoundedInput(ByteSource.of(what, pkl), 0));
+    }
+}

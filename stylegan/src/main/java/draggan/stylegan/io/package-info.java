@@ -1,0 +1,17 @@
+/**
+ * Loading StyleGAN2 checkpoints without Python, safely.
+ *
+ * <p>{@link draggan.stylegan.io.Checkpoints#load(java.nio.file.Path)} reads an NVlabs network pickle ({@code .pkl};
+ * its {@code G_ema}) or a rosinality stylegan2-pytorch {@code .pt} (torch.save, zip or legacy format; converted to
+ * NVlabs naming) and returns a {@link draggan.stylegan.io.Checkpoint}: the {@link draggan.stylegan.io.GeneratorConfig}
+ * read from the file and the float32 parameters by NVlabs name.
+ *
+ * <p>A pickle is a program: unpickling runs whatever callables it names. The unpickler here builds only an explicit
+ * allow-list of inert data types (dicts, tensors, storages, numpy scalars, the persistence wrapper; the stored
+ * Python source of persistent classes is never run) and refuses any other global, naming it and the file, before
+ * anything is called. Every size a file claims is checked before memory is allocated; malformed files end in a
+ * {@link draggan.stylegan.io.CheckpointException} that names the file and says what was wrong.
+ *
+ * <p>Converted weights are cached per file ({@link draggan.stylegan.io.WeightCache}; {@code -Ddraggan.cache=DIR|off}).
+ */
+package draggan.stylegan.io;

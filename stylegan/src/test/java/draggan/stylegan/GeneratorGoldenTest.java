@@ -1,0 +1,52 @@
+package draggan.stylegan;
+
+import draggan.autograd.GradMode;
+import draggan.autograd.Var;
+import draggan.stylegan.io.Checkpoint;
+import draggan.stylegan.io.Checkpoints;
+import draggan.tensor.Tensor;
+import draggan.tensor.testing.Golden;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The generator against the PyTorch reference on the golden models (float32, noise const): z bit-equal, w and ws
+ * within 1e-5, every block's features and the image within 1e-3; the worst element is printed.
+ */
+class GeneratorGoldenTest {
+    private static Generator load(String folder, String file) throws Exception {
+        Checkpoint c = Checkpoints.load(Golden.dir(folder).resolve(file));
+        return new Generator(c.config(), c.params());
+    }
+
+    @ParameterizedTest(name = "{0}/{1} seed {2}")
+    @CsvSource({
+            "tiny-random-256, model.pkl, 0",
+            "tiny-random-256, model.pkl, 1",
+            "tiny-random-256, model-rosinality.pt, 0",
+            "tiny-random-256, model-rosinality.pt, 1",
+            "variant-128, model.pkl, 0",
+            "variant-128, model.pkl, 1"})
+    void matchesReference(String folder, String file, int seed) throws Exception {
+        Generator g = load(folder, file);
+        String pre = "seed" + seed + "_";
+        Tensor z = g.z(seed);
+        Golden.assertBitEqual(folder + " z", Golden.npy(folder, pre + "z"), z);
+        Golden.assertClose(folder + "/" + file + " w (psi 1)", Golden.npy(folder, pre + "w_psi1"), g.mappingW(z), 1e-5);
+        Tensor ws = g.mapping(z, 0.7, -1);
+        Golden.assertClose(folder + "/" + file + " ws (psi 0.7)", Golden.npy(folder, pre + "ws"), ws, 1e-5);
+        try (var ng = GradMode.noGrad()) {
+            Generator.Output out = g.synthesis(Var.constant(Golden.npy(folder, pre + "ws")), Generator.Request.full(NoiseMode.CONST));
+            int[] res = g.blockResolutions();
+            assertEquals(res.length, out.features().size());
+            for (int i = 0; i < res.length; i++) {
+                Golden.assertClose(folder + "/" + file + " feat b" + res[i], Golden.npy(folder, pre + "feat" + i), out.features().get(i).value(), 1e-3);
+            }
+            Golden.assertClose(folder + "/" + file + " image", Golden.npy(folder, pre + "img"), out.image().value(), 1e-3);
+        }
+    }
+}
