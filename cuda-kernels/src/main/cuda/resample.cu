@@ -1,7 +1,10 @@
 // resample.cu — bilinear feature sampling, PyTorch semantics (Java reference RefResample):
 //   resize_bilinear    = F.interpolate(x, size, mode='bilinear', align_corners)            (no antialias)
 //   grid_sample        = F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros', align_corners)
-// and their gradients. Accumulation is DETERMINISTIC everywhere (no atomics):
+// and their gradients. Source coordinates and interpolation weights are computed in double for both element
+// types (as the reference does; float coordinates drift by ~1e-6 px at 64 px, which shows in the values), the
+// weighted sums in the element type.
+// Accumulation is DETERMINISTIC everywhere (no atomics):
 //   - resize backward gathers: each input pixel sums, in a fixed order, the outputs whose 2x2 stencil touches it
 //     (found by inverting the monotone source-index map, then re-checked with the forward's own index code);
 //   - grid_sample's input gradient runs one thread per (n, c) plane over the sample points in row-major order;
@@ -10,24 +13,25 @@
 #include "common.cuh"
 
 // Source coordinate of output index o along an axis (PyTorch area_pixel_compute_source_index, linear mode).
-template <typename T> __device__ __forceinline__ T resize_src(int o, int in, int out, bool align) {
+__device__ __forceinline__ double resize_src(int o, int in, int out, bool align) {
     if (align) {
-        T scale = out > 1 ? T(in - 1) / T(out - 1) : T(0);
-        return scale * T(o);
+        double scale = out > 1 ? double(in - 1) / double(out - 1) : 0.0;
+        return scale * double(o);
     }
-    T scale = T(in) / T(out);
-    T s = scale * (T(o) + T(0.5)) - T(0.5);
-    return s < T(0) ? T(0) : s;
+    double scale = double(in) / double(out);
+    double s = scale * (double(o) + 0.5) - 0.5;
+    return s < 0.0 ? 0.0 : s;
 }
 
 // The 2-tap stencil of output index o: input indices i0 <= i1 and weights l0 + l1 = 1.
 template <typename T> __device__ __forceinline__ void resize_taps(int o, int in, int out, bool align, int& i0, int& i1,
                                                                   T& l0, T& l1) {
-    T s = resize_src<T>(o, in, out, align);
+    double s = resize_src(o, in, out, align);
     i0 = (int)s;
     i1 = i0 + (i0 < in - 1 ? 1 : 0);
-    l1 = s - T(i0);
-    l0 = T(1) - l1;
+    double frac = s - double(i0);
+    l1 = T(frac);
+    l0 = T(1.0 - frac);
 }
 
 // x [planes, H, W] -> out [planes, outH, outW]
@@ -50,15 +54,14 @@ template <typename T> __device__ __forceinline__ void resize_taps(int o, int in,
 FOR_DTYPES(RESIZE)
 
 // Range [lo, hi] of output indices whose stencil may touch input index i (a superset; callers re-check).
-template <typename T> __device__ __forceinline__ void resize_touching(int i, int in, int out, bool align, int& lo,
-                                                                      int& hi) {
+__device__ __forceinline__ void resize_touching(int i, int in, int out, bool align, int& lo, int& hi) {
     // the stencil of o touches i iff src(o) lies in [i - 1, i + 1); src is monotone in o
-    T scale = align ? (out > 1 ? T(in - 1) / T(out - 1) : T(0)) : T(in) / T(out);
-    if (scale <= T(0)) { lo = 0; hi = out - 1; return; }
-    T a = align ? T(i - 1) / scale : (T(i - 1) + T(0.5)) / scale - T(0.5);
-    T b = align ? T(i + 1) / scale : (T(i + 1) + T(0.5)) / scale - T(0.5);
-    lo = imax(0, (int)m_floor(a) - 1);
-    hi = imin(out - 1, (int)m_floor(b) + 1);
+    double scale = align ? (out > 1 ? double(in - 1) / double(out - 1) : 0.0) : double(in) / double(out);
+    if (scale <= 0.0) { lo = 0; hi = out - 1; return; }
+    double a = align ? double(i - 1) / scale : (double(i - 1) + 0.5) / scale - 0.5;
+    double b = align ? double(i + 1) / scale : (double(i + 1) + 0.5) / scale - 0.5;
+    lo = imax(0, (int)floor(a) - 1);
+    hi = imin(out - 1, (int)floor(b) + 1);
 }
 
 // gout [planes, outH, outW] -> dx [planes, H, W] (gather, deterministic)
@@ -69,8 +72,8 @@ template <typename T> __device__ __forceinline__ void resize_touching(int i, int
         for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) {             \
             int x = i % W, y = (i / W) % H, p = i / (W * H);                                                   \
             int ylo, yhi, xlo, xhi;                                                                           \
-            resize_touching<T>(y, H, outH, align, ylo, yhi);                                                  \
-            resize_touching<T>(x, W, outW, align, xlo, xhi);                                                  \
+            resize_touching(y, H, outH, align, ylo, yhi);                                                  \
+            resize_touching(x, W, outW, align, xlo, xhi);                                                  \
             const T* g = gout + (long long)p * outH * outW;                                                   \
             T s = T(0);                                                                                       \
             for (int oy = ylo; oy <= yhi; oy++) {                                                             \
@@ -96,20 +99,22 @@ template <typename T> __device__ __forceinline__ void resize_touching(int i, int
     EMU_REGISTER(resize_bilinear_backward_##sfx)
 FOR_DTYPES(RESIZE_BACKWARD)
 
-// The bilinear stencil of one grid point (PyTorch grid_sampler_2d, zeros padding).
+// The bilinear stencil of one grid point (PyTorch grid_sampler_2d, zeros padding), coordinates in double.
 template <typename T> struct GridTap {
-    T ix, iy;              // source coordinates in pixels
+    double ix, iy;         // source coordinates in pixels
     int x0, y0;            // north-west corner; the others are +1
+    double fx, fy;         // x0, y0 as doubles
     T nw, ne, sw, se;      // weights
     __device__ GridTap(T gx, T gy, int H, int W, bool align) {
-        ix = align ? (gx + T(1)) / T(2) * T(W - 1) : ((gx + T(1)) * T(W) - T(1)) / T(2);
-        iy = align ? (gy + T(1)) / T(2) * T(H - 1) : ((gy + T(1)) * T(H) - T(1)) / T(2);
-        T fx = m_floor(ix), fy = m_floor(iy);
+        double x = double(gx), y = double(gy);
+        ix = align ? (x + 1.0) / 2.0 * double(W - 1) : ((x + 1.0) * double(W) - 1.0) / 2.0;
+        iy = align ? (y + 1.0) / 2.0 * double(H - 1) : ((y + 1.0) * double(H) - 1.0) / 2.0;
+        fx = floor(ix); fy = floor(iy);
         x0 = (int)fx; y0 = (int)fy;
-        nw = (fx + T(1) - ix) * (fy + T(1) - iy);
-        ne = (ix - fx) * (fy + T(1) - iy);
-        sw = (fx + T(1) - ix) * (iy - fy);
-        se = (ix - fx) * (iy - fy);
+        nw = T((fx + 1.0 - ix) * (fy + 1.0 - iy));
+        ne = T((ix - fx) * (fy + 1.0 - iy));
+        sw = T((fx + 1.0 - ix) * (iy - fy));
+        se = T((ix - fx) * (iy - fy));
     }
 };
 
@@ -171,30 +176,30 @@ FOR_DTYPES(GRID_SAMPLE_DX)
         for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x) {             \
             int b = i / (Ho * Wo), q = i % (Ho * Wo);                                                          \
             GridTap<T> t(grid[2LL * i], grid[2LL * i + 1], H, W, align);                                      \
-            T fx = T(t.x0), fy = T(t.y0);                                                                     \
+            T ay = T(t.fy + 1.0 - t.iy), by = T(t.iy - t.fy), ax = T(t.fx + 1.0 - t.ix), bx = T(t.ix - t.fx); \
             T gix = T(0), giy = T(0);                                                                         \
             for (int c = 0; c < C; c++) {                                                                     \
                 const T* pl = x + (long long)(b * C + c) * H * W;                                             \
                 T go = gout[(long long)(b * C + c) * Ho * Wo + q];                                            \
                 if (inside(t.y0, t.x0, H, W)) {                                                               \
                     T v = pl[t.y0 * W + t.x0];                                                                \
-                    gix -= v * (fy + T(1) - t.iy) * go;                                                       \
-                    giy -= v * (fx + T(1) - t.ix) * go;                                                       \
+                    gix -= v * ay * go;                                                                       \
+                    giy -= v * ax * go;                                                                       \
                 }                                                                                             \
                 if (inside(t.y0, t.x0 + 1, H, W)) {                                                           \
                     T v = pl[t.y0 * W + t.x0 + 1];                                                            \
-                    gix += v * (fy + T(1) - t.iy) * go;                                                       \
-                    giy -= v * (t.ix - fx) * go;                                                              \
+                    gix += v * ay * go;                                                                       \
+                    giy -= v * bx * go;                                                                       \
                 }                                                                                             \
                 if (inside(t.y0 + 1, t.x0, H, W)) {                                                           \
                     T v = pl[(t.y0 + 1) * W + t.x0];                                                          \
-                    gix -= v * (t.iy - fy) * go;                                                              \
-                    giy += v * (fx + T(1) - t.ix) * go;                                                       \
+                    gix -= v * by * go;                                                                       \
+                    giy += v * ax * go;                                                                       \
                 }                                                                                             \
                 if (inside(t.y0 + 1, t.x0 + 1, H, W)) {                                                       \
                     T v = pl[(t.y0 + 1) * W + t.x0 + 1];                                                      \
-                    gix += v * (t.iy - fy) * go;                                                              \
-                    giy += v * (t.ix - fx) * go;                                                              \
+                    gix += v * by * go;                                                                       \
+                    giy += v * bx * go;                                                                       \
                 }                                                                                             \
             }                                                                                                 \
             T mx = align ? T(W - 1) / T(2) : T(W) / T(2);                                                     \
