@@ -63,10 +63,8 @@ public final class Generator {
         this.dtype = any == null ? DType.F32 : any.dtype();
         int res = config.imgResolution();
         if (res < 4 || Integer.bitCount(res) != 1) throw new IllegalArgumentException("Generator: resolution must be a power of two >= 4 but is " + res);
-        int n = Integer.numberOfTrailingZeros(res) - 1;
-        resolutions = new int[n];
-        for (int i = 0; i < n; i++) resolutions[i] = 4 << i;
-        numWs = 2 * n;
+        resolutions = config.blockResolutions();
+        numWs = config.numWs();
         filter = setupFilter(new double[]{1, 3, 3, 1}, dtype);
 
         int wDim = config.wDim();
@@ -138,7 +136,7 @@ public final class Generator {
     public int[] blockResolutions() { return resolutions.clone(); }
 
     /** Feature channels of block r: min(channel_base / r, channel_max). */
-    public int channels(int r) { return Math.min(config.channelBase() / r, config.channelMax()); }
+    public int channels(int r) { return config.channels(r); }
 
     /** Index of the block with resolution r (0 for b4); fails for a resolution the generator lacks. */
     public int blockIndex(int r) {
