@@ -17,8 +17,10 @@ package draggan.drag;
  * @param stopAt512        stop distance at 512 px
  * @param superviseAbove   a handle is supervised only while |t - p| exceeds this (px)
  * @param tracker          point tracker
- * @param directSampling   sample F(q) and F(q + d) straight from the block map on the needed window instead of
- *                         resizing the whole map (same values; the full resize is still made when a mask needs it)
+ * @param directSampling   the cheaper path (default): only the blocks up to the feature block run on the tape, and
+ *                         F(q), F(q + d) and the tracking windows are resized from the block map just where they are
+ *                         read. false = the straightforward path, as the reference does it: the whole generator
+ *                         (every block and the image) on the tape, the whole feature map resized. Same values.
  * @param templateWeight   TEMPLATE tracker: weight of the adaptive template against the initial feature
  * @param moveMargin       TEMPLATE tracker: relative improvement a new position needs over staying put
  */

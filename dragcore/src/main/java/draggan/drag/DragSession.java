@@ -193,8 +193,10 @@ public final class DragSession {
         int h = g.resolution();
         int rows = cfg.optimizedRows();
         Var wsVar = ShapeOps.cat(1, wOpt, Var.constant(w0.sliceView(1, rows, g.numWs())));
-        Generator.ImageMode im = wantImage ? Generator.ImageMode.NO_GRAD : Generator.ImageMode.NONE;
-        Generator.Output out = g.synthesis(wsVar, new Generator.Request(noise, noiseSeed, cfg.featureBlockRes(), im, cfg.featureBlockRes()));
+        Generator.Request req = cfg.directSampling()
+                ? new Generator.Request(noise, noiseSeed, cfg.featureBlockRes(), wantImage ? Generator.ImageMode.NO_GRAD : Generator.ImageMode.NONE, cfg.featureBlockRes())
+                : Generator.Request.full(noise).withNoiseSeed(noiseSeed);             // the reference's whole taped forward
+        Generator.Output out = g.synthesis(wsVar, req);
         FeatureMap f = new FeatureMap(out.feature(g, cfg.featureBlockRes()), h, cfg.directSampling());
 
         if (featRefs == null) {
