@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * StyleGAN2's up-sampling convolution: conv_transpose2d with stride 2, padding 0 and a 3x3 kernel, x [1, C, R, R]
  * -> [1, O, 2R+1, 2R+1] (the FIR filter that follows is a separate op). Sizes "C x O @ R" (R the input size);
- * 2 * C * O * 9 * R * R flops (every input pixel meets every kernel tap once).
+ * 2 * C * O * 9 * R * R flops (every input pixel meets every kernel tap once). {@code vectorInputGrad} is its
+ * gradient with respect to x, the stride-2 conv2d of a [1, O, 2R+1, 2R+1] gradient (what DragGAN's backward runs).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -29,7 +30,7 @@ public class ConvTransposeBench {
 
     static final class Data {
         final double gflop;
-        final Tensor x, w;
+        final Tensor x, w, g;
 
         Data(String size) {
             int[] d = Bench.dims(size);
@@ -37,6 +38,7 @@ public class ConvTransposeBench {
             gflop = 2.0 * c * o * 9 * r * r * 1e-9;
             x = Bench.randn(1, 1, c, r, r);
             w = Bench.randn(2, c, o, 3, 3);
+            g = Bench.randn(3, 1, o, 2 * r + 1, 2 * r + 1);
         }
     }
 
@@ -61,6 +63,11 @@ public class ConvTransposeBench {
     @Benchmark public Tensor vector(Fast s, Flops f) {
         f.gflop += s.d.gflop;
         return Bench.VECTOR.convTranspose2d(s.d.x, s.d.w, 2, 2, 0, 0, 1);
+    }
+
+    @Benchmark public Tensor vectorInputGrad(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.VECTOR.conv2d(s.d.g, s.d.w, 2, 2, 0, 0, 1);
     }
 
     @Benchmark public Tensor reference(Small s, Flops f) {

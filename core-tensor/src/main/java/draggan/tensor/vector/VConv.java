@@ -130,15 +130,23 @@ public final class VConv {
         }
 
         @Override public void packA(int i0, int mc, int k0, int kc, float[] dst) {
-            int taps = ty * tx, mr = Sgemm.MR;
-            for (int p = 0, i = 0; i < mc; p++, i += mr) {
-                int rows = Math.min(mr, mc - i), base = p * kc * mr;
-                for (int kk = 0; kk < kc; kk++) {
-                    int k = k0 + kk, c = k / taps, r = k - c * taps, v = r / tx, v2 = r - v * tx;
+            int mr = Sgemm.MR, taps = ty * tx;
+            for (int i = 0; i < mc; i += mr) {
+                int rows = Math.min(mr, mc - i), d = i * kc;
+                // panel by panel, so the writes are sequential (column-major writes across panels 4 KB apart
+                // thrash one L1 set); tap (c, v, v') of column k advanced incrementally, without divisions
+                int c = k0 / taps, v = k0 % taps / tx, v2 = k0 % tx;
+                for (int kk = 0; kk < kc; kk++, d += mr) {
                     int src = off + (c0 + c) * s0 + (i0 + i) * s1 + (i0y + sh * (ty - 1 - v)) * s2 + (i0x + sw * (tx - 1 - v2)) * s3;
-                    int d = base + kk * mr;
                     for (int q = 0; q < rows; q++, src += s1) dst[d + q] = w[src];
                     for (int q = rows; q < mr; q++) dst[d + q] = 0f;
+                    if (++v2 == tx) {
+                        v2 = 0;
+                        if (++v == ty) {
+                            v = 0;
+                            c++;
+                        }
+                    }
                 }
             }
         }
