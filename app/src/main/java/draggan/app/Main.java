@@ -25,6 +25,7 @@ public final class Main {
     static {
         COMMANDS.put("generate", new GenerateCommand());
         COMMANDS.put("drag", new DragCommand());
+        COMMANDS.put("edit", new EditCommand());
     }
 
     public static void main(String[] argv) {
