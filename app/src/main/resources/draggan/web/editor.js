@@ -374,11 +374,11 @@ function connectEvents() {
   };
 }
 
-function onStep(s) {
+function onStep(s, isFrame) {
+  if (!isFrame) S.stats.steps++;
   $('hud-step').textContent = `step ${s.step}`;
   $('hud-loss').textContent = `loss ${s.loss === null ? '–' : s.loss.toFixed(4)}`;
   $('hud-dist').textContent = `distance ${s.distance.toFixed(1)} px`;
-  S.stats.steps++;
   if (!S.drag) {
     s.handles.forEach((h, i) => { if (S.pairs[i]) S.pairs[i].h = h; });
     draw();
@@ -387,7 +387,7 @@ function onStep(s) {
 
 let framePending = null, frameDecoding = false;
 async function onFrame(f) {
-  onStep(f);
+  onStep(f, true);
   framePending = f;
   if (frameDecoding) return;          // a newer frame replaces the waiting one
   frameDecoding = true;

@@ -22,7 +22,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One browser tab's editing state: a {@link DragSession} (the image, pairs, mask, undo), the seed and psi it came
@@ -418,23 +419,29 @@ final class EditorSession {
     private final class Listener implements DragSession.StepListener {
         private final int myRun;
         private final DragSession target;   // null while loading (a load is cancelled by an exception instead)
-        private long lastImageNs;
+        private long lastImageNs, lastStepNs;
         private boolean first = true;
-        private Future<?> encoding;
+        private CompletableFuture<Void> encoding = CompletableFuture.completedFuture(null);   // frames encode in order
+        private final AtomicInteger inFlight = new AtomicInteger();
 
         Listener(int myRun, DragSession target) {
             this.myRun = myRun;
             this.target = target;
         }
 
+        /**
+         * An image for the first step, then whenever at most one frame is still being encoded (no backlog) and the
+         * next image, expected one step duration from now, comes at least the minimum interval after the last one.
+         */
         @Override public boolean wantImage(int nextStep) {
             if (first) return true;
-            boolean encoderFree = encoding == null || encoding.isDone();
-            return encoderFree && System.nanoTime() - lastImageNs >= ed.options.minFrameIntervalMs() * 1_000_000L;
+            long expectedAt = System.nanoTime() + lastStepNs;
+            return inFlight.get() <= 1 && expectedAt - lastImageNs >= ed.options.minFrameIntervalMs() * 1_000_000L;
         }
 
         @Override public void onStep(DragSession.StepResult r) {
             first = false;
+            lastStepNs = r.nanos();
             if (stopRequested) {
                 if (target != null) target.stop();
                 else throw new Cancelled();
@@ -449,7 +456,14 @@ final class EditorSession {
             Tensor img = r.image();
             if (img != null) {
                 lastImageNs = System.nanoTime();
-                encoding = ed.quick.submit(() -> encodeFrame(img, r, n));
+                inFlight.incrementAndGet();
+                encoding = encoding.thenRunAsync(() -> {
+                    try {
+                        encodeFrame(img, r, n);
+                    } finally {
+                        inFlight.decrementAndGet();
+                    }
+                }, ed.quick);
             }
         }
 
@@ -466,7 +480,7 @@ final class EditorSession {
 
         void awaitEncoder() {
             try {
-                if (encoding != null) encoding.get();
+                encoding.get();
             } catch (Exception ignored) {
                 // the encoder logs its own failures
             }
