@@ -1,9 +1,10 @@
 // End-to-end test of the editor page in Debian's Chromium (never a downloaded browser), driven by playwright-core.
 // Needs DRAGGAN_URL (a running `./draggan edit`); run.sh starts one. Writes a screenshot to DRAGGAN_SCREENSHOT.
 // Steps: load the page, click a handle and its target, paint a mask stroke, Start, wait for live frames, check the
-// tracked handle moved toward the target, Stop, Undo, screenshot. Exits non-zero on any failure.
+// tracked handle moved toward the target, Stop, save PNG / animation / session, Undo, screenshot, load the saved
+// session back. Exits non-zero on any failure.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -47,14 +48,20 @@ try {
   const at = ([x, y]) => [box.x + (x + 0.5) / res * box.width, box.y + (y + 0.5) / res * box.height];
   const server = () => page.evaluate(async () => (await fetch(`/api/sessions/${window.draggan().id}`)).json());
 
-  // a handle and its target, by clicking the canvas
+  // a handle and its target, by clicking the canvas; then the target marker is dragged to its place
+  const FIRST = [TARGET[0], TARGET[1] + 8];
   await page.mouse.click(...at(HANDLE));
-  await page.mouse.click(...at(TARGET));
+  await page.mouse.click(...at(FIRST));
   await page.waitForFunction(() => window.draggan().pairs.length === 1 && window.draggan().pairs[0].target);
-  for (let i = 0; i < 50 && (await server()).pairs.length !== 1; i++) await page.waitForTimeout(100);
+  await page.mouse.move(...at(FIRST));
+  await page.mouse.down();
+  await page.mouse.move(...at(TARGET), { steps: 6 });
+  await page.mouse.up();
+  await page.waitForFunction((t) => { const p = window.draggan().pairs[0]; return p.target[0] === t[0] && p.target[1] === t[1]; }, TARGET);
+  for (let i = 0; i < 50 && (await server()).pairs[0]?.target[1] !== TARGET[1]; i++) await page.waitForTimeout(100);
   const placed = (await server()).pairs[0];
   if (dist(placed.handle, HANDLE) > 0 || dist(placed.target, TARGET) > 0) throw new Error(`the server got pair ${JSON.stringify(placed)}`);
-  log(`placed handle ${placed.handle} -> target ${placed.target}`);
+  log(`placed handle ${placed.handle} -> target ${FIRST}, dragged the target to ${placed.target}`);
 
   // a mask stroke over the region that may move
   await page.check('input[name=mode][value=paint]');
@@ -99,6 +106,22 @@ try {
   log(`stopped: ${stopped.status}`);
   await page.screenshot({ path: shot.replace(/\.png$/, '-after-drag.png') });
 
+  // the files: PNG, session, animation (downloads the page makes from the server's answers)
+  const download = async (button) => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+    const file = join(dirname(shot), d.suggestedFilename());
+    await d.saveAs(file);
+    return { file, bytes: readFileSync(file) };
+  };
+  const png = await download('#save-png');
+  if (png.bytes.subarray(1, 4).toString() !== 'PNG') throw new Error(`Save PNG gave no PNG: ${png.file}`);
+  const gif = await download('#export-gif');
+  if (gif.bytes.subarray(0, 6).toString() !== 'GIF89a') throw new Error(`Export animation gave no GIF: ${gif.file}`);
+  const session = await download('#save-session');
+  const saved = JSON.parse(session.bytes.toString());
+  if (saved.format !== 'draggan-session/1' || saved.drags.length !== 1) throw new Error(`Save session gave ${session.bytes.toString().slice(0, 200)}`);
+  log(`saved ${png.file} (${png.bytes.length} B), ${gif.file} (${gif.bytes.length} B), ${session.file} (${saved.drags[0].steps} steps)`);
+
   // Undo
   await page.click('#undo');
   await page.waitForFunction(() => !window.draggan().canUndo && /undid/.test(window.draggan().status));
@@ -108,6 +131,15 @@ try {
 
   await page.screenshot({ path: shot });
   log(`screenshot ${shot}`);
+
+  // Load session: the saved drag is replayed and the handle is where the drag left it
+  await page.setInputFiles('#load-file', session.file);
+  await page.waitForFunction(() => window.draggan().busy === null && /session loaded/.test(window.draggan().status), null, { timeout: 180_000 });
+  await page.waitForFunction((h) => {
+    const p = window.draggan().pairs[0];
+    return p && p.handle[0] === h[0] && p.handle[1] === h[1];
+  }, stopped.pairs[0].handle, { timeout: 10_000 });
+  log(`loaded the session: handle at ${(await page.evaluate(() => window.draggan().pairs[0].handle))} again`);
   if (problems.length) throw new Error(problems.join('\n'));
   log('PASS');
 } catch (e) {

@@ -18,6 +18,7 @@ const S = {
   drag: null,                  // marker being dragged: {i, which: 'h' | 't', moved}
   painting: false, lastPaint: null,
   events: null,
+  lastRun: 0, lastStep: 0,     // the newest step shown
   stats: { frames: 0, steps: 0, firstFrameAt: 0, lastFrameAt: 0, run: 0, fpsWindow: [] },
 };
 
@@ -27,7 +28,8 @@ class ApiError extends Error {
   constructor(status, message) { super(message); this.status = status; }
 }
 
-async function api(method, path, body) {
+// Calls the API: JSON answers come back parsed, others (and every answer when asBlob) as a Blob; errors throw.
+async function api(method, path, body, asBlob) {
   const opt = { method, headers: {} };
   if (method !== 'GET') {
     opt.headers['Content-Type'] = 'application/json';
@@ -45,7 +47,7 @@ async function api(method, path, body) {
     if (type.includes('json')) msg = (await r.json()).error || msg;
     throw new ApiError(r.status, msg);
   }
-  return type.includes('json') ? r.json() : r.blob();
+  return type.includes('json') && !asBlob ? r.json() : r.blob();
 }
 
 const sessionPath = (what) => `/api/sessions/${S.id}${what ? '/' + what : ''}`;   // what '' : the session itself
@@ -374,8 +376,12 @@ function connectEvents() {
   };
 }
 
+// Step events come from the drag, frames from the encoder: a frame may arrive after the next step's numbers.
 function onStep(s, isFrame) {
   if (!isFrame) S.stats.steps++;
+  if (s.run === S.lastRun && s.step < S.lastStep) return;
+  S.lastRun = s.run;
+  S.lastStep = s.step;
   $('hud-step').textContent = `step ${s.step}`;
   $('hud-loss').textContent = `loss ${s.loss === null ? '–' : s.loss.toFixed(4)}`;
   $('hud-dist').textContent = `distance ${s.distance.toFixed(1)} px`;
@@ -501,7 +507,7 @@ function download(blob, name) {
 }
 
 $('save-png').onclick = () => act(async () => { download(await api('GET', sessionPath('image.png')), `draggan-seed${$('seed').value}.png`); status('saved the image'); });
-$('save-session').onclick = () => act(async () => { download(await api('GET', sessionPath('session.json')), 'draggan-session.json'); status('saved the session'); });
+$('save-session').onclick = () => act(async () => { download(await api('GET', sessionPath('session.json'), undefined, true), 'draggan-session.json'); status('saved the session'); });
 $('export-gif').onclick = () => act(async () => { status('making the animation…'); download(await api('GET', sessionPath('animation.gif')), 'draggan-drag.gif'); status('exported the animation of the last drag'); });
 $('load-session').onclick = () => $('load-file').click();
 $('load-file').onchange = () => act(async () => {

@@ -156,11 +156,8 @@ public final class EditorServer implements AutoCloseable {
                 sendError(ex, 400, e.getMessage(), null);
             } catch (IllegalStateException e) {
                 sendError(ex, 409, e.getMessage(), null);
-            } catch (UncheckedIOException e) {
-                if (!(e.getCause() instanceof ClientGone)) {
-                    System.err.println("draggan edit: " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + ": " + e.getCause());
-                }
             } catch (Throwable t) {
+                if (t instanceof UncheckedIOException u && u.getCause() instanceof ClientGone) return;   // the page left mid-request
                 System.err.println("draggan edit: internal error in " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + ": " + t);
                 if ("1".equals(System.getenv("DRAGGAN_DEBUG"))) t.printStackTrace();
                 sendError(ex, 500, "internal error: " + (t instanceof OutOfMemoryError ? "out of memory" : t.getClass().getSimpleName()) + " (see the server's console)", null);
