@@ -113,24 +113,22 @@ final class Editor implements AutoCloseable {
 
     /** Registers a new session, evicting the least recently used idle one when full; 503 when every one is busy. */
     EditorSession register(EditorSession.Factory factory) {
-        EditorSession victim = null;
+        EditorSession victim = null, s;
         synchronized (this) {
             if (sessions.size() >= options.maxSessions()) {
-                for (EditorSession s : sessions.values()) {
-                    if (!s.isBusy()) {
-                        victim = s;
+                for (EditorSession o : sessions.values()) {
+                    if (!o.isBusy()) {
+                        victim = o;
                         break;
                     }
                 }
                 if (victim == null) throw new HttpError(503, "too many sessions (" + options.maxSessions() + "), all running a drag; close a tab or wait");
                 sessions.remove(victim.id);
             }
-        }
-        if (victim != null) victim.close("closed to make room for a new session (the limit is " + options.maxSessions() + ")");
-        EditorSession s = factory.create(newId());
-        synchronized (this) {
+            s = factory.create(newId());
             sessions.put(s.id, s);
         }
+        if (victim != null) victim.close("closed to make room for a new session (the limit is " + options.maxSessions() + ")");
         return s;
     }
 

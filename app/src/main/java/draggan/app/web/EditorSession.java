@@ -570,7 +570,7 @@ final class EditorSession {
             throw HttpError.badRequest("the session was made on a " + st.model().resolution() + " px model but this one is " + ed.resolution + " px");
         }
         String sha = st.model().sha256();
-        SessionFile.ModelRef mine = ed.modelRef();
+        SessionFile.ModelRef mine = ed.compute(ed::modelRef);     // may hash the model file once
         if (sha != null && mine.sha256() != null && !sha.equals(mine.sha256())) {
             throw HttpError.badRequest("the session was made with another model (sha256 " + sha + "; this one is " + mine.sha256() + ")");
         }
