@@ -51,6 +51,8 @@ try {
   // a handle and its target, by clicking the canvas; then the target marker is dragged to its place
   const FIRST = [TARGET[0], TARGET[1] + 8];
   await page.mouse.click(...at(HANDLE));
+  await page.mouse.click(...at(HANDLE));     // a target on its handle: refused, in words
+  await page.waitForFunction(() => /a target equals its handle/.test(window.draggan().status));
   await page.mouse.click(...at(FIRST));
   await page.waitForFunction(() => window.draggan().pairs.length === 1 && window.draggan().pairs[0].target);
   await page.mouse.move(...at(FIRST));

@@ -307,8 +307,11 @@ canvas.addEventListener('pointerup', (e) => {
   S.drag = null;
   if (!d) return;
   if (d.which) {
-    if (!d.moved) return;
     const p = S.pairs[d.i];
+    if (!d.moved) {
+      if (!p.t) status('a target equals its handle: click somewhere else for the target', 'error');
+      return;
+    }
     if (same(p.h, p.t)) { status(`pair ${d.i + 1}: a target equals its handle; move one of them`, 'error'); return; }
     status(`moved pair ${d.i + 1}`);
     updateControls();
@@ -436,10 +439,9 @@ async function onEnd(e) {
 // ------------------------------------------------------------------ actions
 
 async function newSession(quiet) {
-  const body = { seed: Number($('seed').value), psi: Number($('psi').value), noise: $('noise').value };
   let st;
   try {
-    st = await api('POST', '/api/sessions', body);
+    st = await api('POST', '/api/sessions', imageSettings());
   } catch (e) {
     status(`could not open a session: ${e.message}`, 'error');
     return;
@@ -461,8 +463,15 @@ async function newSession(quiet) {
   }
 }
 
+// The number in an input field; a word-for-word error when it holds none.
+function num(id) {
+  const el = $(id), v = el.value.trim() === '' ? NaN : Number(el.value);
+  if (!Number.isFinite(v)) throw new Error(`${el.closest('label').textContent.trim()} must be a number but is '${el.value}'`);
+  return v;
+}
+
 function imageSettings() {
-  return { seed: Number($('seed').value), psi: Number($('psi').value), noise: $('noise').value };
+  return { seed: num('seed'), psi: num('psi'), noise: $('noise').value };
 }
 
 $('new-image').onclick = () => act(async () => {
@@ -479,7 +488,7 @@ $('start').onclick = () => act(async () => {
   if (S.pairs.some((p) => !p.t)) status('the last handle has no target yet; it is left out of this drag');
   S.stats = { frames: 0, steps: 0, firstFrameAt: 0, lastFrameAt: 0, run: 0, fpsWindow: [] };
   const st = await api('POST', sessionPath('start'), {
-    maxSteps: Number($('max-steps').value), lr: Number($('lr').value), lambda: Number($('lambda').value), tracker: $('tracker').value,
+    maxSteps: num('max-steps'), lr: num('lr'), lambda: num('lambda'), tracker: $('tracker').value,
   });
   S.stats.run = st.run;
   applyState(st);
