@@ -1,5 +1,5 @@
 // Measures how many frames per second the editor page receives during a drag (not a test; for the notes).
-//   DRAGGAN_URL=http://127.0.0.1:7860/ SECONDS=60 node e2e/fps.mjs
+//   DRAGGAN_URL=http://127.0.0.1:7860/ SECONDS=60 [DRAGGAN_SCREENSHOT=shot.png] node e2e/fps.mjs
 // Opens the page in Debian's Chromium, places one handle/target pair (a quarter of the image apart), presses
 // Start, counts the frames the page draws for SECONDS after the first one, presses Stop, prints the numbers.
 import { chromium } from 'playwright-core';
@@ -33,6 +33,7 @@ try {
   const t0 = await page.evaluate(() => window.draggan().stats);
   await page.waitForTimeout(seconds * 1000);
   const t1 = await page.evaluate(() => window.draggan().stats);
+  if (process.env.DRAGGAN_SCREENSHOT) await page.screenshot({ path: process.env.DRAGGAN_SCREENSHOT });
   await page.click('#stop');
   await page.waitForFunction(() => window.draggan().busy === null, null, { timeout: 600_000 });
   const frames = t1.frames - t0.frames, secs = t1.seconds - t0.seconds, steps = t1.steps - t0.steps;

@@ -343,9 +343,21 @@ final class EditorSession {
             refresh();
             d = drag;
         }
-        publishState();
-        ed.drags.submit(() -> runDrag(d, myRun, maxSteps));
+        submit(() -> runDrag(d, myRun, maxSteps));
         return state();
+    }
+
+    /** Queues a job on the drag pool (busy is already set); a pool that is shutting down leaves the session idle. */
+    private void submit(Runnable job) {
+        try {
+            ed.drags.execute(job);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            synchronized (this) {
+                busy = null;
+            }
+            throw new HttpError(503, "the editor is shutting down");
+        }
+        publishState();
     }
 
     private void runDrag(DragSession d, int myRun, int maxSteps) {
@@ -586,8 +598,7 @@ final class EditorSession {
             stopRequested = false;
             frames.clear();
         }
-        publishState();
-        ed.drags.submit(() -> runLoad(st, myRun));
+        submit(() -> runLoad(st, myRun));
         return state();
     }
 
