@@ -390,6 +390,7 @@ function onStep(s, isFrame) {
   $('hud-dist').textContent = `distance ${s.distance.toFixed(1)} px`;
   if (!S.drag) {
     s.handles.forEach((h, i) => { if (S.pairs[i]) S.pairs[i].h = h; });
+    updateControls();
     draw();
   }
 }
@@ -418,8 +419,8 @@ function countFrame() {
   if (!st.frames) st.firstFrameAt = now;
   st.frames++;
   st.lastFrameAt = now;
-  st.fpsWindow.push(now);
-  while (st.fpsWindow.length && now - st.fpsWindow[0] > 2000) st.fpsWindow.shift();
+  st.fpsWindow.push(now);                                   // the rate over the last 10 frames
+  if (st.fpsWindow.length > 10) st.fpsWindow.shift();
   const n = st.fpsWindow.length;
   const fps = n > 1 ? (n - 1) * 1000 / (st.fpsWindow[n - 1] - st.fpsWindow[0]) : 0;
   $('hud-fps').textContent = `${fps.toFixed(1)} frames/s`;
