@@ -8,8 +8,11 @@ final class Cli {
     private Cli() {}
 
     /** An output PNG path whose folder exists. */
-    static Path outputPng(String value, String option) {
-        if (!value.toLowerCase().endsWith(".png")) throw new UsageException("--" + option + " must name a .png file but is '" + value + "'");
+    static Path outputPng(String value, String option) { return outputFile(value, option, ".png"); }
+
+    /** An output file with the given extension whose folder exists. */
+    static Path outputFile(String value, String option, String ext) {
+        if (!value.toLowerCase().endsWith(ext)) throw new UsageException("--" + option + " must name a " + ext + " file but is '" + value + "'");
         Path p = Path.of(value).toAbsolutePath();
         Path dir = p.getParent();
         if (dir == null || !Files.isDirectory(dir)) throw new UsageException("--" + option + ": folder " + dir + " does not exist");

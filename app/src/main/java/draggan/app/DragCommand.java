@@ -110,7 +110,7 @@ final class DragCommand implements Main.Command {
                 }
                 mask = (mask == null ? Mask.allFixed(res) : mask).withFlexibleBox(b[0], b[1], b[2], b[3]);
             }
-            session = DragSession.fromSeed(g, seed, psi, noise, cfg);
+            session = DragSession.fromSeed(g, seed, psi, noise, cfg.fittedTo(res));
             for (int i = 0; i < pairs.handles().size(); i++) session.addPair(pairs.handles().get(i), pairs.targets().get(i));
             session.setMask(mask);
         }

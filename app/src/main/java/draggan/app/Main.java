@@ -25,6 +25,7 @@ public final class Main {
     static {
         COMMANDS.put("generate", new GenerateCommand());
         COMMANDS.put("drag", new DragCommand());
+        COMMANDS.put("drag-eval", new DragEvalCommand());
         COMMANDS.put("edit", new EditCommand());
     }
 

@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
  * Bilinear grid sampling (F.grid_sample, zeros, align_corners True as DragGAN's motion supervision) and its
  * gradients, F32 on the default CPU backend, on a 128-channel 256x256 feature map:
  * {@code points} = 112 (four handles, a radius-3 disc each: DragGAN's loss at 256 px) or 65536 (a full-map warp).
- * Also the feature resize 128 -> 256 (bilinear, align_corners False) forward and backward.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -33,21 +32,15 @@ public class GridSampleBench {
     @Param({"112", "65536"})
     public int points;
 
-    private Tensor x, grid, gout, feat128, gout256;
+    private Tensor x, grid, gout;
 
     @Setup public void setup() {
         x = Tensor.randn(DType.F32, 1, 1, 128, 256, 256);
         grid = Tensor.uniform(DType.F32, 2, -1, 1, 1, 1, points, 2);
         gout = Tensor.randn(DType.F32, 3, 1, 128, 1, points);
-        feat128 = Tensor.randn(DType.F32, 4, 1, 128, 128, 128);
-        gout256 = Tensor.randn(DType.F32, 5, 1, 128, 256, 256);
     }
 
     @Benchmark public Tensor gridSample() { return Ops.gridSample(x, grid, true); }
 
     @Benchmark public Tensor[] gridSampleBackward() { return Ops.gridSampleBackward(gout, x, grid, true, true, true); }
-
-    @Benchmark public Tensor resize128to256() { return Ops.resizeBilinear(feat128, 256, 256, false); }
-
-    @Benchmark public Tensor resize128to256Backward() { return Ops.resizeBilinearBackward(gout256, 128, 128, false); }
 }

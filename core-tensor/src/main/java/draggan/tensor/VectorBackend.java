@@ -1,6 +1,7 @@
 package draggan.tensor;
 
 import draggan.tensor.vector.ResampleKernels;
+import draggan.tensor.vector.VBasics;
 import draggan.tensor.vector.VConv;
 import draggan.tensor.vector.VMatmul;
 import jdk.incubator.vector.FloatVector;
@@ -48,6 +49,44 @@ public class VectorBackend extends ReferenceBackend {
         for (Tensor t : ts) if (t != null && (t.dtype() != DType.F32 || !(t.storage() instanceof HostStorage))) return false;
         return true;
     }
+
+    // ------------------------------------------------------------------ data movement and elementwise
+
+    @Override public Tensor copy(Tensor x) { return f32(x) ? VBasics.copy(x) : super.copy(x); }
+
+    @Override public void copyInto(Tensor src, Tensor dst) {
+        // overlapping views keep the reference's read-everything-first semantics
+        if (f32(src, dst) && src.storage() != dst.storage()) VBasics.copyStrided(src, dst);
+        else super.copyInto(src, dst);
+    }
+
+    @Override public Tensor unary(UnaryOp op, Tensor x) { return f32(x) ? VBasics.unary(op, x) : super.unary(op, x); }
+
+    @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        Tensor y = f32(a, b) ? VBasics.binary(op, a, b) : null;
+        return y != null ? y : super.binary(op, a, b);
+    }
+
+    @Override public Tensor affine(Tensor x, double scale, double shift) {
+        return f32(x) ? VBasics.affine(x, scale, shift) : super.affine(x, scale, shift);
+    }
+
+    @Override public Tensor clamp(Tensor x, double lo, double hi) { return f32(x) ? VBasics.clamp(x, lo, hi) : super.clamp(x, lo, hi); }
+
+    @Override public void addInPlace(Tensor acc, Tensor x) {
+        if (!f32(acc, x) || !VBasics.addInPlace(acc, x)) super.addInPlace(acc, x);
+    }
+
+    @Override public Tensor biasAct(Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        Tensor y = f32(x, b) ? VBasics.biasAct(x, b, dim, act, alpha, gain, clamp) : null;
+        return y != null ? y : super.biasAct(x, b, dim, act, alpha, gain, clamp);
+    }
+
+    @Override public Tensor biasActBackward(Tensor gout, Tensor y, Activation act, double alpha, double gain, double clamp) {
+        return f32(gout, y) ? VBasics.biasActBackward(gout, y, act, alpha, gain, clamp) : super.biasActBackward(gout, y, act, alpha, gain, clamp);
+    }
+
+    @Override public Tensor sum(Tensor x, int[] dims, boolean keepdim) { return f32(x) ? VBasics.sum(x, dims, keepdim) : super.sum(x, dims, keepdim); }
 
     // ------------------------------------------------------------------ linear algebra and convolution
 

@@ -4,7 +4,8 @@ package draggan.drag;
  * Every number of the drag loop. {@link #reference()} equals the reference DragGAN tool; nothing in dragcore
  * uses a literal instead of these fields. Radii scale with the image height h as the reference does:
  * r1 = round(r1At512 / 512 * h), r2 = round(r2At512 / 512 * h) (Python rounding), stop distance
- * max(stopMin, stopAt512 / 512 * h).
+ * max(stopMin, stopAt512 / 512 * h). Below about 86 px the reference's r1 rounds to 0 (an empty disc: nothing
+ * would move), so both radii are at least 1; at 128 px and above this never applies.
  *
  * @param featureBlockRes  synthesis block whose output x is the feature map F (128: the 6th block)
  * @param optimizedRows    leading rows of w+ that Adam moves (the rest stay w0)
@@ -16,12 +17,16 @@ package draggan.drag;
  * @param stopAt512        stop distance at 512 px
  * @param superviseAbove   a handle is supervised only while |t - p| exceeds this (px)
  * @param tracker          point tracker
- * @param directSampling   sample F(q) and F(q + d) straight from the block map on the needed window instead of
- *                         resizing the whole map (same values; the full resize is still made when a mask needs it)
+ * @param directSampling   the cheaper path (default): only the blocks up to the feature block run on the tape, and
+ *                         F(q), F(q + d) and the tracking windows are resized from the block map just where they are
+ *                         read. false = the straightforward path, as the reference does it: the whole generator
+ *                         (every block and the image) on the tape, the whole feature map resized. Same values.
+ * @param templateWeight   TEMPLATE tracker: weight of the adaptive template against the initial feature
+ * @param moveMargin       TEMPLATE tracker: relative improvement a new position needs over staying put
  */
 public record DragConfig(int featureBlockRes, int optimizedRows, double lr, double lambdaMask,
                          double r1At512, double r2At512, double stopMin, double stopAt512, double superviseAbove,
-                         Tracker tracker, boolean directSampling) {
+                         Tracker tracker, boolean directSampling, double templateWeight, double moveMargin) {
 
     /** The point trackers users can pick. */
     public enum Tracker {
@@ -50,26 +55,32 @@ public record DragConfig(int featureBlockRes, int optimizedRows, double lr, doub
         if (!(r1At512 > 0) || !(r2At512 > 0)) throw new IllegalArgumentException("radii must be > 0 but are " + r1At512 + ", " + r2At512);
         if (!(stopMin >= 0) || !(stopAt512 >= 0) || !(superviseAbove >= 0)) throw new IllegalArgumentException("distances must be >= 0");
         if (tracker == null) throw new IllegalArgumentException("tracker must be given");
+        if (!(templateWeight >= 0 && templateWeight <= 1)) throw new IllegalArgumentException("templateWeight must be in [0, 1] but is " + templateWeight);
+        if (!(moveMargin >= 0 && moveMargin < 1)) throw new IllegalArgumentException("moveMargin must be in [0, 1) but is " + moveMargin);
     }
 
     /** The reference tool's values. */
     public static DragConfig reference() {
-        return new DragConfig(128, 6, 1e-3, 20, 3, 12, 2, 2, 1, Tracker.REFERENCE, true);
+        return new DragConfig(128, 6, 1e-3, 20, 3, 12, 2, 2, 1, Tracker.REFERENCE, true, 0.3, 0.03);
     }
 
     /** Disc radius r1 at image height h. */
-    public int r1(int h) { return (int) PyMath.round(r1At512 / 512 * h); }
+    public int r1(int h) { return (int) Math.max(1, PyMath.round(r1At512 / 512 * h)); }
 
     /** Tracking half window r2 at image height h. */
-    public int r2(int h) { return (int) PyMath.round(r2At512 / 512 * h); }
+    public int r2(int h) { return (int) Math.max(1, PyMath.round(r2At512 / 512 * h)); }
+
+    /** This config with the feature block lowered to the image size for models smaller than the block (e.g. 64 px). */
+    public DragConfig fittedTo(int resolution) { return featureBlockRes > resolution ? withFeatureBlock(resolution) : this; }
 
     /** Distance at which a handle counts as arrived, at image height h. */
     public double stopDistance(int h) { return Math.max(stopMin, stopAt512 / 512 * h); }
 
-    public DragConfig withLr(double v) { return new DragConfig(featureBlockRes, optimizedRows, v, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling); }
-    public DragConfig withLambda(double v) { return new DragConfig(featureBlockRes, optimizedRows, lr, v, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling); }
-    public DragConfig withTracker(Tracker t) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, t, directSampling); }
-    public DragConfig withDirectSampling(boolean v) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, v); }
-    public DragConfig withFeatureBlock(int res) { return new DragConfig(res, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling); }
-    public DragConfig withOptimizedRows(int n) { return new DragConfig(featureBlockRes, n, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling); }
+    public DragConfig withLr(double v) { return new DragConfig(featureBlockRes, optimizedRows, v, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
+    public DragConfig withLambda(double v) { return new DragConfig(featureBlockRes, optimizedRows, lr, v, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
+    public DragConfig withTracker(Tracker t) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, t, directSampling, templateWeight, moveMargin); }
+    public DragConfig withDirectSampling(boolean v) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, v, templateWeight, moveMargin); }
+    public DragConfig withFeatureBlock(int res) { return new DragConfig(res, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
+    public DragConfig withRadiiAt512(double r1, double r2) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1, r2, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
+    public DragConfig withOptimizedRows(int n) { return new DragConfig(featureBlockRes, n, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
 }

@@ -66,6 +66,7 @@ public final class DragSession {
     private Var wOpt;                        // [1, rows, w_dim], requires grad
     private Adam adam;
     private List<Tensor> featRefs;           // f0 per handle, [C]
+    private List<Tensor> templates;          // TEMPLATE tracker: feature at the previous tracked position, [C]
     private Tensor f0Block;                  // F0 before resizing, [1, C, hb, hb]
     private Tensor f0Full;                   // F0 resized, made when a mask needs it
     private int dragSteps;
@@ -196,8 +197,10 @@ public final class DragSession {
         int h = g.resolution();
         int rows = cfg.optimizedRows();
         Var wsVar = ShapeOps.cat(1, wOpt, Var.constant(w0.sliceView(1, rows, g.numWs())));
-        Generator.ImageMode im = wantImage ? Generator.ImageMode.NO_GRAD : Generator.ImageMode.NONE;
-        Generator.Output out = g.synthesis(wsVar, new Generator.Request(noise, noiseSeed, cfg.featureBlockRes(), im, cfg.featureBlockRes()));
+        Generator.Request req = cfg.directSampling()
+                ? new Generator.Request(noise, noiseSeed, cfg.featureBlockRes(), wantImage ? Generator.ImageMode.NO_GRAD : Generator.ImageMode.NONE, cfg.featureBlockRes())
+                : Generator.Request.full(noise).withNoiseSeed(noiseSeed);             // the reference's whole taped forward
+        Generator.Output out = g.synthesis(wsVar, req);
         FeatureMap f = new FeatureMap(out.feature(g, cfg.featureBlockRes()), h, cfg.directSampling());
 
         if (featRefs == null) {
@@ -209,9 +212,16 @@ public final class DragSession {
                 handles.set(i, p);
                 featRefs.add(PointTracker.featureAt(f, p));
             }
+            templates = new ArrayList<>(featRefs);
         }
         for (int i = 0; i < handles.size(); i++) {
-            handles.set(i, PointTracker.track(f, featRefs.get(i), handles.get(i), cfg.r2(h)).point());
+            if (cfg.tracker() == DragConfig.Tracker.REFERENCE) {
+                handles.set(i, PointTracker.track(f, featRefs.get(i), handles.get(i), cfg.r2(h)).point());
+            } else {
+                Point p = PointTracker.trackTemplate(f, featRefs.get(i), templates.get(i), handles.get(i), cfg.r2(h), cfg.templateWeight(), cfg.moveMargin()).point();
+                handles.set(i, p);
+                templates.set(i, PointTracker.featureAt(f, p));
+            }
         }
         double maxDist = 0;
         for (int i = 0; i < handles.size(); i++) maxDist = Math.max(maxDist, handles.get(i).distance(targets.get(i)));

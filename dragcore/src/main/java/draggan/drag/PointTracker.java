@@ -49,6 +49,41 @@ public final class PointTracker {
         return new Match(new Point(x0 + best % width, y0 + best / width), bestV, second);
     }
 
+    /**
+     * The TEMPLATE tracker: the cost of a pixel q of the window is
+     * {@code (1 - a) |F(q) - f0| + a |F(q) - T|}, where f0 is the handle's initial feature (the anchor) and T the
+     * feature at the handle's previous tracked position (an adaptive template, FreeDrag-style), a =
+     * {@code templateWeight}. The handle moves to the cheapest pixel only when that beats staying put by more than
+     * {@code moveMargin} (relative): look-alike neighbours no longer make it oscillate. Ties go to the first pixel
+     * in row-major order.
+     */
+    public static Match trackTemplate(FeatureMap f, Tensor f0, Tensor template, Point handle, int r2, double templateWeight, double moveMargin) {
+        int h = f.size();
+        int px = (int) handle.x(), py = (int) handle.y();
+        if (px != handle.x() || py != handle.y()) throw new IllegalArgumentException("track: handle " + handle + " must have integer coordinates");
+        int y0 = Math.max(py - r2, 0), y1 = Math.min(py + r2 + 1, h);
+        int x0 = Math.max(px - r2, 0), x1 = Math.min(px + r2 + 1, h);
+        float[] a, b;
+        try (var ng = GradMode.noGrad()) {
+            Tensor win = f.window(y0, y1, x0, x1).value().selectView(0, 0);       // [C, wy, wx]
+            a = Ops.windowDistances(win, f0, 0, y1 - y0, 0, x1 - x0).toFloatArray();
+            b = Ops.windowDistances(win, template, 0, y1 - y0, 0, x1 - x0).toFloatArray();
+        }
+        int width = x1 - x0, here = (py - y0) * width + (px - x0);
+        double[] cost = new double[a.length];
+        for (int i = 0; i < a.length; i++) cost[i] = (1 - templateWeight) * Math.sqrt(a[i]) + templateWeight * Math.sqrt(b[i]);
+        int best = 0;
+        double second = Double.POSITIVE_INFINITY;
+        for (int i = 1; i < cost.length; i++) {
+            if (cost[i] < cost[best]) {
+                second = cost[best];
+                best = i;
+            } else if (cost[i] < second) second = cost[i];
+        }
+        if (best != here && !(cost[best] < (1 - moveMargin) * cost[here])) best = here;
+        return new Match(new Point(x0 + best % width, y0 + best / width), cost[best], second);
+    }
+
     /** The feature [C] of the resized map at an integer pixel. */
     public static Tensor featureAt(FeatureMap f, Point p) {
         int x = (int) p.x(), y = (int) p.y();

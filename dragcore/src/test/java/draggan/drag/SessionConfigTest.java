@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SessionConfigTest {
     static Generator g;
-    static final DragConfig BASE = new DragConfig(64, 6, 2e-3, 20, 16, 24, 2, 2, 1, DragConfig.Tracker.REFERENCE, true);
+    static final DragConfig BASE = DragConfig.reference().fittedTo(64).withLr(2e-3).withRadiiAt512(16, 24);
 
     @BeforeAll
     static void model() {

@@ -46,6 +46,7 @@ public final class Generator {
     private final Tensor[] mapW, mapB;               // folded FC weights [out, in] and biases [out]
     private final Tensor wAvg;                       // [w_dim]
     private final Map<String, Layer> layers = new LinkedHashMap<>();
+    private final DType dtype;                       // of every parameter (F32 for models; F64 for gradient checks)
 
     /** One modulated layer with its folded affine. */
     private record Layer(Tensor affineW, Tensor affineB, Tensor weight, Tensor bias, Tensor noiseConst, double noiseStrength,
@@ -58,13 +59,13 @@ public final class Generator {
     public Generator(GeneratorConfig config, Map<String, Tensor> params) {
         this.config = config;
         this.raw = params;
+        Tensor any = params.get("mapping.w_avg");
+        this.dtype = any == null ? DType.F32 : any.dtype();
         int res = config.imgResolution();
         if (res < 4 || Integer.bitCount(res) != 1) throw new IllegalArgumentException("Generator: resolution must be a power of two >= 4 but is " + res);
-        int n = Integer.numberOfTrailingZeros(res) - 1;
-        resolutions = new int[n];
-        for (int i = 0; i < n; i++) resolutions[i] = 4 << i;
-        numWs = 2 * n;
-        filter = setupFilter(new double[]{1, 3, 3, 1});
+        resolutions = config.blockResolutions();
+        numWs = config.numWs();
+        filter = setupFilter(new double[]{1, 3, 3, 1}, dtype);
 
         int wDim = config.wDim();
         int nl = config.mappingLayers();
@@ -110,17 +111,17 @@ public final class Generator {
             throw new IllegalArgumentException("Generator: parameter '" + name + "' has shape " + Arrays.toString(t.shape())
                     + " but the configuration needs " + Arrays.toString(shape));
         }
-        if (t.dtype() != DType.F32) throw new IllegalArgumentException("Generator: parameter '" + name + "' must be F32 but is " + t.dtype());
+        if (t.dtype() != dtype) throw new IllegalArgumentException("Generator: parameter '" + name + "' is " + t.dtype() + " but the others are " + dtype);
         return t.toDevice(Backends.current().device());
     }
 
     /** NVlabs upfirdn2d.setup_filter: outer product of a 1-D filter, normalised to sum 1. */
-    static Tensor setupFilter(double[] taps) {
+    static Tensor setupFilter(double[] taps, DType dtype) {
         double s = 0;
         for (double a : taps) for (double b : taps) s += a * b;
         float[] f = new float[taps.length * taps.length];
         for (int i = 0; i < taps.length; i++) for (int j = 0; j < taps.length; j++) f[i * taps.length + j] = (float) (taps[i] * taps[j] / s);
-        return Tensor.of(f, taps.length, taps.length).toDevice(Backends.current().device());
+        return Tensor.of(f, taps.length, taps.length).copyAs(dtype).toDevice(Backends.current().device());
     }
 
     // ------------------------------------------------------------------ geometry
@@ -135,7 +136,7 @@ public final class Generator {
     public int[] blockResolutions() { return resolutions.clone(); }
 
     /** Feature channels of block r: min(channel_base / r, channel_max). */
-    public int channels(int r) { return Math.min(config.channelBase() / r, config.channelMax()); }
+    public int channels(int r) { return config.channels(r); }
 
     /** Index of the block with resolution r (0 for b4); fails for a resolution the generator lacks. */
     public int blockIndex(int r) {
@@ -149,7 +150,17 @@ public final class Generator {
     // ------------------------------------------------------------------ mapping
 
     /** z for a seed exactly as NumPy's RandomState(seed).randn(1, z_dim). */
-    public Tensor z(long seed) { return NumpyRandom.latent(seed, config.zDim()); }
+    public Tensor z(long seed) { return NumpyRandom.latent(seed, config.zDim()).copyAs(dtype); }
+
+    /** Element type of the parameters. */
+    public DType dtype() { return dtype; }
+
+    /** A copy of this generator with every parameter converted to the given dtype (F64 for gradient checks). */
+    public Generator withDType(DType t) {
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        for (var e : raw.entrySet()) p.put(e.getKey(), e.getValue().toHost().copyAs(t));
+        return new Generator(config, p);
+    }
 
     /**
      * Mapping network plus truncation: z [N, z_dim] -> ws [N, num_ws, w_dim]; rows below {@code cutoff} (or all when
@@ -272,7 +283,7 @@ public final class Generator {
         return switch (req.noise()) {
             case NONE -> null;
             case CONST -> Ops.scale(l.noiseConst, l.noiseStrength);                                      // [H, W]
-            case RANDOM -> Ops.scale(Tensor.randn(DType.F32, req.noiseSeed() * 1_000_003L + layerIndex, shape[0], 1, shape[2], shape[3])
+            case RANDOM -> Ops.scale(Tensor.randn(dtype, req.noiseSeed() * 1_000_003L + layerIndex, shape[0], 1, shape[2], shape[3])
                     .toDevice(Backends.current().device()), l.noiseStrength);                          // [N, 1, H, W]
         };
     }

@@ -74,11 +74,10 @@ final class Editor implements AutoCloseable {
      * 2 and 3 px, where the reference's scaling would round them to nothing.
      */
     DragConfig baseConfig() {
-        DragConfig c = DragConfig.reference().withFeatureBlock(Math.min(128, resolution));
+        DragConfig c = DragConfig.reference().fittedTo(resolution);
         double r1 = c.r1(resolution) >= 2 ? c.r1At512() : 2.0 * 512 / resolution;
         double r2 = c.r2(resolution) >= 3 ? c.r2At512() : 3.0 * 512 / resolution;
-        return new DragConfig(c.featureBlockRes(), c.optimizedRows(), c.lr(), c.lambdaMask(), r1, r2, c.stopMin(), c.stopAt512(),
-                c.superviseAbove(), c.tracker(), c.directSampling());
+        return c.withRadiiAt512(r1, r2);
     }
 
     SessionFile.ModelRef modelRef() { return modelRef.get(); }

@@ -34,11 +34,12 @@ public final class ConvOps {
 
     /**
      * dx of conv2d: the transposed conv of g. When the forward's floor division left a remainder, the plain
-     * transposed conv is smaller than x (PyTorch's output_padding), so compute it unpadded and crop [pad, pad + H).
+     * transposed conv is smaller than x (PyTorch's output_padding), so compute it unpadded and crop [pad, pad + H);
+     * the output size is checked first so the transposed conv runs once either way.
      */
     static Tensor convInputGrad(Tensor g, Tensor w, int h, int wd, int stride, int padding, int groups) {
-        Tensor t = Ops.convTranspose2d(g, w, stride, padding, groups);
-        if (t.size(2) == h && t.size(3) == wd) return t;
+        int th = (g.size(2) - 1) * stride - 2 * padding + w.size(2), tw = (g.size(3) - 1) * stride - 2 * padding + w.size(3);
+        if (th == h && tw == wd) return Ops.convTranspose2d(g, w, stride, padding, groups);
         Tensor full = Ops.convTranspose2d(g, w, stride, 0, groups);
         Tensor dx = Ops.zerosOn(g, g.size(0), w.size(1) * groups, h, wd);
         int rows = Math.min(h, full.size(2) - padding), cols = Math.min(wd, full.size(3) - padding);

@@ -1,5 +1,8 @@
 package draggan.tensor.vector;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 /**
@@ -16,7 +19,8 @@ import java.util.Arrays;
  * right operand of the weight gradient {@code dW = gout x B^T}.
  */
 public final class Im2col implements Operand {
-    private static final int NR = Sgemm.NR;
+    private static final int NR = Sgemm.NR, VL = Sgemm.VL;
+    private static final VectorSpecies<Float> S = Sgemm.S;
 
     private final float[] x;
     private final int off, sC, sH, sW, h, w, kh, kw, sh, sw, offY, offX, wo;
@@ -66,22 +70,43 @@ public final class Im2col implements Operand {
     }
 
     @Override public void packB(int k0, int kc, int j0, int nc, float[] dst) {
-        int taps = kh * kw;
-        for (int p = 0, jp = 0; jp < nc; p++, jp += NR) {
-            int cols = Math.min(NR, nc - jp), base = p * kc * NR;
-            int n0 = j0 + jp, t0 = n0 / wo, u0 = n0 % wo;
-            for (int kk = 0; kk < kc; kk++) {
-                int k = k0 + kk, c = k / taps, r = k - c * taps, i = r / kw, j = r - i * kw;
-                int d = base + kk * NR;
-                // walk the panel's pixels one output row segment at a time
-                for (int q = 0, t = t0, u = u0; q < cols; ) {
-                    int len = Math.min(cols - q, wo - u);
-                    gatherRow(c, i, j, t, u, len, dst, d + q, 1);
+        boolean unitStride = sw == 1 && sW == 1;
+        // window tap (c, i, j) of row k, advanced incrementally (divisions per row cost more than the copying)
+        int c = k0 / (kh * kw), i = k0 % (kh * kw) / kw, j = k0 % kw;
+        int t0 = j0 / wo, u0 = j0 % wo;
+        for (int kk = 0; kk < kc; kk++) {
+            int rowOff = off + c * sC;
+            // row k of the block: consecutive pixels j0 .. j0+nc, i.e. row kk of every panel
+            for (int jp = 0, t = t0, u = u0; jp < nc; jp += NR) {
+                int cols = Math.min(NR, nc - jp), d = jp * kc + kk * NR;
+                for (int q = 0; q < cols; ) {
+                    int len;
+                    int iy = t * sh + i + offY, ix = u + j + offX;
+                    if (unitStride && q + VL <= cols && u + VL <= wo && (iy < 0 || iy >= h || ix >= 0 && ix + VL <= w)) {
+                        // VL pixels of one output row, all inside the image row (or all in a padding row)
+                        len = VL;
+                        if (iy < 0 || iy >= h) FloatVector.zero(S).intoArray(dst, d + q);
+                        else FloatVector.fromArray(S, x, rowOff + iy * sH + ix).intoArray(dst, d + q);
+                    } else {
+                        // borders, strides and the ends of output rows: element by element
+                        len = Math.min(Math.min(cols - q, wo - u), VL);
+                        gatherRow(c, i, j, t, u, len, dst, d + q, 1);
+                    }
                     q += len;
-                    t++;
-                    u = 0;
+                    u += len;
+                    if (u == wo) {
+                        t++;
+                        u = 0;
+                    }
                 }
                 if (cols < NR) Arrays.fill(dst, d + cols, d + NR, 0f);
+            }
+            if (++j == kw) {
+                j = 0;
+                if (++i == kh) {
+                    i = 0;
+                    c++;
+                }
             }
         }
     }

@@ -20,7 +20,9 @@ import java.util.function.IntConsumer;
  * sub-kernel {@code w[i0 + s*(taps-1-v)]} (flipped, every s-th tap) and input offset {@code q - taps + 1}, written to
  * every s-th output pixel. The s*s phases together do exactly the useful multiply-adds of the scatter definition,
  * with no col2im buffer and no zero-inserted input; for stride 1 it is the familiar "conv2d with the flipped,
- * transposed kernel and padding k-1-p".
+ * transposed kernel and padding k-1-p". The alternative, one GEMM {@code W^T[O*kh*kw, C] x X[C, H*W]} followed by a
+ * col2im scatter-add, needs a {@code kh*kw*O*H*W} buffer and an extra pass over it; the phases need neither (their
+ * only extra is a small dense-to-strided copy of each phase's output when the stride is above 1).
  */
 public final class VConv {
     private VConv() {}
@@ -72,14 +74,13 @@ public final class VConv {
             for (int rx = 0; rx < sw; rx++) {
                 Phase px = Phase.of(rx, sw, pw, kw, wo);
                 if (py.taps == 0 || px.taps == 0 || py.count == 0 || px.count == 0) continue; // stays zero
-                float[] pwt = phaseWeight(w, groups, py, px, sh, sw);
                 int k = cg * py.taps * px.taps, pix = py.count * px.count;
                 boolean direct = sh == 1 && sw == 1;
                 int firstRow = ry, firstCol = rx;
                 tasks(n * groups, 2L * og * pix * k, task -> {
                     int b = task / groups, g = task % groups;
                     Operand xs = image(x, b, g * cg, h, wd, py.taps, px.taps, 1, 1, py.offset, px.offset, px.count);
-                    Operand a = new StridedMatrix(pwt, g * og * k, k, 1);
+                    Operand a = new FlippedWeight(w, g * cg, py, px, sh, sw);
                     int outBase = (b * cout + g * og) * ho * wo;
                     if (direct) {
                         Sgemm.gemm(og, pix, k, a, xs, ov, outBase, ho * wo, 1, false);
@@ -115,23 +116,32 @@ public final class VConv {
     }
 
     /**
-     * The phase's flipped sub-kernel as a GEMM left operand: [groups * O/groups, C/groups * tapsY * tapsX], row
-     * g*og + o, column (c*tapsY + v)*tapsX + v' holding w[g*cg + c, o, i0y + sh*(tapsY-1-v), i0x + sw*(tapsX-1-v')].
+     * A phase's flipped sub-kernel as the GEMM's left operand, packed straight from w [C, O/groups, kh, kw] (any
+     * strides): {@code A[o, (c*tapsY + v)*tapsX + v'] = w[c0 + c, o, i0y + sh*(tapsY-1-v), i0x + sw*(tapsX-1-v')]}.
      */
-    private static float[] phaseWeight(Tensor w, int groups, Phase py, Phase px, int sh, int sw) {
-        int cin = w.size(0), og = w.size(1), cg = cin / groups, ty = py.taps, tx = px.taps;
-        float[] wv = w.host().f32, dst = new float[cin * og * ty * tx];
-        int[] s = w.strides();
-        for (int g = 0; g < groups; g++)
-            for (int o = 0; o < og; o++)
-                for (int c = 0; c < cg; c++)
-                    for (int v = 0; v < ty; v++)
-                        for (int v2 = 0; v2 < tx; v2++) {
-                            int i = py.i0 + sh * (ty - 1 - v), j = px.i0 + sw * (tx - 1 - v2);
-                            dst[(((g * og + o) * cg + c) * ty + v) * tx + v2] =
-                                    wv[w.offset() + (g * cg + c) * s[0] + o * s[1] + i * s[2] + j * s[3]];
-                        }
-        return dst;
+    private static final class FlippedWeight implements Operand {
+        private final float[] w;
+        private final int off, s0, s1, s2, s3, c0, ty, tx, i0y, i0x, sh, sw;
+
+        FlippedWeight(Tensor wt, int c0, Phase py, Phase px, int sh, int sw) {
+            int[] s = wt.strides();
+            this.w = wt.host().f32; this.off = wt.offset(); this.s0 = s[0]; this.s1 = s[1]; this.s2 = s[2]; this.s3 = s[3];
+            this.c0 = c0; this.ty = py.taps; this.tx = px.taps; this.i0y = py.i0; this.i0x = px.i0; this.sh = sh; this.sw = sw;
+        }
+
+        @Override public void packA(int i0, int mc, int k0, int kc, float[] dst) {
+            int taps = ty * tx, mr = Sgemm.MR;
+            for (int p = 0, i = 0; i < mc; p++, i += mr) {
+                int rows = Math.min(mr, mc - i), base = p * kc * mr;
+                for (int kk = 0; kk < kc; kk++) {
+                    int k = k0 + kk, c = k / taps, r = k - c * taps, v = r / tx, v2 = r - v * tx;
+                    int src = off + (c0 + c) * s0 + (i0 + i) * s1 + (i0y + sh * (ty - 1 - v)) * s2 + (i0x + sw * (tx - 1 - v2)) * s3;
+                    int d = base + kk * mr;
+                    for (int q = 0; q < rows; q++, src += s1) dst[d + q] = w[src];
+                    for (int q = rows; q < mr; q++) dst[d + q] = 0f;
+                }
+            }
+        }
     }
 
     /** The im2col operand of sample b, channels from c0, of x [N, C, H, W] (any strides). */

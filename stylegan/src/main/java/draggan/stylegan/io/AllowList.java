@@ -13,9 +13,18 @@ import java.util.Set;
 
 /**
  * The only Python globals a checkpoint pickle may name, per kind of pickle, each with the Java constructor that
- * builds inert data for it. This is the whole list; anything else is refused by {@link SafeUnpickler}. Found by
- * reading real files: NVlabs network pickles (stylegan2-ada-pytorch, stylegan3, DragGAN; torch 1.x and 2.x, numpy
- * 1.x and 2.x) and torch.save files (zip and legacy; rosinality stylegan2-pytorch checkpoints).
+ * builds inert data for it. This is the whole list; anything else is refused by {@link SafeUnpickler}.
+ *
+ * <p>What the golden files use: the NVlabs .pkl names {@code torch_utils.persistence._reconstruct_persistent_obj},
+ * {@code collections.OrderedDict}, {@code torch._utils._rebuild_parameter}, {@code torch._utils._rebuild_tensor_v2},
+ * {@code torch.storage._load_from_bytes}, {@code numpy.core.multiarray.scalar} and {@code numpy.dtype}, and its
+ * embedded storages {@code torch.FloatStorage}; the rosinality .pt names {@code torch._utils._rebuild_tensor_v2},
+ * {@code torch.FloatStorage} and {@code collections.OrderedDict}. Added for the variants real files show, all
+ * equally inert: {@code dnnlib(.util).EasyDict} (init kwargs of stylegan2-ada-pytorch and TF-converted networks),
+ * numpy 2's {@code numpy._core} names and {@code _reconstruct}/{@code ndarray} for numpy arrays, sets (also under
+ * protocol 2's {@code __builtin__} name), {@code _codecs.encode} (how protocol 2 stores bytes), the older
+ * {@code _rebuild_tensor} and torch 2's {@code _rebuild_parameter_with_state}, the other storage types (half,
+ * bfloat16, double, integer), and {@code argparse.Namespace} (the {@code args} of rosinality training checkpoints).
  */
 final class AllowList {
     private AllowList() {}
@@ -62,8 +71,11 @@ final class AllowList {
     private static Map<String, Py.Global> common() {
         Map<String, Py.Global> m = new LinkedHashMap<>();
         put(m, "collections", "OrderedDict", Py.Kind.CLASS, (a, s) -> dict("OrderedDict", a, s));
-        put(m, "builtins", "set", Py.Kind.CLASS, AllowList::set);
-        put(m, "builtins", "frozenset", Py.Kind.CLASS, AllowList::set);
+        // protocol 2 (torch's legacy format) writes Python 3's builtins under their Python 2 name, __builtin__
+        for (String mod : List.of("builtins", "__builtin__")) {
+            put(m, mod, "set", Py.Kind.CLASS, AllowList::set);
+            put(m, mod, "frozenset", Py.Kind.CLASS, AllowList::set);
+        }
         put(m, "_codecs", "encode", Py.Kind.FUNCTION, AllowList::codecsEncode);
         put(m, "torch._utils", "_rebuild_tensor", Py.Kind.FUNCTION, (a, s) -> {
             need(a, 4, 4, "_rebuild_tensor", s);
@@ -108,7 +120,7 @@ final class AllowList {
         need(a, 1, 1, "_reconstruct_persistent_obj", source);
         if (!(a[0] instanceof Map<?, ?> meta)) throw new CheckpointException(source + ": persistent object metadata must be a dict, got " + Py.typeName(a[0]));
         if (!"class".equals(meta.get("type"))) {
-            throw new CheckpointException(source + ": persistent object of type '" + meta.get("type") + "' is not supported (expected 'class')");
+            throw new CheckpointException(source + ": persistent object of type " + Py.describe(meta.get("type")) + " is not supported (expected 'class')");
         }
         if (!(meta.get("class_name") instanceof String cls)) throw new CheckpointException(source + ": persistent object without a class_name");
         if (!(meta.get("state") instanceof Map<?, ?> state)) {

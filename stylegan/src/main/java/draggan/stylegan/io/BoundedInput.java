@@ -88,7 +88,7 @@ final class BoundedInput extends InputStream {
     void requireRemaining(long n, String what) throws CheckpointException {
         if (n < 0 || n > remaining()) {
             throw new CheckpointException(src.name() + ": " + what + " claims " + n + " bytes at byte " + position()
-                    + " but only " + remaining() + " remain");
+                    + " but only " + remaining() + " remain (truncated or corrupt file)");
         }
         if (n > Integer.MAX_VALUE - 16) {
             throw new CheckpointException(src.name() + ": " + what + " of " + n + " bytes at byte " + position() + " is larger than 2 GiB");

@@ -61,6 +61,16 @@ abstract class ByteSource implements Closeable {
         };
     }
 
+    /** Fills bb from the channel at pos (positional reads; the channel's position is not used). */
+    static void readFully(FileChannel ch, ByteBuffer bb, long pos, String name) throws IOException {
+        long p = pos;
+        while (bb.hasRemaining()) {
+            int n = ch.read(bb, p);
+            if (n < 0) throw new CheckpointException(name + ": file shrank while reading (end at " + p + ")");
+            p += n;
+        }
+    }
+
     static ByteSource open(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         long size = ch.size();
@@ -70,13 +80,7 @@ abstract class ByteSource implements Closeable {
             @Override long size() { return size; }
             @Override void read(long pos, byte[] dst, int off, int len) throws IOException {
                 if (pos < 0 || pos + len > size) throw new CheckpointException(name + ": read of " + len + " bytes at " + pos + " outside its " + size + " bytes");
-                ByteBuffer bb = ByteBuffer.wrap(dst, off, len);
-                long p = pos;
-                while (bb.hasRemaining()) {
-                    int n = ch.read(bb, p);
-                    if (n < 0) throw new CheckpointException(name + ": file shrank while reading (end at " + p + ")");
-                    p += n;
-                }
+                readFully(ch, ByteBuffer.wrap(dst, off, len), pos, name);
             }
             @Override public void close() throws IOException { ch.close(); }
         };

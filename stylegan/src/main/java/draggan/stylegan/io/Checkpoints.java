@@ -26,7 +26,13 @@ import java.util.zip.ZipFile;
 public final class Checkpoints {
     private Checkpoints() {}
 
-    /** Loads a checkpoint, using the default cache ({@link WeightCache#fromSystemProperties()}). */
+    /**
+     * Loads a checkpoint, using the default cache ({@link WeightCache#fromSystemProperties()}).
+     *
+     * @throws java.nio.file.NoSuchFileException when the file does not exist
+     * @throws CheckpointException when it is not a checkpoint this loader reads (malformed, truncated, another kind of
+     *         model, or a pickle naming a global outside the allow-list); the message names the file and the problem
+     */
     public static Checkpoint load(Path file) throws IOException {
         return load(file, WeightCache.fromSystemProperties());
     }
@@ -50,8 +56,19 @@ public final class Checkpoints {
 
     /** Reads and converts a checkpoint file (no cache). */
     static Checkpoint read(Path abs) throws IOException {
-        String name = abs.toString();
         try (ByteSource src = ByteSource.open(abs)) {
+            return read(abs, src);
+        } catch (CheckpointException | NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CheckpointException(abs + ": I/O error: " + e, e);
+        }
+    }
+
+    /** Reads a checkpoint whose bytes are src (a zip is opened from abs, which must hold the same bytes). */
+    static Checkpoint read(Path abs, ByteSource src) throws IOException {
+        String name = abs.toString();
+        try {
             long size = src.size();
             if (size < 4) throw new CheckpointException(name + ": " + size + " bytes is too short for a checkpoint");
             byte[] head = src.readBytes(0, 4);

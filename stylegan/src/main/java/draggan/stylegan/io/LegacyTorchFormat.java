@@ -140,35 +140,16 @@ final class LegacyTorchFormat {
         return result;
     }
 
-    private static Object persistent(Object pid, Map<String, Storage> storages, String file) throws CheckpointException {
-        if (!(pid instanceof Object[] t) || t.length == 0) throw new CheckpointException(file + ": persistent id is a " + Py.typeName(pid) + ", not a tuple");
-        if ("module".equals(t[0])) {
-            throw new CheckpointException(file + ": this torch.save holds a whole pickled nn.Module (its source code); only state dicts are supported");
-        }
-        if (!"storage".equals(t[0]) || t.length != 6) {
-            throw new CheckpointException(file + ": persistent id must be ('storage', type, key, location, numel, view), got a "
-                    + t.length + "-tuple starting with " + Py.typeName(t[0]));
-        }
-        TorchDType dtype = AllowList.storageDType(t[1]);
-        Long numel = Py.asLong(t[4]);
-        if (dtype == null || !(t[2] instanceof String key) || numel == null || numel < 0) {
-            throw new CheckpointException(file + ": malformed storage persistent id (type " + Py.typeName(t[1]) + ", key " + Py.typeName(t[2])
-                    + ", numel " + Py.typeName(t[4]) + ")");
-        }
-        Storage s = storages.get(key);
-        if (s == null) {
-            s = new Storage(file, key, dtype, numel);
-            storages.put(key, s);
-        } else if (s.dtype != dtype || s.numel != numel) {
-            throw new CheckpointException(file + ": storage '" + SafeUnpickler.printable(key) + "' referenced with two different types or sizes");
-        }
-        if (t[5] == null) return s;
-        if (!(t[5] instanceof Object[] v) || v.length != 3 || !(v[0] instanceof String) || Py.asLong(v[1]) == null || Py.asLong(v[2]) == null) {
+    private static Object persistent(Object pid, Map<String, Storage> storages, String file) throws IOException {
+        TorchStorage.Id id = TorchStorage.Id.parse(pid, 6, file);
+        Storage s = id.intern(storages, i -> new Storage(file, i.key(), i.dtype(), i.numel()), file);
+        if (id.view() == null) return s;
+        if (!(id.view() instanceof Object[] v) || v.length != 3 || !(v[0] instanceof String) || Py.asLong(v[1]) == null || Py.asLong(v[2]) == null) {
             throw new CheckpointException(file + ": malformed storage view metadata");
         }
         long off = Py.asLong(v[1]), n = Py.asLong(v[2]);
-        if (off < 0 || n < 0 || off + n > numel) {
-            throw new CheckpointException(file + ": storage view [" + off + ", " + (off + n) + ") outside its root of " + numel + " elements");
+        if (off < 0 || n < 0 || off + n > id.numel()) {
+            throw new CheckpointException(file + ": storage view [" + off + ", " + (off + n) + ") outside its root of " + id.numel() + " elements");
         }
         return new View(s, off, n);
     }

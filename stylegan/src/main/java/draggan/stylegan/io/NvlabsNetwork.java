@@ -23,41 +23,44 @@ final class NvlabsNetwork {
 
     record Result(GeneratorConfig config, Map<String, Tensor> params, List<String> notes) {}
 
-    static Result read(String file, Object top) throws IOException {
+    static Result read(String file, Object top) throws IOException { return read(file, top, "G_ema"); }
+
+    /** Reads the generator under the given key (G_ema; tests also read G to show the two differ). */
+    static Result read(String file, Object top, String key) throws IOException {
         if (top instanceof TensorRef) throw new CheckpointException(file + ": the pickle holds a single tensor, not a network pickle with G_ema");
         if (!(top instanceof Map<?, ?> d)) throw new CheckpointException(file + ": the pickle holds a " + Py.typeName(top) + "; expected an NVlabs network pickle (a dict with G_ema)");
-        if (!d.containsKey("G_ema")) {
-            throw new CheckpointException(file + ": no 'G_ema' in the pickle (keys: " + keys(d) + "); expected an NVlabs network pickle with G_ema"
+        if (!d.containsKey(key)) {
+            throw new CheckpointException(file + ": no '" + key + "' in the pickle (keys: " + keys(d) + "); expected an NVlabs network pickle with " + key
                     + (d.containsKey("g_ema") ? " (this looks like a rosinality checkpoint saved with pickle, not torch.save)" : ""));
         }
-        if (!(d.get("G_ema") instanceof Py.Persistent g)) {
-            throw new CheckpointException(file + ": G_ema is a " + Py.typeName(d.get("G_ema")) + ", not a persistent NVlabs module");
+        if (!(d.get(key) instanceof Py.Persistent g)) {
+            throw new CheckpointException(file + ": " + key + " is a " + Py.typeName(d.get(key)) + ", not a persistent NVlabs module");
         }
-        if (!g.className().equals("Generator")) throw new CheckpointException(file + ": G_ema is a '" + SafeUnpickler.printable(g.className()) + "', not a Generator");
+        if (!g.className().equals("Generator")) throw new CheckpointException(file + ": " + key + " is a '" + SafeUnpickler.printable(g.className()) + "', not a Generator");
         List<String> notes = new ArrayList<>();
 
-        Py.Persistent mapping = module(g, "mapping", file, "G_ema");
-        Py.Persistent synthesis = module(g, "synthesis", file, "G_ema");
-        Map<?, ?> blocks = modules(synthesis, file, "G_ema.synthesis");
+        Py.Persistent mapping = module(g, "mapping", file, key);
+        Py.Persistent synthesis = module(g, "synthesis", file, key);
+        Map<?, ?> blocks = modules(synthesis, file, key + ".synthesis");
         for (Map.Entry<?, ?> e : blocks.entrySet()) {
             String cls = e.getValue() instanceof Py.Persistent p ? p.className() : Py.typeName(e.getValue());
             if ("input".equals(e.getKey()) || cls.equals("SynthesisInput")) {
-                throw new CheckpointException(file + ": G_ema is a StyleGAN3 (alias-free) generator (synthesis has '" + e.getKey() + "' of class "
+                throw new CheckpointException(file + ": " + key + " is a StyleGAN3 (alias-free) generator (synthesis has " + Py.describe(e.getKey()) + " of class "
                         + SafeUnpickler.printable(cls) + "); only StyleGAN2 generators are supported");
             }
         }
 
-        int zDim = intAttr(g, "z_dim", file, "G_ema");
-        int cDim = intAttr(g, "c_dim", file, "G_ema");
-        int wDim = intAttr(g, "w_dim", file, "G_ema");
-        int res = intAttr(g, "img_resolution", file, "G_ema");
-        int imgChannels = intAttr(g, "img_channels", file, "G_ema");
+        int zDim = intAttr(g, "z_dim", file, key);
+        int cDim = intAttr(g, "c_dim", file, key);
+        int wDim = intAttr(g, "w_dim", file, key);
+        int res = intAttr(g, "img_resolution", file, key);
+        int imgChannels = intAttr(g, "img_channels", file, key);
         if (cDim != 0) {
-            throw new CheckpointException(file + ": G_ema is a conditional generator (c_dim = " + cDim + "); only unconditional generators (c_dim = 0) are supported");
+            throw new CheckpointException(file + ": " + key + " is a conditional generator (c_dim = " + cDim + "); only unconditional generators (c_dim = 0) are supported");
         }
         if (res < 4 || Integer.bitCount(res) != 1) throw new CheckpointException(file + ": img_resolution " + res + " is not a power of two >= 4");
-        int synthRes = intAttr(synthesis, "img_resolution", file, "G_ema.synthesis");
-        if (synthRes != res) throw new CheckpointException(file + ": G_ema img_resolution " + res + " but synthesis img_resolution " + synthRes);
+        int synthRes = intAttr(synthesis, "img_resolution", file, key + ".synthesis");
+        if (synthRes != res) throw new CheckpointException(file + ": " + key + " img_resolution " + res + " but synthesis img_resolution " + synthRes);
 
         // the blocks must be exactly b4 ... b{res}
         List<String> expected = new ArrayList<>();
@@ -66,40 +69,40 @@ final class NvlabsNetwork {
             throw new CheckpointException(file + ": synthesis blocks are " + keys(blocks) + "; a StyleGAN2 generator of resolution " + res + " has " + expected);
         }
 
-        int layers = intAttr(mapping, "num_layers", file, "G_ema.mapping");
+        int layers = intAttr(mapping, "num_layers", file, key + ".mapping");
         double lr = mappingLr(g, mapping, file);
 
         Object clampSeen = MISSING;
         String clampFrom = null;
         int fp16Blocks = 0;
         for (String b : expected) {
-            Py.Persistent block = module(synthesis, b, file, "G_ema.synthesis");
+            Py.Persistent block = module(synthesis, b, file, key + ".synthesis");
             Object arch = attr(block, "architecture");
             if (arch == MISSING) throw new CheckpointException(file + ": synthesis." + b + " has no 'architecture' attribute");
             if (!"skip".equals(arch)) {
-                throw new CheckpointException(file + ": synthesis." + b + " has architecture '" + arch + "'; only the 'skip' architecture (the StyleGAN2"
+                throw new CheckpointException(file + ": synthesis." + b + " has architecture " + Py.describe(arch) + "; only the 'skip' architecture (the StyleGAN2"
                         + " default, used by DragGAN's models) is supported");
             }
             if (Boolean.TRUE.equals(attr(block, "use_fp16"))) fp16Blocks++;
-            for (Map.Entry<?, ?> e : modules(block, file, "G_ema.synthesis." + b).entrySet()) {
+            for (Map.Entry<?, ?> e : modules(block, file, key + ".synthesis." + b).entrySet()) {
                 if (!(e.getValue() instanceof Py.Persistent layer)) continue;
                 Object c = attr(layer, "conv_clamp");
                 if (c == MISSING) continue;
-                if (c != null && Py.asDouble(c) == null) throw new CheckpointException(file + ": synthesis." + b + "." + e.getKey() + ".conv_clamp is a " + Py.typeName(c));
+                if (c != null && Py.asDouble(c) == null) throw new CheckpointException(file + ": synthesis." + b + "." + Py.describe(e.getKey()) + ".conv_clamp is a " + Py.typeName(c));
                 Object v = c == null ? null : Py.asDouble(c);
                 if (clampSeen == MISSING) {
                     clampSeen = v;
-                    clampFrom = "synthesis." + b + "." + e.getKey();
+                    clampFrom = "synthesis." + b + "." + Py.describe(e.getKey());
                 } else if (!java.util.Objects.equals(clampSeen, v)) {
                     throw new CheckpointException(file + ": conv_clamp differs between layers (" + clampFrom + ": " + clampSeen + ", synthesis." + b + "."
-                            + e.getKey() + ": " + v + ")");
+                            + Py.describe(e.getKey()) + ": " + v + ")");
                 }
             }
         }
         Double clamp;
         if (clampSeen == MISSING) {
             Object c = synthesisKwarg(g, synthesis, "conv_clamp");
-            if (c == MISSING) throw new CheckpointException(file + ": no layer of G_ema.synthesis records conv_clamp, nor do its init kwargs");
+            if (c == MISSING) throw new CheckpointException(file + ": no layer of " + key + ".synthesis records conv_clamp, nor do its init kwargs");
             clamp = c == null ? null : Py.asDouble(c);
         } else {
             clamp = (Double) clampSeen;
@@ -234,7 +237,7 @@ final class NvlabsNetwork {
         for (Map.Entry<?, ?> e : modules(m, file, prefix.isEmpty() ? "G_ema" : prefix).entrySet()) {
             if (e.getValue() == null) continue;
             if (!(e.getKey() instanceof String k) || !(e.getValue() instanceof Py.Persistent child)) {
-                throw new CheckpointException(file + ": submodule " + prefix + e.getKey() + " is a " + Py.typeName(e.getValue()) + ", not a persistent NVlabs module");
+                throw new CheckpointException(file + ": submodule " + prefix + Py.describe(e.getKey()) + " is a " + Py.typeName(e.getValue()) + ", not a persistent NVlabs module");
             }
             collect(child, prefix + k + ".", out, depth + 1, file);
         }

@@ -79,6 +79,7 @@ final class Py {
     /** A short description of a value's type for messages (never its contents: those may be huge or cyclic). */
     static String typeName(Object o) {
         if (o == null) return "None";
+        if (o.getClass() == Object.class) return "MARK";  // Pyrolite's stack marker
         if (o instanceof String) return "str";
         if (o instanceof byte[] || o instanceof ByteSlice) return "bytes";
         if (o instanceof Integer || o instanceof Long || o instanceof BigInteger) return "int";
@@ -97,6 +98,17 @@ final class Py {
         if (o instanceof NumpyDtype) return "numpy.dtype";
         if (o instanceof NumpyArray) return "numpy.ndarray";
         return o.getClass().getSimpleName();
+    }
+
+    /**
+     * A value for messages: short scalars as they are (strings escaped and capped), anything else by its type name.
+     * Never calls toString on containers (they may be huge, deep or cyclic).
+     */
+    static String describe(Object o) {
+        if (o instanceof String s) return "'" + SafeUnpickler.printable(s) + "'";
+        if (o instanceof Integer || o instanceof Long || o instanceof Double || o instanceof Boolean) return o.toString();
+        if (o instanceof BigInteger b) return b.bitLength() < 200 ? b.toString() : "a " + b.bitLength() + "-bit int";
+        return typeName(o);
     }
 
     /** True for the values Python can hash without recursion we would have to follow (dict keys, set items). */

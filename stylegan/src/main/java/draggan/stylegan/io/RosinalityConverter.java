@@ -1,7 +1,7 @@
 package draggan.stylegan.io;
 
+import draggan.stylegan.Generator;
 import draggan.stylegan.NumpyRandom;
-import draggan.tensor.Activation;
 import draggan.tensor.DType;
 import draggan.tensor.Ops;
 import draggan.tensor.Tensor;
@@ -40,7 +40,7 @@ final class RosinalityConverter {
     /** rosinality Generator's default lr_mlp. */
     static final double ROSINALITY_MAPPING_LR = 0.01;
     /** Samples for estimating w_avg when the file has no latent_avg (rosinality's generate.py uses 4096 too). */
-    static final int W_AVG_SAMPLES = 4096;
+    static final int W_AVG_SAMPLES = 4096, W_AVG_BATCH = 256;
 
     static NvlabsNetwork.Result convert(String file, Object top) throws IOException {
         if (top instanceof TensorRef) throw new CheckpointException(file + ": the file holds a single tensor, not a generator checkpoint");
@@ -198,26 +198,19 @@ final class RosinalityConverter {
     }
 
     /**
-     * w_avg as rosinality's mean_latent computes it: the mean of mapping(z) over many z. The mapping is the NVlabs
-     * one: z * rsqrt(mean(z^2) + 1e-8), then per layer lrelu(x W^T * lr/sqrt(fan_in) + b * lr) * sqrt(2).
+     * w_avg as rosinality's mean_latent computes it: the mean of mapping(z) over many z, with the project's own
+     * mapping network ({@link Generator#mappingW}), built with a placeholder w_avg that the mapping does not read.
      */
     static Tensor estimateWAvg(GeneratorConfig c, Map<String, Tensor> p) {
+        Map<String, Tensor> placeholder = new LinkedHashMap<>(p);
+        placeholder.put("mapping.w_avg", Tensor.zeros(c.wDim()));
+        Generator g = new Generator(c, placeholder);
         NumpyRandom rng = new NumpyRandom(0);
-        Tensor x = rng.randn(W_AVG_SAMPLES, c.zDim()).copyAs(DType.F32);
-        float[] xv = x.host().f32;
-        for (int n = 0; n < W_AVG_SAMPLES; n++) {
-            double ss = 0;
-            for (int i = 0; i < c.zDim(); i++) ss += (double) xv[n * c.zDim() + i] * xv[n * c.zDim() + i];
-            float s = (float) (1.0 / Math.sqrt(ss / c.zDim() + 1e-8));
-            for (int i = 0; i < c.zDim(); i++) xv[n * c.zDim() + i] *= s;
+        Tensor sum = null;
+        for (int done = 0; done < W_AVG_SAMPLES; done += W_AVG_BATCH) {
+            Tensor s = Ops.sum(g.mappingW(rng.randn(W_AVG_BATCH, c.zDim()).copyAs(DType.F32)), false, 0);   // [w_dim]
+            sum = sum == null ? s : Ops.add(sum, s);
         }
-        double lr = c.mappingLrMultiplier();
-        for (int i = 0; i < c.mappingLayers(); i++) {
-            Tensor w = p.get("mapping.fc" + i + ".weight");
-            Tensor wt = Ops.scale(w, lr / Math.sqrt(w.size(1))).transposeView(0, 1);
-            Tensor b = Ops.scale(p.get("mapping.fc" + i + ".bias"), lr);
-            x = Ops.biasAct(Ops.matmul(x, wt), b, 1, Activation.LRELU, 0.2, Math.sqrt(2), -1);
-        }
-        return Ops.mean(x, false, 0);
+        return Ops.scale(sum, 1.0 / W_AVG_SAMPLES).toHost();
     }
 }

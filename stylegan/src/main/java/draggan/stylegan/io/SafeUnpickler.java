@@ -66,6 +66,12 @@ final class SafeUnpickler extends Unpickler {
         this.persistent = persistent;
     }
 
+    /** Not used: {@link #loadFrom} is the entry point (it sets up the bounded stream the opcodes rely on). */
+    @Override
+    public Object load(java.io.InputStream stream) {
+        throw new UnsupportedOperationException("SafeUnpickler reads through loadFrom(BoundedInput)");
+    }
+
     /** Runs one pickle from the stream's position to its STOP and returns its value. */
     Object loadFrom(BoundedInput input) throws CheckpointException {
         in = input;

@@ -45,12 +45,12 @@ final class TensorRef {
         for (int i = 0; i < dims.length; i++) {
             Long d = Py.asLong(sz[i]), t = Py.asLong(st[i]);
             if (d == null || d < 0 || d > Integer.MAX_VALUE || t == null || t < 0) {
-                throw new CheckpointException(source + ": tensor dimension " + i + " has size " + sz[i] + " and stride " + st[i]
+                throw new CheckpointException(source + ": tensor dimension " + i + " has size " + Py.describe(sz[i]) + " and stride " + Py.describe(st[i])
                         + " (expected ints, size in [0, 2^31), stride >= 0)");
             }
             dims[i] = (int) (long) d;
             strides[i] = t;
-            numel = Math.multiplyHigh(numel, d) != 0 ? Long.MAX_VALUE : numel * d;
+            numel = numel > Integer.MAX_VALUE ? numel : numel * d;  // both factors < 2^31: no overflow
         }
         if (numel > Integer.MAX_VALUE) {
             throw new CheckpointException(source + ": tensor of shape " + Arrays.toString(dims) + " has more than 2^31 elements");
@@ -69,6 +69,15 @@ final class TensorRef {
      * are refused). name is the parameter's name, for messages.
      */
     Tensor toF32(String name, String source) throws IOException {
+        try {
+            return read(name, source);
+        } catch (CheckpointException e) {
+            if (e.getMessage().contains(name)) throw e;
+            throw new CheckpointException(e.getMessage() + " (while reading " + name + ")", e);
+        }
+    }
+
+    private Tensor read(String name, String source) throws IOException {
         TorchDType dt = storage.dtype();
         if (!dt.floating) {
             throw new CheckpointException(source + ": " + name + " is stored as " + dt.storageClass + "; a floating-point tensor is needed");

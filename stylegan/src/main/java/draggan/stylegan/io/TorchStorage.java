@@ -3,6 +3,7 @@ package draggan.stylegan.io;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Map;
 
 /**
  * A torch storage: a typed flat buffer that tensors view. Its bytes are read only when a tensor that is needed
@@ -31,6 +32,41 @@ abstract class TorchStorage {
         }
         if (numel * dtype.bytes > Integer.MAX_VALUE - 16) {
             throw new CheckpointException(what + ": storage of " + numel + " elements is larger than 2 GiB, which this loader does not support");
+        }
+    }
+
+    /**
+     * A storage's persistent id as torch pickles it: ('storage', torch.XStorage, key, location, numel) in the zip
+     * format, plus view_metadata (None or (view_key, offset, numel)) in the legacy format.
+     */
+    record Id(TorchDType dtype, String key, long numel, Object view) {
+        static Id parse(Object pid, int length, String what) throws CheckpointException {
+            if (pid instanceof Object[] t && t.length > 0 && "module".equals(t[0])) {
+                throw new CheckpointException(what + ": this torch.save holds a whole pickled nn.Module (its source code); only state dicts are supported");
+            }
+            if (!(pid instanceof Object[] t) || t.length != length || !"storage".equals(t[0])) {
+                throw new CheckpointException(what + ": persistent id must be a " + length + "-tuple ('storage', type, key, location, numel"
+                        + (length == 6 ? ", view)" : ")") + ", got " + (pid instanceof Object[] t2 ? "a " + t2.length + "-tuple" : "a " + Py.typeName(pid)));
+            }
+            TorchDType dtype = AllowList.storageDType(t[1]);
+            Long numel = Py.asLong(t[4]);
+            if (dtype == null || !(t[2] instanceof String key) || numel == null || numel < 0) {
+                throw new CheckpointException(what + ": malformed storage persistent id (type " + Py.typeName(t[1]) + ", key " + Py.describe(t[2])
+                        + ", numel " + Py.describe(t[4]) + ")");
+            }
+            return new Id(dtype, key, numel, length == 6 ? t[5] : null);
+        }
+
+        /** The storage already made for this key (which must agree in type and size), or a new one. */
+        <S extends TorchStorage> S intern(Map<String, S> made, java.util.function.Function<Id, S> make, String what) throws IOException {
+            S s = made.get(key);
+            if (s == null) {
+                s = make.apply(this);
+                made.put(key, s);
+            } else if (s.dtype() != dtype || s.numel() != numel) {
+                throw new CheckpointException(what + ": storage '" + SafeUnpickler.printable(key) + "' referenced with two different types or sizes");
+            }
+            return s;
         }
     }
 

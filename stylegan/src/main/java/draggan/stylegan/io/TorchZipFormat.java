@@ -22,7 +22,7 @@ import java.util.zip.ZipFile;
 final class TorchZipFormat {
     private TorchZipFormat() {}
 
-    static final long MAX_PICKLE_BYTES = 256L << 20;
+    static final long MAX_PICKLE_BYTES = 64L << 20;
 
     /** A storage held in a zip entry. */
     static final class Storage extends TorchStorage {
@@ -105,26 +105,8 @@ final class TorchZipFormat {
         String what = file + ": " + pickles.get(0);
         Map<String, Storage> storages = new HashMap<>();
         ByteOrder fOrder = order;
-        SafeUnpickler.PersistentLoader pids = pid -> {
-            if (!(pid instanceof Object[] t) || t.length != 5 || !"storage".equals(t[0])) {
-                throw new CheckpointException(what + ": persistent id must be ('storage', type, key, location, numel), got a "
-                        + (pid instanceof Object[] t2 ? t2.length + "-tuple" : Py.typeName(pid)));
-            }
-            TorchDType dtype = AllowList.storageDType(t[1]);
-            Long numel = Py.asLong(t[4]);
-            if (dtype == null || !(t[2] instanceof String key) || numel == null || numel < 0) {
-                throw new CheckpointException(what + ": malformed storage persistent id (type " + Py.typeName(t[1]) + ", key "
-                        + Py.typeName(t[2]) + ", numel " + Py.typeName(t[4]) + ")");
-            }
-            Storage s = storages.get(key);
-            if (s == null) {
-                s = new Storage(zip, file, fileSize, prefix + "data/" + key, dtype, numel, fOrder);
-                storages.put(key, s);
-            } else if (s.dtype != dtype || s.numel != numel) {
-                throw new CheckpointException(what + ": storage '" + SafeUnpickler.printable(key) + "' referenced with two different types or sizes");
-            }
-            return s;
-        };
+        SafeUnpickler.PersistentLoader pids = pid -> TorchStorage.Id.parse(pid, 5, what)
+                .intern(storages, i -> new Storage(zip, file, fileSize, prefix + "data/" + i.key(), i.dtype(), i.numel(), fOrder), what);
         return new SafeUnpickler(what, AllowList.torchSave(), pids).loadFrom(new BoundedInput(ByteSource.of(what, pkl), 0));
     }
 }

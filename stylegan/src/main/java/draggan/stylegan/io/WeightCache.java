@@ -14,10 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +24,8 @@ import java.util.zip.CRC32C;
  * A cache of converted weights: one binary file per checkpoint, so that loading a model the second time is one
  * sequential read instead of a pickle parse and conversion.
  *
- * <p>An entry is keyed by the checkpoint's absolute path, size, modification time and a SHA-256 of its first and
- * last MiB, plus this loader's format version; any mismatch means the source changed and the entry is rebuilt.
+ * <p>An entry is keyed by the checkpoint's absolute path, size, modification time and CRC32C checksums of its first
+ * and last MiB, plus this loader's format version; any mismatch means the source changed and the entry is rebuilt.
  * Entries end with a CRC32C of their content; an entry that is truncated, corrupt or unreadable is ignored (and
  * rewritten), never trusted. Writes go to a temporary file that is atomically moved into place.
  *
@@ -70,44 +67,36 @@ public final class WeightCache {
         String line() { return LOADER_VERSION + "|" + path + "|" + size + "|" + mtimeMillis + "|" + contentHash; }
     }
 
-    /** The key of a file as it is now: path, size, mtime and SHA-256 of its first and last MiB. */
+    /**
+     * The key of a file as it is now: path, size, mtime and CRC32C checksums of its first and last MiB (a change
+     * detector, not a defence against an attacker who can write the checkpoint: such a one could write the cache too).
+     */
     static Key keyOf(Path abs) throws IOException {
         long size = Files.size(abs);
         long mtime = Files.getLastModifiedTime(abs).toMillis();
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        long head, tail = 0;
         try (FileChannel ch = FileChannel.open(abs, StandardOpenOption.READ)) {
-            hashRange(ch, 0, Math.min(size, HASH_SPAN), sha);
-            if (size > HASH_SPAN) hashRange(ch, Math.max(HASH_SPAN, size - HASH_SPAN), size, sha);
+            head = crcOfRange(ch, 0, Math.min(size, HASH_SPAN), abs.toString());
+            if (size > HASH_SPAN) tail = crcOfRange(ch, Math.max(HASH_SPAN, size - HASH_SPAN), size, abs.toString());
         }
-        sha.update(Long.toString(size).getBytes(StandardCharsets.US_ASCII));
-        return new Key(abs.toString(), size, mtime, HexFormat.of().formatHex(sha.digest()));
+        return new Key(abs.toString(), size, mtime, String.format("%08x%08x", head, tail));
     }
 
-    private static void hashRange(FileChannel ch, long from, long to, MessageDigest sha) throws IOException {
+    private static long crcOfRange(FileChannel ch, long from, long to, String name) throws IOException {
         ByteBuffer bb = ByteBuffer.allocate((int) (to - from));
-        long p = from;
-        while (bb.hasRemaining()) {
-            int n = ch.read(bb, p);
-            if (n < 0) break;
-            p += n;
-        }
+        ByteSource.readFully(ch, bb, from, name);
         bb.flip();
-        sha.update(bb);
+        CRC32C crc = new CRC32C();
+        crc.update(bb);
+        return crc.getValue();
     }
 
-    /** The entry file for a source path. */
+    /** The entry file for a source path (two independent 32-bit hashes of it; the full path is checked on read). */
     Path entryFor(String absPath) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(absPath.getBytes(StandardCharsets.UTF_8));
-            return dir.resolve(HexFormat.of().formatHex(h, 0, 16) + ".weights");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] b = absPath.getBytes(StandardCharsets.UTF_8);
+        CRC32C crc = new CRC32C();
+        crc.update(b);
+        return dir.resolve(String.format("%08x%08x.weights", crc.getValue(), absPath.hashCode()));
     }
 
     /** The cached checkpoint for this key, or null when there is none or it is stale or corrupt. */
@@ -118,7 +107,8 @@ public final class WeightCache {
             Checkpoint c = readEntry(entry, abs, key);
             if (c == null) LOG.log(System.Logger.Level.INFO, "weight cache entry {0} is for another version of {1}; rebuilding", entry, abs);
             return c;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | InternalError e) {
+            // InternalError: a mapped entry truncated under us by someone else (SIGBUS)
             LOG.log(System.Logger.Level.WARNING, "ignoring unreadable weight cache entry {0} ({1}); rebuilding", entry, e.toString());
             return null;
         }
@@ -227,19 +217,13 @@ public final class WeightCache {
         try (FileChannel ch = FileChannel.open(entry, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < MAGIC.length + 16 || size > Integer.MAX_VALUE - 16) throw new IOException("entry size " + size + " out of range");
-            bb = ByteBuffer.allocate((int) size);
-            long p = 0;
-            while (bb.hasRemaining()) {
-                int n = ch.read(bb, p);
-                if (n < 0) throw new IOException("entry shrank while reading");
-                p += n;
-            }
+            // mapped: the floats are copied once, from the page cache into the tensors
+            bb = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
         }
-        bb.flip();
         bb.order(ByteOrder.LITTLE_ENDIAN);
         int end = bb.limit() - 8;
         CRC32C crc = new CRC32C();
-        crc.update(bb.array(), 0, end);
+        crc.update(bb.duplicate().limit(end));
         if (crc.getValue() != bb.getLong(end)) throw new IOException("checksum mismatch");
         byte[] magic = new byte[MAGIC.length];
         bb.get(magic);

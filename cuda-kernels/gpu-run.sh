@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# gpu-run.sh — the GPU runbook: what a session that is lent a GPU (the device tool's H100) runs, in two halves.
+#
+# 1. HERE, on the development machine (JDK 25, Maven cache), after any change:
+#        cuda-kernels/gpu-run.sh prepare
+#    builds every module's jar and test jar, copies them with their dependencies to .gpu/lib (the JCuda natives jar
+#    slimmed to the driver binding, 1 MiB instead of 24), makes the jlinked Java 25 runtime .gpu/jre.tgz
+#    (../shared/tools/make-gpu-runtime.sh) and copies ../shared/golden/ops to .gpu/shared. .gpu is git-ignored and
+#    must travel with the call (carry); the device tool's limit is 64 MiB for tree + carry, so the 34 MiB golden
+#    StyleGAN2 model only fits with WITH_MODEL=1 and little else.
+#
+# 2. THERE, through the device tool, from the repository root:
+#        run(command="bash cuda-kernels/gpu-run.sh run", carry=[".gpu"], timeout_s=600)
+#    or one part at a time: "... run tests", "... run bench", "... run torch", "... run sanitize", "... run models".
+#    It writes tests.log, bench.log, torch.log, sanitize.log, models.log to $OUT and prints them. Parts:
+#      tests     every CUDA kernel test on the GPU (each kernel vs its Java reference and the PyTorch golden data,
+#                TF32 variants, determinism, scoped memory over 1000 drag-like steps, PTX regeneration with the
+#                box's nvcc); the CPU-emulator variants are skipped there.
+#      bench     GpuBench: GEMM and modulated-conv TFLOP/s next to cuBLAS (libcublas.so.13 of the PyTorch venv,
+#                called through FFM), StyleGAN2-shaped forward and drag step at 256 and 512 px (FP32 and TF32).
+#      torch     the same GEMM / conv shapes in PyTorch on that box (baseline only; Python is no project dependency).
+#      sanitize  compute-sanitizer memcheck and racecheck over a few kernel test classes.
+#      models    once the stylegan / dragcore / app modules exist: their tests with -Ddraggan.backend=cuda and the
+#                generate / drag timings at 256 and 512 px (skipped with a note while their jars are absent).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+prepare() {
+  set -e
+  export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+  ex=$(git rev-parse --git-path info/exclude)   # .gpu is in .gitignore too; this keeps it out of older checkouts
+  mkdir -p "$(dirname "$ex")"; grep -qx '/.gpu/' "$ex" 2>/dev/null || echo '/.gpu/' >> "$ex"
+  rm -rf .gpu && mkdir -p .gpu/lib .gpu/shared/golden
+  ./mvnw -o -q package -DskipTests dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$root/.gpu/lib"
+  cp */target/*-SNAPSHOT.jar */target/*-SNAPSHOT-tests.jar .gpu/lib/ 2>/dev/null || true
+  (cd .gpu/lib && for j in jcuda-natives-*.jar; do
+     mkdir x && (cd x && unzip -q "../$j" && rm -f lib/libJNvPTXCompiler* lib/libJNvrtc* lib/libJCudaRuntime* && zip -q -r "../slim-$j" .)
+     rm -rf x "$j"; done)
+  EXTRA_MODULES=jdk.zipfs bash ../shared/tools/make-gpu-runtime.sh /tmp/draggan-gpu-jre >/dev/null   # zipfs: JUnit scans jars
+  tar czf .gpu/jre.tgz -C /tmp/draggan-gpu-jre .
+  cp -r ../shared/golden/ops .gpu/shared/golden/
+  if [ "${WITH_MODEL:-0}" = 1 ]; then
+    mkdir -p .gpu/shared/golden/tiny-random-256
+    (cd ../shared/golden/tiny-random-256 && cp manifest.json model.pkl seed0_* seed1_* "$root/.gpu/shared/golden/tiny-random-256/")
+  fi
+  du -sh .gpu; echo "prepared .gpu; now: run(command=\"bash cuda-kernels/gpu-run.sh run\", carry=[\".gpu\"])"
+}
+
+out=${OUT:-/tmp/draggan-gpu-out}
+java_setup() {
+  mkdir -p "$out" /tmp/jre
+  [ -x /tmp/jre/bin/java ] || tar xzf .gpu/jre.tgz -C /tmp/jre
+  J=/tmp/jre/bin/java
+  CP=$(ls .gpu/lib/*.jar | tr '\n' ':')
+  FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx24g -Xss4m
+         -Ddraggan.shared=$root/.gpu/shared -Ddraggan.cuda.noEmulator=true"
+  CUBLAS=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib", "libcublas.so.13"))' 2>/dev/null || true)
+  [ -n "$CUBLAS" ] && export LD_LIBRARY_PATH=$(dirname "$CUBLAS"):${LD_LIBRARY_PATH:-}
+}
+
+part_tests() {
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
+  timeout 420 $J $FLAGS -cp "$CP" draggan.cuda.GpuTestMain 2>&1 | grep -v '^WARNING' | tee "$out/tests.log"
+}
+
+part_bench() {
+  timeout 400 $J $FLAGS -Ddraggan.cublas="$CUBLAS" -cp "$CP" draggan.cuda.tools.GpuBench 2>&1 | grep -v '^WARNING' | tee "$out/bench.log"
+}
+
+part_torch() {
+  timeout 200 python3 - <<'PY' 2>&1 | tee "$out/torch.log"
+import torch, time
+torch.backends.cudnn.benchmark = True
+def t(f, reps=20):
+    for _ in range(3): f()
+    torch.cuda.synchronize(); ts = []
+    for _ in range(reps):
+        s = time.perf_counter(); f(); torch.cuda.synchronize(); ts.append(time.perf_counter() - s)
+    return sorted(ts)[len(ts) // 2] * 1e3
+print("torch", torch.__version__, torch.cuda.get_device_name())
+for tf32 in (False, True):
+    torch.backends.cuda.matmul.allow_tf32 = tf32; torch.backends.cudnn.allow_tf32 = tf32
+    for m, n, k in ((1024, 1024, 1024), (4096, 4096, 4096), (512, 4096, 4608)):
+        a, b = torch.randn(m, k, device="cuda"), torch.randn(k, n, device="cuda")
+        ms = t(lambda: a @ b); print(f"matmul {m}x{n}x{k} tf32={tf32}: {ms:.3f} ms, {2*m*n*k/ms/1e9:.2f} TFLOP/s")
+    for res, ch in ((16, 512), (64, 512), (128, 256), (256, 128), (512, 64)):
+        x, w = torch.randn(1, ch, res, res, device="cuda"), torch.randn(ch, ch, 3, 3, device="cuda")
+        ms = t(lambda: torch.nn.functional.conv2d(x, w, padding=1))
+        print(f"conv3x3 res {res} C=O={ch} tf32={tf32}: {ms:.3f} ms, {2*res*res*ch*ch*9/ms/1e9:.2f} TFLOP/s (cuDNN, no modulation)")
+PY
+}
+
+part_sanitize() {
+  for tool in memcheck racecheck; do
+    timeout 250 compute-sanitizer --tool $tool --print-limit 20 $J $FLAGS -cp "$CP" draggan.cuda.GpuTestMain \
+      ElementwiseKernelsTest GemmAndConvKernelsTest ModulatedConvKernelsTest ResampleKernelsTest TrackingAndAdamKernelsTest 2>&1 \
+      | grep -v '^WARNING' | tail -40 | tee -a "$out/sanitize.log"
+  done
+}
+
+part_models() {
+  local found=0
+  for m in stylegan dragcore app; do
+    if ls .gpu/lib/$m-*-tests.jar >/dev/null 2>&1; then
+      found=1
+      echo "== $m tests on CUDA" | tee -a "$out/models.log"
+      timeout 300 $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" draggan.cuda.GpuTestMain "package:draggan.$m" 2>&1 | grep -v '^WARNING' | tee -a "$out/models.log"
+    fi
+  done
+  app=$(ls .gpu/lib/app-*-SNAPSHOT.jar 2>/dev/null | head -1)
+  main=$([ -n "$app" ] && unzip -p "$app" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Main-Class: *//p' | tr -d '\r')
+  if [ -n "$main" ]; then
+    for res in 256 512; do
+      echo "== generate / drag at $res px on CUDA ($main)" | tee -a "$out/models.log"
+      timeout 120 $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" "$main" generate --model random:$res --seed 0 --out "$out/gen$res.png" 2>&1 | tee -a "$out/models.log"
+      timeout 200 $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" "$main" drag --model random:$res --seed 0 --points "100,100->120,110" --steps 20 --out "$out/drag$res" 2>&1 | tee -a "$out/models.log"
+    done
+  fi
+  [ $found = 1 ] || [ -n "$main" ] || echo "models: no stylegan/dragcore/app jars in .gpu/lib yet (run prepare after they land)" | tee -a "$out/models.log"
+}
+
+case "${1:-}" in
+  prepare) prepare ;;
+  run)
+    [ -f .gpu/jre.tgz ] || { echo "no .gpu/jre.tgz: run 'cuda-kernels/gpu-run.sh prepare' on the development machine and carry .gpu"; exit 2; }
+    java_setup
+    parts=${2:-"tests bench torch models"}
+    status=0
+    for p in $parts; do echo "===== $p"; part_$p || { echo "===== $p FAILED"; status=1; }; done
+    exit $status ;;
+  *) sed -n '2,30p' "$0"; exit 2 ;;
+esac

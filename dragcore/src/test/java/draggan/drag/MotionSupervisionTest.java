@@ -1,0 +1,99 @@
+package draggan.drag;
+
+import draggan.autograd.Var;
+import draggan.tensor.DType;
+import draggan.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Pure parts of the loop: disc selection, radii, tracking, the loss and its gradient. */
+class MotionSupervisionTest {
+    @Test void radiiFollowPythonRounding() {
+        DragConfig c = DragConfig.reference();
+        assertEquals(2, c.r1(256), "round(1.5) = 2");
+        assertEquals(3, c.r1(512));
+        assertEquals(1, c.r1(128), "round(0.75) = 1");
+        assertEquals(6, c.r2(256));
+        assertEquals(3, c.r2(128));
+        assertEquals(2, c.stopDistance(256));
+        assertEquals(4, c.stopDistance(1024));
+        assertEquals(2, PyMath.round(2.5));
+        assertEquals(4, PyMath.round(3.5));
+    }
+
+    @Test void discUsesTheReferenceStretchedGrid() {
+        // at h = 256 the reference's grid spacing is 256/255: row 98 is inside a radius-2 disc around row 100, row 102 is not
+        int[][] d = MotionSupervision.disc(new Point(120, 100), 2, 256);
+        List<Integer> rows = java.util.Arrays.stream(d[0]).boxed().toList();
+        assertTrue(rows.contains(98));
+        assertFalse(rows.contains(102));
+        for (int k = 0; k < d[0].length; k++) {
+            double step = 256.0 / 255;
+            assertTrue(Math.hypot(d[0][k] * step - 100, d[1][k] * step - 120) < 2);
+        }
+    }
+
+    @Test void trackerFindsTheQueryAndBreaksTiesRowMajor() {
+        Tensor f = Tensor.zeros(DType.F32, 1, 2, 9, 9);
+        Tensor q = Tensor.of(new float[]{1, 2}, 2);
+        f.set(1, 0, 0, 6, 7);
+        f.set(2, 0, 1, 6, 7);
+        FeatureMap fm = new FeatureMap(Var.constant(f), 9, true);
+        assertEquals(new Point(7, 6), PointTracker.track(fm, q, new Point(5, 5), 2).point());
+        f.set(1, 0, 0, 3, 4);
+        f.set(2, 0, 1, 3, 4);
+        PointTracker.Match m = PointTracker.track(fm, q, new Point(5, 5), 2);
+        assertEquals(new Point(4, 3), m.point(), "the first of two equal matches in row-major order wins");
+        assertEquals(0, m.margin());
+        assertEquals(new Point(4, 3), PointTracker.track(fm, q, new Point(4, 3), 0).point(), "r2 = 0 keeps the point");
+    }
+
+    /** The loss against a scalar re-implementation (full resize, hand-written bilinear sampling with zero padding). */
+    @Test void lossEqualsAScalarReimplementation() {
+        DragConfig c = DragConfig.reference();
+        Tensor block = Tensor.randn(DType.F64, 3, 1, 3, 64, 64);
+        List<Point> hs = List.of(new Point(20, 30), new Point(255, 9)), ts = List.of(new Point(30, 33), new Point(245, 2));
+        double got = MotionSupervision.loss(new FeatureMap(Var.constant(block), 256, true), hs, ts, c).value().item();
+        Tensor full = draggan.tensor.Ops.resizeBilinear(block, 256, 256, false);
+        double expected = 0;
+        for (int i = 0; i < hs.size(); i++) {
+            Point p = hs.get(i), t = ts.get(i);
+            double n = Math.hypot(t.x() - p.x(), t.y() - p.y()), ux = (t.x() - p.x()) / n, uy = (t.y() - p.y()) / n;
+            int[][] d = MotionSupervision.disc(p, c.r1(256), 256);
+            double sum = 0;
+            for (int k = 0; k < d[0].length; k++)
+                for (int ch = 0; ch < 3; ch++)
+                    sum += Math.abs(bilinear(full, ch, d[0][k] + uy, d[1][k] + ux) - full.get(0, ch, d[0][k], d[1][k]));
+            expected += sum / (3.0 * d[0].length);
+        }
+        assertEquals(expected, got, 1e-6 * expected);
+    }
+
+    private static double bilinear(Tensor f, int ch, double y, double x) {
+        int y0 = (int) Math.floor(y), x0 = (int) Math.floor(x);
+        double wy = y - y0, wx = x - x0, s = 0;
+        for (int dy = 0; dy < 2; dy++)
+            for (int dx = 0; dx < 2; dx++) {
+                int yy = y0 + dy, xx = x0 + dx;
+                if (yy < 0 || xx < 0 || yy >= f.size(2) || xx >= f.size(3)) continue;   // zero padding
+                s += (dy == 0 ? 1 - wy : wy) * (dx == 0 ? 1 - wx : wx) * f.get(0, ch, yy, xx);
+            }
+        return s;
+    }
+
+    /** Direct sampling and the full resize give the same loss and the same gradient. */
+    @Test void directAndFullPathsAgreeOnLossAndGradient() {
+        DragConfig c = DragConfig.reference();
+        Tensor block = Tensor.randn(DType.F64, 8, 1, 4, 64, 64);
+        List<Point> hs = List.of(new Point(0, 3), new Point(130, 200)), ts = List.of(new Point(12, 0), new Point(100, 230));
+        Var a = Var.param(block), b = Var.param(block.copy());
+        Var la = MotionSupervision.loss(new FeatureMap(a, 256, true), hs, ts, c), lb = MotionSupervision.loss(new FeatureMap(b, 256, false), hs, ts, c);
+        assertEquals(lb.value().item(), la.value().item(), 1e-12);
+        la.backward();
+        lb.backward();
+        draggan.tensor.testing.Golden.assertClose("gradient direct vs full", b.grad(), a.grad(), 1e-12);
+    }
+}
