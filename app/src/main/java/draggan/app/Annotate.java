@@ -10,10 +10,11 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 
 /** Draws handles (red), targets (blue) and arrows between them on a copy of an image. */
-final class Annotate {
+public final class Annotate {
     private Annotate() {}
 
-    static BufferedImage markers(BufferedImage src, List<Point> handles, List<Point> targets) {
+    /** A copy of src with each handle (red), its target (blue) and an arrow between them; x = column, y = row. */
+    public static BufferedImage markers(BufferedImage src, List<Point> handles, List<Point> targets) {
         BufferedImage img = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.drawImage(src, 0, 0, null);

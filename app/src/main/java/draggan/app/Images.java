@@ -9,8 +9,10 @@ import javax.imageio.ImageWriter;
 import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -77,8 +79,24 @@ public final class Images {
     public static void writeGif(List<BufferedImage> frames, int delayMs, Path file) throws IOException {
         if (frames.isEmpty()) throw new IllegalArgumentException("writeGif: no frames");
         Path tmp = tempSibling(file);
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            writeGif(frames, delayMs, out);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Writes an animated GIF (looping) to a stream (left open); delayMs per frame. */
+    public static void writeGif(List<BufferedImage> frames, int delayMs, OutputStream sink) throws IOException {
+        if (frames.isEmpty()) throw new IllegalArgumentException("writeGif: no frames");
         ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(tmp.toFile())) {
+        try (ImageOutputStream out = new MemoryCacheImageOutputStream(sink)) {
             writer.setOutput(out);
             writer.prepareWriteSequence(null);
             for (int i = 0; i < frames.size(); i++) {
@@ -106,11 +124,6 @@ public final class Images {
             writer.endWriteSequence();
         } finally {
             writer.dispose();
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 

@@ -26,6 +26,7 @@ public final class Main {
         COMMANDS.put("generate", new GenerateCommand());
         COMMANDS.put("drag", new DragCommand());
         COMMANDS.put("drag-eval", new DragEvalCommand());
+        COMMANDS.put("edit", new EditCommand());
     }
 
     public static void main(String[] argv) {

@@ -55,14 +55,18 @@ final class Models {
             spec = DEFAULT;
         }
         if (spec.startsWith("random:")) {
-            int res;
+            // random:RES, or random:RES:CBASE with a smaller channel base for quick tests (e.g. random:64:1024)
+            String[] parts = spec.substring(7).split(":", -1);
+            int res, cbase;
             try {
-                res = Integer.parseInt(spec.substring(7));
+                if (parts.length > 2) throw new NumberFormatException();
+                res = Integer.parseInt(parts[0]);
+                cbase = parts.length == 2 ? Integer.parseInt(parts[1]) : RandomModels.defaultChannelBase(res);
             } catch (NumberFormatException e) {
-                throw new UsageException("--model " + spec + ": expected random:RES with RES one of 64, 128, 256, 512, 1024");
+                throw new UsageException("--model " + spec + ": expected random:RES (RES one of 64, 128, 256, 512, 1024) or random:RES:CHANNEL_BASE");
             }
             if (res < 64 || res > 1024 || Integer.bitCount(res) != 1) throw new UsageException("--model " + spec + ": RES must be one of 64, 128, 256, 512, 1024");
-            int cbase = RandomModels.defaultChannelBase(res);
+            if (cbase < res || cbase > 65536 || Integer.bitCount(cbase) != 1) throw new UsageException("--model " + spec + ": CHANNEL_BASE must be a power of two in [" + res + ", 65536]");
             Generator g = RandomModels.create(res, cbase, 0);
             return new Loaded(g, "built-in random StyleGAN2 " + spec + " (channel base " + cbase + ")", spec, null);
         }

@@ -47,11 +47,11 @@ public final class DragSession {
         default boolean wantImage(int nextStep) { return false; }
     }
 
-    /** One finished drag, for export and replay. */
-    public record DragRecord(List<Point> handles, List<Point> targets, Mask mask, int steps, EndReason reason) {}
+    /** One finished drag, for export and replay, with the config it ran with. */
+    public record DragRecord(List<Point> handles, List<Point> targets, Mask mask, int steps, EndReason reason, DragConfig config) {}
 
     private final Generator g;
-    private final DragConfig cfg;
+    private DragConfig cfg;
     private final NoiseMode noise;
     private final long noiseSeed;
     private final Tensor w0;                 // [1, num_ws, w_dim], the start (never changes)
@@ -88,14 +88,18 @@ public final class DragSession {
             throw new IllegalArgumentException("DragSession: w+ must be [1, " + g.numWs() + ", " + g.wDim() + "] but is " + java.util.Arrays.toString(s));
         }
         for (double v : ws.toDoubleArray()) if (!Double.isFinite(v)) throw new IllegalArgumentException("DragSession: w+ holds a non-finite value");
-        if (cfg.optimizedRows() > g.numWs()) throw new IllegalArgumentException("DragSession: optimizedRows " + cfg.optimizedRows() + " exceeds num_ws " + g.numWs());
-        g.blockIndex(cfg.featureBlockRes());
+        checkConfig(g, cfg);
         this.g = g;
         this.cfg = cfg;
         this.noise = noise;
         this.noiseSeed = noiseSeed;
         this.w0 = ws.copy();
         this.ws = ws.copy();
+    }
+
+    private static void checkConfig(Generator g, DragConfig cfg) {
+        if (cfg.optimizedRows() > g.numWs()) throw new IllegalArgumentException("DragSession: optimizedRows " + cfg.optimizedRows() + " exceeds num_ws " + g.numWs());
+        g.blockIndex(cfg.featureBlockRes());
     }
 
     /** A session on the image of a seed: ws = truncation(mapping(z(seed)), psi). */
@@ -267,7 +271,7 @@ public final class DragSession {
 
     private void endDrag(EndReason reason) {
         if (!dragActive) return;
-        history.add(new DragRecord(dragStartHandles, dragStartTargets, dragStartMask, dragSteps, reason));
+        history.add(new DragRecord(dragStartHandles, dragStartTargets, dragStartMask, dragSteps, reason, cfg));
         dragActive = false;
     }
 
@@ -363,7 +367,19 @@ public final class DragSession {
     }
 
     public Generator generator() { return g; }
-    public DragConfig config() { return cfg; }
+    public synchronized DragConfig config() { return cfg; }
+
+    /**
+     * Changes the config for the drags to come (e.g. a new learning rate between drags); the finished drags keep
+     * theirs in {@link #history()}. Refused while a drag runs; ends the drag in progress like any other edit.
+     */
+    public synchronized void setConfig(DragConfig c) {
+        requireIdle("setConfig");
+        checkConfig(g, c);
+        if (c.equals(cfg)) return;
+        if (dragActive) endDrag(EndReason.STOPPED);
+        cfg = c;
+    }
     public NoiseMode noise() { return noise; }
     public long noiseSeed() { return noiseSeed; }
     public synchronized int totalSteps() { return totalSteps; }

@@ -26,7 +26,11 @@ import java.util.List;
  * {"format": "draggan-session/1", "model": {"source": ..., "sha256": ..., "resolution": 256},
  *  "seed": 0, "psi": 0.7, "noise": "const", "noiseSeed": 0, "ws0": "base64...", "wsShape": [1, 14, 512],
  *  "config": {...}, "drags": [{"pairs": [{"handle": [x, y], "target": [x, y]}], "mask": null | {...},
- *  "steps": 37, "end": "CONVERGED"}], "pairs": [...], "mask": null, "steps": 37}
+ *  "steps": 37, "end": "CONVERGED", "config": {...}}], "pairs": [...], "mask": null, "steps": 37}
+ * </pre>
+ * The top-level config is the one for the drags to come; each drag keeps the config it ran with (files without a
+ * per-drag config used the top-level one throughout).
+ * <pre>
  * </pre>
  */
 public final class SessionFile {
@@ -66,6 +70,7 @@ public final class SessionFile {
             d.set("mask", maskJson(r.mask()));
             d.put("steps", r.steps());
             d.put("end", r.reason().name());
+            d.set("config", configJson(r.config()));
         }
         List<Point> hs = new ArrayList<>(), ts = new ArrayList<>();
         for (DragSession.Pair p : s.pairs()) {
@@ -111,8 +116,10 @@ public final class SessionFile {
         List<DragSession.DragRecord> drags = new ArrayList<>();
         for (JsonNode d : array(root, "drags")) {
             List<Point>[] pr = parsePairs(field(d, "pairs"));
+            if (pr[0].isEmpty()) throw new IllegalArgumentException("session file: a drag must have at least one pair");
+            DragConfig dc = d.hasNonNull("config") ? parseConfig(d.get("config")) : cfg;   // files without it used one config throughout
             drags.add(new DragSession.DragRecord(pr[0], pr[1], parseMask(d.get("mask"), model.resolution()), intField(d, "steps", 0, 1_000_000),
-                    DragSession.EndReason.valueOf(text(d, "end"))));
+                    endReason(text(d, "end")), dc));
         }
         List<Point>[] cur = parsePairs(field(root, "pairs"));
         List<DragSession.Pair> pairs = new ArrayList<>();
@@ -134,15 +141,25 @@ public final class SessionFile {
             s.clearPairs();
             for (int i = 0; i < r.handles().size(); i++) s.addPair(r.handles().get(i), r.targets().get(i));
             s.setMask(r.mask());
+            s.setConfig(r.config());
             if (r.steps() > 0) s.run(r.steps(), listener);
         }
         s.clearPairs();
         for (DragSession.Pair p : st.pairs()) s.addPair(p.handle(), p.target());
         s.setMask(st.mask());
+        s.setConfig(st.config());
         return s;
     }
 
     // ------------------------------------------------------------------ pieces
+
+    private static DragSession.EndReason endReason(String s) {
+        try {
+            return DragSession.EndReason.valueOf(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("session file: 'end' must be one of " + java.util.Arrays.toString(DragSession.EndReason.values()) + " but is '" + s + "'");
+        }
+    }
 
     static ObjectNode configJson(DragConfig c) {
         ObjectNode n = JSON.createObjectNode();
