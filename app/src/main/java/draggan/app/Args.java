@@ -94,17 +94,7 @@ public final class Args {
     }
 
     /** An integer in [min, max]. */
-    public int intIn(String name, int min, int max) {
-        String v = require(name);
-        long x;
-        try {
-            x = Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be an integer in [" + min + ", " + max + "] but is '" + v + "'");
-        }
-        if (x < min || x > max) throw new UsageException("--" + name + " must be in [" + min + ", " + max + "] but is " + x);
-        return (int) x;
-    }
+    public int intIn(String name, int min, int max) { return (int) longIn(name, min, max); }
 
     /** A long in [min, max]. */
     public long longIn(String name, long min, long max) {
