@@ -4,6 +4,8 @@ import draggan.tensor.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * Packed single-precision matrix multiply, C[M, N] (+)= A[M, K] x B[K, N], in the GotoBLAS/BLIS structure.
  *
@@ -29,9 +31,10 @@ import jdk.incubator.vector.VectorSpecies;
  * strides, so transposed operands cost nothing extra, and an operand may be computed while packing
  * ({@link Im2col}).
  * <h2>Threads</h2>
- * The columns of C (or, when C is narrow, its rows) are split into one contiguous range per thread of
- * {@link Parallel}; each thread packs into its own reusable buffers, so nothing is allocated per call beyond the
- * task objects, and nothing at all in the loops.
+ * C is cut into chunks of MC rows x NC columns (narrower when there would be fewer than two per thread), which
+ * the threads of {@link Parallel} take from a shared counter: dynamic, so one core slowed by other work does not
+ * hold up the product. Each thread packs into its own reusable buffers, so nothing is allocated per call beyond
+ * the task objects, and nothing at all in the loops.
  * <h2>Tuning</h2>
  * KC = 256, MC = 256 and NC = 32 panels (512 columns with AVX2) were the best of a small sweep on a 2-core
  * AVX2 EPYC (the A block then fits the 512 KB L2, a B micro-panel the 32 KB L1). For experiments they can be set
@@ -80,17 +83,28 @@ public final class Sgemm {
             return;
         }
         long flops = 2L * m * n * k;
-        int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
-        if (Parallel.threads() == 1 || flops < PARALLEL_MIN_FLOPS) {
+        int threads = Parallel.threads();
+        if (threads == 1 || flops < PARALLEL_MIN_FLOPS) {
             block(0, m, 0, n, k, a, b, c, cOff, cRs, cCs, accumulate);
-        } else if (nPanels >= 2 * Parallel.threads() || nPanels >= mPanels) {
-            Parallel.forRange(nPanels, flops / nPanels, (from, to) ->
-                    block(0, m, from * NR, Math.min(n, to * NR), k, a, b, c, cOff, cRs, cCs, accumulate));
-        } else {
-            Parallel.forRange(mPanels, flops / mPanels, (from, to) ->
-                    block(from * MR, Math.min(m, to * MR), 0, n, k, a, b, c, cOff, cRs, cCs, accumulate));
+            return;
         }
+        // C in chunks of MC rows x NC columns (the blocks block() packs anyway, so chunking adds no packing),
+        // narrowed until there are at least two per thread; threads take chunks from a shared counter, so a
+        // core slowed by other work just takes fewer of them
+        int rowChunk = MC, colChunk = NC;
+        while (chunks(m, rowChunk) * chunks(n, colChunk) < 2 * threads && colChunk > NR) colChunk = Math.max(NR, (colChunk / 2 + NR - 1) / NR * NR);
+        while (chunks(m, rowChunk) * chunks(n, colChunk) < 2 * threads && rowChunk > MR) rowChunk = Math.max(MR, (rowChunk / 2 + MR - 1) / MR * MR);
+        int rc = rowChunk, cc = colChunk, colChunks = chunks(n, cc), total = chunks(m, rc) * colChunks;
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(threads, flops / threads, (from, to) -> {
+            for (int t; (t = next.getAndIncrement()) < total; ) {
+                int i0 = t / colChunks * rc, j0 = t % colChunks * cc;
+                block(i0, Math.min(m, i0 + rc), j0, Math.min(n, j0 + cc), k, a, b, c, cOff, cRs, cCs, accumulate);
+            }
+        });
     }
+
+    private static int chunks(int size, int chunk) { return (size + chunk - 1) / chunk; }
 
     /** Single-threaded product of rows [m0, m1) and columns [n0, n1) of C: the blocking loops of the class comment. */
     static void block(int m0, int m1, int n0, int n1, int k, Operand a, Operand b,
