@@ -12,7 +12,9 @@ import java.util.function.IntConsumer;
  *   conv2dWeightGrad  dW[O, C*kh*kw]   += gout[O, Ho*Wo] x im2col(x)^T[Ho*Wo, C*kh*kw]     (summed over samples)
  *   convTranspose2d   one stride-1 conv2d per output phase (sub-pixel decomposition, below)
  * </pre>
- * im2col is never materialised: {@link Im2col} packs the GEMM's B panels straight from the image.
+ * im2col is never materialised: {@link Im2col} packs the GEMM's B panels straight from the image. 3x3, stride 1,
+ * padding 1 convolutions (and that transposed conv, their input gradient) of large enough images go to
+ * {@link Winograd} instead (see {@link Winograd#worthIt}).
  *
  * <p><b>Transposed convolution by phases.</b> With stride s, output row {@code oy = s*t + r} (phase r in [0, s))
  * only receives kernel taps {@code i = i0 + s*u} with {@code i0 = (r + pad) mod s}, from input row
@@ -31,6 +33,7 @@ public final class VConv {
     public static Tensor conv2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), h = x.size(2), wd = x.size(3);
         int cout = w.size(0), cg = w.size(1), kh = w.size(2), kw = w.size(3), og = cout / groups;
+        if (Winograd.worthIt(kh, kw, sh, sw, ph, pw, groups, h, wd, cg, cout)) return Winograd.conv2d(x, w);
         int ho = (h + 2 * ph - kh) / sh + 1, wo = (wd + 2 * pw - kw) / sw + 1, k = cg * kh * kw, pix = ho * wo;
         Tensor out = Tensor.zeros(n, cout, ho, wo);
         Tensor wc = w.contiguousOrCopy();
@@ -66,6 +69,7 @@ public final class VConv {
     public static Tensor convTranspose2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
         int og = w.size(1), kh = w.size(2), kw = w.size(3), cg = cin / groups, cout = og * groups;
+        if (Winograd.worthIt(kh, kw, sh, sw, ph, pw, groups, h, wd, cin, cout)) return Winograd.convTranspose2d(x, w);
         int ho = (h - 1) * sh - 2 * ph + kh, wo = (wd - 1) * sw - 2 * pw + kw;
         Tensor out = Tensor.zeros(n, cout, ho, wo);
         float[] ov = out.host().f32;

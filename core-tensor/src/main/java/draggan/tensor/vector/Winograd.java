@@ -1,0 +1,412 @@
+package draggan.tensor.vector;
+
+import draggan.tensor.DType;
+import draggan.tensor.HostStorage;
+import draggan.tensor.Parallel;
+import draggan.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * 3x3 convolutions (stride 1, padding 1, groups 1) of F32 host tensors by Winograd's minimal filtering algorithm
+ * F(2x2, 3x3): every 2x2 block of outputs comes from a 4x4 input tile with 16 multiplies per channel pair instead
+ * of 36, so the GEMM work is 4/9 of the direct method's.
+ *
+ * <h2>The algorithm</h2>
+ * For an input tile d [4, 4] (rows 2ty-1 .. 2ty+2, columns 2tx-1 .. 2tx+2 of one channel, zero outside the image)
+ * and a kernel g [3, 3], the 2x2 outputs are {@code Y = A^T [(G g G^T) * (B^T d B)] A} (elementwise product in the
+ * middle) with
+ * <pre>
+ *         | 1  0 -1  0 |          | 1    0    0  |
+ *   B^T = | 0  1  1  0 |      G = | 1/2  1/2  1/2 |      A^T = | 1  1  1  0 |
+ *         | 0 -1  1  0 |          | 1/2 -1/2  1/2 |            | 0  1 -1 -1 |
+ *         | 0  1  0 -1 |          | 0    0    1  |
+ * </pre>
+ * Summed over the input channels, the middle product becomes 16 independent matrix products, one per transform
+ * point xi = 4*i + j of the 4x4 tile ({@code T} = number of tiles):
+ * <pre>
+ *   U[xi][O, C] = (G w[o, c] G^T)[i, j]        weight transform, once per weight ({@link #prepareWeights})
+ *   V[xi][C, T] = (B^T d[c, t] B)[i, j]         input transform
+ *   M[xi][O, T] = U[xi] x V[xi]                 16 GEMMs through {@link Sgemm}
+ *   y[o, tile t] = A^T M[.][o, t] A             output transform, cropped at odd image sizes
+ * </pre>
+ *
+ * <h2>Layout and threads</h2>
+ * The tiles of all samples are numbered row-major ({@code n*TH} tile rows of {@code TW} tiles, TH = ceil(H/2),
+ * TW = ceil(W/2)) and processed in bands of whole tile rows, sized so a band's V and M (16*(C+O) floats per tile)
+ * stay within {@link #BAND_FLOATS} (cache-sized; a batch of small images shares one band). Per band three steps,
+ * each spread over the {@link Parallel} pool: the input transform (by channel), the 16 GEMMs (one at a time per
+ * thread, taken from a shared counter), the output transform (by output channel). The transforms run across
+ * {@code VL} horizontally adjacent tiles at once; the stride-2 tile columns are handled by deinterleaving input
+ * rows into even and odd columns (and interleaving output rows back) with in-register shuffles.
+ *
+ * <h2>Accuracy and determinism</h2>
+ * The weight transform is computed in double and rounded once. The input and output transforms are fixed
+ * sequences of float adds (no FMA, no lane reductions), the GEMMs sum in Sgemm's fixed order, and the band size
+ * depends only on the shapes, so results are bit-identical run to run and for any thread count. The error is a
+ * few ulps of the sum of |products| (the transforms add up to 4 inputs, then 9 products, with exact 1/2 weights),
+ * a little larger than the direct method's; {@code WinogradTest} states the bound.
+ *
+ * <h2>When it is used</h2>
+ * {@link VConv} calls {@link #conv2d} / {@link #convTranspose2d} when {@link #worthIt} (3x3, stride 1, padding 1,
+ * groups 1, image and channels large enough to pay for the transforms); {@code -Ddraggan.winograd=false} turns it off.
+ */
+public final class Winograd {
+    private Winograd() {}
+
+    /** {@code -Ddraggan.winograd=false} sends every convolution to the direct GEMM path. */
+    public static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("draggan.winograd", "true"));
+    /** Floats of V and M per band (default 2M = 8 MB, within the L3 cache). */
+    static final int BAND_FLOATS = Integer.getInteger("draggan.winograd.bandFloats", 1 << 21);
+
+    /** Transform points of a 4x4 tile. */
+    static final int XI = 16;
+
+    private static final VectorSpecies<Float> S = Sgemm.S;
+    private static final int VL = S.length(), MR = Sgemm.MR;
+    /** Lane i takes lane 2*(i mod VL/2) (even) or that + 1 (odd): half a deinterleave; blend two halves with HI. */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * (i % (VL / 2)));
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * (i % (VL / 2)) + 1);
+    private static final VectorMask<Float> HI = VectorMask.fromLong(S, -1L << (VL / 2));
+    /** Lane i takes lane i/2 (LO) or VL/2 + i/2 (HI_HALF); blend with ODD_LANES to interleave two vectors. */
+    private static final VectorShuffle<Float> LO = VectorShuffle.fromOp(S, i -> i / 2);
+    private static final VectorShuffle<Float> HI_HALF = VectorShuffle.fromOp(S, i -> VL / 2 + i / 2);
+    private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(S, 0xAAAA_AAAA_AAAA_AAAAL);
+
+    /**
+     * Whether the Winograd path handles and pays for a convolution of {@code cin -> cout} channels on an
+     * {@code h x w} image with a {@code kh x kw} kernel: 3x3, stride 1, padding 1, one group, and an image and
+     * channel counts large enough to pay for the transforms (measured with ConvBench). The decision depends on
+     * the shapes only, so results never depend on the thread count.
+     */
+    public static boolean worthIt(int kh, int kw, int sh, int sw, int ph, int pw, int groups, int h, int w, int cin, int cout) {
+        return ENABLED && kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1 && groups == 1
+                && h >= 8 && w >= 8 && Math.min(cin, cout) >= 32;
+    }
+
+    // ------------------------------------------------------------------ weights
+
+    /**
+     * Transformed weights {@code U[xi][O, C]} in Sgemm's packed left-operand layout: {@code MR}-row panels stored
+     * k-major, {@code u[((xi*panels + p)*C + c)*MR + r] = U[xi][p*MR + r, c]} (zero rows past O), so packing a
+     * GEMM block is one array copy per panel.
+     */
+    public static final class Weights {
+        final int out, in, panels;
+        final float[] u;
+
+        private Weights(int out, int in) {
+            this.out = out;
+            this.in = in;
+            this.panels = (out + MR - 1) / MR;
+            this.u = new float[XI * panels * in * MR];
+        }
+
+        /** Output channels O. */
+        public int outChannels() { return out; }
+
+        /** Input channels C. */
+        public int inChannels() { return in; }
+
+        /** The left operand U[xi] of one GEMM. */
+        Operand operand(int xi) { return new Packed(u, xi * panels * in * MR, in); }
+    }
+
+    /** Weights of conv2d: w [O, C, 3, 3] (any strides) transformed for {@link #conv2d(Tensor, Weights)}. */
+    public static Weights prepareWeights(Tensor w) {
+        checkKernel("prepareWeights", w);
+        int[] s = w.strides();
+        return transform(w.host().f32, w.offset(), s[0], s[1], s[2], s[3], w.size(0), w.size(1));
+    }
+
+    /**
+     * Weights of convTranspose2d (stride 1, padding 1): w [C, O, 3, 3] (any strides). That transposed conv is the
+     * conv2d with the kernel flipped and its channel axes swapped, {@code w'[o, c, i, j] = w[c, o, 2-i, 2-j]}, so
+     * these are the transformed w'. (For a conv2d weight, these give its input gradient.)
+     */
+    public static Weights prepareTransposedWeights(Tensor w) {
+        checkKernel("prepareTransposedWeights", w);
+        int[] s = w.strides();
+        return transform(w.host().f32, w.offset() + 2 * s[2] + 2 * s[3], s[1], s[0], -s[2], -s[3], w.size(1), w.size(0));
+    }
+
+    private static void checkKernel(String op, Tensor w) {
+        if (w.dim() != 4 || w.size(2) != 3 || w.size(3) != 3 || w.dtype() != DType.F32 || !(w.storage() instanceof HostStorage)) {
+            throw new IllegalArgumentException("Winograd." + op + ": weight must be an F32 host tensor [*, *, 3, 3], got "
+                    + w.dtype() + " " + java.util.Arrays.toString(w.shape()) + " on " + w.device());
+        }
+    }
+
+    /** U = G g G^T for kernel (o, c) at {@code w[off + o*so + c*sc + i*si + j*sj]}, in double, rounded once. */
+    private static Weights transform(float[] w, int off, int so, int sc, int si, int sj, int out, int in) {
+        Weights wt = new Weights(out, in);
+        int xiStride = wt.panels * in * MR;
+        Parallel.forRange(out, 200L * in, (from, to) -> {
+            double[] gg = new double[12], u = new double[16];
+            for (int o = from; o < to; o++) {
+                int p = o / MR, r = o % MR;
+                for (int c = 0; c < in; c++) {
+                    int base = off + o * so + c * sc;
+                    // G g: rows 0..3 of a [4, 3] matrix
+                    for (int j = 0; j < 3; j++) {
+                        double g0 = w[base + j * sj], g1 = w[base + si + j * sj], g2 = w[base + 2 * si + j * sj];
+                        gg[j] = g0;
+                        gg[3 + j] = (g0 + g1 + g2) * 0.5;
+                        gg[6 + j] = (g0 - g1 + g2) * 0.5;
+                        gg[9 + j] = g2;
+                    }
+                    // (G g) G^T
+                    for (int i = 0; i < 4; i++) {
+                        double g0 = gg[3 * i], g1 = gg[3 * i + 1], g2 = gg[3 * i + 2];
+                        u[4 * i] = g0;
+                        u[4 * i + 1] = (g0 + g1 + g2) * 0.5;
+                        u[4 * i + 2] = (g0 - g1 + g2) * 0.5;
+                        u[4 * i + 3] = g2;
+                    }
+                    for (int xi = 0; xi < XI; xi++) wt.u[xi * xiStride + (p * in + c) * MR + r] = (float) u[xi];
+                }
+            }
+        });
+        return wt;
+    }
+
+    /** One transform point's U as a GEMM left operand, already in packed panels: packing copies whole panels. */
+    private record Packed(float[] u, int base, int k) implements Operand {
+        @Override public void packA(int i0, int mc, int k0, int kc, float[] dst) {
+            // Sgemm's row blocks start at multiples of MR; a short last panel reads the stored zero rows
+            for (int p = 0, i = 0; i < mc; p++, i += MR) {
+                System.arraycopy(u, base + ((i0 + i) / MR * k + k0) * MR, dst, p * kc * MR, kc * MR);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ convolutions
+
+    /** conv2d(x, w, stride 1, padding 1): x [N, C, H, W] (any strides), w [O, C, 3, 3] -> [N, O, H, W]. */
+    public static Tensor conv2d(Tensor x, Tensor w) { return conv2d(x, prepareWeights(w)); }
+
+    /** convTranspose2d(x, w, stride 1, padding 1): x [N, C, H, W], w [C, O, 3, 3] -> [N, O, H, W]. */
+    public static Tensor convTranspose2d(Tensor x, Tensor w) { return conv2d(x, prepareTransposedWeights(w)); }
+
+    /** The 3x3, stride 1, padding 1 convolution of x [N, C, H, W] (any strides) with prepared weights -> [N, O, H, W]. */
+    public static Tensor conv2d(Tensor x, Weights wt) { return conv2d(x, wt, BAND_FLOATS); }
+
+    /** {@link #conv2d(Tensor, Weights)} with bands of at most {@code bandFloats} floats of V and M (at least one tile row). */
+    static Tensor conv2d(Tensor x, Weights wt, int bandFloats) {
+        if (x.dim() != 4 || x.size(1) != wt.in || x.dtype() != DType.F32 || !(x.storage() instanceof HostStorage)) {
+            throw new IllegalArgumentException("Winograd.conv2d: x must be an F32 host tensor [N, " + wt.in + ", H, W] for weights of "
+                    + wt.in + " input channels, got " + x.dtype() + " " + java.util.Arrays.toString(x.shape()) + " on " + x.device());
+        }
+        int n = x.size(0), c = wt.in, o = wt.out, h = x.size(2), w = x.size(3);
+        Tensor out = Tensor.zeros(n, o, h, w);
+        int th = (h + 1) / 2, tw = (w + 1) / 2, rows = n * th;
+        if (rows == 0 || tw == 0) return out;
+        // bands of whole tile rows, as equal as possible, V and M within BAND_FLOATS
+        long floatsPerRow = (long) XI * tw * (c + o);
+        int bandRows = (int) Math.max(1, Math.min(rows, bandFloats / floatsPerRow));
+        int bands = (rows + bandRows - 1) / bandRows;
+        bandRows = (rows + bands - 1) / bands;
+        Plan plan = new Plan(x, out, wt, th, tw, bandRows * tw);
+        for (int r0 = 0; r0 < rows; r0 += bandRows) plan.band(r0, Math.min(rows, r0 + bandRows));
+        return out;
+    }
+
+    /** One call's shapes and buffers; {@link #band} runs the three steps over tile rows [r0, r1). */
+    private static final class Plan {
+        final float[] x, y, v, m;
+        final int xOff, sN, sC, sH, sW, c, o, h, w, th, tw, slot;
+        final Weights wt;
+
+        Plan(Tensor xt, Tensor out, Weights wt, int th, int tw, int maxTiles) {
+            int[] s = xt.strides();
+            this.x = xt.host().f32; this.xOff = xt.offset(); this.sN = s[0]; this.sC = s[1]; this.sH = s[2]; this.sW = s[3];
+            this.y = out.host().f32; this.wt = wt;
+            this.c = wt.in; this.o = wt.out; this.h = xt.size(2); this.w = xt.size(3); this.th = th; this.tw = tw;
+            this.slot = tw + 1;
+            this.v = new float[XI * c * maxTiles];
+            this.m = new float[XI * o * maxTiles];
+        }
+
+        void band(int r0, int r1) {
+            int tiles = (r1 - r0) * tw;
+            Parallel.forRange(c, 40L * tiles, (from, to) -> {
+                float[] rowsBuf = new float[4 * 2 * slot];
+                for (int ch = from; ch < to; ch++) inputTransform(ch, r0, r1, tiles, rowsBuf);
+            });
+            long gemmFlops = 2L * o * c * tiles;
+            AtomicInteger next = new AtomicInteger();
+            Parallel.forRange(XI, gemmFlops, (from, to) -> {
+                for (int xi; (xi = next.getAndIncrement()) < XI; ) {
+                    Sgemm.gemm(o, tiles, c, wt.operand(xi), new StridedMatrix(v, xi * c * tiles, tiles, 1),
+                            m, xi * o * tiles, tiles, 1, false);
+                }
+            });
+            Parallel.forRange(o, 40L * tiles, (from, to) -> {
+                for (int oc = from; oc < to; oc++) outputTransform(oc, r0, r1, tiles);
+            });
+        }
+
+        /**
+         * V[xi][ch, t] for the tiles of rows [r0, r1). The four input rows of a tile row are kept deinterleaved in
+         * {@code buf}: slot (y+1) mod 4 holds row y as even[j] = x[y, 2j-1] then odd[j] = x[y, 2j], j = 0 .. TW,
+         * so tile tx reads columns a[tx], b[tx], a[tx+1], b[tx+1]; the next tile row reuses two of the rows.
+         */
+        void inputTransform(int ch, int r0, int r1, int tiles, float[] buf) {
+            int xiStride = c * tiles, L = slot;
+            for (int r = r0; r < r1; r++) {
+                int b = r / th, ty = r % th;
+                int first = r == r0 || ty == 0 ? 0 : 2;       // rows 2ty-1, 2ty are the previous tile row's last two
+                for (int i = first; i < 4; i++) deinterleave(b, ch, 2 * ty - 1 + i, buf, ((2 * ty + i) & 3) * 2 * L);
+                int a0 = ((2 * ty) & 3) * 2 * L, a1 = ((2 * ty + 1) & 3) * 2 * L;
+                int a2 = ((2 * ty + 2) & 3) * 2 * L, a3 = ((2 * ty + 3) & 3) * 2 * L;
+                int vo = ch * tiles + (r - r0) * tw;
+                int tx = 0;
+                for (; tx + VL <= tw; tx += VL) {
+                    // row transform B^T d: t0 = d0 - d2, t1 = d1 + d2, t2 = d2 - d1, t3 = d1 - d3 (d_i = input row i),
+                    // then the column transform of each t_k: (a0 - a1, b0 + a1, a1 - b0, b0 - b1)
+                    vcols(buf, a0 + tx, a2 + tx, L, false, v, vo + tx, xiStride);
+                    vcols(buf, a1 + tx, a2 + tx, L, true, v, vo + tx + 4 * xiStride, xiStride);
+                    vcols(buf, a2 + tx, a1 + tx, L, false, v, vo + tx + 8 * xiStride, xiStride);
+                    vcols(buf, a1 + tx, a3 + tx, L, false, v, vo + tx + 12 * xiStride, xiStride);
+                }
+                for (; tx < tw; tx++) {
+                    scols(buf, a0 + tx, a2 + tx, L, false, v, vo + tx, xiStride);
+                    scols(buf, a1 + tx, a2 + tx, L, true, v, vo + tx + 4 * xiStride, xiStride);
+                    scols(buf, a2 + tx, a1 + tx, L, false, v, vo + tx + 8 * xiStride, xiStride);
+                    scols(buf, a1 + tx, a3 + tx, L, false, v, vo + tx + 12 * xiStride, xiStride);
+                }
+            }
+        }
+
+        /**
+         * Row y (zeros outside the image) of sample b, channel ch, deinterleaved into buf[d ..]: even columns
+         * a[j] = x[y, 2j-1] at d + j, odd columns b[j] = x[y, 2j] at d + L + j, for j = 0 .. TW.
+         */
+        void deinterleave(int b, int ch, int yy, float[] buf, int d) {
+            int L = slot, e = d, od = d + L;
+            if (yy < 0 || yy >= h) {
+                java.util.Arrays.fill(buf, d, d + 2 * L, 0f);
+                return;
+            }
+            int base = xOff + b * sN + ch * sC + yy * sH;
+            buf[e] = 0f;                                       // x[y, -1]: the left padding
+            buf[od] = x[base];                                 // x[y, 0]
+            int j = 1;
+            if (sW == 1) {
+                // 2*VL source columns 2j-1 .. 2j+2VL-2 give VL even and VL odd entries
+                for (; 2 * j - 1 + 2 * VL <= w; j += VL) {
+                    FloatVector p = FloatVector.fromArray(S, x, base + 2 * j - 1), q = FloatVector.fromArray(S, x, base + 2 * j - 1 + VL);
+                    p.rearrange(EVEN).blend(q.rearrange(EVEN), HI).intoArray(buf, e + j);
+                    p.rearrange(ODD).blend(q.rearrange(ODD), HI).intoArray(buf, od + j);
+                }
+            }
+            for (; j < L; j++) {
+                int xa = 2 * j - 1, xb = 2 * j;
+                buf[e + j] = xa < w ? x[base + xa * sW] : 0f;
+                buf[od + j] = xb < w ? x[base + xb * sW] : 0f;
+            }
+        }
+
+        /**
+         * One row of the transformed tile for VL tiles: t = p - q (or p + q when add) for the even and odd
+         * columns at p and q (a row of the row transform), then the column transform into 4 transform points.
+         */
+        private static void vcols(float[] buf, int p, int q, int L, boolean add, float[] v, int vo, int xiStride) {
+            FloatVector pa0 = FloatVector.fromArray(S, buf, p), pa1 = FloatVector.fromArray(S, buf, p + 1);
+            FloatVector pb0 = FloatVector.fromArray(S, buf, p + L), pb1 = FloatVector.fromArray(S, buf, p + L + 1);
+            FloatVector qa0 = FloatVector.fromArray(S, buf, q), qa1 = FloatVector.fromArray(S, buf, q + 1);
+            FloatVector qb0 = FloatVector.fromArray(S, buf, q + L), qb1 = FloatVector.fromArray(S, buf, q + L + 1);
+            FloatVector a0, a1, b0, b1;
+            if (add) {
+                a0 = pa0.add(qa0); a1 = pa1.add(qa1); b0 = pb0.add(qb0); b1 = pb1.add(qb1);
+            } else {
+                a0 = pa0.sub(qa0); a1 = pa1.sub(qa1); b0 = pb0.sub(qb0); b1 = pb1.sub(qb1);
+            }
+            a0.sub(a1).intoArray(v, vo);
+            b0.add(a1).intoArray(v, vo + xiStride);
+            a1.sub(b0).intoArray(v, vo + 2 * xiStride);
+            b0.sub(b1).intoArray(v, vo + 3 * xiStride);
+        }
+
+        /** {@link #vcols} for one tile (the same float operations, so the same results). */
+        private static void scols(float[] buf, int p, int q, int L, boolean add, float[] v, int vo, int xiStride) {
+            float a0, a1, b0, b1;
+            if (add) {
+                a0 = buf[p] + buf[q]; a1 = buf[p + 1] + buf[q + 1]; b0 = buf[p + L] + buf[q + L]; b1 = buf[p + L + 1] + buf[q + L + 1];
+            } else {
+                a0 = buf[p] - buf[q]; a1 = buf[p + 1] - buf[q + 1]; b0 = buf[p + L] - buf[q + L]; b1 = buf[p + L + 1] - buf[q + L + 1];
+            }
+            v[vo] = a0 - a1;
+            v[vo + xiStride] = b0 + a1;
+            v[vo + 2 * xiStride] = a1 - b0;
+            v[vo + 3 * xiStride] = b0 - b1;
+        }
+
+        /**
+         * Output channel oc for the tiles of rows [r0, r1): Y = A^T M A, i.e. per tile row i of M,
+         * s0 = m0 + m1 + m2 and s1 = m1 - m2 - m3 down the columns, then the same across; written to rows 2ty and
+         * 2ty+1, columns 2tx and 2tx+1 (cropped to the image).
+         */
+        void outputTransform(int oc, int r0, int r1, int tiles) {
+            int xiStride = o * tiles;
+            for (int r = r0; r < r1; r++) {
+                int b = r / th, ty = r % th;
+                int mo = oc * tiles + (r - r0) * tw;
+                int row0 = ((b * o + oc) * h + 2 * ty) * w;
+                boolean second = 2 * ty + 1 < h;
+                int tx = 0;
+                for (; tx + VL <= tw && 2 * (tx + VL) <= w; tx += VL) {
+                    int q = mo + tx;
+                    FloatVector s00 = col0(m, q, xiStride), s01 = col0(m, q + xiStride, xiStride);
+                    FloatVector s02 = col0(m, q + 2 * xiStride, xiStride), s03 = col0(m, q + 3 * xiStride, xiStride);
+                    FloatVector y00 = s00.add(s01).add(s02), y01 = s01.sub(s02).sub(s03);
+                    int d = row0 + 2 * tx;
+                    y00.rearrange(LO).blend(y01.rearrange(LO), ODD_LANES).intoArray(y, d);
+                    y00.rearrange(HI_HALF).blend(y01.rearrange(HI_HALF), ODD_LANES).intoArray(y, d + VL);
+                    if (second) {
+                        FloatVector s10 = col1(m, q, xiStride), s11 = col1(m, q + xiStride, xiStride);
+                        FloatVector s12 = col1(m, q + 2 * xiStride, xiStride), s13 = col1(m, q + 3 * xiStride, xiStride);
+                        FloatVector y10 = s10.add(s11).add(s12), y11 = s11.sub(s12).sub(s13);
+                        y10.rearrange(LO).blend(y11.rearrange(LO), ODD_LANES).intoArray(y, d + w);
+                        y10.rearrange(HI_HALF).blend(y11.rearrange(HI_HALF), ODD_LANES).intoArray(y, d + w + VL);
+                    }
+                }
+                for (; tx < tw; tx++) {
+                    int q = mo + tx;
+                    boolean right = 2 * tx + 1 < w;
+                    float s00 = scol0(m, q, xiStride), s01 = scol0(m, q + xiStride, xiStride);
+                    float s02 = scol0(m, q + 2 * xiStride, xiStride), s03 = scol0(m, q + 3 * xiStride, xiStride);
+                    int d = row0 + 2 * tx;
+                    y[d] = s00 + s01 + s02;
+                    if (right) y[d + 1] = s01 - s02 - s03;
+                    if (second) {
+                        float s10 = scol1(m, q, xiStride), s11 = scol1(m, q + xiStride, xiStride);
+                        float s12 = scol1(m, q + 2 * xiStride, xiStride), s13 = scol1(m, q + 3 * xiStride, xiStride);
+                        y[d + w] = s10 + s11 + s12;
+                        if (right) y[d + w + 1] = s11 - s12 - s13;
+                    }
+                }
+            }
+        }
+
+        /** Column j of M (points xi = j, 4+j, 8+j, 12+j, the first at q): m0 + m1 + m2 (output row 0). */
+        private static FloatVector col0(float[] m, int q, int xiStride) {
+            return FloatVector.fromArray(S, m, q).add(FloatVector.fromArray(S, m, q + 4 * xiStride))
+                    .add(FloatVector.fromArray(S, m, q + 8 * xiStride));
+        }
+
+        /** Column j of M: m1 - m2 - m3 (output row 1). */
+        private static FloatVector col1(float[] m, int q, int xiStride) {
+            return FloatVector.fromArray(S, m, q + 4 * xiStride).sub(FloatVector.fromArray(S, m, q + 8 * xiStride))
+                    .sub(FloatVector.fromArray(S, m, q + 12 * xiStride));
+        }
+
+        private static float scol0(float[] m, int q, int xiStride) { return m[q] + m[q + 4 * xiStride] + m[q + 8 * xiStride]; }
+
+        private static float scol1(float[] m, int q, int xiStride) { return m[q + 4 * xiStride] - m[q + 8 * xiStride] - m[q + 12 * xiStride]; }
+    }
+}
