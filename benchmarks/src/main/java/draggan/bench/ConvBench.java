@@ -1,6 +1,7 @@
 package draggan.bench;
 
 import draggan.tensor.Tensor;
+import draggan.tensor.vector.Winograd;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
@@ -25,7 +26,12 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>{@code vector}/{@code nd4j}/{@code reference}: conv2d forward;</li>
  *   <li>{@code vectorInputGrad}: its input gradient, the transposed conv of an [1, O, R, R] gradient;</li>
- *   <li>{@code vectorWeightGrad}/{@code referenceWeightGrad}: its weight gradient.</li>
+ *   <li>{@code vectorWeightGrad}/{@code referenceWeightGrad}: its weight gradient;</li>
+ *   <li>{@code vectorWinograd}, {@code vectorWinogradPrepared}, {@code vectorWinogradInputGrad}: the forward
+ *       (weights transformed per call, or once in setup) and the input gradient forced onto
+ *       {@link Winograd} F(2x2, 3x3), whatever VConv would choose. {@code vector} and {@code vectorInputGrad} take
+ *       VConv's choice; run them with {@code -jvmArgsAppend -Ddraggan.winograd=false} for the direct GEMM path.
+ *       Flops are those of the direct definition, so GFLOP/s compare times.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.Throughput)
@@ -67,6 +73,20 @@ public class ConvBench {
         Data d;
 
         @Setup public void setup() { d = new Data(size); }
+    }
+
+    @State(Scope.Benchmark)
+    public static class WinogradSizes {
+        @Param({"512x512@4", "512x512@8", "512x512@16", "512x512@32", "512x512@64", "512x256@64", "256x256@64",
+                "256x256@128", "128x128@128", "64x64@256"})
+        public String size;
+        Data d;
+        Winograd.Weights prepared;
+
+        @Setup public void setup() {
+            d = new Data(size);
+            prepared = Winograd.prepareWeights(d.w);
+        }
     }
 
     @State(Scope.Benchmark)
@@ -115,5 +135,20 @@ public class ConvBench {
     @Benchmark public Tensor referenceWeightGrad(Small s, Flops f) {
         f.gflop += s.d.gflop;
         return Bench.REFERENCE.conv2dWeightGrad(s.d.x, s.d.g, 3, 3, 1, 1, 1, 1, 1);
+    }
+
+    @Benchmark public Tensor vectorWinograd(WinogradSizes s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Winograd.conv2d(s.d.x, s.d.w);
+    }
+
+    @Benchmark public Tensor vectorWinogradPrepared(WinogradSizes s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Winograd.conv2d(s.d.x, s.prepared);
+    }
+
+    @Benchmark public Tensor vectorWinogradInputGrad(WinogradSizes s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Winograd.convTranspose2d(s.d.g, s.d.w);
     }
 }

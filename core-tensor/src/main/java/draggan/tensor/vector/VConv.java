@@ -31,9 +31,16 @@ public final class VConv {
 
     /** x [N, C, H, W], w [O, C/groups, kh, kw] -> [N, O, Ho, Wo] (arguments checked by Ops). */
     public static Tensor conv2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
+        if (Winograd.worthIt(w.size(2), w.size(3), sh, sw, ph, pw, groups, x.size(0), x.size(2), x.size(3), w.size(1), w.size(0))) {
+            return Winograd.conv2d(x, w);
+        }
+        return conv2dGemm(x, w, sh, sw, ph, pw, groups);
+    }
+
+    /** {@link #conv2d} as one GEMM per sample and group, whatever the shape (the direct path, for comparisons). */
+    public static Tensor conv2dGemm(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), h = x.size(2), wd = x.size(3);
         int cout = w.size(0), cg = w.size(1), kh = w.size(2), kw = w.size(3), og = cout / groups;
-        if (Winograd.worthIt(kh, kw, sh, sw, ph, pw, groups, h, wd, cg, cout)) return Winograd.conv2d(x, w);
         int ho = (h + 2 * ph - kh) / sh + 1, wo = (wd + 2 * pw - kw) / sw + 1, k = cg * kh * kw, pix = ho * wo;
         Tensor out = Tensor.zeros(n, cout, ho, wo);
         Tensor wc = w.contiguousOrCopy();
@@ -67,9 +74,16 @@ public final class VConv {
 
     /** x [N, C, H, W], w [C, O/groups, kh, kw] -> [N, O, (H-1)*sh - 2*ph + kh, ...] (arguments checked by Ops). */
     public static Tensor convTranspose2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
+        if (Winograd.worthIt(w.size(2), w.size(3), sh, sw, ph, pw, groups, x.size(0), x.size(2), x.size(3), x.size(1), w.size(1) * groups)) {
+            return Winograd.convTranspose2d(x, w);
+        }
+        return convTranspose2dPhases(x, w, sh, sw, ph, pw, groups);
+    }
+
+    /** {@link #convTranspose2d} by output phases, whatever the shape (the direct path, for comparisons). */
+    public static Tensor convTranspose2dPhases(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
         int og = w.size(1), kh = w.size(2), kw = w.size(3), cg = cin / groups, cout = og * groups;
-        if (Winograd.worthIt(kh, kw, sh, sw, ph, pw, groups, h, wd, cin, cout)) return Winograd.convTranspose2d(x, w);
         int ho = (h - 1) * sh - 2 * ph + kh, wo = (wd - 1) * sw - 2 * pw + kw;
         Tensor out = Tensor.zeros(n, cout, ho, wo);
         float[] ov = out.host().f32;

@@ -78,14 +78,36 @@ public final class Winograd {
     private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(S, 0xAAAA_AAAA_AAAA_AAAAL);
 
     /**
-     * Whether the Winograd path handles and pays for a convolution of {@code cin -> cout} channels on an
-     * {@code h x w} image with a {@code kh x kw} kernel: 3x3, stride 1, padding 1, one group, and an image and
-     * channel counts large enough to pay for the transforms (measured with ConvBench). The decision depends on
-     * the shapes only, so results never depend on the thread count.
+     * Whether VConv should take the Winograd path for a convolution of {@code cin -> cout} channels on n images of
+     * {@code h x w} with a {@code kh x kw} kernel (weights transformed per call): enabled, {@link #handles} and
+     * {@link #pays}. Depends on the shapes only, so results never depend on the thread count.
      */
-    public static boolean worthIt(int kh, int kw, int sh, int sw, int ph, int pw, int groups, int h, int w, int cin, int cout) {
-        return ENABLED && kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1 && groups == 1
-                && h >= 8 && w >= 8 && Math.min(cin, cout) >= 32;
+    public static boolean worthIt(int kh, int kw, int sh, int sw, int ph, int pw, int groups,
+                                  int n, int h, int w, int cin, int cout) {
+        return ENABLED && handles(kh, kw, sh, sw, ph, pw, groups) && pays(n, h, w, cin, cout, false);
+    }
+
+    /** The convolutions this class computes: 3x3 kernel, stride 1, padding 1, one group. */
+    public static boolean handles(int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+        return kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1 && groups == 1;
+    }
+
+    /**
+     * Whether Winograd beats the direct GEMM path for this size (measured on a 2-core AVX2 machine, interleaved
+     * runs; ms direct / Winograd with prepared weights / with the weight transform in the call):
+     * <pre>
+     *   512->512 @ 4x4     3.1 /  3.2 / 15.7     16->16 @ 128x128   2.4 / 2.9 / 3.0
+     *   512->512 @ 8x8     5.4 /  3.0 / 14.3     32->32 @ 64x64     1.8 / 1.7 / 1.8
+     *   512->512 @ 16x16  14.5 /  7.4 / 19.4     32->32 @ 256x256  20.8 / 15.4 / 16.4
+     *   512->512 @ 24x24  29.8 / 17.3 / 23.4     64->64 @ 256x256  82 / 48 / 46
+     *   512->512 @ 32x32  69   / 33   / 42       256->256 @ 64x64  49 / 26 / 31
+     * </pre>
+     * So: at least 32 channels in and out (with fewer the GEMMs are too thin), and at least 64 output pixels
+     * (over the batch) with prepared weights, 512 when the O*C*16 weight transform is part of the call.
+     */
+    public static boolean pays(int n, int h, int w, int cin, int cout, boolean weightsPrepared) {
+        long pixels = (long) n * h * w;
+        return Math.min(cin, cout) >= 32 && pixels >= (weightsPrepared ? 64 : 512);
     }
 
     // ------------------------------------------------------------------ weights
@@ -141,37 +163,54 @@ public final class Winograd {
         }
     }
 
-    /** U = G g G^T for kernel (o, c) at {@code w[off + o*so + c*sc + i*si + j*sj]}, in double, rounded once. */
+    /** Input channels per chunk of the weight transform (its scratch is 16 * CHUNK * MR floats). */
+    private static final int CHUNK = 16;
+
+    /**
+     * U = G g G^T for kernel (o, c) at {@code w[off + o*so + c*sc + i*si + j*sj]}, in double, rounded once. By
+     * panel and chunks of input channels: a chunk's 16 points go to a small scratch first, then each point's piece
+     * is copied to its plane in one run (writing the 16 planes, a power of two apart, value by value would keep
+     * evicting one cache set).
+     */
     private static Weights transform(float[] w, int off, int so, int sc, int si, int sj, int out, int in) {
         Weights wt = new Weights(out, in);
         int xiStride = wt.panels * in * MR;
-        Parallel.forRange(out, 200L * in, (from, to) -> {
-            double[] gg = new double[12], u = new double[16];
-            for (int o = from; o < to; o++) {
-                int p = o / MR, r = o % MR;
-                for (int c = 0; c < in; c++) {
-                    int base = off + o * so + c * sc;
-                    // G g: rows 0..3 of a [4, 3] matrix
-                    for (int j = 0; j < 3; j++) {
-                        double g0 = w[base + j * sj], g1 = w[base + si + j * sj], g2 = w[base + 2 * si + j * sj];
-                        gg[j] = g0;
-                        gg[3 + j] = (g0 + g1 + g2) * 0.5;
-                        gg[6 + j] = (g0 - g1 + g2) * 0.5;
-                        gg[9 + j] = g2;
+        float[] u = wt.u;
+        Parallel.forRange(wt.panels, 100L * in * MR, (from, to) -> {
+            float[] tmp = new float[XI * CHUNK * MR];                 // [xi][c - c0][r]
+            for (int p = from; p < to; p++) {
+                int rows = Math.min(MR, out - p * MR);
+                for (int c0 = 0; c0 < in; c0 += CHUNK) {
+                    int cn = Math.min(CHUNK, in - c0), piece = cn * MR;
+                    java.util.Arrays.fill(tmp, 0f);                   // rows past O stay zero
+                    for (int cc = 0; cc < cn; cc++) {
+                        for (int r = 0; r < rows; r++) {
+                            int b = off + (p * MR + r) * so + (c0 + cc) * sc, q = cc * MR + r;
+                            double a0 = w[b], a1 = w[b + sj], a2 = w[b + 2 * sj];               // g row 0
+                            b += si;
+                            double b0 = w[b], b1 = w[b + sj], b2 = w[b + 2 * sj];               // g row 1
+                            b += si;
+                            double e0 = w[b], e1 = w[b + sj], e2 = w[b + 2 * sj];               // g row 2
+                            // rows of G g: g0, (g0 + g1 + g2)/2, (g0 - g1 + g2)/2, g2; then G^T across each
+                            gRow(tmp, q, piece, a0, a1, a2);
+                            gRow(tmp, q + 4 * piece, piece, (a0 + b0 + e0) * 0.5, (a1 + b1 + e1) * 0.5, (a2 + b2 + e2) * 0.5);
+                            gRow(tmp, q + 8 * piece, piece, (a0 - b0 + e0) * 0.5, (a1 - b1 + e1) * 0.5, (a2 - b2 + e2) * 0.5);
+                            gRow(tmp, q + 12 * piece, piece, e0, e1, e2);
+                        }
                     }
-                    // (G g) G^T
-                    for (int i = 0; i < 4; i++) {
-                        double g0 = gg[3 * i], g1 = gg[3 * i + 1], g2 = gg[3 * i + 2];
-                        u[4 * i] = g0;
-                        u[4 * i + 1] = (g0 + g1 + g2) * 0.5;
-                        u[4 * i + 2] = (g0 - g1 + g2) * 0.5;
-                        u[4 * i + 3] = g2;
-                    }
-                    for (int xi = 0; xi < XI; xi++) wt.u[xi * xiStride + (p * in + c) * MR + r] = (float) u[xi];
+                    for (int xi = 0; xi < XI; xi++) System.arraycopy(tmp, xi * piece, u, xi * xiStride + (p * in + c0) * MR, piece);
                 }
             }
         });
         return wt;
+    }
+
+    /** Points 4i .. 4i+3 from row i of G g: (x0, (x0 + x1 + x2)/2, (x0 - x1 + x2)/2, x2), rounded to float once. */
+    private static void gRow(float[] tmp, int q, int piece, double x0, double x1, double x2) {
+        tmp[q] = (float) x0;
+        tmp[q + piece] = (float) ((x0 + x1 + x2) * 0.5);
+        tmp[q + 2 * piece] = (float) ((x0 - x1 + x2) * 0.5);
+        tmp[q + 3 * piece] = (float) x2;
     }
 
     /** One transform point's U as a GEMM left operand, already in packed panels: packing copies whole panels. */
