@@ -49,8 +49,8 @@ public final class Generator {
     private final DType dtype;                       // of every parameter (F32 for models; F64 for gradient checks)
 
     /** One modulated layer with its folded affine. */
-    private record Layer(Tensor affineW, Tensor affineB, Tensor weight, Tensor bias, Tensor noiseConst, double noiseStrength,
-                         int up, int padding, boolean demodulate, int resolution) {}
+    private record Layer(Tensor affineW, Tensor affineB, ModulatedConv2d.PreparedWeight weight, Tensor bias, Tensor noiseConst,
+                         double noiseStrength, int up, int padding, boolean demodulate, int resolution) {}
 
     /**
      * Builds a generator from a configuration and NVlabs-named parameters (F32). Every tensor the architecture needs
@@ -90,7 +90,7 @@ public final class Generator {
             Tensor aw = param(b + ".torgb.affine.weight", c, wDim), ab = param(b + ".torgb.affine.bias", c);
             double g = 1 / Math.sqrt(wDim), rgbGain = 1 / Math.sqrt(c);
             layers.put(b + ".torgb", new Layer(Ops.scale(aw, g * rgbGain), Ops.scale(ab, rgbGain),
-                    param(b + ".torgb.weight", config.imgChannels(), c, 1, 1), param(b + ".torgb.bias", config.imgChannels()),
+                    ModulatedConv2d.PreparedWeight.of(param(b + ".torgb.weight", config.imgChannels(), c, 1, 1), 1), param(b + ".torgb.bias", config.imgChannels()),
                     null, 0, 1, 0, false, r));
         }
     }
@@ -101,7 +101,7 @@ public final class Generator {
         Tensor w = param(name + ".weight", cout, cin, 3, 3), bias = param(name + ".bias", cout);
         Tensor nc = param(name + ".noise_const", r, r);
         double ns = param(name + ".noise_strength").item();
-        return new Layer(Ops.scale(aw, 1 / Math.sqrt(wDim)), ab, w, bias, nc, ns, up, 1, true, r);
+        return new Layer(Ops.scale(aw, 1 / Math.sqrt(wDim)), ab, ModulatedConv2d.PreparedWeight.of(w, up), bias, nc, ns, up, 1, true, r);
     }
 
     private Tensor param(String name, int... shape) {
@@ -269,7 +269,7 @@ public final class Generator {
     private Var layer(String name, Var x, Var w, Request req, int layerIndex) {
         Layer l = layers.get(name);
         Var styles = LinalgOps.linear(w, Var.constant(l.affineW), Var.constant(l.affineB), 1, 1);   // [N, C]
-        Var y = ModulatedConv2d.apply(x, Var.constant(l.weight), styles, l.up, filter, l.padding, l.demodulate);
+        Var y = ModulatedConv2d.apply(x, l.weight, styles, l.up, filter, l.padding, l.demodulate);
         Double clamp = config.convClamp();
         if (!l.demodulate) {                                                 // ToRGB: bias, clamp, linear
             return ElementwiseOps.biasAct(y, Var.constant(l.bias), 1, Activation.LINEAR, 0, 1, clamp == null ? -1 : clamp);

@@ -52,14 +52,43 @@ public final class ModulatedConv2d {
      * Returns [N, O, Ho, Wo] (for a k x k kernel and padding (k-1)/2: [N, O, H*up, W*up]).
      */
     public static Var apply(Var x, Var weight, Var styles, int up, Tensor resampleFilter, int padding, boolean demodulate) {
+        return apply(x, weight, null, styles, up, resampleFilter, padding, demodulate);
+    }
+
+    /**
+     * A weight that does not change between calls (StyleGAN's during a drag), with what every call would otherwise
+     * recompute from it: Wsq[o, i] = sum over the taps of W^2, and for the up-sampling conv W with its first two
+     * dimensions swapped, contiguous (its transposed conv and input gradient read W that way; null for up 1).
+     * Made once per layer.
+     */
+    public record PreparedWeight(Tensor weight, Tensor squaredSum, Tensor swapped) {
+        public PreparedWeight {
+            Shapes.requireRank("PreparedWeight", "weight", weight, 4, "[O, C, kh, kw]");
+            Shapes.requireShape("PreparedWeight", "squaredSum", squaredSum, weight.size(0), weight.size(1));
+            if (swapped != null) Shapes.requireShape("PreparedWeight", "swapped", swapped, weight.size(1), weight.size(0), weight.size(2), weight.size(3));
+        }
+
+        /** Prepares w [O, C, kh, kw] for a layer with the given up-sampling factor. */
+        public static PreparedWeight of(Tensor w, int up) {
+            return new PreparedWeight(w, Ops.sum(Ops.square(w), false, 2, 3), up == 1 ? null : w.transposeView(0, 1).copy());
+        }
+    }
+
+    /** {@link #apply} with a constant, prepared weight (no weight gradient). */
+    public static Var apply(Var x, PreparedWeight weight, Var styles, int up, Tensor resampleFilter, int padding, boolean demodulate) {
+        return apply(x, Var.constant(weight.weight()), weight, styles, up, resampleFilter, padding, demodulate);
+    }
+
+    private static Var apply(Var x, Var weight, PreparedWeight prep, Var styles, int up, Tensor resampleFilter, int padding, boolean demodulate) {
         Plan plan = Plan.of(x.value(), weight.value(), styles.value(), up, resampleFilter, padding);
         Tensor xv = x.value(), wv = weight.value(), sv = styles.value().contiguousOrCopy();
+        Tensor wT = prep != null && prep.swapped() != null ? prep.swapped() : wv.transposeView(0, 1);   // [C, O, kh, kw]
         int n = plan.n, c = plan.c, o = plan.o;
         Tensor s4 = sv.reshapeView(n, c, 1, 1);
 
         // forward: scale the input, convolve with the shared weight, scale the output
-        Tensor raw = plan.conv(Ops.mul(xv, s4), wv);
-        Tensor wsq = demodulate ? Ops.sum(Ops.square(wv), false, 2, 3) : null;           // [O, C]
+        Tensor raw = plan.conv(Ops.mul(xv, s4), wv, wT);
+        Tensor wsq = !demodulate ? null : prep != null ? prep.squaredSum() : Ops.sum(Ops.square(wv), false, 2, 3);   // [O, C]
         Tensor dcoef = demodulate                                                           // [N, O]
                 ? Ops.rsqrt(Ops.addScalar(Ops.matmul(Ops.square(sv), wsq.transposeView(0, 1)), EPS)) : null;
         Tensor y = demodulate ? Ops.mul(raw, dcoef.reshapeView(n, o, 1, 1)) : raw;
@@ -76,7 +105,7 @@ public final class ModulatedConv2d {
             // the up-sampling path's filter adjoint is shared by the input and the weight gradients
             Tensor gConv = plan.filterBackward(gRaw);
             if (needX || needS) {
-                Tensor gXs = plan.convInputGrad(gConv, wv);                                 // [N, C, H, W]
+                Tensor gXs = plan.convInputGrad(gConv, wv, wT);                             // [N, C, H, W]
                 if (needX) gr.add(0, Ops.mul(gXs, s4));
                 if (needS) {
                     Tensor gS = Ops.sum(Ops.mul(gXs, xv), false, 2, 3);                     // [N, C]
@@ -149,10 +178,10 @@ public final class ModulatedConv2d {
             return new Plan(x.size(0), x.size(1), w.size(0), kh, kw, up, padding, f, pxt, fp);
         }
 
-        /** conv2d_resample(xs, w): [N, C, H, W] -> [N, O, Ho, Wo]. */
-        Tensor conv(Tensor xs, Tensor w) {
+        /** conv2d_resample(xs, w): [N, C, H, W] -> [N, O, Ho, Wo]; wT is w with its first two dimensions swapped. */
+        Tensor conv(Tensor xs, Tensor w, Tensor wT) {
             if (up == 1) return Ops.conv2d(xs, w, 1, padding, 1);
-            Tensor t = Ops.convTranspose2d(xs, w.transposeView(0, 1), up, pt, 1);
+            Tensor t = Ops.convTranspose2d(xs, wT, up, pt, 1);
             return Ops.upfirdn2d(t, f, 1, 1, filterPad, (double) up * up, false);
         }
 
@@ -168,13 +197,13 @@ public final class ModulatedConv2d {
         }
 
         /** dL/dxs from dL/d(conv output) gConv: the transposed conv (up 1), or the strided conv (up 2). */
-        Tensor convInputGrad(Tensor gConv, Tensor w) {
+        Tensor convInputGrad(Tensor gConv, Tensor w, Tensor wT) {
             // xs's spatial size follows from gConv's
             if (up == 1) {
                 int h = gConv.size(2) - 1 - 2 * padding + kh, wd = gConv.size(3) - 1 - 2 * padding + kw;
                 return ConvOps.convInputGrad(gConv, w, h, wd, 1, padding, 1);
             }
-            return Ops.conv2d(gConv, w.transposeView(0, 1), up, pt, 1);
+            return Ops.conv2d(gConv, wT, up, pt, 1);
         }
 
         /** dL/dW [O, C, kh, kw] from the conv's input xs and dL/d(conv output) gConv. */
