@@ -392,6 +392,15 @@ public final class Ops {
         return best;
     }
 
+    /**
+     * The smallest box {y0, y1, x0, x1} (ends exclusive) holding every non-zero element of x [N, C, H, W] over all
+     * N and C, or null when x is all zero. A NaN counts as non-zero.
+     */
+    public static int[] nonzeroBox(Tensor x) {
+        Shapes.requireRank("nonzeroBox", "x", x, 4, "[N, C, H, W]");
+        return Backends.of("nonzeroBox", x).nonzeroBox(x);
+    }
+
     // ================================================================== optimizer
 
     /** One torch.optim.Adam step in place (see {@link Backend#adamStep}). */

@@ -1,5 +1,6 @@
 package draggan.autograd.ops;
 
+import draggan.autograd.Grads;
 import draggan.autograd.Var;
 import draggan.tensor.Ops;
 import draggan.tensor.Shapes;
@@ -95,6 +96,11 @@ public final class ModulatedConv2d {
 
         return Var.record("modulatedConv2d", y, (g, gr) -> {
             boolean needX = gr.needs(0), needW = gr.needs(1), needS = gr.needs(2);
+            int[] box = needW ? null : sparseBox(plan, g);
+            if (box != null) {
+                sparseBackward(plan, box, g, y, xv, wv, wT, sv, dcoef, wsq, demodulate, needX, needS, gr);
+                return;
+            }
             Tensor gRaw = demodulate ? Ops.mul(g, dcoef.reshapeView(n, o, 1, 1)) : g;
             // q[n, o] = g_dcoef * dcoef^3: how the loss moves with the demodulation sum
             Tensor q = null;
@@ -122,6 +128,87 @@ public final class ModulatedConv2d {
                 gr.add(1, gW);
             }
         }, x, weight, styles);
+    }
+
+    /**
+     * When dL/dy is zero outside a box covering at most half of the image (DragGAN's loss without a mask touches a
+     * few small discs), the backward runs on that box only: the same values, a fraction of the work. Returns the
+     * box {y0, y1, x0, x1} or null for the dense path (also when the weight needs a gradient).
+     */
+    static int[] sparseBox(Plan plan, Tensor g) {
+        if (plan.up == 2 && plan.pt != 0) return null;
+        int[] box = Ops.nonzeroBox(g);
+        if (box == null) return new int[]{0, 0, 0, 0};
+        long area = (long) (box[1] - box[0]) * (box[3] - box[2]), all = (long) g.size(2) * g.size(3);
+        return 2 * area <= all ? box : null;
+    }
+
+    /** The backward of {@link #apply} restricted to the non-zero box of g (see {@link #sparseBox}). */
+    private static void sparseBackward(Plan plan, int[] box, Tensor g, Tensor y, Tensor xv, Tensor wv, Tensor wT, Tensor sv,
+                                       Tensor dcoef, Tensor wsq, boolean demodulate, boolean needX, boolean needS, Grads gr) {
+        int n = plan.n, c = plan.c, o = plan.o, h = xv.size(2), w = xv.size(3);
+        if (box[1] == box[0]) {                                                             // g is all zero
+            if (needX) gr.add(0, Ops.zerosLike(xv));
+            if (needS) gr.add(2, Ops.zerosOn(sv, n, c));
+            return;
+        }
+        Tensor gC = crop(g, box[0], box[1], box[2], box[3]);                                // [N, O, hb, wb]
+        Tensor gRawC = demodulate ? Ops.mul(gC, dcoef.reshapeView(n, o, 1, 1)) : gC;
+        Tensor q = null;
+        if (demodulate && needS) {
+            Tensor gDcoef = Ops.div(Ops.sum(Ops.mul(gC, crop(y, box[0], box[1], box[2], box[3])), false, 2, 3), dcoef);
+            q = Ops.mul(gDcoef, Ops.mul(Ops.square(dcoef), dcoef));
+        }
+        Tensor gXsC;                                        // dL/dxs on rows [r0, r0 + rows), columns [c0, c0 + cols)
+        int r0, c0;
+        if (plan.up == 1) {
+            gXsC = Ops.convTranspose2d(gRawC, wv, 1, 0, 1);
+            r0 = box[0] - plan.padding;
+            c0 = box[2] - plan.padding;
+        } else {
+            // the filter's adjoint on the crop, in full: rows of t from box[0] - py0 on
+            int fh = plan.f.size(0), fw = plan.f.size(1);
+            Tensor gT = Ops.upfirdn2d(gRawC, plan.f, 1, 1, 1, 1, fw - 1, fw - 1, fh - 1, fh - 1, (double) plan.up * plan.up, true);
+            int u0 = box[0] - plan.filterPad[2], v0 = box[2] - plan.filterPad[0];
+            int th = 2 * h + plan.kh - 2, tw = 2 * w + plan.kw - 2;                          // t's size for stride 2, padding 0
+            // the strided conv's output rows i read t rows [2i, 2i + kh): those meeting gT's support
+            int i0 = Math.max(0, Math.floorDiv(u0 - plan.kh + 1 + 1, 2)), i1 = Math.min(h - 1, Math.floorDiv(u0 + gT.size(2) - 1, 2));
+            int j0 = Math.max(0, Math.floorDiv(v0 - plan.kw + 1 + 1, 2)), j1 = Math.min(w - 1, Math.floorDiv(v0 + gT.size(3) - 1, 2));
+            if (i1 < i0 || j1 < j0) {
+                if (needX) gr.add(0, Ops.zerosLike(xv));
+                if (needS) gr.add(2, q == null ? Ops.zerosOn(sv, n, c) : Ops.neg(Ops.mul(sv, Ops.matmul(q, wsq))));
+                return;
+            }
+            // t rows [2 i0, 2 i1 + kh) x columns [2 j0, 2 j1 + kw), zero where gT has nothing
+            Tensor buf = Ops.zerosOn(gT, n, o, 2 * (i1 - i0) + plan.kh, 2 * (j1 - j0) + plan.kw);
+            int ta = Math.max(2 * i0, Math.max(u0, 0)), tb = Math.min(2 * i1 + plan.kh, Math.min(u0 + gT.size(2), th));
+            int sa = Math.max(2 * j0, Math.max(v0, 0)), sb = Math.min(2 * j1 + plan.kw, Math.min(v0 + gT.size(3), tw));
+            if (ta < tb && sa < sb) {
+                Ops.copyInto(crop(gT, ta - u0, tb - u0, sa - v0, sb - v0), buf.sliceView(2, ta - 2 * i0, tb - 2 * i0).sliceView(3, sa - 2 * j0, sb - 2 * j0));
+            }
+            gXsC = Ops.conv2d(buf, wT, plan.up, 0, 1);
+            r0 = i0;
+            c0 = j0;
+        }
+        // clip to the image
+        int ya = Math.max(0, r0), yb = Math.min(h, r0 + gXsC.size(2)), xa = Math.max(0, c0), xb = Math.min(w, c0 + gXsC.size(3));
+        Tensor gXs = crop(gXsC, ya - r0, yb - r0, xa - c0, xb - c0);                       // dL/dxs on [ya, yb) x [xa, xb)
+        Tensor s4 = sv.reshapeView(n, c, 1, 1);
+        if (needX) {
+            Tensor gX = Ops.zerosLike(xv);
+            Ops.copyInto(Ops.mul(gXs, s4), gX.sliceView(2, ya, yb).sliceView(3, xa, xb));
+            gr.add(0, gX);
+        }
+        if (needS) {
+            Tensor gS = Ops.sum(Ops.mul(gXs, crop(xv, ya, yb, xa, xb)), false, 2, 3);       // [N, C]
+            if (q != null) gS = Ops.sub(gS, Ops.mul(sv, Ops.matmul(q, wsq)));
+            gr.add(2, gS);
+        }
+    }
+
+    /** Rows [y0, y1) and columns [x0, x1) of an [N, C, H, W] tensor, as a contiguous copy. */
+    private static Tensor crop(Tensor t, int y0, int y1, int x0, int x1) {
+        return t.sliceView(2, y0, y1).sliceView(3, x0, x1).copy();
     }
 
     /**
