@@ -145,6 +145,12 @@ public interface Backend {
      */
     Tensor windowDistances(Tensor feat, Tensor f0, int y0, int y1, int x0, int x1);
 
+    /**
+     * The smallest box holding every non-zero element of x [N, C, H, W], over all N and C: {y0, y1, x0, x1}
+     * (ends exclusive), or null when x is all zero. Lets backward passes skip the zeros of a sparse gradient.
+     */
+    default int[] nonzeroBox(Tensor x) { return draggan.tensor.reference.RefBasics.nonzeroBox(toHost(x)); }
+
     // ------------------------------------------------------------------ optimizer
 
     /**

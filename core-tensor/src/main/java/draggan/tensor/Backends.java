@@ -8,7 +8,8 @@ import java.util.ServiceLoader;
  * <p>System property {@code draggan.backend}: {@code auto} (default: CUDA when its driver, a device and the PTX
  * load, else the Vector API backend, else the reference), {@code reference}, {@code vector} or {@code cuda}.
  * Asking for a backend that cannot run fails on first use with a message saying why; it is never retried per call.
- * Property {@code draggan.threads} sets the CPU kernels' thread count (default: available processors).
+ * Property {@code draggan.threads} sets the CPU kernels' thread count (default: available processors);
+ * {@code draggan.profile=true} times every op call and prints a table at exit.
  */
 public final class Backends {
     private Backends() {}
@@ -83,6 +84,7 @@ public final class Backends {
         }
         if (want.equals("vector") && vec == null) throw new IllegalStateException("-Ddraggan.backend=vector: " + vecWhy);
         Backend cpuB = vec != null ? vec : new ReferenceBackend();
+        if (Boolean.getBoolean("draggan.profile")) cpuB = ProfilingBackend.wrap(cpuB);
         Backend def = cpuB;
         if (want.equals("auto") || want.equals("cuda")) {
             for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {

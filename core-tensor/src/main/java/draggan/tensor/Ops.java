@@ -36,11 +36,20 @@ public final class Ops {
             throw new IllegalArgumentException("copyInto: source shape " + Shapes.str(src.shape()) + " differs from destination " + Shapes.str(dst.shape()));
         }
         Shapes.requireSameKind("copyInto", src, dst);
+        requireMutable("copyInto", dst);
         Backends.of("copyInto", src, dst).copyInto(src, dst);
     }
 
     /** In place: every element of dst set to v. */
-    public static void fill(Tensor dst, double v) { Backends.of("fill", dst).fill(dst, v); }
+    public static void fill(Tensor dst, double v) {
+        requireMutable("fill", dst);
+        Backends.of("fill", dst).fill(dst, v);
+    }
+
+    /** Fails when t's storage is marked constant (an in-place op must not change it). */
+    static void requireMutable(String op, Tensor t) {
+        if (t.isConstant()) throw new IllegalStateException(op + ": the destination " + Shapes.str(t.shape()) + " is marked constant (Tensor.markConstant) and may not change");
+    }
 
     /** Concatenation along dim; all other dimensions must agree. */
     public static Tensor cat(int dim, Tensor... xs) {
@@ -103,6 +112,7 @@ public final class Ops {
         int[] expect = dst.shape();
         expect[d] = index.length;
         Shapes.requireShape("indexAdd", "src", src, expect);
+        requireMutable("indexAdd", dst);
         Backends.of("indexAdd", dst, src).indexAdd(dst, d, index.clone(), src);
     }
 
@@ -156,6 +166,7 @@ public final class Ops {
             throw new IllegalArgumentException("addInPlace: shapes " + Shapes.str(acc.shape()) + " and " + Shapes.str(x.shape()) + " differ");
         }
         if (!acc.isContiguous()) throw new IllegalArgumentException("addInPlace: accumulator must be contiguous");
+        requireMutable("addInPlace", acc);
         Shapes.requireSameKind("addInPlace", acc, x);
         Backends.of("addInPlace", acc, x).addInPlace(acc, x);
     }
@@ -392,6 +403,15 @@ public final class Ops {
         return best;
     }
 
+    /**
+     * The smallest box {y0, y1, x0, x1} (ends exclusive) holding every non-zero element of x [N, C, H, W] over all
+     * N and C, or null when x is all zero. A NaN counts as non-zero.
+     */
+    public static int[] nonzeroBox(Tensor x) {
+        Shapes.requireRank("nonzeroBox", "x", x, 4, "[N, C, H, W]");
+        return Backends.of("nonzeroBox", x).nonzeroBox(x);
+    }
+
     // ================================================================== optimizer
 
     /** One torch.optim.Adam step in place (see {@link Backend#adamStep}). */
@@ -402,6 +422,7 @@ public final class Ops {
         }
         if (!p.isContiguous() || !m.isContiguous() || !v.isContiguous()) throw new IllegalArgumentException("adamStep: p, m and v must be contiguous");
         if (step < 1) throw new IllegalArgumentException("adamStep: step counts from 1 but is " + step);
+        for (Tensor t : new Tensor[]{p, m, v}) requireMutable("adamStep", t);
         Backends.of("adamStep", p, g, m, v).adamStep(p, g, m, v, step, lr, b1, b2, eps);
     }
 }

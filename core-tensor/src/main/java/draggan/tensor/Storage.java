@@ -13,4 +13,16 @@ public abstract class Storage {
 
     /** Where the elements live. */
     public abstract Device device();
+
+    private volatile boolean constant;
+
+    /**
+     * Promises that the elements will not change from now on. Backends may then keep layouts derived from them
+     * (packed GEMM panels, transformed convolution weights) across calls; the in-place ops of {@link Ops} refuse to
+     * write to it. Writing the backing array directly breaks the promise: don't.
+     */
+    public void markConstant() { constant = true; }
+
+    /** Whether {@link #markConstant()} was called. */
+    public boolean isConstant() { return constant; }
 }

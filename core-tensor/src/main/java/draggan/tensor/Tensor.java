@@ -152,7 +152,22 @@ public final class Tensor {
     public double get(int... idx) { return host().get(index(idx)); }
 
     /** Sets the element at idx (host tensors). */
-    public void set(double v, int... idx) { host().set(index(idx), v); }
+    public void set(double v, int... idx) {
+        Ops.requireMutable("set", this);
+        host().set(index(idx), v);
+    }
+
+    /**
+     * Marks this tensor's storage constant (see {@link Storage#markConstant()}): backends may cache layouts derived
+     * from it, such as a convolution weight's packed panels, and in-place ops refuse to change it. Returns this.
+     */
+    public Tensor markConstant() {
+        storage.markConstant();
+        return this;
+    }
+
+    /** Whether the storage is marked constant. */
+    public boolean isConstant() { return storage.isConstant(); }
 
     /** The value of a one-element tensor. */
     public double item() {

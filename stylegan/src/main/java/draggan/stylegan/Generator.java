@@ -35,7 +35,8 @@ import java.util.Map;
  *   torgb: styles = affine(w) / sqrt(C); modulated 1x1 conv (no demodulation); bias; clamp
  * </pre>
  * Parameters are constants (only ws is optimised by DragGAN); the runtime scales (lr multiplier, 1/sqrt(fan_in))
- * are folded into the weights once at construction.
+ * are folded into the weights once at construction, and every parameter tensor is marked constant
+ * ({@link Tensor#markConstant()}), so the backend packs each convolution weight once instead of on every call.
  */
 public final class Generator {
     private final GeneratorConfig config;
@@ -49,8 +50,8 @@ public final class Generator {
     private final DType dtype;                       // of every parameter (F32 for models; F64 for gradient checks)
 
     /** One modulated layer with its folded affine. */
-    private record Layer(Tensor affineW, Tensor affineB, Tensor weight, Tensor bias, Tensor noiseConst, double noiseStrength,
-                         int up, int padding, boolean demodulate, int resolution) {}
+    private record Layer(Tensor affineW, Tensor affineB, ModulatedConv2d.PreparedWeight weight, Tensor bias, Tensor noiseConst,
+                         double noiseStrength, int up, int padding, boolean demodulate, int resolution) {}
 
     /**
      * Builds a generator from a configuration and NVlabs-named parameters (F32). Every tensor the architecture needs
@@ -76,8 +77,8 @@ public final class Generator {
             int in = i == 0 ? config.zDim() : wDim;
             Tensor w = param("mapping.fc" + i + ".weight", wDim, in);
             Tensor b = param("mapping.fc" + i + ".bias", wDim);
-            mapW[i] = Ops.scale(w, lrMul / Math.sqrt(in));
-            mapB[i] = Ops.scale(b, lrMul);
+            mapW[i] = Ops.scale(w, lrMul / Math.sqrt(in)).markConstant();
+            mapB[i] = Ops.scale(b, lrMul).markConstant();
         }
         wAvg = param("mapping.w_avg", wDim);
 
@@ -89,8 +90,8 @@ public final class Generator {
             layers.put(b + ".conv1", synthesisLayer(b + ".conv1", c, c, r, 1));
             Tensor aw = param(b + ".torgb.affine.weight", c, wDim), ab = param(b + ".torgb.affine.bias", c);
             double g = 1 / Math.sqrt(wDim), rgbGain = 1 / Math.sqrt(c);
-            layers.put(b + ".torgb", new Layer(Ops.scale(aw, g * rgbGain), Ops.scale(ab, rgbGain),
-                    param(b + ".torgb.weight", config.imgChannels(), c, 1, 1), param(b + ".torgb.bias", config.imgChannels()),
+            layers.put(b + ".torgb", new Layer(Ops.scale(aw, g * rgbGain).markConstant(), Ops.scale(ab, rgbGain).markConstant(),
+                    prepared(param(b + ".torgb.weight", config.imgChannels(), c, 1, 1), 1), param(b + ".torgb.bias", config.imgChannels()),
                     null, 0, 1, 0, false, r));
         }
     }
@@ -101,7 +102,14 @@ public final class Generator {
         Tensor w = param(name + ".weight", cout, cin, 3, 3), bias = param(name + ".bias", cout);
         Tensor nc = param(name + ".noise_const", r, r);
         double ns = param(name + ".noise_strength").item();
-        return new Layer(Ops.scale(aw, 1 / Math.sqrt(wDim)), ab, w, bias, nc, ns, up, 1, true, r);
+        return new Layer(Ops.scale(aw, 1 / Math.sqrt(wDim)).markConstant(), ab, prepared(w, up), bias, nc, ns, up, 1, true, r);
+    }
+
+    private static ModulatedConv2d.PreparedWeight prepared(Tensor w, int up) {
+        ModulatedConv2d.PreparedWeight p = ModulatedConv2d.PreparedWeight.of(w, up);
+        p.squaredSum().markConstant();
+        if (p.swapped() != null) p.swapped().markConstant();
+        return p;
     }
 
     private Tensor param(String name, int... shape) {
@@ -112,7 +120,7 @@ public final class Generator {
                     + " but the configuration needs " + Arrays.toString(shape));
         }
         if (t.dtype() != dtype) throw new IllegalArgumentException("Generator: parameter '" + name + "' is " + t.dtype() + " but the others are " + dtype);
-        return t.toDevice(Backends.current().device());
+        return t.toDevice(Backends.current().device()).markConstant();
     }
 
     /** NVlabs upfirdn2d.setup_filter: outer product of a 1-D filter, normalised to sum 1. */
@@ -121,7 +129,7 @@ public final class Generator {
         for (double a : taps) for (double b : taps) s += a * b;
         float[] f = new float[taps.length * taps.length];
         for (int i = 0; i < taps.length; i++) for (int j = 0; j < taps.length; j++) f[i * taps.length + j] = (float) (taps[i] * taps[j] / s);
-        return Tensor.of(f, taps.length, taps.length).copyAs(dtype).toDevice(Backends.current().device());
+        return Tensor.of(f, taps.length, taps.length).copyAs(dtype).toDevice(Backends.current().device()).markConstant();
     }
 
     // ------------------------------------------------------------------ geometry
@@ -269,7 +277,7 @@ public final class Generator {
     private Var layer(String name, Var x, Var w, Request req, int layerIndex) {
         Layer l = layers.get(name);
         Var styles = LinalgOps.linear(w, Var.constant(l.affineW), Var.constant(l.affineB), 1, 1);   // [N, C]
-        Var y = ModulatedConv2d.apply(x, Var.constant(l.weight), styles, l.up, filter, l.padding, l.demodulate);
+        Var y = ModulatedConv2d.apply(x, l.weight, styles, l.up, filter, l.padding, l.demodulate);
         Double clamp = config.convClamp();
         if (!l.demodulate) {                                                 // ToRGB: bias, clamp, linear
             return ElementwiseOps.biasAct(y, Var.constant(l.bias), 1, Activation.LINEAR, 0, 1, clamp == null ? -1 : clamp);

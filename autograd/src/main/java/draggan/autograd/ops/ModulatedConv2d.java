@@ -1,5 +1,6 @@
 package draggan.autograd.ops;
 
+import draggan.autograd.Grads;
 import draggan.autograd.Var;
 import draggan.tensor.Ops;
 import draggan.tensor.Shapes;
@@ -52,20 +53,54 @@ public final class ModulatedConv2d {
      * Returns [N, O, Ho, Wo] (for a k x k kernel and padding (k-1)/2: [N, O, H*up, W*up]).
      */
     public static Var apply(Var x, Var weight, Var styles, int up, Tensor resampleFilter, int padding, boolean demodulate) {
+        return apply(x, weight, null, styles, up, resampleFilter, padding, demodulate);
+    }
+
+    /**
+     * A weight that does not change between calls (StyleGAN's during a drag), with what every call would otherwise
+     * recompute from it: Wsq[o, i] = sum over the taps of W^2, and for the up-sampling conv W with its first two
+     * dimensions swapped, contiguous (its transposed conv and input gradient read W that way; null for up 1).
+     * Made once per layer.
+     */
+    public record PreparedWeight(Tensor weight, Tensor squaredSum, Tensor swapped) {
+        public PreparedWeight {
+            Shapes.requireRank("PreparedWeight", "weight", weight, 4, "[O, C, kh, kw]");
+            Shapes.requireShape("PreparedWeight", "squaredSum", squaredSum, weight.size(0), weight.size(1));
+            if (swapped != null) Shapes.requireShape("PreparedWeight", "swapped", swapped, weight.size(1), weight.size(0), weight.size(2), weight.size(3));
+        }
+
+        /** Prepares w [O, C, kh, kw] for a layer with the given up-sampling factor. */
+        public static PreparedWeight of(Tensor w, int up) {
+            return new PreparedWeight(w, Ops.sum(Ops.square(w), false, 2, 3), up == 1 ? null : w.transposeView(0, 1).copy());
+        }
+    }
+
+    /** {@link #apply} with a constant, prepared weight (no weight gradient). */
+    public static Var apply(Var x, PreparedWeight weight, Var styles, int up, Tensor resampleFilter, int padding, boolean demodulate) {
+        return apply(x, Var.constant(weight.weight()), weight, styles, up, resampleFilter, padding, demodulate);
+    }
+
+    private static Var apply(Var x, Var weight, PreparedWeight prep, Var styles, int up, Tensor resampleFilter, int padding, boolean demodulate) {
         Plan plan = Plan.of(x.value(), weight.value(), styles.value(), up, resampleFilter, padding);
         Tensor xv = x.value(), wv = weight.value(), sv = styles.value().contiguousOrCopy();
+        Tensor wT = prep != null && prep.swapped() != null ? prep.swapped() : wv.transposeView(0, 1);   // [C, O, kh, kw]
         int n = plan.n, c = plan.c, o = plan.o;
         Tensor s4 = sv.reshapeView(n, c, 1, 1);
 
         // forward: scale the input, convolve with the shared weight, scale the output
-        Tensor raw = plan.conv(Ops.mul(xv, s4), wv);
-        Tensor wsq = demodulate ? Ops.sum(Ops.square(wv), false, 2, 3) : null;           // [O, C]
+        Tensor raw = plan.conv(Ops.mul(xv, s4), wv, wT);
+        Tensor wsq = !demodulate ? null : prep != null ? prep.squaredSum() : Ops.sum(Ops.square(wv), false, 2, 3);   // [O, C]
         Tensor dcoef = demodulate                                                           // [N, O]
                 ? Ops.rsqrt(Ops.addScalar(Ops.matmul(Ops.square(sv), wsq.transposeView(0, 1)), EPS)) : null;
         Tensor y = demodulate ? Ops.mul(raw, dcoef.reshapeView(n, o, 1, 1)) : raw;
 
         return Var.record("modulatedConv2d", y, (g, gr) -> {
             boolean needX = gr.needs(0), needW = gr.needs(1), needS = gr.needs(2);
+            int[] box = needW ? null : sparseBox(plan, g);
+            if (box != null) {
+                sparseBackward(plan, box, g, y, xv, wv, wT, sv, dcoef, wsq, demodulate, needX, needS, gr);
+                return;
+            }
             Tensor gRaw = demodulate ? Ops.mul(g, dcoef.reshapeView(n, o, 1, 1)) : g;
             // q[n, o] = g_dcoef * dcoef^3: how the loss moves with the demodulation sum
             Tensor q = null;
@@ -76,7 +111,7 @@ public final class ModulatedConv2d {
             // the up-sampling path's filter adjoint is shared by the input and the weight gradients
             Tensor gConv = plan.filterBackward(gRaw);
             if (needX || needS) {
-                Tensor gXs = plan.convInputGrad(gConv, wv);                                 // [N, C, H, W]
+                Tensor gXs = plan.convInputGrad(gConv, wv, wT);                             // [N, C, H, W]
                 if (needX) gr.add(0, Ops.mul(gXs, s4));
                 if (needS) {
                     Tensor gS = Ops.sum(Ops.mul(gXs, xv), false, 2, 3);                     // [N, C]
@@ -93,6 +128,87 @@ public final class ModulatedConv2d {
                 gr.add(1, gW);
             }
         }, x, weight, styles);
+    }
+
+    /**
+     * When dL/dy is zero outside a box covering at most half of the image (DragGAN's loss without a mask touches a
+     * few small discs), the backward runs on that box only: the same values, a fraction of the work. Returns the
+     * box {y0, y1, x0, x1} or null for the dense path (also when the weight needs a gradient).
+     */
+    static int[] sparseBox(Plan plan, Tensor g) {
+        if (plan.up == 2 && plan.pt != 0) return null;
+        int[] box = Ops.nonzeroBox(g);
+        if (box == null) return new int[]{0, 0, 0, 0};
+        long area = (long) (box[1] - box[0]) * (box[3] - box[2]), all = (long) g.size(2) * g.size(3);
+        return 2 * area <= all ? box : null;
+    }
+
+    /** The backward of {@link #apply} restricted to the non-zero box of g (see {@link #sparseBox}). */
+    private static void sparseBackward(Plan plan, int[] box, Tensor g, Tensor y, Tensor xv, Tensor wv, Tensor wT, Tensor sv,
+                                       Tensor dcoef, Tensor wsq, boolean demodulate, boolean needX, boolean needS, Grads gr) {
+        int n = plan.n, c = plan.c, o = plan.o, h = xv.size(2), w = xv.size(3);
+        if (box[1] == box[0]) {                                                             // g is all zero
+            if (needX) gr.add(0, Ops.zerosLike(xv));
+            if (needS) gr.add(2, Ops.zerosOn(sv, n, c));
+            return;
+        }
+        Tensor gC = crop(g, box[0], box[1], box[2], box[3]);                                // [N, O, hb, wb]
+        Tensor gRawC = demodulate ? Ops.mul(gC, dcoef.reshapeView(n, o, 1, 1)) : gC;
+        Tensor q = null;
+        if (demodulate && needS) {
+            Tensor gDcoef = Ops.div(Ops.sum(Ops.mul(gC, crop(y, box[0], box[1], box[2], box[3])), false, 2, 3), dcoef);
+            q = Ops.mul(gDcoef, Ops.mul(Ops.square(dcoef), dcoef));
+        }
+        Tensor gXsC;                                        // dL/dxs on rows [r0, r0 + rows), columns [c0, c0 + cols)
+        int r0, c0;
+        if (plan.up == 1) {
+            gXsC = Ops.convTranspose2d(gRawC, wv, 1, 0, 1);
+            r0 = box[0] - plan.padding;
+            c0 = box[2] - plan.padding;
+        } else {
+            // the filter's adjoint on the crop, in full: rows of t from box[0] - py0 on
+            int fh = plan.f.size(0), fw = plan.f.size(1);
+            Tensor gT = Ops.upfirdn2d(gRawC, plan.f, 1, 1, 1, 1, fw - 1, fw - 1, fh - 1, fh - 1, (double) plan.up * plan.up, true);
+            int u0 = box[0] - plan.filterPad[2], v0 = box[2] - plan.filterPad[0];
+            int th = 2 * h + plan.kh - 2, tw = 2 * w + plan.kw - 2;                          // t's size for stride 2, padding 0
+            // the strided conv's output rows i read t rows [2i, 2i + kh): those meeting gT's support
+            int i0 = Math.max(0, Math.floorDiv(u0 - plan.kh + 1 + 1, 2)), i1 = Math.min(h - 1, Math.floorDiv(u0 + gT.size(2) - 1, 2));
+            int j0 = Math.max(0, Math.floorDiv(v0 - plan.kw + 1 + 1, 2)), j1 = Math.min(w - 1, Math.floorDiv(v0 + gT.size(3) - 1, 2));
+            if (i1 < i0 || j1 < j0) {
+                if (needX) gr.add(0, Ops.zerosLike(xv));
+                if (needS) gr.add(2, q == null ? Ops.zerosOn(sv, n, c) : Ops.neg(Ops.mul(sv, Ops.matmul(q, wsq))));
+                return;
+            }
+            // t rows [2 i0, 2 i1 + kh) x columns [2 j0, 2 j1 + kw), zero where gT has nothing
+            Tensor buf = Ops.zerosOn(gT, n, o, 2 * (i1 - i0) + plan.kh, 2 * (j1 - j0) + plan.kw);
+            int ta = Math.max(2 * i0, Math.max(u0, 0)), tb = Math.min(2 * i1 + plan.kh, Math.min(u0 + gT.size(2), th));
+            int sa = Math.max(2 * j0, Math.max(v0, 0)), sb = Math.min(2 * j1 + plan.kw, Math.min(v0 + gT.size(3), tw));
+            if (ta < tb && sa < sb) {
+                Ops.copyInto(crop(gT, ta - u0, tb - u0, sa - v0, sb - v0), buf.sliceView(2, ta - 2 * i0, tb - 2 * i0).sliceView(3, sa - 2 * j0, sb - 2 * j0));
+            }
+            gXsC = Ops.conv2d(buf, wT, plan.up, 0, 1);
+            r0 = i0;
+            c0 = j0;
+        }
+        // clip to the image
+        int ya = Math.max(0, r0), yb = Math.min(h, r0 + gXsC.size(2)), xa = Math.max(0, c0), xb = Math.min(w, c0 + gXsC.size(3));
+        Tensor gXs = crop(gXsC, ya - r0, yb - r0, xa - c0, xb - c0);                       // dL/dxs on [ya, yb) x [xa, xb)
+        Tensor s4 = sv.reshapeView(n, c, 1, 1);
+        if (needX) {
+            Tensor gX = Ops.zerosLike(xv);
+            Ops.copyInto(Ops.mul(gXs, s4), gX.sliceView(2, ya, yb).sliceView(3, xa, xb));
+            gr.add(0, gX);
+        }
+        if (needS) {
+            Tensor gS = Ops.sum(Ops.mul(gXs, crop(xv, ya, yb, xa, xb)), false, 2, 3);       // [N, C]
+            if (q != null) gS = Ops.sub(gS, Ops.mul(sv, Ops.matmul(q, wsq)));
+            gr.add(2, gS);
+        }
+    }
+
+    /** Rows [y0, y1) and columns [x0, x1) of an [N, C, H, W] tensor, as a contiguous copy. */
+    private static Tensor crop(Tensor t, int y0, int y1, int x0, int x1) {
+        return t.sliceView(2, y0, y1).sliceView(3, x0, x1).copy();
     }
 
     /**
@@ -149,10 +265,10 @@ public final class ModulatedConv2d {
             return new Plan(x.size(0), x.size(1), w.size(0), kh, kw, up, padding, f, pxt, fp);
         }
 
-        /** conv2d_resample(xs, w): [N, C, H, W] -> [N, O, Ho, Wo]. */
-        Tensor conv(Tensor xs, Tensor w) {
+        /** conv2d_resample(xs, w): [N, C, H, W] -> [N, O, Ho, Wo]; wT is w with its first two dimensions swapped. */
+        Tensor conv(Tensor xs, Tensor w, Tensor wT) {
             if (up == 1) return Ops.conv2d(xs, w, 1, padding, 1);
-            Tensor t = Ops.convTranspose2d(xs, w.transposeView(0, 1), up, pt, 1);
+            Tensor t = Ops.convTranspose2d(xs, wT, up, pt, 1);
             return Ops.upfirdn2d(t, f, 1, 1, filterPad, (double) up * up, false);
         }
 
@@ -168,13 +284,13 @@ public final class ModulatedConv2d {
         }
 
         /** dL/dxs from dL/d(conv output) gConv: the transposed conv (up 1), or the strided conv (up 2). */
-        Tensor convInputGrad(Tensor gConv, Tensor w) {
+        Tensor convInputGrad(Tensor gConv, Tensor w, Tensor wT) {
             // xs's spatial size follows from gConv's
             if (up == 1) {
                 int h = gConv.size(2) - 1 - 2 * padding + kh, wd = gConv.size(3) - 1 - 2 * padding + kw;
                 return ConvOps.convInputGrad(gConv, w, h, wd, 1, padding, 1);
             }
-            return Ops.conv2d(gConv, w.transposeView(0, 1), up, pt, 1);
+            return Ops.conv2d(gConv, wT, up, pt, 1);
         }
 
         /** dL/dW [O, C, kh, kw] from the conv's input xs and dL/d(conv output) gConv. */

@@ -213,6 +213,43 @@ public final class RefBasics {
         return out;
     }
 
+    public static int[] nonzeroBox(Tensor x) {
+        int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+        int y0 = h, y1 = 0, x0 = w, x1 = 0;
+        HostStorage hx = x.host();
+        int[] s = x.strides();
+        if (hx.f32 != null && x.isContiguous()) {
+            float[] v = hx.f32;
+            int off = x.offset();
+            for (int p = 0; p < n * c; p++) {
+                for (int y = 0; y < h; y++) {
+                    int row = off + (p * h + y) * w;
+                    for (int xx = 0; xx < w; xx++) {
+                        if (v[row + xx] != 0f) {
+                            if (y < y0) y0 = y;
+                            if (y >= y1) y1 = y + 1;
+                            if (xx < x0) x0 = xx;
+                            if (xx >= x1) x1 = xx + 1;
+                        }
+                    }
+                }
+            }
+        } else {
+            for (int b = 0; b < n; b++)
+                for (int ch = 0; ch < c; ch++)
+                    for (int y = 0; y < h; y++)
+                        for (int xx = 0; xx < w; xx++) {
+                            if (hx.get(x.offset() + b * s[0] + ch * s[1] + y * s[2] + xx * s[3]) != 0) {
+                                y0 = Math.min(y0, y);
+                                y1 = Math.max(y1, y + 1);
+                                x0 = Math.min(x0, xx);
+                                x1 = Math.max(x1, xx + 1);
+                            }
+                        }
+        }
+        return y1 == 0 ? null : new int[]{y0, y1, x0, x1};
+    }
+
     public static void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, long step, double lr, double b1, double b2, double eps) {
         HostStorage hp = p.host(), hm = m.host(), hv = v.host(), hg = g.host();
         double bc1 = 1 - Math.pow(b1, step), bc2 = 1 - Math.pow(b2, step);

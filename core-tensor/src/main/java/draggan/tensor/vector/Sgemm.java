@@ -110,20 +110,24 @@ public final class Sgemm {
     static void block(int m0, int m1, int n0, int n1, int k, Operand a, Operand b,
                       float[] c, int cOff, int cRs, int cCs, boolean accumulate) {
         Buffers buf = BUFFERS.get();
-        float[] ap = buf.a, bp = buf.b;
+        Packed pa = a instanceof Packed p ? p : null, pb = b instanceof Packed p ? p : null;
         for (int jc = n0; jc < n1; jc += NC) {
             int nc = Math.min(NC, n1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean add = accumulate || pc > 0;
-                b.packB(pc, kc, jc, nc, bp);
+                float[] bp = pb != null ? pb.data : buf.b;
+                int bBase = pb != null ? pb.offset(pc, jc, NR) : 0;
+                if (pb == null) b.packB(pc, kc, jc, nc, bp);
                 for (int ic = m0; ic < m1; ic += MC) {
                     int mc = Math.min(MC, m1 - ic);
-                    a.packA(ic, mc, pc, kc, ap);
+                    float[] ap = pa != null ? pa.data : buf.a;
+                    int aBase = pa != null ? pa.offset(pc, ic, MR) : 0;
+                    if (pa == null) a.packA(ic, mc, pc, kc, ap);
                     for (int jr = 0; jr < nc; jr += NR) {
-                        int cols = Math.min(NR, nc - jr), bo = jr * kc;
+                        int cols = Math.min(NR, nc - jr), bo = bBase + jr * kc;
                         for (int ir = 0; ir < mc; ir += MR) {
-                            int rows = Math.min(MR, mc - ir), ao = ir * kc;
+                            int rows = Math.min(MR, mc - ir), ao = aBase + ir * kc;
                             int co = cOff + (ic + ir) * cRs + (jc + jr) * cCs;
                             if (rows == MR && cols == NR && cCs == 1) {
                                 kernel(kc, ap, ao, bp, bo, c, co, cRs, add);
@@ -135,6 +139,49 @@ public final class Sgemm {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * An operand packed once in full, in exactly the layout {@link #block} packs a block into, so products read it
+     * in place and never pack it again: worth it for a constant operand used many times (a convolution's weight).
+     * Layout: for each depth block [k0, k0 + kc) (k0 a multiple of KC), all the panels of the whole matrix, so the
+     * block of rows (or columns) starting at a panel boundary i begins at {@code kBase[k0 / KC] + i * kc}.
+     * The packed values are the same floats {@link #block} would have packed: results are bit-identical.
+     */
+    public static final class Packed implements Operand {
+        final float[] data;
+        private final int padded, depth;      // rows (A) or columns (B) rounded up to whole panels; K
+
+        private Packed(float[] data, int padded, int depth) {
+            this.data = data;
+            this.padded = padded;
+            this.depth = depth;
+        }
+
+        /** A [m, k] packed as the left operand. */
+        public static Packed left(Operand a, int m, int k) { return pack(a, true, m, k); }
+
+        /** B [k, n] packed as the right operand. */
+        public static Packed right(Operand b, int k, int n) { return pack(b, false, n, k); }
+
+        private static Packed pack(Operand x, boolean left, int size, int k) {
+            int panel = left ? MR : NR, padded = (size + panel - 1) / panel * panel;
+            float[] data = new float[padded * k];
+            float[] tmp = new float[padded * Math.min(KC, k)];
+            for (int k0 = 0; k0 < k; k0 += KC) {
+                int kc = Math.min(KC, k - k0);
+                if (left) x.packA(0, size, k0, kc, tmp);
+                else x.packB(k0, kc, 0, size, tmp);
+                System.arraycopy(tmp, 0, data, padded * k0, padded * kc);
+            }
+            return new Packed(data, padded, k);
+        }
+
+        /** Start of the block at depth k0 (a multiple of KC) and panel-aligned row (A) or column (B) i. */
+        int offset(int k0, int i, int panel) {
+            if (i % panel != 0 || k0 % KC != 0) throw new IllegalStateException("packed operand read at " + i + ", depth " + k0 + ": not a block boundary");
+            return padded * k0 + i * Math.min(KC, depth - k0);
         }
     }
 

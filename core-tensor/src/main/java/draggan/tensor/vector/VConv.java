@@ -3,6 +3,7 @@ package draggan.tensor.vector;
 import draggan.tensor.Parallel;
 import draggan.tensor.Tensor;
 
+import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
@@ -47,7 +48,10 @@ public final class VConv {
         float[] wv = wc.host().f32, ov = out.host().f32;
         tasks(n * groups, 2L * og * pix * k, task -> {
             int b = task / groups, g = task % groups;
-            Sgemm.gemm(og, pix, k, new StridedMatrix(wv, wc.offset() + g * og * k, k, 1),
+            Operand a = ConstantCache.get(wc, List.of("conv2d.A", g),
+                    () -> Sgemm.Packed.left(new StridedMatrix(wv, wc.offset() + g * og * k, k, 1), og, k),
+                    () -> new StridedMatrix(wv, wc.offset() + g * og * k, k, 1));
+            Sgemm.gemm(og, pix, k, a,
                     image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo),
                     ov, (b * cout + g * og) * pix, pix, 1, false);
         });
@@ -98,7 +102,9 @@ public final class VConv {
                 tasks(n * groups, 2L * og * pix * k, task -> {
                     int b = task / groups, g = task % groups;
                     Operand xs = image(x, b, g * cg, h, wd, py.taps, px.taps, 1, 1, py.offset, px.offset, px.count);
-                    Operand a = new FlippedWeight(w, g * cg, py, px, sh, sw);
+                    Operand a = ConstantCache.get(w, List.of("convTranspose2d.A", g, py, px, sh, sw),
+                            () -> Sgemm.Packed.left(new FlippedWeight(w, g * cg, py, px, sh, sw), og, k),
+                            () -> new FlippedWeight(w, g * cg, py, px, sh, sw));
                     int outBase = (b * cout + g * og) * ho * wo;
                     if (direct) {
                         Sgemm.gemm(og, pix, k, a, xs, ov, outBase, ho * wo, 1, false);

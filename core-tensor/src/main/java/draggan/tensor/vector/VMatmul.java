@@ -17,8 +17,11 @@ public final class VMatmul {
         int[] sa = a3.strides(), sb = b3.strides();
         Parallel.Range body = (from, to) -> {
             for (int p = from; p < to; p++) {
-                Sgemm.gemm(m, n, k, new StridedMatrix(ad, a3.offset() + p * sa[0], sa[1], sa[2]),
-                        new StridedMatrix(bd, b3.offset() + p * sb[0], sb[1], sb[2]), od, p * m * n, n, 1, false);
+                int batch = p;
+                Operand bop = ConstantCache.get(b3, java.util.List.of("matmul.B", batch),
+                        () -> Sgemm.Packed.right(new StridedMatrix(bd, b3.offset() + batch * sb[0], sb[1], sb[2]), k, n),
+                        () -> new StridedMatrix(bd, b3.offset() + batch * sb[0], sb[1], sb[2]));
+                Sgemm.gemm(m, n, k, new StridedMatrix(ad, a3.offset() + p * sa[0], sa[1], sa[2]), bop, od, p * m * n, n, 1, false);
             }
         };
         // many products: one per thread at a time (each then runs single-threaded); few: each uses every thread
