@@ -13,8 +13,8 @@ import java.util.function.IntConsumer;
  *   conv2dWeightGrad  dW[O, C*kh*kw]   += gout[O, Ho*Wo] x im2col(x)^T[Ho*Wo, C*kh*kw]     (summed over samples)
  *   convTranspose2d   one stride-1 conv2d per output phase (sub-pixel decomposition, below)
  * </pre>
- * im2col is never materialised: {@link Im2col} packs the GEMM's B panels straight from the image. 3x3, stride 1,
- * padding 1 convolutions (and that transposed conv, their input gradient) of large enough images go to
+ * im2col is never materialised: {@link Im2col} packs the GEMM's B panels straight from the image. 3x3, stride 1
+ * convolutions (and stride-1 transposed ones, their input gradients) with enough channels and pixels go to
  * {@link Winograd} instead (see {@link Winograd#worthIt}).
  *
  * <p><b>Transposed convolution by phases.</b> With stride s, output row {@code oy = s*t + r} (phase r in [0, s))
@@ -32,9 +32,7 @@ public final class VConv {
 
     /** x [N, C, H, W], w [O, C/groups, kh, kw] -> [N, O, Ho, Wo] (arguments checked by Ops). */
     public static Tensor conv2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
-        if (Winograd.worthIt(w.size(2), w.size(3), sh, sw, ph, pw, groups, x.size(0), x.size(2), x.size(3), w.size(1), w.size(0))) {
-            return Winograd.conv2d(x, w);
-        }
+        if (Winograd.worthIt(x, w, sh, sw, ph, pw, groups, false)) return Winograd.conv2d(x, w, ph, pw);
         return conv2dGemm(x, w, sh, sw, ph, pw, groups);
     }
 
@@ -78,9 +76,7 @@ public final class VConv {
 
     /** x [N, C, H, W], w [C, O/groups, kh, kw] -> [N, O, (H-1)*sh - 2*ph + kh, ...] (arguments checked by Ops). */
     public static Tensor convTranspose2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
-        if (Winograd.worthIt(w.size(2), w.size(3), sh, sw, ph, pw, groups, x.size(0), x.size(2), x.size(3), x.size(1), w.size(1) * groups)) {
-            return Winograd.convTranspose2d(x, w);
-        }
+        if (Winograd.worthIt(x, w, sh, sw, ph, pw, groups, true)) return Winograd.convTranspose2d(x, w, ph, pw);
         return convTranspose2dPhases(x, w, sh, sw, ph, pw, groups);
     }
 

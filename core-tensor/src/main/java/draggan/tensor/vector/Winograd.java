@@ -78,23 +78,30 @@ public final class Winograd {
     private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(S, 0xAAAA_AAAA_AAAA_AAAAL);
 
     /**
-     * Whether VConv should take the Winograd path for a convolution of {@code cin -> cout} channels on n images of
-     * {@code h x w} with a {@code kh x kw} kernel (weights transformed per call): enabled, {@link #handles} and
-     * {@link #pays}. Depends on the shapes only, so results never depend on the thread count.
+     * Whether VConv should take the Winograd path: enabled, a case {@link #handles} covers, and one where it
+     * {@link #pays}. For conv2d x [N, C, H, W] and w [O, C, kh, kw]; for a transposed conv (transposed true)
+     * w [C, O, kh, kw]. Weights marked constant count as prepared (their transform is cached, see
+     * {@link #conv2d(Tensor, Tensor, int, int)}). Depends on shapes and constness only, never on the thread count.
      */
-    public static boolean worthIt(int kh, int kw, int sh, int sw, int ph, int pw, int groups,
-                                  int n, int h, int w, int cin, int cout) {
-        return ENABLED && handles(kh, kw, sh, sw, ph, pw, groups) && pays(n, h, w, cin, cout, false);
-    }
-
-    /** The convolutions this class computes: 3x3 kernel, stride 1, padding 1, one group. */
-    public static boolean handles(int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
-        return kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1 && groups == 1;
+    public static boolean worthIt(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups, boolean transposed) {
+        if (!ENABLED || !handles(w.size(2), w.size(3), sh, sw, transposed ? 2 - ph : ph, transposed ? 2 - pw : pw, groups)) return false;
+        int ho = x.size(2) + (transposed ? 2 - 2 * ph : 2 * ph - 2), wo = x.size(3) + (transposed ? 2 - 2 * pw : 2 * pw - 2);
+        int cout = transposed ? w.size(1) : w.size(0);
+        return ho > 0 && wo > 0 && pays(x.size(0), ho, wo, x.size(1), cout, w.isConstant());
     }
 
     /**
-     * Whether Winograd beats the direct GEMM path for this size (measured on a 2-core AVX2 machine, interleaved
-     * runs; ms direct / Winograd with prepared weights / with the weight transform in the call):
+     * The convolutions this class computes: 3x3 kernel, stride 1, one group, conv2d padding >= 0 in each direction
+     * (for a stride-1 transposed conv with padding p: the conv2d padding 2 - p).
+     */
+    public static boolean handles(int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+        return kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph >= 0 && pw >= 0 && groups == 1;
+    }
+
+    /**
+     * Whether Winograd beats the direct GEMM path for n images of {@code ho x wo} output pixels (measured on a
+     * 2-core AVX2 machine, interleaved runs; ms direct / Winograd with prepared weights / with the weight transform
+     * in the call):
      * <pre>
      *   512->512 @ 4x4     3.1 /  3.2 / 15.7     16->16 @ 128x128   2.4 / 2.9 / 3.0
      *   512->512 @ 8x8     5.4 /  3.0 / 14.3     32->32 @ 64x64     1.8 / 1.7 / 1.8
@@ -105,27 +112,38 @@ public final class Winograd {
      * So: at least 32 channels in and out (with fewer the GEMMs are too thin), and at least 64 output pixels
      * (over the batch) with prepared weights, 512 when the O*C*16 weight transform is part of the call.
      */
-    public static boolean pays(int n, int h, int w, int cin, int cout, boolean weightsPrepared) {
-        long pixels = (long) n * h * w;
+    public static boolean pays(int n, int ho, int wo, int cin, int cout, boolean weightsPrepared) {
+        long pixels = (long) n * ho * wo;
         return Math.min(cin, cout) >= 32 && pixels >= (weightsPrepared ? 64 : 512);
     }
 
     // ------------------------------------------------------------------ weights
 
     /**
-     * Transformed weights {@code U[xi][O, C]} in Sgemm's packed left-operand layout: {@code MR}-row panels stored
-     * k-major, {@code u[((xi*panels + p)*C + c)*MR + r] = U[xi][p*MR + r, c]} (zero rows past O), so packing a
-     * GEMM block is one array copy per panel.
+     * Transformed weights {@code U[xi][O, C]}, one GEMM left operand per transform point. Made for one call they
+     * stay in {@code MR}-row panels stored k-major, {@code u[((xi*panels + p)*C + c)*MR + r] = U[xi][p*MR + r, c]}
+     * (zero rows past O), so packing a GEMM block is one array copy per panel; prepared for many calls
+     * ({@link #prepareWeights}) each point is a {@link Sgemm.Packed}, which the GEMM reads in place.
      */
     public static final class Weights {
         final int out, in, panels;
-        final float[] u;
+        private final float[] u;
+        private final Operand[] points = new Operand[XI];
 
         private Weights(int out, int in) {
             this.out = out;
             this.in = in;
             this.panels = (out + MR - 1) / MR;
             this.u = new float[XI * panels * in * MR];
+            for (int xi = 0; xi < XI; xi++) points[xi] = new Panels(u, xi * panels * in * MR, in);
+        }
+
+        private Weights(Weights panels) {
+            this.out = panels.out;
+            this.in = panels.in;
+            this.panels = panels.panels;
+            this.u = null;
+            for (int xi = 0; xi < XI; xi++) points[xi] = Sgemm.Packed.left(panels.points[xi], out, in);
         }
 
         /** Output channels O. */
@@ -135,25 +153,45 @@ public final class Winograd {
         public int inChannels() { return in; }
 
         /** The left operand U[xi] of one GEMM. */
-        Operand operand(int xi) { return new Packed(u, xi * panels * in * MR, in); }
+        Operand operand(int xi) { return points[xi]; }
     }
 
-    /** Weights of conv2d: w [O, C, 3, 3] (any strides) transformed for {@link #conv2d(Tensor, Weights)}. */
-    public static Weights prepareWeights(Tensor w) {
-        checkKernel("prepareWeights", w);
-        int[] s = w.strides();
-        return transform(w.host().f32, w.offset(), s[0], s[1], s[2], s[3], w.size(0), w.size(1));
+    /** U[xi] stored as MR-row panels (see {@link Weights}): packing a block copies whole panels. */
+    private record Panels(float[] u, int base, int k) implements Operand {
+        @Override public void packA(int i0, int mc, int k0, int kc, float[] dst) {
+            // Sgemm's row blocks start at multiples of MR; a short last panel reads the stored zero rows
+            for (int p = 0, i = 0; i < mc; p++, i += MR) {
+                System.arraycopy(u, base + ((i0 + i) / MR * k + k0) * MR, dst, p * kc * MR, kc * MR);
+            }
+        }
     }
 
     /**
-     * Weights of convTranspose2d (stride 1, padding 1): w [C, O, 3, 3] (any strides). That transposed conv is the
-     * conv2d with the kernel flipped and its channel axes swapped, {@code w'[o, c, i, j] = w[c, o, 2-i, 2-j]}, so
-     * these are the transformed w'. (For a conv2d weight, these give its input gradient.)
+     * Weights of conv2d: w [O, C, 3, 3] (any strides) transformed and packed for many calls of
+     * {@link #conv2d(Tensor, Weights, int, int)}. (Weights marked constant get this automatically, cached.)
      */
-    public static Weights prepareTransposedWeights(Tensor w) {
-        checkKernel("prepareTransposedWeights", w);
+    public static Weights prepareWeights(Tensor w) { return new Weights(forOneCall(w, false)); }
+
+    /** The weights of convTranspose2d (see {@link #forOneCall}) transformed and packed for many calls. */
+    public static Weights prepareTransposedWeights(Tensor w) { return new Weights(forOneCall(w, true)); }
+
+    /**
+     * Transformed weights for one call, or from the cache when w is constant. conv2d: w [O, C, 3, 3];
+     * transposed: the weight of a stride-1 convTranspose2d, w [C, O, 3, 3], which is the conv2d with the kernel
+     * flipped and its channel axes swapped, {@code w'[o, c, i, j] = w[c, o, 2-i, 2-j]}.
+     */
+    static Weights weights(Tensor w, boolean transposed) {
+        return ConstantCache.get(w, transposed ? "winograd.transposed" : "winograd",
+                () -> new Weights(forOneCall(w, transposed)), () -> forOneCall(w, transposed));
+    }
+
+    /** The transform in panels (no second packing: for one call). */
+    private static Weights forOneCall(Tensor w, boolean transposed) {
+        checkKernel(transposed ? "prepareTransposedWeights" : "prepareWeights", w);
         int[] s = w.strides();
-        return transform(w.host().f32, w.offset() + 2 * s[2] + 2 * s[3], s[1], s[0], -s[2], -s[3], w.size(1), w.size(0));
+        return transposed
+                ? transform(w.host().f32, w.offset() + 2 * s[2] + 2 * s[3], s[1], s[0], -s[2], -s[3], w.size(1), w.size(0))
+                : transform(w.host().f32, w.offset(), s[0], s[1], s[2], s[3], w.size(0), w.size(1));
     }
 
     private static void checkKernel(String op, Tensor w) {
@@ -213,43 +251,45 @@ public final class Winograd {
         tmp[q + 3 * piece] = (float) x2;
     }
 
-    /** One transform point's U as a GEMM left operand, already in packed panels: packing copies whole panels. */
-    private record Packed(float[] u, int base, int k) implements Operand {
-        @Override public void packA(int i0, int mc, int k0, int kc, float[] dst) {
-            // Sgemm's row blocks start at multiples of MR; a short last panel reads the stored zero rows
-            for (int p = 0, i = 0; i < mc; p++, i += MR) {
-                System.arraycopy(u, base + ((i0 + i) / MR * k + k0) * MR, dst, p * kc * MR, kc * MR);
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ convolutions
 
-    /** conv2d(x, w, stride 1, padding 1): x [N, C, H, W] (any strides), w [O, C, 3, 3] -> [N, O, H, W]. */
-    public static Tensor conv2d(Tensor x, Tensor w) { return conv2d(x, prepareWeights(w)); }
+    /**
+     * conv2d(x, w, stride 1, padding (ph, pw)): x [N, C, H, W] (any strides), w [O, C, 3, 3]
+     * -> [N, O, H + 2ph - 2, W + 2pw - 2]. A constant w's transform is made once and cached.
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, int ph, int pw) { return conv2d(x, weights(w, false), ph, pw); }
 
-    /** convTranspose2d(x, w, stride 1, padding 1): x [N, C, H, W], w [C, O, 3, 3] -> [N, O, H, W]. */
-    public static Tensor convTranspose2d(Tensor x, Tensor w) { return conv2d(x, prepareTransposedWeights(w)); }
+    /**
+     * convTranspose2d(x, w, stride 1, padding (ph, pw)), ph, pw <= 2: x [N, C, H, W], w [C, O, 3, 3]
+     * -> [N, O, H - 2ph + 2, W - 2pw + 2]; the conv2d with the flipped, swapped kernel and padding 2 - p.
+     */
+    public static Tensor convTranspose2d(Tensor x, Tensor w, int ph, int pw) {
+        return conv2d(x, weights(w, true), 2 - ph, 2 - pw);
+    }
 
-    /** The 3x3, stride 1, padding 1 convolution of x [N, C, H, W] (any strides) with prepared weights -> [N, O, H, W]. */
-    public static Tensor conv2d(Tensor x, Weights wt) { return conv2d(x, wt, BAND_FLOATS); }
+    /** The 3x3, stride 1 convolution of x [N, C, H, W] (any strides) with padding (ph, pw) >= 0 and transformed weights. */
+    public static Tensor conv2d(Tensor x, Weights wt, int ph, int pw) { return conv2d(x, wt, ph, pw, BAND_FLOATS); }
 
-    /** {@link #conv2d(Tensor, Weights)} with bands of at most {@code bandFloats} floats of V and M (at least one tile row). */
-    static Tensor conv2d(Tensor x, Weights wt, int bandFloats) {
+    /** {@link #conv2d(Tensor, Weights, int, int)} with bands of at most {@code bandFloats} floats of V and M (at least one tile row). */
+    static Tensor conv2d(Tensor x, Weights wt, int ph, int pw, int bandFloats) {
         if (x.dim() != 4 || x.size(1) != wt.in || x.dtype() != DType.F32 || !(x.storage() instanceof HostStorage)) {
             throw new IllegalArgumentException("Winograd.conv2d: x must be an F32 host tensor [N, " + wt.in + ", H, W] for weights of "
                     + wt.in + " input channels, got " + x.dtype() + " " + java.util.Arrays.toString(x.shape()) + " on " + x.device());
         }
-        int n = x.size(0), c = wt.in, o = wt.out, h = x.size(2), w = x.size(3);
-        Tensor out = Tensor.zeros(n, o, h, w);
-        int th = (h + 1) / 2, tw = (w + 1) / 2, rows = n * th;
-        if (rows == 0 || tw == 0) return out;
-        // bands of whole tile rows, as equal as possible, V and M within BAND_FLOATS
+        int n = x.size(0), c = wt.in, o = wt.out, ho = x.size(2) + 2 * ph - 2, wo = x.size(3) + 2 * pw - 2;
+        if (ph < 0 || pw < 0 || ho < 1 || wo < 1) {
+            throw new IllegalArgumentException("Winograd.conv2d: padding (" + ph + ", " + pw + ") must be >= 0 and leave an output of"
+                    + " at least 1x1 for a " + x.size(2) + "x" + x.size(3) + " image, got " + ho + "x" + wo);
+        }
+        Tensor out = Tensor.zeros(n, o, ho, wo);
+        int th = (ho + 1) / 2, tw = (wo + 1) / 2, rows = n * th;
+        if (rows == 0) return out;
+        // bands of whole tile rows, as equal as possible, V and M within bandFloats
         long floatsPerRow = (long) XI * tw * (c + o);
         int bandRows = (int) Math.max(1, Math.min(rows, bandFloats / floatsPerRow));
         int bands = (rows + bandRows - 1) / bandRows;
         bandRows = (rows + bands - 1) / bands;
-        Plan plan = new Plan(x, out, wt, th, tw, bandRows * tw);
+        Plan plan = new Plan(x, out, wt, ph, pw, th, tw, bandRows * tw);
         for (int r0 = 0; r0 < rows; r0 += bandRows) plan.band(r0, Math.min(rows, r0 + bandRows));
         return out;
     }
@@ -257,14 +297,15 @@ public final class Winograd {
     /** One call's shapes and buffers; {@link #band} runs the three steps over tile rows [r0, r1). */
     private static final class Plan {
         final float[] x, y, v, m;
-        final int xOff, sN, sC, sH, sW, c, o, h, w, th, tw, slot;
+        final int xOff, sN, sC, sH, sW, c, o, h, w, ph, pw, ho, wo, th, tw, slot;
         final Weights wt;
 
-        Plan(Tensor xt, Tensor out, Weights wt, int th, int tw, int maxTiles) {
+        Plan(Tensor xt, Tensor out, Weights wt, int ph, int pw, int th, int tw, int maxTiles) {
             int[] s = xt.strides();
             this.x = xt.host().f32; this.xOff = xt.offset(); this.sN = s[0]; this.sC = s[1]; this.sH = s[2]; this.sW = s[3];
             this.y = out.host().f32; this.wt = wt;
-            this.c = wt.in; this.o = wt.out; this.h = xt.size(2); this.w = xt.size(3); this.th = th; this.tw = tw;
+            this.c = wt.in; this.o = wt.out; this.h = xt.size(2); this.w = xt.size(3); this.ph = ph; this.pw = pw;
+            this.ho = out.size(2); this.wo = out.size(3); this.th = th; this.tw = tw;
             this.slot = tw + 1;
             this.v = new float[XI * c * maxTiles];
             this.m = new float[XI * o * maxTiles];
@@ -290,16 +331,17 @@ public final class Winograd {
         }
 
         /**
-         * V[xi][ch, t] for the tiles of rows [r0, r1). The four input rows of a tile row are kept deinterleaved in
-         * {@code buf}: slot (y+1) mod 4 holds row y as even[j] = x[y, 2j-1] then odd[j] = x[y, 2j], j = 0 .. TW,
-         * so tile tx reads columns a[tx], b[tx], a[tx+1], b[tx+1]; the next tile row reuses two of the rows.
+         * V[xi][ch, t] for the tiles of rows [r0, r1). Tile (ty, tx) reads input rows 2ty-ph .. 2ty-ph+3 and
+         * columns 2tx-pw .. 2tx-pw+3. The four input rows of a tile row are kept deinterleaved in {@code buf}:
+         * slot (y+ph) mod 4 holds row y as even[j] = x[y, 2j-pw] then odd[j] = x[y, 2j-pw+1], j = 0 .. TW, so tile
+         * tx reads columns a[tx], b[tx], a[tx+1], b[tx+1]; the next tile row reuses two of the rows.
          */
         void inputTransform(int ch, int r0, int r1, int tiles, float[] buf) {
             int xiStride = c * tiles, L = slot;
             for (int r = r0; r < r1; r++) {
                 int b = r / th, ty = r % th;
-                int first = r == r0 || ty == 0 ? 0 : 2;       // rows 2ty-1, 2ty are the previous tile row's last two
-                for (int i = first; i < 4; i++) deinterleave(b, ch, 2 * ty - 1 + i, buf, ((2 * ty + i) & 3) * 2 * L);
+                int first = r == r0 || ty == 0 ? 0 : 2;       // the first two rows are the previous tile row's last two
+                for (int i = first; i < 4; i++) deinterleave(b, ch, 2 * ty - ph + i, buf, ((2 * ty + i) & 3) * 2 * L);
                 int a0 = ((2 * ty) & 3) * 2 * L, a1 = ((2 * ty + 1) & 3) * 2 * L;
                 int a2 = ((2 * ty + 2) & 3) * 2 * L, a3 = ((2 * ty + 3) & 3) * 2 * L;
                 int vo = ch * tiles + (r - r0) * tw;
@@ -322,8 +364,8 @@ public final class Winograd {
         }
 
         /**
-         * Row y (zeros outside the image) of sample b, channel ch, deinterleaved into buf[d ..]: even columns
-         * a[j] = x[y, 2j-1] at d + j, odd columns b[j] = x[y, 2j] at d + L + j, for j = 0 .. TW.
+         * Row yy (zeros outside the image) of sample b, channel ch, deinterleaved into buf[d ..]: even columns
+         * a[j] = x[yy, 2j-pw] at d + j, odd columns b[j] = x[yy, 2j-pw+1] at d + L + j, for j = 0 .. TW.
          */
         void deinterleave(int b, int ch, int yy, float[] buf, int d) {
             int L = slot, e = d, od = d + L;
@@ -332,22 +374,25 @@ public final class Winograd {
                 return;
             }
             int base = xOff + b * sN + ch * sC + yy * sH;
-            buf[e] = 0f;                                       // x[y, -1]: the left padding
-            buf[od] = x[base];                                 // x[y, 0]
-            int j = 1;
+            int j = 0;
             if (sW == 1) {
-                // 2*VL source columns 2j-1 .. 2j+2VL-2 give VL even and VL odd entries
-                for (; 2 * j - 1 + 2 * VL <= w; j += VL) {
-                    FloatVector p = FloatVector.fromArray(S, x, base + 2 * j - 1), q = FloatVector.fromArray(S, x, base + 2 * j - 1 + VL);
+                // the left padding element by element, then 2*VL source columns 2j-pw .. at a time give VL even
+                // and VL odd entries
+                for (int j0 = Math.min(L, (pw + 1) / 2); j < j0; j++) gather(base, j, buf, e, od);
+                for (; j + VL <= L && 2 * j - pw + 2 * VL <= w; j += VL) {
+                    FloatVector p = FloatVector.fromArray(S, x, base + 2 * j - pw), q = FloatVector.fromArray(S, x, base + 2 * j - pw + VL);
                     p.rearrange(EVEN).blend(q.rearrange(EVEN), HI).intoArray(buf, e + j);
                     p.rearrange(ODD).blend(q.rearrange(ODD), HI).intoArray(buf, od + j);
                 }
             }
-            for (; j < L; j++) {
-                int xa = 2 * j - 1, xb = 2 * j;
-                buf[e + j] = xa < w ? x[base + xa * sW] : 0f;
-                buf[od + j] = xb < w ? x[base + xb * sW] : 0f;
-            }
+            for (; j < L; j++) gather(base, j, buf, e, od);
+        }
+
+        /** a[j] and b[j] of {@link #deinterleave}, with zeros outside the row. */
+        private void gather(int base, int j, float[] buf, int e, int od) {
+            int xa = 2 * j - pw, xb = xa + 1;
+            buf[e + j] = xa >= 0 && xa < w ? x[base + xa * sW] : 0f;
+            buf[od + j] = xb >= 0 && xb < w ? x[base + xb * sW] : 0f;
         }
 
         /**
@@ -388,17 +433,17 @@ public final class Winograd {
         /**
          * Output channel oc for the tiles of rows [r0, r1): Y = A^T M A, i.e. per tile row i of M,
          * s0 = m0 + m1 + m2 and s1 = m1 - m2 - m3 down the columns, then the same across; written to rows 2ty and
-         * 2ty+1, columns 2tx and 2tx+1 (cropped to the image).
+         * 2ty+1, columns 2tx and 2tx+1 (cropped to the output).
          */
         void outputTransform(int oc, int r0, int r1, int tiles) {
             int xiStride = o * tiles;
             for (int r = r0; r < r1; r++) {
                 int b = r / th, ty = r % th;
                 int mo = oc * tiles + (r - r0) * tw;
-                int row0 = ((b * o + oc) * h + 2 * ty) * w;
-                boolean second = 2 * ty + 1 < h;
+                int row0 = ((b * o + oc) * ho + 2 * ty) * wo;
+                boolean second = 2 * ty + 1 < ho;
                 int tx = 0;
-                for (; tx + VL <= tw && 2 * (tx + VL) <= w; tx += VL) {
+                for (; tx + VL <= tw && 2 * (tx + VL) <= wo; tx += VL) {
                     int q = mo + tx;
                     FloatVector s00 = col0(m, q, xiStride), s01 = col0(m, q + xiStride, xiStride);
                     FloatVector s02 = col0(m, q + 2 * xiStride, xiStride), s03 = col0(m, q + 3 * xiStride, xiStride);
@@ -410,13 +455,13 @@ public final class Winograd {
                         FloatVector s10 = col1(m, q, xiStride), s11 = col1(m, q + xiStride, xiStride);
                         FloatVector s12 = col1(m, q + 2 * xiStride, xiStride), s13 = col1(m, q + 3 * xiStride, xiStride);
                         FloatVector y10 = s10.add(s11).add(s12), y11 = s11.sub(s12).sub(s13);
-                        y10.rearrange(LO).blend(y11.rearrange(LO), ODD_LANES).intoArray(y, d + w);
-                        y10.rearrange(HI_HALF).blend(y11.rearrange(HI_HALF), ODD_LANES).intoArray(y, d + w + VL);
+                        y10.rearrange(LO).blend(y11.rearrange(LO), ODD_LANES).intoArray(y, d + wo);
+                        y10.rearrange(HI_HALF).blend(y11.rearrange(HI_HALF), ODD_LANES).intoArray(y, d + wo + VL);
                     }
                 }
                 for (; tx < tw; tx++) {
                     int q = mo + tx;
-                    boolean right = 2 * tx + 1 < w;
+                    boolean right = 2 * tx + 1 < wo;
                     float s00 = scol0(m, q, xiStride), s01 = scol0(m, q + xiStride, xiStride);
                     float s02 = scol0(m, q + 2 * xiStride, xiStride), s03 = scol0(m, q + 3 * xiStride, xiStride);
                     int d = row0 + 2 * tx;
@@ -425,8 +470,8 @@ public final class Winograd {
                     if (second) {
                         float s10 = scol1(m, q, xiStride), s11 = scol1(m, q + xiStride, xiStride);
                         float s12 = scol1(m, q + 2 * xiStride, xiStride), s13 = scol1(m, q + 3 * xiStride, xiStride);
-                        y[d + w] = s10 + s11 + s12;
-                        if (right) y[d + w + 1] = s11 - s12 - s13;
+                        y[d + wo] = s10 + s11 + s12;
+                        if (right) y[d + wo + 1] = s11 - s12 - s13;
                     }
                 }
             }

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Winograd F(2x2, 3x3) against the reference convolution run in float64 on awkward sizes and views.
@@ -33,26 +35,36 @@ class WinogradTest {
             {1, 64, 17, 33, 17}, {2, 5, 7, 40, 37}, {1, 17, 64, 16, 16}, {1, 2, 3, 1, 35}, {1, 2, 3, 35, 1},
     };
 
+    /** conv2d paddings (ph, pw) tried on every case: the forward's 1, and the 0 / 2 of other uses. */
+    private static final int[][] PADDINGS = {{1, 1}, {0, 0}, {2, 2}, {0, 1}};
+
     /** max over the output of sum |x| |w| (the reference conv of the absolute values, float64). */
-    private Tensor absSum(Tensor x64, Tensor w64, boolean transposed) {
+    private Tensor absSum(Tensor x64, Tensor w64, boolean transposed, int ph, int pw) {
         Tensor ax = Ops.abs(x64), aw = Ops.abs(w64);
-        return transposed ? ref.convTranspose2d(ax, aw, 1, 1, 1, 1, 1) : ref.conv2d(ax, aw, 1, 1, 1, 1, 1);
+        return transposed ? ref.convTranspose2d(ax, aw, 1, 1, ph, pw, 1) : ref.conv2d(ax, aw, 1, 1, ph, pw, 1);
     }
 
-    private void check(String what, Tensor exact, Tensor sums, Tensor actual) {
-        double s = Golden.diff(sums, sums).maxRef();
+    /** Winograd (float32) against the float64 reference, tolerance REL_TO_ABS_SUM times the largest sum of |products|. */
+    private void check(String what, Tensor x, Tensor w, boolean transposed, int ph, int pw, Tensor actual) {
+        Tensor x64 = x.copyAs(DType.F64), w64 = w.copyAs(DType.F64);
+        Tensor exact = transposed ? ref.convTranspose2d(x64, w64, 1, 1, ph, pw, 1) : ref.conv2d(x64, w64, 1, 1, ph, pw, 1);
+        double s = Golden.diff(absSum(x64, w64, transposed, ph, pw), exact).maxRef();
         Golden.Diff d = Golden.assertClose(what, exact, actual, REL_TO_ABS_SUM * s);
         System.out.printf("  %s: error / max sum|products| = %.2e%n", what, d.maxAbs() / s);
     }
+
+    private static boolean fits(int[] c, int ph, int pw) { return c[3] + 2 * ph - 2 >= 1 && c[4] + 2 * pw - 2 >= 1; }
 
     @Test void conv2dMatchesFloat64Reference() {
         int seed = 0;
         for (int[] c : CASES) {
             Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[3], c[4]);
             Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[2], c[1], 3, 3);
-            Tensor x64 = x.copyAs(DType.F64), w64 = w.copyAs(DType.F64);
-            check("winograd conv2d " + Arrays.toString(c), ref.conv2d(x64, w64, 1, 1, 1, 1, 1), absSum(x64, w64, false),
-                    Winograd.conv2d(x, w));
+            for (int[] p : PADDINGS) {
+                if (!fits(c, p[0], p[1])) continue;
+                check("winograd conv2d " + Arrays.toString(c) + " padding " + Arrays.toString(p), x, w, false, p[0], p[1],
+                        Winograd.conv2d(x, w, p[0], p[1]));
+            }
         }
     }
 
@@ -61,9 +73,11 @@ class WinogradTest {
         for (int[] c : CASES) {
             Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[3], c[4]);
             Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[1], c[2], 3, 3);            // [C, O, 3, 3]
-            Tensor x64 = x.copyAs(DType.F64), w64 = w.copyAs(DType.F64);
-            check("winograd convTranspose2d " + Arrays.toString(c), ref.convTranspose2d(x64, w64, 1, 1, 1, 1, 1),
-                    absSum(x64, w64, true), Winograd.convTranspose2d(x, w));
+            for (int[] p : new int[][]{{1, 1}, {0, 0}, {2, 1}}) {
+                if (!fits(c, 2 - p[0], 2 - p[1])) continue;
+                check("winograd convTranspose2d " + Arrays.toString(c) + " padding " + Arrays.toString(p), x, w, true, p[0], p[1],
+                        Winograd.convTranspose2d(x, w, p[0], p[1]));
+            }
         }
     }
 
@@ -71,46 +85,65 @@ class WinogradTest {
         // channels-last buffer permuted to NCHW; a slice with row and channel offsets; a weight with swapped axes
         Tensor x = Tensor.uniform(DType.F32, 1, -1, 1, 2, 13, 19, 6).permuteView(0, 3, 1, 2);     // [2, 6, 13, 19]
         Tensor w = Tensor.uniform(DType.F32, 2, -1, 1, 6, 5, 3, 3).transposeView(0, 1);          // [5, 6, 3, 3]
-        Tensor x64 = x.copyAs(DType.F64), w64 = w.copyAs(DType.F64);
-        check("winograd channels-last view", ref.conv2d(x64, w64, 1, 1, 1, 1, 1), absSum(x64, w64, false), Winograd.conv2d(x, w));
-
+        check("winograd channels-last view", x, w, false, 1, 1, Winograd.conv2d(x, w, 1, 1));
         Tensor xs = Tensor.uniform(DType.F32, 3, -1, 1, 2, 9, 40, 41).sliceView(1, 2, 7).sliceView(2, 3, 36).sliceView(3, 1, 40);
         Tensor ws = Tensor.uniform(DType.F32, 4, -1, 1, 4, 5, 3, 3).transposeView(2, 3);         // [4, 5, 3, 3]
-        Tensor xs64 = xs.copyAs(DType.F64), ws64 = ws.copyAs(DType.F64);
-        check("winograd sliced view", ref.conv2d(xs64, ws64, 1, 1, 1, 1, 1), absSum(xs64, ws64, false), Winograd.conv2d(xs, ws));
-        check("winograd transposed, sliced view", ref.convTranspose2d(xs64, ws64.transposeView(0, 1), 1, 1, 1, 1, 1),
-                absSum(xs64, ws64.transposeView(0, 1), true), Winograd.convTranspose2d(xs, ws.transposeView(0, 1)));
+        check("winograd sliced view", xs, ws, false, 1, 1, Winograd.conv2d(xs, ws, 1, 1));
+        check("winograd sliced view, padding 0", xs, ws, false, 0, 0, Winograd.conv2d(xs, ws, 0, 0));
+        Tensor wt = ws.transposeView(0, 1);                                                        // [5, 4, 3, 3] view
+        check("winograd transposed, sliced view", xs, wt, true, 1, 1, Winograd.convTranspose2d(xs, wt, 1, 1));
+        check("winograd transposed, sliced view, padding 0", xs, wt, true, 0, 0, Winograd.convTranspose2d(xs, wt, 0, 0));
     }
 
-    @Test void preparedWeightsBandsAndRepeatsAreBitIdentical() {
+    @Test void preparedConstantBandsAndRepeatsAreBitIdentical() {
         Tensor x = Tensor.uniform(DType.F32, 5, -1, 1, 2, 40, 21, 37);
         Tensor w = Tensor.uniform(DType.F32, 6, -1, 1, 24, 40, 3, 3);
-        Tensor once = Winograd.conv2d(x, w);
+        Tensor once = Winograd.conv2d(x, w, 1, 1);
         Winograd.Weights u = Winograd.prepareWeights(w);
-        Golden.assertBitEqual("prepared weights", once, Winograd.conv2d(x, u));
-        Golden.assertBitEqual("second run", once, Winograd.conv2d(x, u));
-        // one tile row per band (the band split must not change any sum)
-        Golden.assertBitEqual("one tile row per band", once, Winograd.conv2d(x, u, 1));
-        Golden.assertBitEqual("three tile rows per band", once, Winograd.conv2d(x, u, 3 * 16 * 19 * 64));
+        Golden.assertBitEqual("prepared weights", once, Winograd.conv2d(x, u, 1, 1));
+        Golden.assertBitEqual("second run", once, Winograd.conv2d(x, u, 1, 1));
+        Tensor wc = w.copy().markConstant();
+        Golden.assertBitEqual("constant weight (transform cached)", once, Winograd.conv2d(x, wc, 1, 1));
+        Golden.assertBitEqual("constant weight, from the cache", once, Winograd.conv2d(x, wc, 1, 1));
+        // one tile row per band, and three (the band split must not change any sum)
+        Golden.assertBitEqual("one tile row per band", once, Winograd.conv2d(x, u, 1, 1, 1));
+        Golden.assertBitEqual("three tile rows per band", once, Winograd.conv2d(x, u, 1, 1, 3 * 16 * 19 * 64));
+        Tensor g = Tensor.uniform(DType.F32, 7, -1, 1, 2, 24, 21, 37);
+        Golden.assertBitEqual("transposed, prepared", Winograd.convTranspose2d(g, w, 1, 1),
+                Winograd.conv2d(g, Winograd.prepareTransposedWeights(w), 1, 1));
+        Golden.assertBitEqual("transposed, constant", Winograd.convTranspose2d(g, w, 0, 0), Winograd.convTranspose2d(g, wc, 0, 0));
     }
 
-    @Test void vectorBackendDispatchAgreesWithDirectPath() {
-        // shapes that take the Winograd path through VConv: compare with the direct GEMM (float32 both)
-        Tensor x = Tensor.uniform(DType.F32, 7, -1, 1, 1, 48, 16, 12);
+    @Test void vectorBackendDispatchAgreesWithReference() {
+        // shapes VConv sends to Winograd (48 -> 40 channels, 192 pixels: only with a constant weight; 16x40: always)
+        Tensor x = Tensor.uniform(DType.F32, 7, -1, 1, 1, 48, 16, 40);
         Tensor w = Tensor.uniform(DType.F32, 8, -1, 1, 40, 48, 3, 3);
-        Tensor w64 = w.copyAs(DType.F64), x64 = x.copyAs(DType.F64);
-        check("VectorBackend conv2d (winograd)", ref.conv2d(x64, w64, 1, 1, 1, 1, 1), absSum(x64, w64, false),
-                vec.conv2d(x, w, 1, 1, 1, 1, 1));
-        Tensor g = Tensor.uniform(DType.F32, 9, -1, 1, 1, 40, 16, 12);
-        Tensor g64 = g.copyAs(DType.F64);
-        check("VectorBackend convTranspose2d (winograd)", ref.convTranspose2d(g64, w64, 1, 1, 1, 1, 1), absSum(g64, w64, true),
-                vec.convTranspose2d(g, w, 1, 1, 1, 1, 1));
+        check("VectorBackend conv2d", x, w, false, 1, 1, vec.conv2d(x, w, 1, 1, 1, 1, 1));
+        Tensor g = Tensor.uniform(DType.F32, 9, -1, 1, 1, 40, 16, 40);
+        check("VectorBackend convTranspose2d", g, w, true, 1, 1, vec.convTranspose2d(g, w, 1, 1, 1, 1, 1));
+        check("VectorBackend convTranspose2d, padding 0", g, w, true, 0, 0, vec.convTranspose2d(g, w, 1, 1, 0, 0, 1));
+        Tensor xs = Tensor.uniform(DType.F32, 10, -1, 1, 1, 48, 12, 16), wc = w.copy().markConstant();
+        check("VectorBackend conv2d, constant weight", xs, wc, false, 1, 1, vec.conv2d(xs, wc, 1, 1, 1, 1, 1));
+    }
+
+    @Test void decision() {
+        Tensor x = Tensor.zeros(1, 64, 32, 32), w = Tensor.zeros(64, 64, 3, 3), wc = Tensor.zeros(64, 64, 3, 3).markConstant();
+        assertTrue(Winograd.worthIt(x, w, 1, 1, 1, 1, 1, false), "64 -> 64 at 32x32");
+        assertFalse(Winograd.worthIt(x, w, 2, 2, 1, 1, 1, false), "stride 2");
+        assertFalse(Winograd.worthIt(x, w, 1, 1, 1, 1, 2, false), "groups 2");
+        assertFalse(Winograd.worthIt(x, w, 1, 1, 3, 3, 1, true), "transposed padding 3");
+        assertTrue(Winograd.worthIt(x, w, 1, 1, 2, 2, 1, true), "transposed padding 2");
+        Tensor small = Tensor.zeros(1, 64, 8, 8);
+        assertFalse(Winograd.worthIt(small, w, 1, 1, 1, 1, 1, false), "8x8, weight per call");
+        assertTrue(Winograd.worthIt(small, wc, 1, 1, 1, 1, 1, false), "8x8, constant weight");
+        assertFalse(Winograd.worthIt(Tensor.zeros(1, 16, 64, 64), Tensor.zeros(16, 16, 3, 3), 1, 1, 1, 1, 1, false), "16 channels");
     }
 
     @Test void rejectsWrongShapes() {
         Tensor x = Tensor.zeros(1, 4, 5, 5);
         assertThrows(IllegalArgumentException.class, () -> Winograd.prepareWeights(Tensor.zeros(2, 4, 5, 5)));
-        assertThrows(IllegalArgumentException.class, () -> Winograd.conv2d(x, Winograd.prepareWeights(Tensor.zeros(2, 3, 3, 3))));
+        assertThrows(IllegalArgumentException.class, () -> Winograd.conv2d(x, Winograd.prepareWeights(Tensor.zeros(2, 3, 3, 3)), 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> Winograd.conv2d(Tensor.zeros(1, 4, 1, 5), Tensor.zeros(2, 4, 3, 3), 0, 0));
         assertThrows(IllegalArgumentException.class, () -> Winograd.prepareWeights(Tensor.zeros(DType.F64, 2, 4, 3, 3)));
     }
 }
