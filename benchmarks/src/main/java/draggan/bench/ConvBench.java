@@ -1,6 +1,7 @@
 package draggan.bench;
 
 import draggan.tensor.Tensor;
+import draggan.tensor.vector.VConv;
 import draggan.tensor.vector.Winograd;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,11 +28,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code vector}/{@code nd4j}/{@code reference}: conv2d forward;</li>
  *   <li>{@code vectorInputGrad}: its input gradient, the transposed conv of an [1, O, R, R] gradient;</li>
  *   <li>{@code vectorWeightGrad}/{@code referenceWeightGrad}: its weight gradient;</li>
- *   <li>{@code vectorWinograd}, {@code vectorWinogradPrepared}, {@code vectorWinogradInputGrad}: the forward
- *       (weights transformed per call, or once in setup) and the input gradient forced onto
- *       {@link Winograd} F(2x2, 3x3), whatever VConv would choose. {@code vector} and {@code vectorInputGrad} take
- *       VConv's choice; run them with {@code -jvmArgsAppend -Ddraggan.winograd=false} for the direct GEMM path.
- *       Flops are those of the direct definition, so GFLOP/s compare times.</li>
+ *   <li>Direct GEMM path vs {@link Winograd} F(2x2, 3x3), whatever VConv would choose: {@code vectorDirect} /
+ *       {@code vectorWinograd} (forward) and {@code vectorDirectInputGrad} / {@code vectorWinogradInputGrad} (input
+ *       gradient), with the weight transformed (or packed) in every call; the {@code ...Constant} twins take a
+ *       weight marked constant, whose packed panels / Winograd transform are made once and cached (how the
+ *       generator's weights run). Flops are those of the direct definition, so GFLOP/s compare times.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.Throughput)
@@ -81,11 +82,11 @@ public class ConvBench {
                 "256x256@128", "128x128@128", "64x64@256"})
         public String size;
         Data d;
-        Winograd.Weights prepared;
+        Tensor constantW;
 
         @Setup public void setup() {
             d = new Data(size);
-            prepared = Winograd.prepareWeights(d.w);
+            constantW = d.w.copy().markConstant();
         }
     }
 
@@ -137,18 +138,43 @@ public class ConvBench {
         return Bench.REFERENCE.conv2dWeightGrad(s.d.x, s.d.g, 3, 3, 1, 1, 1, 1, 1);
     }
 
-    @Benchmark public Tensor vectorWinograd(WinogradSizes s, Flops f) {
+    @Benchmark public Tensor vectorDirect(WinogradSizes s, Flops f) {
         f.gflop += s.d.gflop;
-        return Winograd.conv2d(s.d.x, s.d.w);
+        return VConv.conv2dGemm(s.d.x, s.d.w, 1, 1, 1, 1, 1);
     }
 
-    @Benchmark public Tensor vectorWinogradPrepared(WinogradSizes s, Flops f) {
+    @Benchmark public Tensor vectorDirectConstant(WinogradSizes s, Flops f) {
         f.gflop += s.d.gflop;
-        return Winograd.conv2d(s.d.x, s.prepared);
+        return VConv.conv2dGemm(s.d.x, s.constantW, 1, 1, 1, 1, 1);
+    }
+
+    @Benchmark public Tensor vectorWinograd(WinogradSizes s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Winograd.conv2d(s.d.x, s.d.w, 1, 1);
+    }
+
+    @Benchmark public Tensor vectorWinogradConstant(WinogradSizes s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Winograd.conv2d(s.d.x, s.constantW, 1, 1);
+    }
+
+    @Benchmark public Tensor vectorDirectInputGrad(WinogradSizes s, Flops f) {
+        f.gflop += s.d.gflop;
+        return VConv.convTranspose2dPhases(s.d.g, s.d.w, 1, 1, 1, 1, 1);
+    }
+
+    @Benchmark public Tensor vectorDirectConstantInputGrad(WinogradSizes s, Flops f) {
+        f.gflop += s.d.gflop;
+        return VConv.convTranspose2dPhases(s.d.g, s.constantW, 1, 1, 1, 1, 1);
     }
 
     @Benchmark public Tensor vectorWinogradInputGrad(WinogradSizes s, Flops f) {
         f.gflop += s.d.gflop;
-        return Winograd.convTranspose2d(s.d.g, s.d.w);
+        return Winograd.convTranspose2d(s.d.g, s.d.w, 1, 1);
+    }
+
+    @Benchmark public Tensor vectorWinogradConstantInputGrad(WinogradSizes s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Winograd.convTranspose2d(s.d.g, s.constantW, 1, 1);
     }
 }
