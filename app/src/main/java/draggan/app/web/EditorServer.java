@@ -325,6 +325,12 @@ public final class EditorServer implements AutoCloseable {
     private static void sendError(HttpExchange ex, int status, String message, String allow) {
         try {
             if (allow != null) ex.getResponseHeaders().set("Allow", allow);
+            // A refused request's body may be unread (a 413 stops before reading it). The server then closes the
+            // connection after answering; say so, or the client pools the connection and its next request (a POST,
+            // which it does not retry) fails with no answer at all.
+            Headers rq = ex.getRequestHeaders();
+            String cl = rq.getFirst("Content-Length");
+            if (rq.containsKey("Transfer-Encoding") || (cl != null && !cl.strip().equals("0"))) ex.getResponseHeaders().set("Connection", "close");
             sendBytes(ex, status, "application/json; charset=utf-8",
                     Json.bytes(Json.MAPPER.createObjectNode().put("error", message).put("status", status)), false);
         } catch (IOException | RuntimeException ignored) {

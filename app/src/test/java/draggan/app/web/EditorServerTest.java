@@ -326,6 +326,21 @@ class EditorServerTest {
     }
 
     @Test
+    void aRefusedUnreadBodyClosesTheConnectionSoTheNextPostStillGetsAnAnswer() throws Exception {
+        String id = newSession();
+        String big = "{\"pairs\": [], \"pad\": \"" + "x".repeat(4 * EditorServer.MAX_SMALL_BODY) + "\"}";
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.url().resolve("/api/sessions/" + id + "/points"))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(big)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, r.statusCode(), r.body());
+        assertEquals("close", r.headers().firstValue("Connection").orElse("(none)"), "the 413 must announce that the connection closes");
+        for (int i = 0; i < 20; i++) {          // the pooled-connection race: each POST right after a refused big body
+            refused(413, send("PUT", "/api/sessions/" + id + "/points", big));
+            assertFalse(newSession().isBlank());
+        }
+    }
+
+    @Test
     void maskIsValidatedAgainstTheImageSize() {
         String id = newSession();
         int n = RES * RES;
