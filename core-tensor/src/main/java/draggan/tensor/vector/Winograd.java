@@ -70,7 +70,8 @@ public final class Winograd {
     /**
      * Output tile side m of F(m x m, 3x3): 2 (16 transform points per 2x2 outputs, the default) or 4 (36 points
      * per 4x4 outputs: 2.25 instead of 4 GEMM multiply-adds per output and channel pair, larger transform
-     * coefficients, so several times the rounding error); {@code -Ddraggan.winograd.tile=4}.
+     * coefficients, so several times the rounding error); {@code -Ddraggan.winograd.tile=4}, used for outputs of
+     * 32x32 and more ({@link #tileFor}).
      */
     static final int TILE = Integer.getInteger("draggan.winograd.tile", 2);
 
@@ -119,18 +120,24 @@ public final class Winograd {
     }
 
     /**
-     * Whether Winograd beats the direct GEMM path for n images of {@code ho x wo} output pixels (measured on a
-     * 2-core AVX2 machine, interleaved runs; ms direct / Winograd with prepared weights / with the weight transform
-     * in the call):
+     * Whether Winograd beats the direct GEMM path for n images of {@code ho x wo} output pixels. Measured on a
+     * 2-core AVX2 machine (interleaved runs in one JVM, medians in ms, forward; the input gradient is alike;
+     * "per call" = the weight transformed or packed in every call, "constant" = a weight marked constant):
      * <pre>
-     *   512->512 @ 4x4     3.1 /  3.2 / 15.7     16->16 @ 128x128   2.4 / 2.9 / 3.0
-     *   512->512 @ 8x8     5.4 /  3.0 / 14.3     32->32 @ 64x64     1.8 / 1.7 / 1.8
-     *   512->512 @ 16x16  14.5 /  7.4 / 19.4     32->32 @ 256x256  20.8 / 15.4 / 16.4
-     *   512->512 @ 24x24  29.8 / 17.3 / 23.4     64->64 @ 256x256  82 / 48 / 46
-     *   512->512 @ 32x32  69   / 33   / 42       256->256 @ 64x64  49 / 26 / 31
+     *                        per call          constant
+     *   C -> O @ size       direct  F(2x2)   direct  F(2x2)  F(4x4)
+     *   512->512 @ 4x4        4.4    25.2      2.5     3.3     6.2
+     *   512->512 @ 8x8       12.3    39.8      8.2     4.8    11.2
+     *   512->512 @ 16x16     34.8    41.2     30.2    13.7    10.3
+     *   512->512 @ 32x32     55.7    42.0     53.8    24.9    16.4
+     *   256->256 @ 64x64     46.0    29.9     43.6    24.4    20.8
+     *   128->128 @ 128x128   64.9    38.3     61.9    36.1    27.1
+     *   64->64 @ 256x256    148      89.6    148      89.1    67.2
+     *   32->32 @ 256x256     20.8    16.4              15.4          (earlier run)
+     *   16->16 @ 128x128      2.4     3.0               2.9          (earlier run)
      * </pre>
      * So: at least 32 channels in and out (with fewer the GEMMs are too thin), and at least 64 output pixels
-     * (over the batch) with prepared weights, 512 when the O*C*16 weight transform is part of the call.
+     * (over the batch) with constant weights, 512 when the O*C*16 weight transform is part of the call.
      */
     public static boolean pays(int n, int ho, int wo, int cin, int cout, boolean weightsPrepared) {
         long pixels = (long) n * ho * wo;
@@ -208,13 +215,16 @@ public final class Winograd {
     static Weights prepareWeights(Tensor w, boolean transposed, int tile) { return new Weights(forOneCall(w, transposed, tile)); }
 
     /**
-     * Transformed weights for one call, or from the cache when w is constant. conv2d: w [O, C, 3, 3];
-     * transposed: the weight of a stride-1 convTranspose2d, w [C, O, 3, 3], which is the conv2d with the kernel
-     * flipped and its channel axes swapped, {@code w'[o, c, i, j] = w[c, o, 2-i, 2-j]}.
+     * The output tile for an {@code ho x wo} output: {@link #TILE}, except that F(4x4) is only used from 32x32
+     * outputs on (below, its 6x6 tiles waste too much at the borders and F(2x2) was as fast or faster).
      */
-    static Weights weights(Tensor w, boolean transposed) { return weights(w, transposed, TILE); }
+    static int tileFor(int ho, int wo) { return TILE == 4 && (long) ho * wo >= 1024 ? 4 : 2; }
 
-    /** {@link #weights(Tensor, boolean)} for F(tile x tile, 3x3), tile 2 or 4. */
+    /**
+     * Transformed weights for F(tile x tile, 3x3) for one call, or from the cache when w is constant. conv2d:
+     * w [O, C, 3, 3]; transposed: the weight of a stride-1 convTranspose2d, w [C, O, 3, 3], which is the conv2d
+     * with the kernel flipped and its channel axes swapped, {@code w'[o, c, i, j] = w[c, o, 2-i, 2-j]}.
+     */
     static Weights weights(Tensor w, boolean transposed, int tile) {
         return ConstantCache.get(w, java.util.List.of(transposed ? "winograd.transposed" : "winograd", tile),
                 () -> new Weights(forOneCall(w, transposed, tile)), () -> forOneCall(w, transposed, tile));
@@ -305,14 +315,16 @@ public final class Winograd {
      * conv2d(x, w, stride 1, padding (ph, pw)): x [N, C, H, W] (any strides), w [O, C, 3, 3]
      * -> [N, O, H + 2ph - 2, W + 2pw - 2]. A constant w's transform is made once and cached.
      */
-    public static Tensor conv2d(Tensor x, Tensor w, int ph, int pw) { return conv2d(x, weights(w, false), ph, pw); }
+    public static Tensor conv2d(Tensor x, Tensor w, int ph, int pw) {
+        return conv2d(x, weights(w, false, tileFor(x.size(2) + 2 * ph - 2, x.size(3) + 2 * pw - 2)), ph, pw);
+    }
 
     /**
      * convTranspose2d(x, w, stride 1, padding (ph, pw)), ph, pw <= 2: x [N, C, H, W], w [C, O, 3, 3]
      * -> [N, O, H - 2ph + 2, W - 2pw + 2]; the conv2d with the flipped, swapped kernel and padding 2 - p.
      */
     public static Tensor convTranspose2d(Tensor x, Tensor w, int ph, int pw) {
-        return conv2d(x, weights(w, true), 2 - ph, 2 - pw);
+        return conv2d(x, weights(w, true, tileFor(x.size(2) + 2 - 2 * ph, x.size(3) + 2 - 2 * pw)), 2 - ph, 2 - pw);
     }
 
     /** The 3x3, stride 1 convolution of x [N, C, H, W] (any strides) with padding (ph, pw) >= 0 and transformed weights. */
@@ -342,6 +354,12 @@ public final class Winograd {
         return out;
     }
 
+    /**
+     * V and M of the calling thread, kept between calls (a band's worth, at most about BAND_FLOATS floats, unless a
+     * single tile row is larger): every element a band reads was written by it first, so they are never cleared.
+     */
+    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0]});
+
     /** One call's shapes and buffers; {@link #band} runs the three steps over tile rows [r0, r1). */
     private static final class Plan {
         final float[] x, y, v, m;
@@ -356,8 +374,11 @@ public final class Winograd {
             this.ho = out.size(2); this.wo = out.size(3); this.th = th; this.tw = tw;
             this.slot = tw + 1;
             this.count = wt.count;
-            this.v = new float[count * c * maxTiles];
-            this.m = new float[count * o * maxTiles];
+            float[][] work = WORK.get();
+            if (work[0].length < count * c * maxTiles) work[0] = new float[count * c * maxTiles];
+            if (work[1].length < count * o * maxTiles) work[1] = new float[count * o * maxTiles];
+            this.v = work[0];
+            this.m = work[1];
         }
 
         void band(int r0, int r1) {
