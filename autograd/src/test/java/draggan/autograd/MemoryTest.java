@@ -49,7 +49,10 @@ class MemoryTest {
         long growth = used[1] - used[0];
         System.out.printf("heap after GC: step 300 %.1f MB, step 1300 %.1f MB, growth %.2f MB (one pass allocates ~%.2f MB)%n",
                 used[0] / 1e6, used[1] / 1e6, growth / 1e6, bytesPerPass / 1e6);
-        // 1,000 leaked passes would be ~200 MB; allow 2 MB of noise
-        assertTrue(growth < 2_000_000, "heap grew by " + growth + " bytes over 1,000 steps");
+        // Keeping one pass's graph per step would add ~200 MB over 1,000 steps. The bound is 16 MB (a leak of 16 KB per
+        // step still fails it): G1's used-after-GC moves in whole regions (CI saw +4 MB and +8 MB on runs that stayed
+        // flat for 3,000 further steps), and per-thread scratch (packing buffers) is first allocated on whichever pool
+        // worker first runs a kernel, which may be after the warm-up.
+        assertTrue(growth < 16_000_000, "heap grew by " + growth + " bytes over 1,000 steps");
     }
 }
