@@ -196,6 +196,11 @@ def bench(args):
               + ('  STOP (all handles within reach)' if r['stop'] else ''), flush=True)
         if r['stop']:
             break
+    if args.final_png:                              # as ./draggan drag's final.png: w after the last step, no markers
+        from PIL import Image
+        with torch.no_grad():
+            img, _ = G.synthesis(torch.cat([s.w[:, :6], s.w0[:, 6:]], dim=1))
+        Image.fromarray(to_uint8(img).numpy()).save(args.final_png)
     if args.csv:
         with open(args.csv, 'w', newline='') as f:
             w = csv.writer(f)
@@ -257,6 +262,7 @@ def main():
     ap.add_argument('--generate-only', action='store_true', help='time image generation only')
     ap.add_argument('--generate-reps', type=int, default=5, help='timed generations after one warm-up')
     ap.add_argument('--csv', help='write step,points,loss,ms')
+    ap.add_argument('--final-png', help="write the image of the final w+ (as the drag program's final.png)")
     ap.add_argument('--check', nargs='?', const=GOLDEN, metavar='GOLDEN_DIR',
                     help='replay the golden drag cases (default ../../../shared/golden/tiny-random-256)')
     args = ap.parse_args()
