@@ -10,7 +10,6 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -39,7 +38,26 @@ public final class QuickBench {
             new Run("ConvTransposeBench\\.vector(InputGrad)?", false, "256x128@64")));
 
     public static void main(String[] args) throws RunnerException {
-        boolean quick = Arrays.asList(args).contains("--quick");
+        boolean quick = false;
+        for (String a : args) {
+            switch (a) {
+                case "--quick" -> quick = true;
+                case "--help", "-h" -> {
+                    System.out.println("""
+                            usage: ./draggan bench [--quick]
+
+                            A short JMH run of the key kernels (sgemm, 3x3 conv2d and its gradients, the stride-2 transposed
+                            conv) on the Vector API backend, ND4J and the scalar reference, printed as op | size | backend |
+                            GFLOP/s. Takes about 2 minutes; --quick (about 40 s) runs fewer sizes and skips the reference.
+                            Full JMH runs: java -jar benchmarks/target/benchmarks.jar (see benchmarks/README.md).""");
+                    return;
+                }
+                default -> {
+                    System.err.println("draggan bench: unknown argument " + a + " (accepted: --quick, --help)");
+                    System.exit(2);
+                }
+            }
+        }
         int warmups = quick ? 1 : 2, measurements = quick ? 2 : 3;
         List<String[]> rows = new ArrayList<>();
         for (Run run : RUNS) {
