@@ -34,8 +34,8 @@ public final class QuickBench {
             new Run("ConvBench\\.(vector|nd4j)", false, "512x256@64", "128x64@256"),
             new Run("ConvBench\\.reference", false, "32x32@16"),
             new Run("ConvBench\\.vector(InputGrad|WeightGrad)", true, "512x512@32"),
-            new Run("ConvTransposeBench\\.vector(InputGrad)?", true, "512x256@32"),
-            new Run("ConvTransposeBench\\.vector(InputGrad)?", false, "256x128@64")));
+            new Run("ConvTransposeBench\\.vector(Constant|InputGrad)?", true, "512x256@32"),
+            new Run("ConvTransposeBench\\.vector(Constant|InputGrad)?", false, "256x128@64")));
 
     public static void main(String[] args) throws RunnerException {
         boolean quick = false;
@@ -88,7 +88,8 @@ public final class QuickBench {
             case "GemmBench" -> "sgemm";
             case "ConvBench" -> method.endsWith("InputGrad") ? "conv2d 3x3 input-grad"
                     : method.endsWith("WeightGrad") ? "conv2d 3x3 weight-grad" : "conv2d 3x3";
-            case "ConvTransposeBench" -> method.endsWith("InputGrad") ? "convT 3x3 stride 2 (up) input-grad" : "convT 3x3 stride 2 (up)";
+            case "ConvTransposeBench" -> method.endsWith("InputGrad") ? "convT 3x3 stride 2 (up) input-grad"
+                    : method.endsWith("Constant") ? "convT 3x3 stride 2 (up), constant weight" : "convT 3x3 stride 2 (up)";
             default -> clazz.replace("Bench", "") + " " + method;
         };
     }

@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Tuning</h2>
  * KC = 256, MC = 256 and NC = 32 panels (512 columns with AVX2) were the best of a small sweep on a 2-core
  * AVX2 EPYC (the A block then fits the 512 KB L2, a B micro-panel the 32 KB L1). For experiments they can be set
- * with {@code -Ddraggan.gemm.kc}, {@code -Ddraggan.gemm.mcPanels} and {@code -Ddraggan.gemm.ncPanels}.
+ * with {@code -Ddraggan.gemm.kc}, {@code -Ddraggan.gemm.mcPanels}, {@code -Ddraggan.gemm.ncPanels} and
+ * {@code -Ddraggan.gemm.packedChunks}.
  */
 public final class Sgemm {
     private Sgemm() {}
@@ -62,6 +63,8 @@ public final class Sgemm {
     static final int MC = MR * Integer.getInteger("draggan.gemm.mcPanels", 64 / MR * 4);
     /** Columns of B packed at once (a multiple of NR). */
     static final int NC = NR * Integer.getInteger("draggan.gemm.ncPanels", 32);
+    /** Chunks per thread a product with a pre-packed A is cut into at least (see gemm). */
+    static final int PACKED_CHUNKS = Integer.getInteger("draggan.gemm.packedChunks", 4);
     /** Below this many flops a product runs on the calling thread. */
     private static final long PARALLEL_MIN_FLOPS = 1L << 21;
 
@@ -90,9 +93,13 @@ public final class Sgemm {
         }
         // C in chunks of MC rows x NC columns (the blocks block() packs anyway, so chunking adds no packing),
         // narrowed until there are at least two per thread; threads take chunks from a shared counter, so a
-        // core slowed by other work just takes fewer of them
-        int rowChunk = MC, colChunk = NC;
-        while (chunks(m, rowChunk) * chunks(n, colChunk) < 2 * threads && colChunk > NR) colChunk = Math.max(NR, (colChunk / 2 + NR - 1) / NR * NR);
+        // core slowed by other work just takes fewer of them.
+        // A pre-packed A costs nothing per chunk, so then aim for four chunks per thread: dynamic scheduling
+        // balances them better. Measured (ConvTransposeBench.vectorConstant, 3 paired runs): the 512->512 @ 16x16
+        // transposed conv, whose phase GEMMs had 2-3 chunks, 67-84 -> 91-108 GFLOP/s; larger shapes within the
+        // noise. A plain A would be packed again for every narrower chunk (measured -10% on plain sgemm).
+        int rowChunk = MC, colChunk = NC, minChunks = (a instanceof Packed ? PACKED_CHUNKS : 2) * threads;
+        while (chunks(m, rowChunk) * chunks(n, colChunk) < minChunks && colChunk > NR) colChunk = Math.max(NR, (colChunk / 2 + NR - 1) / NR * NR);
         while (chunks(m, rowChunk) * chunks(n, colChunk) < 2 * threads && rowChunk > MR) rowChunk = Math.max(MR, (rowChunk / 2 + MR - 1) / MR * MR);
         int rc = rowChunk, cc = colChunk, colChunks = chunks(n, cc), total = chunks(m, rc) * colChunks;
         AtomicInteger next = new AtomicInteger();
