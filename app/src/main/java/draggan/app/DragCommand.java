@@ -40,6 +40,7 @@ final class DragCommand implements Main.Command {
                 .option("psi", "X", "truncation psi", "0.7")
                 .option("noise", "const|random|none", "noise mode", "const")
                 .option("tracker", "reference|template", "point tracker", "reference")
+                .option("supervision", "reference|original", "pull F(q+d) towards F(q) now (reference) or towards the drag's first features around the first handle (original, GoodDrag-style)", "reference")
                 .option("frame-every", "N", "put every N-th step's image into drag.gif", "5")
                 .flag("straightforward", "resize the whole feature map every step (the reference's way; slower, same result)")
                 .option("replay", "FILE", "replay a session.json instead of --seed/--points", null)
@@ -65,7 +66,7 @@ final class DragCommand implements Main.Command {
         List<int[]> boxes = new ArrayList<>();
         int steps;
         if (a.has("replay")) {
-            for (String o : new String[]{"seed", "points", "mask", "psi", "lr", "lambda", "tracker", "steps"}) {
+            for (String o : new String[]{"seed", "points", "mask", "psi", "lr", "lambda", "tracker", "supervision", "steps"}) {
                 if (a.has(o)) throw new UsageException("--replay takes its --" + o + " from the session file; leave --" + o + " out");
             }
             Path f = Path.of(a.get("replay"));
@@ -82,6 +83,7 @@ final class DragCommand implements Main.Command {
             noise = NoiseMode.parse(a.choice("noise", "const", "random", "none"));
             cfg = DragConfig.reference().withLr(a.doubleIn("lr", 1e-12, 10)).withLambda(a.doubleIn("lambda", 0, 1e6))
                     .withTracker(DragConfig.Tracker.parse(a.choice("tracker", "reference", "template")))
+                    .withSupervision(DragConfig.Supervision.parse(a.choice("supervision", "reference", "original")))
                     .withDirectSampling(!a.has("straightforward"));
             for (String m : a.all("mask")) boxes.add(parseBox(m));
         }

@@ -11,14 +11,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** {@code ./draggan drag-eval}: reproducible random drags per tracker, a table and a CSV. */
+/** {@code ./draggan drag-eval}: reproducible random drags per method (tracker x supervision), a table and a CSV. */
 final class DragEvalCommand implements Main.Command {
-    @Override public String summary() { return "measure drag quality: random drags per tracker, paired reconstruction"; }
+    @Override public String summary() { return "measure drag quality: random drags per tracker and supervision, paired reconstruction"; }
 
     static Args args() {
         return new Args("drag-eval", """
                 Runs N reproducible random drags (image seeds seed0 .. seed0+N-1, 1 point for even cases and 5 for odd,
-                targets 10-40 px away) with each tracker and reports the final handle-target distance as the tracker sees
+                targets 10-40 px away) with each tracker x supervision and reports the final handle-target distance as the tracker sees
                 it, the same distance measured independently (global nearest neighbour of each handle's initial feature in
                 the final feature map), steps and seconds; then the paper's paired-reconstruction test.""")
                 .option("model", "FILE|random:256|random:512", "checkpoint or a built-in random model", null)
@@ -26,6 +26,7 @@ final class DragEvalCommand implements Main.Command {
                 .option("seed0", "S", "first image seed", "0")
                 .option("steps", "N", "maximum iterations per drag", "200")
                 .option("trackers", "LIST", "comma-separated trackers (reference, template)", "reference,template")
+                .option("supervisions", "LIST", "comma-separated supervisions (reference, original)", "reference,original")
                 .option("reconstruction", "K", "paired-reconstruction cases (0 to skip)", "2")
                 .option("sigma", "X", "perturbation of w1's optimised rows for the reconstruction test", "0.3")
                 .option("lr", "X", "Adam learning rate", "0.002")
@@ -49,6 +50,22 @@ final class DragEvalCommand implements Main.Command {
                 throw new UsageException("--trackers: " + e.getMessage());
             }
         }
+        List<DragConfig.Supervision> supervisions = new ArrayList<>();
+        for (String t : a.get("supervisions").split(",")) {
+            try {
+                supervisions.add(DragConfig.Supervision.parse(t));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--supervisions: " + e.getMessage());
+            }
+        }
+        // a method: a tracker with a supervision, named "tracker" for the reference supervision, else "tracker+supervision"
+        Map<String, DragConfig> methods = new LinkedHashMap<>();
+        for (DragConfig.Tracker t : trackers) {
+            for (DragConfig.Supervision sv : supervisions) {
+                String name = t.name().toLowerCase() + (sv == DragConfig.Supervision.REFERENCE ? "" : "+" + sv.name().toLowerCase());
+                methods.put(name, DragConfig.reference().withLr(lr).withTracker(t).withSupervision(sv));
+            }
+        }
         Path csv = a.has("out") ? Cli.outputFile(a.get("out"), "out", ".csv") : null;
         if (seed0 + cases > 0xFFFFFFFFL + 1) throw new UsageException("--seed0 + --cases exceeds the seed range");
 
@@ -56,38 +73,40 @@ final class DragEvalCommand implements Main.Command {
         Generator g = m.generator();
         System.out.printf(Locale.ROOT, "model %s, %d cases from seed %d, up to %d steps, lr %g%n", m.description(), cases, seed0, steps, lr);
         List<String> rows = new ArrayList<>();
-        rows.add("kind,case,seed,points,tracker,start_px,tracker_px,independent_px,steps,converged,seconds,mse_no_edit,mse_after");
-        Map<DragConfig.Tracker, List<DragEval.Outcome>> byTracker = new LinkedHashMap<>();
+        rows.add("kind,case,seed,points,method,start_px,tracker_px,independent_px,steps,converged,seconds,mse_no_edit,mse_after");
+        Map<String, List<DragEval.Outcome>> byMethod = new LinkedHashMap<>();
         for (int i = 0; i < cases; i++) {
             DragEval.Case c = DragEval.randomCase(i, seed0, g.resolution());
-            for (DragConfig.Tracker t : trackers) {
-                DragEval.Outcome o = DragEval.run(g, c, DragConfig.reference().fittedTo(g.resolution()).withLr(lr).withTracker(t), steps);
-                byTracker.computeIfAbsent(t, k -> new ArrayList<>()).add(o);
-                System.out.printf(Locale.ROOT, "case %d seed %d (%d pt) %-9s: %.1f -> tracker %.2f px, independent %.2f px, %d steps%s, %.1f s%n",
-                        i, c.seed(), c.handles().size(), t.name().toLowerCase(), o.startDistance(), o.trackerDistance(), o.independentDistance(),
+            for (Map.Entry<String, DragConfig> me : methods.entrySet()) {
+                String name = me.getKey();
+                DragEval.Outcome o = DragEval.run(g, c, me.getValue().fittedTo(g.resolution()), steps);
+                byMethod.computeIfAbsent(name, k -> new ArrayList<>()).add(o);
+                System.out.printf(Locale.ROOT, "case %d seed %d (%d pt) %-20s: %.1f -> tracker %.2f px, independent %.2f px, %d steps%s, %.1f s%n",
+                        i, c.seed(), c.handles().size(), name, o.startDistance(), o.trackerDistance(), o.independentDistance(),
                         o.steps(), o.converged() ? " (arrived)" : "", o.seconds());
-                rows.add(String.format(Locale.ROOT, "drag,%d,%d,%d,%s,%.3f,%.3f,%.3f,%d,%b,%.2f,,", i, c.seed(), c.handles().size(), t.name().toLowerCase(),
+                rows.add(String.format(Locale.ROOT, "drag,%d,%d,%d,%s,%.3f,%.3f,%.3f,%d,%b,%.2f,,", i, c.seed(), c.handles().size(), name,
                         o.startDistance(), o.trackerDistance(), o.independentDistance(), o.steps(), o.converged(), o.seconds()));
             }
         }
-        Map<DragConfig.Tracker, List<DragEval.Reconstruction>> recs = new LinkedHashMap<>();
+        Map<String, List<DragEval.Reconstruction>> recs = new LinkedHashMap<>();
         for (int k = 0; k < recon; k++) {
-            for (DragConfig.Tracker t : trackers) {
-                DragEval.Reconstruction r = DragEval.reconstruction(g, seed0 + 1000 + k, sigma, DragConfig.reference().fittedTo(g.resolution()).withLr(lr).withTracker(t), steps);
-                recs.computeIfAbsent(t, x -> new ArrayList<>()).add(r);
-                System.out.printf(Locale.ROOT, "reconstruction seed %d %-9s: MSE x100 no edit %.3f, after %.3f (%d steps, %.1f s)%n",
-                        r.seed(), t.name().toLowerCase(), 100 * r.mseNoEdit(), 100 * r.mseAfter(), r.steps(), r.seconds());
-                rows.add(String.format(Locale.ROOT, "reconstruction,%d,%d,32,%s,,,,%d,,%.2f,%.6f,%.6f", k, r.seed(), t.name().toLowerCase(), r.steps(), r.seconds(), r.mseNoEdit(), r.mseAfter()));
+            for (Map.Entry<String, DragConfig> me : methods.entrySet()) {
+                String name = me.getKey();
+                DragEval.Reconstruction r = DragEval.reconstruction(g, seed0 + 1000 + k, sigma, me.getValue().fittedTo(g.resolution()), steps);
+                recs.computeIfAbsent(name, x -> new ArrayList<>()).add(r);
+                System.out.printf(Locale.ROOT, "reconstruction seed %d %-20s: MSE x100 no edit %.3f, after %.3f (%d steps, %.1f s)%n",
+                        r.seed(), name, 100 * r.mseNoEdit(), 100 * r.mseAfter(), r.steps(), r.seconds());
+                rows.add(String.format(Locale.ROOT, "reconstruction,%d,%d,32,%s,,,,%d,,%.2f,%.6f,%.6f", k, r.seed(), name, r.steps(), r.seconds(), r.mseNoEdit(), r.mseAfter()));
             }
         }
 
         System.out.println();
-        System.out.println("| tracker | cases | start px | tracker px | independent px | steps | arrived | s/drag | recon. MSE x100 (no edit -> after) |");
+        System.out.println("| method (tracker+supervision) | cases | start px | tracker px | independent px | steps | arrived | s/drag | recon. MSE x100 (no edit -> after) |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
-        for (DragConfig.Tracker t : trackers) {
-            List<DragEval.Outcome> os = byTracker.getOrDefault(t, List.of());
-            List<DragEval.Reconstruction> rs = recs.getOrDefault(t, List.of());
-            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.1f | %d/%d | %.1f | %s |%n", t.name().toLowerCase(), os.size(),
+        for (String name : methods.keySet()) {
+            List<DragEval.Outcome> os = byMethod.getOrDefault(name, List.of());
+            List<DragEval.Reconstruction> rs = recs.getOrDefault(name, List.of());
+            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.1f | %d/%d | %.1f | %s |%n", name, os.size(),
                     avg(os.stream().mapToDouble(DragEval.Outcome::startDistance).toArray()),
                     avg(os.stream().mapToDouble(DragEval.Outcome::trackerDistance).toArray()),
                     avg(os.stream().mapToDouble(DragEval.Outcome::independentDistance).toArray()),

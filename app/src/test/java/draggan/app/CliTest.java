@@ -74,6 +74,8 @@ class CliTest {
             "drag --seed 0 --points 10,10->20,20 --mask 0,0,65,10 --model random:64 --out D",
             "drag --seed 0 --points 10,10->20,20 --steps 0 --model random:64 --out D",
             "drag --seed 0 --points 10,10->20,20 --lr NaN --model random:64 --out D",
+            "drag --seed 0 --points 10,10->20,20 --supervision sideways --model random:64 --out D",
+            "drag-eval --supervisions reference,sideways --model random:64 --cases 1",
             "drag --seed 0 --points 10,10->20,20 --model random:64",
     })
     void badArgumentsGiveOneLineAndWriteNothing(String args, @TempDir Path dir) throws Exception {
@@ -89,6 +91,31 @@ class CliTest {
             assertEquals(0, files.count(), args + " wrote something");
         }
         System.out.println(args + "  ->  " + err);
+    }
+
+    /** drag-eval on a tiny model: a row per case and method (tracker x supervision), the table, and the CSV. */
+    @Test void dragEvalReportsEveryMethod(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("eval.csv");
+        PrintStream stdout = System.out;                    // the commands print their progress and table to System.out
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Result r;
+        try {
+            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+            r = run("drag-eval", "--model", "random:64:1024", "--cases", "1", "--steps", "3", "--reconstruction", "1", "--out", csv.toString());
+        } finally {
+            System.setOut(stdout);
+        }
+        assertEquals(0, r.code(), r.err());
+        String table = printed.toString(StandardCharsets.UTF_8);
+        List<String> methods = List.of("reference", "reference+original", "template", "template+original");
+        for (String m : methods) assertTrue(table.contains("| " + m + " | 1 |"), "table row for " + m + ":\n" + table);
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("kind,case,seed,points,method,start_px,tracker_px,independent_px,steps,converged,seconds,mse_no_edit,mse_after", lines.get(0));
+        assertEquals(1 + 2 * methods.size(), lines.size(), String.join("\n", lines));
+        for (String m : methods) {
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("drag,0,0,1," + m + ",")), "drag row of " + m);
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("reconstruction,0,1000,32," + m + ",")), "reconstruction row of " + m);
+        }
     }
 
     @Test void dragWritesEverythingAndReplaysToTheSameImage(@TempDir Path dir) throws Exception {

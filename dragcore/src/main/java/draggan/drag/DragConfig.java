@@ -23,10 +23,12 @@ package draggan.drag;
  *                         (every block and the image) on the tape, the whole feature map resized. Same values.
  * @param templateWeight   TEMPLATE tracker: weight of the adaptive template against the initial feature
  * @param moveMargin       TEMPLATE tracker: relative improvement a new position needs over staying put
+ * @param supervision      what F(q + d) is pulled towards (see {@link Supervision})
  */
 public record DragConfig(int featureBlockRes, int optimizedRows, double lr, double lambdaMask,
                          double r1At512, double r2At512, double stopMin, double stopAt512, double superviseAbove,
-                         Tracker tracker, boolean directSampling, double templateWeight, double moveMargin) {
+                         Tracker tracker, boolean directSampling, double templateWeight, double moveMargin,
+                         Supervision supervision) {
 
     /** The point trackers users can pick. */
     public enum Tracker {
@@ -47,6 +49,26 @@ public record DragConfig(int featureBlockRes, int optimizedRows, double lr, doub
         }
     }
 
+    /** What the motion-supervision term pulls F(q + d) towards, for q in the disc around the tracked handle p. */
+    public enum Supervision {
+        /** stopgrad F(q): whatever is under the handle now (the reference). */
+        REFERENCE,
+        /**
+         * F0(q - p + p0), the features of the drag's first step around the handle's first position p0
+         * (GoodDrag-style): the content that started under the handle is what is pulled, so a mistracked handle
+         * does not start dragging some other content along.
+         */
+        ORIGINAL;
+
+        public static Supervision parse(String s) {
+            return switch (s.trim().toLowerCase()) {
+                case "reference" -> REFERENCE;
+                case "original" -> ORIGINAL;
+                default -> throw new IllegalArgumentException("supervision must be reference or original but is '" + s + "'");
+            };
+        }
+    }
+
     public DragConfig {
         if (featureBlockRes < 4 || Integer.bitCount(featureBlockRes) != 1) throw new IllegalArgumentException("featureBlockRes must be a power of two >= 4 but is " + featureBlockRes);
         if (optimizedRows < 1) throw new IllegalArgumentException("optimizedRows must be >= 1 but is " + optimizedRows);
@@ -57,11 +79,12 @@ public record DragConfig(int featureBlockRes, int optimizedRows, double lr, doub
         if (tracker == null) throw new IllegalArgumentException("tracker must be given");
         if (!(templateWeight >= 0 && templateWeight <= 1)) throw new IllegalArgumentException("templateWeight must be in [0, 1] but is " + templateWeight);
         if (!(moveMargin >= 0 && moveMargin < 1)) throw new IllegalArgumentException("moveMargin must be in [0, 1) but is " + moveMargin);
+        if (supervision == null) throw new IllegalArgumentException("supervision must be given");
     }
 
     /** The reference tool's values. */
     public static DragConfig reference() {
-        return new DragConfig(128, 6, 1e-3, 20, 3, 12, 2, 2, 1, Tracker.REFERENCE, true, 0.3, 0.03);
+        return new DragConfig(128, 6, 1e-3, 20, 3, 12, 2, 2, 1, Tracker.REFERENCE, true, 0.3, 0.03, Supervision.REFERENCE);
     }
 
     /** Disc radius r1 at image height h. */
@@ -76,11 +99,12 @@ public record DragConfig(int featureBlockRes, int optimizedRows, double lr, doub
     /** Distance at which a handle counts as arrived, at image height h. */
     public double stopDistance(int h) { return Math.max(stopMin, stopAt512 / 512 * h); }
 
-    public DragConfig withLr(double v) { return new DragConfig(featureBlockRes, optimizedRows, v, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
-    public DragConfig withLambda(double v) { return new DragConfig(featureBlockRes, optimizedRows, lr, v, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
-    public DragConfig withTracker(Tracker t) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, t, directSampling, templateWeight, moveMargin); }
-    public DragConfig withDirectSampling(boolean v) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, v, templateWeight, moveMargin); }
-    public DragConfig withFeatureBlock(int res) { return new DragConfig(res, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
-    public DragConfig withRadiiAt512(double r1, double r2) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1, r2, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
-    public DragConfig withOptimizedRows(int n) { return new DragConfig(featureBlockRes, n, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin); }
+    public DragConfig withLr(double v) { return new DragConfig(featureBlockRes, optimizedRows, v, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin, supervision); }
+    public DragConfig withLambda(double v) { return new DragConfig(featureBlockRes, optimizedRows, lr, v, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin, supervision); }
+    public DragConfig withTracker(Tracker t) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, t, directSampling, templateWeight, moveMargin, supervision); }
+    public DragConfig withDirectSampling(boolean v) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, v, templateWeight, moveMargin, supervision); }
+    public DragConfig withFeatureBlock(int res) { return new DragConfig(res, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin, supervision); }
+    public DragConfig withRadiiAt512(double r1, double r2) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1, r2, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin, supervision); }
+    public DragConfig withSupervision(Supervision v) { return new DragConfig(featureBlockRes, optimizedRows, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin, v); }
+    public DragConfig withOptimizedRows(int n) { return new DragConfig(featureBlockRes, n, lr, lambdaMask, r1At512, r2At512, stopMin, stopAt512, superviseAbove, tracker, directSampling, templateWeight, moveMargin, supervision); }
 }

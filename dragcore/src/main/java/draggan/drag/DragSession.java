@@ -66,6 +66,8 @@ public final class DragSession {
     private Var wOpt;                        // [1, rows, w_dim], requires grad
     private Adam adam;
     private List<Tensor> featRefs;           // f0 per handle, [C]
+    private List<Point> origins;             // handles at the drag's first step (ORIGINAL supervision's p0)
+    private FeatureMap f0Map;                // f0Block as a feature map, made on first use
     private List<Tensor> templates;          // TEMPLATE tracker: feature at the previous tracked position, [C]
     private Tensor f0Block;                  // F0 before resizing, [1, C, hb, hb]
     private Tensor f0Full;                   // F0 resized, made when a mask needs it
@@ -213,6 +215,8 @@ public final class DragSession {
                 featRefs.add(PointTracker.featureAt(f, p));
             }
             templates = new ArrayList<>(featRefs);
+            origins = List.copyOf(handles);
+            f0Map = null;
         }
         for (int i = 0; i < handles.size(); i++) {
             if (cfg.tracker() == DragConfig.Tracker.REFERENCE) {
@@ -227,7 +231,7 @@ public final class DragSession {
         for (int i = 0; i < handles.size(); i++) maxDist = Math.max(maxDist, handles.get(i).distance(targets.get(i)));
         boolean done = maxDist <= cfg.stopDistance(h);
 
-        Var loss = MotionSupervision.loss(f, handles, targets, cfg);
+        Var loss = MotionSupervision.loss(f, handles, targets, cfg, f0Map(), origins);
         Var fix = MotionSupervision.maskLoss(f, f0Full(), mask, cfg.lambdaMask());
         if (fix != null) loss = loss == null ? fix : ElementwiseOps.add(loss, fix);
         double lossValue = loss == null ? Double.NaN : loss.value().item();
@@ -244,6 +248,13 @@ public final class DragSession {
         totalSteps++;
         Tensor img = out.image() == null ? null : out.image().value();
         return new StepResult(totalSteps, List.copyOf(handles), List.copyOf(targets), lossValue, done, maxDist, img, System.nanoTime() - t0);
+    }
+
+    /** The first step's feature map, for ORIGINAL supervision (read only in small windows; null otherwise). */
+    private FeatureMap f0Map() {
+        if (cfg.supervision() != DragConfig.Supervision.ORIGINAL) return null;
+        if (f0Map == null) f0Map = new FeatureMap(Var.constant(f0Block), g.resolution(), cfg.directSampling());
+        return f0Map;
     }
 
     private Tensor f0Full() {

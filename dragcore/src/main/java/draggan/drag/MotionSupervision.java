@@ -1,5 +1,6 @@
 package draggan.drag;
 
+import draggan.autograd.GradMode;
 import draggan.autograd.Var;
 import draggan.autograd.ops.ElementwiseOps;
 import draggan.autograd.ops.ReduceOps;
@@ -56,6 +57,19 @@ public final class MotionSupervision {
      * handles[i] are the current (tracked, integer) handle positions, targets[i] their targets.
      */
     public static Var loss(FeatureMap f, List<Point> handles, List<Point> targets, DragConfig cfg) {
+        return loss(f, handles, targets, cfg, null, null);
+    }
+
+    /**
+     * The motion term with {@code cfg.supervision()}: for {@link DragConfig.Supervision#ORIGINAL}, f0 is the feature
+     * map of the drag's first step and origins[i] the handles' positions then (integers); a disc pixel q whose
+     * original counterpart q - p + p0 falls off the image is left out. For REFERENCE, f0 and origins are unused.
+     */
+    public static Var loss(FeatureMap f, List<Point> handles, List<Point> targets, DragConfig cfg, FeatureMap f0, List<Point> origins) {
+        boolean original = cfg.supervision() == DragConfig.Supervision.ORIGINAL;
+        if (original && (f0 == null || origins == null || origins.size() != handles.size())) {
+            throw new IllegalArgumentException("MotionSupervision.loss: ORIGINAL supervision needs the first step's feature map and one origin per handle");
+        }
         int h = f.size();
         int r1 = cfg.r1(h);
         Var total = null;
@@ -67,15 +81,65 @@ public final class MotionSupervision {
             // the reference normalises in float32
             float ux = (float) ((float) dx / ((float) norm + 1e-7f)), uy = (float) ((float) dy / ((float) norm + 1e-7f));
             int[][] q = disc(p, r1, h);
+            Tensor against = null;                                              // null: stopgrad F(q)
+            if (original) {
+                Point p0 = origins.get(i);
+                int oy = (int) (p0.y() - p.y()), ox = (int) (p0.x() - p.x());
+                q = keepInside(q, oy, ox, h);
+                if (q[0].length == 0) continue;
+                int[] r0 = q[0].clone(), c0 = q[1].clone();
+                for (int k = 0; k < r0.length; k++) {
+                    r0[k] += oy;
+                    c0[k] += ox;
+                }
+                against = gatherWindow(f0, r0, c0);
+            }
             if (q[0].length == 0) continue;
-            Var term = pointLoss(f, q[0], q[1], ux, uy);
+            Var term = pointLoss(f, q[0], q[1], ux, uy, against);
             total = total == null ? term : ElementwiseOps.add(total, term);
         }
         return total;
     }
 
+    /** The disc pixels whose shifted counterpart (row + oy, col + ox) lies on the h x h image. */
+    private static int[][] keepInside(int[][] q, int oy, int ox, int h) {
+        int n = 0;
+        int[] rows = new int[q[0].length], cols = new int[q[0].length];
+        for (int k = 0; k < q[0].length; k++) {
+            int r = q[0][k] + oy, c = q[1][k] + ox;
+            if (r < 0 || r >= h || c < 0 || c >= h) continue;
+            rows[n] = q[0][k];
+            cols[n++] = q[1][k];
+        }
+        return new int[][]{java.util.Arrays.copyOf(rows, n), java.util.Arrays.copyOf(cols, n)};
+    }
+
+    /** [C, n] features of f at the given pixels (no gradient), reading only the window that covers them. */
+    static Tensor gatherWindow(FeatureMap f, int[] rows, int[] cols) {
+        int n = rows.length, c = f.channels();
+        int y0 = Integer.MAX_VALUE, y1 = 0, x0 = Integer.MAX_VALUE, x1 = 0;
+        for (int k = 0; k < n; k++) {
+            y0 = Math.min(y0, rows[k]);
+            y1 = Math.max(y1, rows[k] + 1);
+            x0 = Math.min(x0, cols[k]);
+            x1 = Math.max(x1, cols[k] + 1);
+        }
+        try (var ng = GradMode.noGrad()) {
+            Var win = f.window(y0, y1, x0, x1);                               // [1, C, wy, wx]
+            int wx = x1 - x0;
+            int[] flat = new int[n];
+            for (int k = 0; k < n; k++) flat[k] = (rows[k] - y0) * wx + (cols[k] - x0);
+            return ShapeOps.indexSelect(ShapeOps.reshape(win.detach(), c, (y1 - y0) * wx), 1, flat).value();
+        }
+    }
+
     /** L1_mean(F(q + u), stopgrad(F(q))) over the given pixels, reading only the window that covers them. */
     static Var pointLoss(FeatureMap f, int[] rows, int[] cols, float ux, float uy) {
+        return pointLoss(f, rows, cols, ux, uy, null);
+    }
+
+    /** L1_mean(F(q + u), against) with against [C, n] given, or stopgrad(F(q)) when it is null. */
+    static Var pointLoss(FeatureMap f, int[] rows, int[] cols, float ux, float uy, Tensor against) {
         int h = f.size(), n = rows.length, c = f.channels();
         int y0 = h, y1 = 0, x0 = h, x1 = 0;
         for (int k = 0; k < n; k++) {
@@ -95,7 +159,7 @@ public final class MotionSupervision {
         // F(q): gather the disc pixels, stop-gradient   -> [C, n]
         int[] flat = new int[n];
         for (int k = 0; k < n; k++) flat[k] = (rows[k] - y0) * wx + (cols[k] - x0);
-        Tensor fq = ShapeOps.indexSelect(ShapeOps.reshape(win.detach(), c, wy * wx), 1, flat).value();
+        Tensor fq = against != null ? against : ShapeOps.indexSelect(ShapeOps.reshape(win.detach(), c, wy * wx), 1, flat).value();
 
         // F(q + u): grid_sample with align_corners = True; normalised coordinates of the window   -> [C, n]
         float[] grid = new float[2 * n];

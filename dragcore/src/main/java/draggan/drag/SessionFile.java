@@ -176,13 +176,15 @@ public final class SessionFile {
         n.put("directSampling", c.directSampling());
         n.put("templateWeight", c.templateWeight());
         n.put("moveMargin", c.moveMargin());
+        n.put("supervision", c.supervision().name().toLowerCase());
         return n;
     }
 
     static DragConfig parseConfig(JsonNode n) {
         return new DragConfig(intField(n, "featureBlockRes", 4, 8192), intField(n, "optimizedRows", 1, 64), num(n, "lr"), num(n, "lambdaMask"),
                 num(n, "r1At512"), num(n, "r2At512"), num(n, "stopMin"), num(n, "stopAt512"), num(n, "superviseAbove"),
-                DragConfig.Tracker.parse(text(n, "tracker")), field(n, "directSampling").asBoolean(), num(n, "templateWeight"), num(n, "moveMargin"));
+                DragConfig.Tracker.parse(text(n, "tracker")), field(n, "directSampling").asBoolean(), num(n, "templateWeight"), num(n, "moveMargin"),
+                n.has("supervision") ? DragConfig.Supervision.parse(text(n, "supervision")) : DragConfig.Supervision.REFERENCE);   // absent in files before it existed
     }
 
     private static ArrayNode pairsJson(List<Point> handles, List<Point> targets) {

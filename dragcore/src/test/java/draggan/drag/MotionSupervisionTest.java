@@ -96,4 +96,66 @@ class MotionSupervisionTest {
         lb.backward();
         draggan.tensor.testing.Golden.assertClose("gradient direct vs full", b.grad(), a.grad(), 1e-12);
     }
+
+    /**
+     * ORIGINAL supervision against a scalar re-implementation: F(q + u) sampled from the current map, compared with
+     * F0 at q - p + p0 of the first step's map; disc pixels whose counterpart is off the image are left out.
+     */
+    @Test void originalSupervisionEqualsAScalarReimplementation() {
+        DragConfig c = DragConfig.reference().withSupervision(DragConfig.Supervision.ORIGINAL);
+        Tensor block = Tensor.randn(DType.F64, 5, 1, 3, 64, 64), block0 = Tensor.randn(DType.F64, 6, 1, 3, 64, 64);
+        // the second handle moved right from the image's edge: part of its disc maps off the image at p0
+        List<Point> hs = List.of(new Point(20, 30), new Point(3, 100)), p0s = List.of(new Point(15, 28), new Point(0, 100));
+        List<Point> ts = List.of(new Point(30, 33), new Point(20, 100));
+        for (boolean direct : new boolean[]{true, false}) {
+            double got = MotionSupervision.loss(new FeatureMap(Var.constant(block), 256, direct), hs, ts, c,
+                    new FeatureMap(Var.constant(block0), 256, direct), p0s).value().item();
+            Tensor full = draggan.tensor.Ops.resizeBilinear(block, 256, 256, false), full0 = draggan.tensor.Ops.resizeBilinear(block0, 256, 256, false);
+            double expected = 0;
+            int dropped = 0;
+            for (int i = 0; i < hs.size(); i++) {
+                Point p = hs.get(i), t = ts.get(i), p0 = p0s.get(i);
+                double n = Math.hypot(t.x() - p.x(), t.y() - p.y()), ux = (t.x() - p.x()) / n, uy = (t.y() - p.y()) / n;
+                int[][] d = MotionSupervision.disc(p, c.r1(256), 256);
+                double sum = 0;
+                int kept = 0;
+                for (int k = 0; k < d[0].length; k++) {
+                    int r0 = d[0][k] + (int) (p0.y() - p.y()), c0 = d[1][k] + (int) (p0.x() - p.x());
+                    if (r0 < 0 || c0 < 0 || r0 >= 256 || c0 >= 256) {
+                        dropped++;
+                        continue;
+                    }
+                    kept++;
+                    for (int ch = 0; ch < 3; ch++) sum += Math.abs(bilinear(full, ch, d[0][k] + uy, d[1][k] + ux) - full0.get(0, ch, r0, c0));
+                }
+                expected += sum / (3.0 * kept);
+            }
+            assertTrue(dropped > 0, "the case must exercise a counterpart off the image");
+            assertEquals(expected, got, 1e-6 * expected, "direct sampling " + direct);   // the sampling offsets are float32, as the reference's
+        }
+    }
+
+    /** At a drag's first step (p = p0, F = F0) ORIGINAL and REFERENCE supervision are the same loss with the same gradient. */
+    @Test void originalSupervisionEqualsTheReferenceAtTheFirstStep() {
+        DragConfig ref = DragConfig.reference(), orig = ref.withSupervision(DragConfig.Supervision.ORIGINAL);
+        Tensor block = Tensor.randn(DType.F64, 9, 1, 4, 64, 64);
+        List<Point> hs = List.of(new Point(40, 50), new Point(200, 10)), ts = List.of(new Point(60, 40), new Point(190, 30));
+        Var a = Var.param(block), b = Var.param(block.copy());
+        Var la = MotionSupervision.loss(new FeatureMap(a, 256, true), hs, ts, ref);
+        Var lb = MotionSupervision.loss(new FeatureMap(b, 256, true), hs, ts, orig, new FeatureMap(Var.constant(block), 256, true), hs);
+        assertEquals(la.value().item(), lb.value().item(), 1e-12);
+        la.backward();
+        lb.backward();
+        draggan.tensor.testing.Golden.assertClose("gradient ORIGINAL vs REFERENCE at the first step", a.grad(), b.grad(), 1e-12);
+    }
+
+    @Test void originalSupervisionWithoutItsReferencesIsRefused() {
+        DragConfig orig = DragConfig.reference().withSupervision(DragConfig.Supervision.ORIGINAL);
+        FeatureMap f = new FeatureMap(Var.constant(Tensor.randn(DType.F64, 1, 1, 2, 64, 64)), 256, true);
+        List<Point> hs = List.of(new Point(40, 50)), ts = List.of(new Point(60, 40));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MotionSupervision.loss(f, hs, ts, orig));
+        assertTrue(e.getMessage().contains("ORIGINAL"), e.getMessage());
+        assertEquals(DragConfig.Supervision.ORIGINAL, DragConfig.Supervision.parse(" Original "));
+        assertThrows(IllegalArgumentException.class, () -> DragConfig.Supervision.parse("goodish"));
+    }
 }

@@ -100,4 +100,35 @@ class SessionConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SessionFile.parse(json));
         assertTrue(e.getMessage().contains("'end'"), e.getMessage());
     }
+
+    /**
+     * ORIGINAL supervision: it changes the drag (another w+ than the reference's after a few steps: past the first
+     * step the two losses differ), the session file records it, replaying gives the same w+, and a file written
+     * before the field existed reads as REFERENCE.
+     */
+    @Test
+    void originalSupervisionIsRecordedAndReplays() throws Exception {
+        DragConfig orig = BASE.withSupervision(DragConfig.Supervision.ORIGINAL);
+        DragSession s = DragSession.fromSeed(g, 3, 0.7, NoiseMode.CONST, orig), r = DragSession.fromSeed(g, 3, 0.7, NoiseMode.CONST, BASE);
+        for (DragSession x : new DragSession[]{s, r}) {
+            x.addPair(new Point(20, 30), new Point(36, 30));
+            x.run(5, null);
+        }
+        assertFalse(java.util.Arrays.equals(s.ws().toFloatArray(), r.ws().toFloatArray()), "ORIGINAL must change the drag");
+
+        String json = SessionFile.toJson(s, new SessionFile.ModelRef("random:64:1024", null, 64), 3L, 0.7);
+        assertTrue(json.contains("\"supervision\" : \"original\"") || json.contains("\"supervision\":\"original\""), json);
+        SessionFile.State st = SessionFile.parse(json);
+        assertEquals(orig, st.drags().get(0).config());
+        assertArrayEquals(s.ws().toFloatArray(), SessionFile.replay(st, g, null).ws().toFloatArray());
+
+        ObjectNode root = (ObjectNode) new ObjectMapper().readTree(SessionFile.toJson(r, new SessionFile.ModelRef("random:64:1024", null, 64), 3L, 0.7));
+        ((ObjectNode) root.get("config")).remove("supervision");
+        for (var d : (ArrayNode) root.get("drags")) ((ObjectNode) d.get("config")).remove("supervision");
+        assertEquals(DragConfig.Supervision.REFERENCE, SessionFile.parse(root.toString()).config().supervision());
+
+        ((ObjectNode) root.get("config")).put("supervision", "sideways");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SessionFile.parse(root.toString()));
+        assertTrue(e.getMessage().contains("supervision"), e.getMessage());
+    }
 }
