@@ -72,7 +72,7 @@ function status(text, kind) {
 
 function updateControls() {
   const busy = S.busy !== null;
-  for (const id of ['new-image', 'random-image', 'start', 'reset', 'clear-mask', 'clear-points', 'save-session', 'load-session', 'save-png', 'seed', 'psi', 'noise', 'lr', 'lambda', 'max-steps', 'tracker']) {
+  for (const id of ['new-image', 'random-image', 'start', 'reset', 'clear-mask', 'clear-points', 'save-session', 'load-session', 'save-png', 'seed', 'psi', 'noise', 'lr', 'lambda', 'max-steps', 'tracker', 'supervision']) {
     $(id).disabled = busy;
   }
   $('undo').disabled = busy || !S.canUndo;
@@ -348,6 +348,7 @@ function applyState(st, full) {
     $('lr').value = st.config.lr;
     $('lambda').value = st.config.lambda;
     $('tracker').value = st.config.tracker;
+    $('supervision').value = st.config.supervision;
     if (st.seed !== null) $('seed').value = st.seed;
     if (st.psi !== null) $('psi').value = st.psi;
     $('noise').value = st.noise;
@@ -489,7 +490,7 @@ $('start').onclick = () => act(async () => {
   if (S.pairs.some((p) => !p.t)) status('the last handle has no target yet; it is left out of this drag');
   S.stats = { frames: 0, steps: 0, firstFrameAt: 0, lastFrameAt: 0, run: 0, fpsWindow: [] };
   const st = await api('POST', sessionPath('start'), {
-    maxSteps: num('max-steps'), lr: num('lr'), lambda: num('lambda'), tracker: $('tracker').value,
+    maxSteps: num('max-steps'), lr: num('lr'), lambda: num('lambda'), tracker: $('tracker').value, supervision: $('supervision').value,
   });
   S.stats.run = st.run;
   applyState(st);
@@ -553,6 +554,7 @@ window.draggan = () => ({
   const d = S.info.defaults;
   $('seed').value = d.seed; $('psi').value = d.psi; $('lr').value = d.lr; $('lambda').value = d.lambda;
   $('max-steps').value = d.maxSteps; $('max-steps').max = S.info.limits.maxSteps; $('tracker').value = d.tracker;
+  $('supervision').value = d.supervision;
   $('brush').max = Math.max(4, S.res / 4);
   $('brush').value = Math.max(2, Math.round(S.res / 16));
   $('brush-out').textContent = $('brush').value;

@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
  * POST   /api/sessions/ID/image            {seed, psi, noise}: a new image
  * PUT    /api/sessions/ID/points           {pairs: [{handle: [x, y], target: [x, y]}]}
  * PUT    /api/sessions/ID/mask             {mask: null | {size, flexibleRuns}}
- * POST   /api/sessions/ID/start            {maxSteps, lr, lambda, tracker}
+ * POST   /api/sessions/ID/start            {maxSteps, lr, lambda, tracker, supervision}
  * POST   /api/sessions/ID/stop | reset | undo
  * GET    /api/sessions/ID/session.json     the replayable session file
  * POST   /api/sessions/ID/load             a session file as the body
@@ -253,7 +253,8 @@ public final class EditorServer implements AutoCloseable {
         DragConfig c = editor.baseConfig();
         ObjectNode d = n.putObject("defaults");
         d.put("seed", 0).put("psi", 0.7).put("noise", "const").put("lr", c.lr()).put("lambda", c.lambdaMask())
-                .put("maxSteps", 200).put("tracker", c.tracker().name().toLowerCase(Locale.ROOT));
+                .put("maxSteps", 200).put("tracker", c.tracker().name().toLowerCase(Locale.ROOT))
+                .put("supervision", c.supervision().name().toLowerCase(Locale.ROOT));
         ObjectNode l = n.putObject("limits");
         l.put("maxSteps", editor.options.maxSteps()).put("maxPairs", editor.options.maxPairs()).put("maxSessions", editor.options.maxSessions())
                 .put("idleMinutes", editor.options.idleTimeout().toMinutes()).put("maxBodyBytes", MAX_LARGE_BODY);

@@ -174,6 +174,7 @@ final class EditorSession {
         c.put("lr", snap.config().lr());
         c.put("lambda", snap.config().lambdaMask());
         c.put("tracker", snap.config().tracker().name().toLowerCase(Locale.ROOT));
+        c.put("supervision", snap.config().supervision().name().toLowerCase(Locale.ROOT));
         n.set("pairs", pairsJson(snap.pairs()));
         if (snap.mask() == null) n.putNull("mask");
         else {
@@ -321,15 +322,17 @@ final class EditorSession {
 
     // ------------------------------------------------------------------ drags
 
-    /** POST start {maxSteps, lr, lambda, tracker}: starts a drag on the drag pool; its steps arrive as events. */
+    /** POST start {maxSteps, lr, lambda, tracker, supervision}: starts a drag on the drag pool; its steps arrive as events. */
     ObjectNode start(ObjectNode body) {
-        Json.allowOnly(body, "start", "maxSteps", "lr", "lambda", "tracker");
+        Json.allowOnly(body, "start", "maxSteps", "lr", "lambda", "tracker", "supervision");
         DragConfig base = ed.baseConfig();
         int maxSteps = (int) Json.integer(body, "maxSteps", 1, ed.options.maxSteps(), 200L);
         double lr = Json.number(body, "lr", 1e-6, 1, base.lr());
         double lambda = Json.number(body, "lambda", 0, 1e6, base.lambdaMask());
         String tracker = Json.choice(body, "tracker", base.tracker().name().toLowerCase(Locale.ROOT), "reference", "template");
-        DragConfig cfg = base.withLr(lr).withLambda(lambda).withTracker(DragConfig.Tracker.parse(tracker));
+        String supervision = Json.choice(body, "supervision", base.supervision().name().toLowerCase(Locale.ROOT), "reference", "original");
+        DragConfig cfg = base.withLr(lr).withLambda(lambda).withTracker(DragConfig.Tracker.parse(tracker))
+                .withSupervision(DragConfig.Supervision.parse(supervision));
         int myRun;
         DragSession d;
         synchronized (this) {

@@ -2,6 +2,7 @@ package draggan.app.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import draggan.drag.DragConfig;
 import draggan.drag.SessionFile;
 import draggan.stylegan.Generator;
 import draggan.stylegan.RandomModels;
@@ -464,6 +465,7 @@ class EditorServerTest {
         refusedUnchanged(400, id, "POST", "start", "{\"lr\": NaN}");
         refusedUnchanged(400, id, "POST", "start", "{\"lambda\": -1}");
         refusedUnchanged(400, id, "POST", "start", "{\"tracker\": \"best\"}");
+        refusedUnchanged(400, id, "POST", "start", "{\"supervision\": \"sideways\"}");
         refusedUnchanged(400, id, "POST", "start", "{\"steps\": 10}");
         refusedUnchanged(400, id, "POST", "stop", "{\"now\": true}");
     }
@@ -518,7 +520,7 @@ class EditorServerTest {
             ok(send("POST", "/api/sessions/" + id + "/start", "{\"maxSteps\": 6, \"lr\": 0.002}"));
             ev.await(named("end"), 120, null);
             ok(send("PUT", "/api/sessions/" + id + "/points", pairs(30, 30, 30, 40)));
-            ok(send("POST", "/api/sessions/" + id + "/start", "{\"maxSteps\": 4, \"lr\": 0.004, \"tracker\": \"template\"}"));
+            ok(send("POST", "/api/sessions/" + id + "/start", "{\"maxSteps\": 4, \"lr\": 0.004, \"tracker\": \"template\", \"supervision\": \"original\"}"));
             ev.await(named("end"), 120, null);
             Res saved = get("/api/sessions/" + id + "/session.json");
             assertEquals(200, saved.status());
@@ -529,6 +531,8 @@ class EditorServerTest {
         assertEquals(2, st.drags().size());
         assertEquals(0.002, st.drags().get(0).config().lr());
         assertEquals(0.004, st.drags().get(1).config().lr(), "each drag keeps its own config");
+        assertEquals(DragConfig.Supervision.REFERENCE, st.drags().get(0).config().supervision());
+        assertEquals(DragConfig.Supervision.ORIGINAL, st.drags().get(1).config().supervision());
         assertEquals("random:64:1024", st.model().source());
 
         String other = newSession();
@@ -544,6 +548,7 @@ class EditorServerTest {
         JsonNode s = state(other);
         assertEquals(1, s.get("seed").asLong());
         assertEquals(2, s.get("drags").asInt());
+        assertEquals("original", s.get("config").get("supervision").asText(), "the loaded session goes on with its last drag's config");
         assertEquals("[30.0,40.0]", s.get("pairs").get(0).get("target").toString());
         assertArrayEquals(image, get("/api/sessions/" + other + "/image.png").body(), "replaying the file gives the same image");
 
