@@ -42,22 +42,8 @@ final class DragEvalCommand implements Main.Command {
         int cases = a.intIn("cases", 0, 100_000), steps = a.intIn("steps", 1, 100_000), recon = a.intIn("reconstruction", 0, 10_000);
         long seed0 = a.longIn("seed0", 0, 0xFFFFFFFFL);
         double sigma = a.doubleIn("sigma", 0, 100), lr = a.doubleIn("lr", 1e-12, 10);
-        List<DragConfig.Tracker> trackers = new ArrayList<>();
-        for (String t : a.get("trackers").split(",")) {
-            try {
-                trackers.add(DragConfig.Tracker.parse(t));
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--trackers: " + e.getMessage());
-            }
-        }
-        List<DragConfig.Supervision> supervisions = new ArrayList<>();
-        for (String t : a.get("supervisions").split(",")) {
-            try {
-                supervisions.add(DragConfig.Supervision.parse(t));
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--supervisions: " + e.getMessage());
-            }
-        }
+        List<DragConfig.Tracker> trackers = list(a, "trackers", DragConfig.Tracker::parse);
+        List<DragConfig.Supervision> supervisions = list(a, "supervisions", DragConfig.Supervision::parse);
         // a method: a tracker with a supervision, named "tracker" for the reference supervision, else "tracker+supervision"
         Map<String, DragConfig> methods = new LinkedHashMap<>();
         for (DragConfig.Tracker t : trackers) {
@@ -121,6 +107,19 @@ final class DragEvalCommand implements Main.Command {
             System.out.println("wrote " + csv);
         }
         return 0;
+    }
+
+    /** A comma-separated option parsed item by item; a bad item is a usage error naming the option. */
+    private static <T> List<T> list(Args a, String option, java.util.function.Function<String, T> parse) {
+        List<T> out = new ArrayList<>();
+        for (String item : a.get(option).split(",")) {
+            try {
+                out.add(parse.apply(item));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--" + option + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     private static double avg(double[] v) {
