@@ -84,15 +84,9 @@ public final class MotionSupervision {
             Tensor against = null;                                              // null: stopgrad F(q)
             if (original) {
                 Point p0 = origins.get(i);
-                int oy = (int) (p0.y() - p.y()), ox = (int) (p0.x() - p.x());
-                q = keepInside(q, oy, ox, h);
-                if (q[0].length == 0) continue;
-                int[] r0 = q[0].clone(), c0 = q[1].clone();
-                for (int k = 0; k < r0.length; k++) {
-                    r0[k] += oy;
-                    c0[k] += ox;
-                }
-                against = gatherWindow(f0, r0, c0);
+                int[][] kept = withCounterparts(q, (int) (p0.y() - p.y()), (int) (p0.x() - p.x()), h);
+                q = new int[][]{kept[0], kept[1]};
+                if (q[0].length > 0) against = gatherWindow(f0, kept[2], kept[3]);
             }
             if (q[0].length == 0) continue;
             Var term = pointLoss(f, q[0], q[1], ux, uy, against);
@@ -101,35 +95,50 @@ public final class MotionSupervision {
         return total;
     }
 
-    /** The disc pixels whose shifted counterpart (row + oy, col + ox) lies on the h x h image. */
-    private static int[][] keepInside(int[][] q, int oy, int ox, int h) {
-        int n = 0;
-        int[] rows = new int[q[0].length], cols = new int[q[0].length];
-        for (int k = 0; k < q[0].length; k++) {
+    /**
+     * The disc pixels whose shifted counterpart (row + oy, col + ox) lies on the h x h image, and those counterparts:
+     * {rows, cols, rows + oy, cols + ox}.
+     */
+    private static int[][] withCounterparts(int[][] q, int oy, int ox, int h) {
+        int n = 0, m = q[0].length;
+        int[][] out = new int[4][m];
+        for (int k = 0; k < m; k++) {
             int r = q[0][k] + oy, c = q[1][k] + ox;
             if (r < 0 || r >= h || c < 0 || c >= h) continue;
-            rows[n] = q[0][k];
-            cols[n++] = q[1][k];
+            out[0][n] = q[0][k];
+            out[1][n] = q[1][k];
+            out[2][n] = r;
+            out[3][n++] = c;
         }
-        return new int[][]{java.util.Arrays.copyOf(rows, n), java.util.Arrays.copyOf(cols, n)};
+        for (int j = 0; j < 4; j++) out[j] = java.util.Arrays.copyOf(out[j], n);
+        return out;
     }
 
-    /** [C, n] features of f at the given pixels (no gradient), reading only the window that covers them. */
-    static Tensor gatherWindow(FeatureMap f, int[] rows, int[] cols) {
-        int n = rows.length, c = f.channels();
-        int y0 = Integer.MAX_VALUE, y1 = 0, x0 = Integer.MAX_VALUE, x1 = 0;
-        for (int k = 0; k < n; k++) {
+    /** {y0, y1, x0, x1}: the box covering the pixels, widened by margin on each side and clipped to the h x h map. */
+    private static int[] box(int[] rows, int[] cols, int margin, int h) {
+        int y0 = h, y1 = 0, x0 = h, x1 = 0;
+        for (int k = 0; k < rows.length; k++) {
             y0 = Math.min(y0, rows[k]);
             y1 = Math.max(y1, rows[k] + 1);
             x0 = Math.min(x0, cols[k]);
             x1 = Math.max(x1, cols[k] + 1);
         }
+        return new int[]{Math.max(0, y0 - margin), Math.min(h, y1 + margin), Math.max(0, x0 - margin), Math.min(h, x1 + margin)};
+    }
+
+    /** [C, n] values of a window [1, C, wy, wx] whose top-left pixel is (y0, x0) at the given pixels, no gradient. */
+    private static Tensor pick(Var win, int y0, int x0, int[] rows, int[] cols) {
+        int c = win.shape()[1], wy = win.shape()[2], wx = win.shape()[3];
+        int[] flat = new int[rows.length];
+        for (int k = 0; k < rows.length; k++) flat[k] = (rows[k] - y0) * wx + (cols[k] - x0);
+        return ShapeOps.indexSelect(ShapeOps.reshape(win.detach(), c, wy * wx), 1, flat).value();
+    }
+
+    /** [C, n] features of f at the given pixels (no gradient), reading only the window that covers them. */
+    static Tensor gatherWindow(FeatureMap f, int[] rows, int[] cols) {
+        int[] b = box(rows, cols, 0, f.size());
         try (var ng = GradMode.noGrad()) {
-            Var win = f.window(y0, y1, x0, x1);                               // [1, C, wy, wx]
-            int wx = x1 - x0;
-            int[] flat = new int[n];
-            for (int k = 0; k < n; k++) flat[k] = (rows[k] - y0) * wx + (cols[k] - x0);
-            return ShapeOps.indexSelect(ShapeOps.reshape(win.detach(), c, (y1 - y0) * wx), 1, flat).value();
+            return pick(f.window(b[0], b[1], b[2], b[3]), b[0], b[2], rows, cols);
         }
     }
 
@@ -140,26 +149,14 @@ public final class MotionSupervision {
 
     /** L1_mean(F(q + u), against) with against [C, n] given, or stopgrad(F(q)) when it is null. */
     static Var pointLoss(FeatureMap f, int[] rows, int[] cols, float ux, float uy, Tensor against) {
-        int h = f.size(), n = rows.length, c = f.channels();
-        int y0 = h, y1 = 0, x0 = h, x1 = 0;
-        for (int k = 0; k < n; k++) {
-            y0 = Math.min(y0, rows[k]);
-            y1 = Math.max(y1, rows[k] + 1);
-            x0 = Math.min(x0, cols[k]);
-            x1 = Math.max(x1, cols[k] + 1);
-        }
+        int n = rows.length, c = f.channels();
         // the bilinear taps of q + u lie within one pixel of q (|u| <= 1): a margin of 2 covers them
-        y0 = Math.max(0, y0 - 2);
-        x0 = Math.max(0, x0 - 2);
-        y1 = Math.min(h, y1 + 2);
-        x1 = Math.min(h, x1 + 2);
-        Var win = f.window(y0, y1, x0, x1);                                   // [1, C, wy, wx]
-        int wy = y1 - y0, wx = x1 - x0;
+        int[] b = box(rows, cols, 2, f.size());
+        int y0 = b[0], x0 = b[2], wy = b[1] - b[0], wx = b[3] - b[2];
+        Var win = f.window(y0, b[1], x0, b[3]);                               // [1, C, wy, wx]
 
-        // F(q): gather the disc pixels, stop-gradient   -> [C, n]
-        int[] flat = new int[n];
-        for (int k = 0; k < n; k++) flat[k] = (rows[k] - y0) * wx + (cols[k] - x0);
-        Tensor fq = against != null ? against : ShapeOps.indexSelect(ShapeOps.reshape(win.detach(), c, wy * wx), 1, flat).value();
+        // F(q): the disc pixels, stop-gradient (unless given)   -> [C, n]
+        Tensor fq = against != null ? against : pick(win, y0, x0, rows, cols);
 
         // F(q + u): grid_sample with align_corners = True; normalised coordinates of the window   -> [C, n]
         float[] grid = new float[2 * n];
@@ -182,14 +179,6 @@ public final class MotionSupervision {
         Var fm = ElementwiseOps.mul(f.full(), Var.constant(m));
         Var f0m = Var.constant(draggan.tensor.Ops.mul(f0Full, m));
         return ElementwiseOps.affine(ReduceOps.l1Loss(fm, f0m), lambda, 0);
-    }
-
-    /** A tensor helper for tests: [C, n] features of the resized map at the given pixels. */
-    public static Tensor gather(FeatureMap f, int[] rows, int[] cols) {
-        int c = f.channels(), h = f.size();
-        int[] flat = new int[rows.length];
-        for (int k = 0; k < rows.length; k++) flat[k] = rows[k] * h + cols[k];
-        return ShapeOps.indexSelect(ShapeOps.reshape(f.full().detach(), c, h * h), 1, flat).value();
     }
 
     static DType dtype(FeatureMap f) { return f.block().value().dtype(); }
