@@ -67,10 +67,9 @@ public final class DragSession {
     private Adam adam;
     private List<Tensor> featRefs;           // f0 per handle, [C]
     private List<Point> origins;             // handles at the drag's first step (ORIGINAL supervision's p0)
-    private FeatureMap f0Map;                // f0Block as a feature map, made on first use
+    private FeatureMap f0Map;                // f0Block as a feature map (its full() is F0 resized), made on first use
     private List<Tensor> templates;          // TEMPLATE tracker: feature at the previous tracked position, [C]
     private Tensor f0Block;                  // F0 before resizing, [1, C, hb, hb]
-    private Tensor f0Full;                   // F0 resized, made when a mask needs it
     private int dragSteps;
     private List<Point> dragStartHandles, dragStartTargets;
     private Mask dragStartMask;
@@ -207,7 +206,7 @@ public final class DragSession {
 
         if (featRefs == null) {
             f0Block = f.block().value().copy();
-            f0Full = null;
+            f0Map = null;
             featRefs = new ArrayList<>();
             for (int i = 0; i < handles.size(); i++) {
                 Point p = handles.get(i).rounded();
@@ -216,7 +215,6 @@ public final class DragSession {
             }
             templates = new ArrayList<>(featRefs);
             origins = List.copyOf(handles);
-            f0Map = null;
         }
         for (int i = 0; i < handles.size(); i++) {
             if (cfg.tracker() == DragConfig.Tracker.REFERENCE) {
@@ -231,7 +229,7 @@ public final class DragSession {
         for (int i = 0; i < handles.size(); i++) maxDist = Math.max(maxDist, handles.get(i).distance(targets.get(i)));
         boolean done = maxDist <= cfg.stopDistance(h);
 
-        Var loss = MotionSupervision.loss(f, handles, targets, cfg, f0Map(), origins);
+        Var loss = MotionSupervision.loss(f, handles, targets, cfg, cfg.supervision() == DragConfig.Supervision.ORIGINAL ? f0Map() : null, origins);
         Var fix = MotionSupervision.maskLoss(f, f0Full(), mask, cfg.lambdaMask());
         if (fix != null) loss = loss == null ? fix : ElementwiseOps.add(loss, fix);
         double lossValue = loss == null ? Double.NaN : loss.value().item();
@@ -250,21 +248,18 @@ public final class DragSession {
         return new StepResult(totalSteps, List.copyOf(handles), List.copyOf(targets), lossValue, done, maxDist, img, System.nanoTime() - t0);
     }
 
-    /** The first step's feature map, for ORIGINAL supervision (read only in small windows; null otherwise). */
+    /** The first step's feature map F0: read in windows by ORIGINAL supervision, whole by the mask term. */
     private FeatureMap f0Map() {
-        if (cfg.supervision() != DragConfig.Supervision.ORIGINAL) return null;
         if (f0Map == null) f0Map = new FeatureMap(Var.constant(f0Block), g.resolution(), cfg.directSampling());
         return f0Map;
     }
 
+    /** F0 resized to the image, [1, C, h, h], when a mask needs it (made once per drag, kept by f0Map). */
     private Tensor f0Full() {
         if (mask == null || !mask.hasBothValues()) return null;
-        if (f0Full == null) {
-            try (var ng = GradMode.noGrad()) {
-                f0Full = new FeatureMap(Var.constant(f0Block), g.resolution(), false).full().value();
-            }
+        try (var ng = GradMode.noGrad()) {
+            return f0Map().full().value();
         }
-        return f0Full;
     }
 
     private void beginDrag() {
