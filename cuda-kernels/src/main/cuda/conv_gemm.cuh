@@ -27,6 +27,19 @@ struct ConvGeom {
     int wso, wsc;                    // weight strides of the output- and input-channel index (taps contiguous)
 };
 
+// The implicit im2col element shared by the forward conv and the weight gradient: input channel cg of sample n
+// under tap r = i*kw + j of output pixel p = y*Wo + xo, i.e. x[n, cg, y*sh + i - ph, xo*sw + j - pw] (0 outside
+// the image), times xScale[n, cg] when given.
+template <typename T>
+__device__ __forceinline__ T im2col(const ConvGeom& g, const T* x, const T* xScale, int n, int cg, int r, int p) {
+    int i = r / g.kw, j = r - i * g.kw;
+    int y = p / g.Wo, xo = p - y * g.Wo;
+    int iy = y * g.sh - g.ph + i, ix = xo * g.sw - g.pw + j;
+    if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) return T(0);
+    T v = x[((long long)(n * g.C + cg) * g.H + iy) * g.W + ix];
+    return xScale ? v * xScale[n * g.C + cg] : v;
+}
+
 template <typename T>
 struct Conv2dOp {
     ConvGeom g;
@@ -45,13 +58,7 @@ struct Conv2dOp {
     }
     __device__ T b(int k, int p) const {
         int c = k / kk, r = k - c * kk;
-        int i = r / g.kw, j = r - i * g.kw;
-        int y = p / g.Wo, xo = p - y * g.Wo;
-        int iy = y * g.sh - g.ph + i, ix = xo * g.sw - g.pw + j;
-        if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) return T(0);
-        int cg = grp * Cg + c;
-        T v = x[((long long)(n * g.C + cg) * g.H + iy) * g.W + ix];
-        return xScale ? v * xScale[n * g.C + cg] : v;
+        return im2col(g, x, xScale, n, grp * Cg + c, r, p);
     }
     __device__ void store(int m, int p, T v) const {
         int o = grp * Og + m;
@@ -132,13 +139,7 @@ struct WeightGradOp {
     __device__ T b(int k, int col) const {
         int n = k / hw, p = k - n * hw;
         int c = col / kk, r = col - c * kk;
-        int i = r / g.kw, j = r - i * g.kw;
-        int y = p / g.Wo, xo = p - y * g.Wo;
-        int iy = y * g.sh - g.ph + i, ix = xo * g.sw - g.pw + j;
-        if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) return T(0);
-        int cg = grp * Cg + c;
-        T v = x[((long long)(n * g.C + cg) * g.H + iy) * g.W + ix];
-        return xScale ? v * xScale[n * g.C + cg] : v;
+        return im2col(g, x, xScale, n, grp * Cg + c, r, p);
     }
     __device__ void store(int m, int col, T v) const {
         int c = col / kk, r = col - c * kk;
