@@ -12,27 +12,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The edit subcommand's arguments and the random:RES:CBASE model spec (the server itself: EditorServerTest). */
 class EditCommandTest {
-    record Run(int status, String out, String err) {}
-
-    static Run main(String... argv) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int st = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(st, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
+    static CliTest.Result main(String... argv) { return CliTest.run(argv); }
 
     @Test
     void isListedAndRefusesBadArgumentsInOneLine() {
         assertTrue(main("--help").out().contains("edit "), "the help lists edit");
-        Run r = main("edit", "--port", "70000");
-        assertEquals(2, r.status());
+        CliTest.Result r = main("edit", "--port", "70000");
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("--port must be in [0, 65535]"), r.err());
         r = main("edit", "--max-sessions", "0");
-        assertEquals(2, r.status());
+        assertEquals(2, r.code());
         r = main("edit", "--model", "/no/such/model.pkl", "--port", "0");
-        assertEquals(2, r.status());
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("not found"), r.err());
         r = main("edit", "--host", "no-such-host.invalid", "--port", "0");
-        assertEquals(2, r.status());
+        assertEquals(2, r.code());
         assertTrue(r.err().contains("unknown address"), r.err());
     }
 
