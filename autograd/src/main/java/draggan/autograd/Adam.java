@@ -59,6 +59,29 @@ public final class Adam {
     /** Steps taken so far. */
     public long steps() { return step; }
 
+    /**
+     * Restores the state saved from an Adam over the same parameters: the step count and each parameter's moments
+     * (copied into this optimizer's own tensors), so training resumes exactly.
+     */
+    public void restore(long steps, List<Tensor> firstMoments, List<Tensor> secondMoments) {
+        if (steps < 0) throw new IllegalArgumentException("Adam.restore: steps must be >= 0 but is " + steps);
+        if (firstMoments.size() != m.length || secondMoments.size() != v.length) {
+            throw new IllegalArgumentException("Adam.restore: " + m.length + " parameters but " + firstMoments.size() + " first and "
+                    + secondMoments.size() + " second moments");
+        }
+        for (int i = 0; i < m.length; i++) {
+            if (!java.util.Arrays.equals(firstMoments.get(i).shape(), m[i].shape()) || !java.util.Arrays.equals(secondMoments.get(i).shape(), v[i].shape())) {
+                throw new IllegalArgumentException("Adam.restore: moments of parameter " + i + " have shapes " + java.util.Arrays.toString(firstMoments.get(i).shape())
+                        + " / " + java.util.Arrays.toString(secondMoments.get(i).shape()) + " but the parameter is " + java.util.Arrays.toString(m[i].shape()));
+            }
+        }
+        for (int i = 0; i < m.length; i++) {
+            Ops.copyInto(firstMoments.get(i), m[i]);
+            Ops.copyInto(secondMoments.get(i), v[i]);
+        }
+        this.step = steps;
+    }
+
     /** The learning rate. */
     public double lr() { return lr; }
 

@@ -85,6 +85,19 @@ public final class Var {
     /** Clears the accumulated gradient. */
     public void zeroGrad() { grad = null; }
 
+    /**
+     * Adds g to this leaf's accumulated gradient, as {@link #backward()} does: for gradients computed with
+     * {@link #grad} and applied by an optimizer (a trainer's phases), or accumulated over several batches.
+     */
+    public void addGrad(Tensor g) {
+        if (node != null || released || !requiresGrad) throw new IllegalStateException("addGrad: only leaves that require grad hold a gradient: " + this);
+        if (!java.util.Arrays.equals(g.shape(), value.shape())) {
+            throw new IllegalArgumentException("addGrad: gradient shape " + java.util.Arrays.toString(g.shape())
+                    + " differs from value shape " + java.util.Arrays.toString(value.shape()));
+        }
+        accumulate(g);
+    }
+
     /** Keep this non-leaf's gradient in {@link #grad()} during backward. */
     public Var retainGrad() {
         retainGrad = true;
