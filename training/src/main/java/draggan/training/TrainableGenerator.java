@@ -44,6 +44,17 @@ import java.util.Map;
  * {@link #buffers()}: {@code mapping.w_avg} (moved by {@link #updateWAvg}, which the trainer calls explicitly; no
  * forward changes any state) and every {@code synthesis.b{r}.conv{i}.noise_const}. Values live on the current
  * backend's device, are contiguous and are owned by this object: an optimizer updates them in place.
+ *
+ * <p>One generator pass of a training step, as NVlabs' {@code StyleGAN2Loss.run_G} in training mode:
+ * <pre>{@code
+ *   Var w = g.mappingW(Var.constant(z));                      // [N, w_dim]
+ *   g.updateWAvg(w.value(), TrainableGenerator.W_AVG_BETA);   // the moving average (a state change, explicit)
+ *   Var ws = g.broadcast(w);                                  // [N, num_ws, w_dim]
+ *   if (mix) ws = TrainableGenerator.styleMix(ws, g.broadcast(g.mappingW(Var.constant(z2))), cutoff);
+ *   Var img = g.synthesis(ws, NoiseMode.RANDOM, stepSeed);     // a new seed each call
+ * }</pre>
+ * Passes that need no parameter gradients (the fakes of the discriminator's phase) run inside
+ * {@code GradMode.noGrad()}; {@link #toInference()} gives a sampling snapshot.
  */
 public final class TrainableGenerator {
     /** NVlabs MappingNetwork's w_avg_beta: the decay of the moving average of w during training. */
@@ -319,6 +330,22 @@ public final class TrainableGenerator {
         Var part = rows == nw ? ws : ShapeOps.sliceView(ws, 1, 0, rows);
         Var t = ElementwiseOps.add(avg, ElementwiseOps.affine(ElementwiseOps.sub(part, avg), psi, 0));
         return rows == nw ? t : ShapeOps.cat(1, t, ShapeOps.sliceView(ws, 1, rows, nw));
+    }
+
+    /**
+     * Style mixing as NVlabs' loss does it ({@code ws[:, cutoff:] = ws2[:, cutoff:]}): rows [0, cutoff) of ws and
+     * rows [cutoff, num_ws) of other, both [N, num_ws, w_dim]; gradients flow to each from its own rows. cutoff in
+     * [0, num_ws] (num_ws: no mixing, ws itself).
+     */
+    public static Var styleMix(Var ws, Var other, int cutoff) {
+        int[] s = ws.shape();
+        if (s.length != 3 || !Arrays.equals(s, other.shape())) {
+            throw new IllegalArgumentException("styleMix: ws " + Arrays.toString(s) + " and other " + Arrays.toString(other.shape()) + " must both be [N, num_ws, w_dim]");
+        }
+        if (cutoff < 0 || cutoff > s[1]) throw new IllegalArgumentException("styleMix: cutoff must be in [0, " + s[1] + "] but is " + cutoff);
+        if (cutoff == s[1]) return ws;
+        if (cutoff == 0) return other;
+        return ShapeOps.cat(1, ShapeOps.sliceView(ws, 1, 0, cutoff), ShapeOps.sliceView(other, 1, cutoff, s[1]));
     }
 
     // ------------------------------------------------------------------ synthesis

@@ -5,7 +5,6 @@ import draggan.autograd.Var;
 import draggan.stylegan.Generator;
 import draggan.stylegan.NoiseMode;
 import draggan.stylegan.io.Checkpoint;
-import draggan.stylegan.io.Checkpoints;
 import draggan.tensor.DType;
 import draggan.tensor.Ops;
 import draggan.tensor.Tensor;
@@ -37,20 +36,6 @@ class TrainableGeneratorGoldenTest {
     }
 
     @Test
-    void theLoadedGeneratorIsGNotGEma() throws Exception {
-        Checkpoint ema = Checkpoints.loadUncached(Golden.dir("compact-128").resolve("model.pkl"));
-        Checkpoint emaByKey = Checkpoints.loadNetwork(Golden.dir("compact-128").resolve("model.pkl"), "G_ema");
-        assertEquals(ema.config(), G.config());
-        assertTrue(ema.sameWeights(emaByKey), "loadNetwork(G_ema) equals load()");
-        int differ = 0;
-        for (Map.Entry<String, Tensor> e : G.params().entrySet()) {
-            if (!Arrays.equals(e.getValue().toFloatArray(), ema.param(e.getKey()).toFloatArray())) differ++;
-        }
-        System.out.println(differ + " of " + G.params().size() + " tensors differ between G and G_ema");
-        assertTrue(differ > 0, "G differs from G_ema in compact-128");
-    }
-
-    @Test
     void parametersAreTheGoldenGradientNamesInPyTorchOrder() {
         TrainableGenerator g = new TrainableGenerator(G.config(), G.params());
         List<String> golden = TrainGolden.manifestNames(TrainGolden.GMAIN_GRAD_G);
@@ -65,7 +50,8 @@ class TrainableGeneratorGoldenTest {
     @Test
     void backwardFromTheImageReachesEveryParameter() {
         TrainableGenerator g = new TrainableGenerator(G.config(), G.params());
-        Var img = g.synthesis(g.mapping(Var.constant(Golden.npy(TrainGolden.FOLDER, "z")), 1, -1), NoiseMode.CONST, 0);
+        Tensor z0 = Golden.npy(TrainGolden.FOLDER, "z").sliceView(0, 0, 1).copy();           // one sample keeps it quick
+        Var img = g.synthesis(g.mapping(Var.constant(z0), 1, -1), NoiseMode.CONST, 0);
         img.backward(Tensor.randn(DType.F32, 3, img.shape()));
         for (Map.Entry<String, Var> e : g.parameters().entrySet()) {
             Tensor grad = e.getValue().grad();

@@ -131,6 +131,20 @@ class TrainableGeneratorStateTest {
     }
 
     @Test
+    void styleMixTakesRowsFromEach() {
+        Var a = Var.param(Tensor.randn(DType.F64, 1, 2, 6, 8)), b = Var.param(Tensor.randn(DType.F64, 2, 2, 6, 8));
+        Var m = TrainableGenerator.styleMix(a, b, 4);
+        for (int n = 0; n < 2; n++) for (int r = 0; r < 6; r++) for (int c = 0; c < 8; c++) {
+            assertEquals((r < 4 ? a : b).value().get(n, r, c), m.value().get(n, r, c), "[" + n + ", " + r + ", " + c + "]");
+        }
+        m.backward(Tensor.full(DType.F64, 1, 2, 6, 8));
+        assertEquals(2 * 4 * 8, Ops.sumAll(a.grad()).item(), "rows 0..3 of ws get the gradient");
+        assertEquals(2 * 2 * 8, Ops.sumAll(b.grad()).item(), "rows 4..5 of the other");
+        assertSame(a, TrainableGenerator.styleMix(a, b, 6));
+        assertThrows(IllegalArgumentException.class, () -> TrainableGenerator.styleMix(a, b, 7));
+    }
+
+    @Test
     void constructorNamesWhatDoesNotFit() {
         Map<String, Tensor> t = GeneratorInit.nvlabs(TINY, 1, DType.F32);
         Map<String, Tensor> missing = new LinkedHashMap<>(t);
