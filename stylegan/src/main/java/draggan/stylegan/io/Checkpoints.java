@@ -54,6 +54,40 @@ public final class Checkpoints {
     /** Loads a checkpoint without looking at or writing any cache. */
     public static Checkpoint loadUncached(Path file) throws IOException { return load(file, null); }
 
+    /**
+     * Reads one generator of an NVlabs network pickle by its key: {@code "G"} (the trained generator, which training
+     * resumes from) or {@code "G_ema"} (what {@link #load} takes). No cache is used; the same safety checks and
+     * hyper-parameter reading as {@link #load} apply, and the tensors are validated against the config.
+     *
+     * @param file an NVlabs {@code .pkl} (a dict with {@code G}, {@code D}, {@code G_ema}, ...)
+     * @param key  the dict key of the generator to read
+     * @throws java.nio.file.NoSuchFileException when the file does not exist
+     * @throws CheckpointException when the file is not an NVlabs network pickle, has no such key, or the generator
+     *         under it is not one this loader reads; the message names the file and the problem
+     */
+    public static Checkpoint loadNetwork(Path file, String key) throws IOException {
+        if (key == null || key.isEmpty()) throw new IllegalArgumentException("loadNetwork: key must name a generator of the pickle (G or G_ema) but is '" + key + "'");
+        Path abs = file.toAbsolutePath().normalize();
+        if (!Files.exists(abs)) throw new NoSuchFileException(abs.toString(), null, "checkpoint file not found");
+        if (!Files.isRegularFile(abs)) throw new CheckpointException(abs + ": not a regular file");
+        String name = abs.toString();
+        try (ByteSource src = ByteSource.open(abs)) {
+            if (src.size() < 1 || (src.readBytes(0, 1)[0] & 0xff) != 0x80) {
+                throw new CheckpointException(name + ": not a pickle (expected an NVlabs network pickle starting with byte 0x80)");
+            }
+            Object top = new SafeUnpickler(name, AllowList.networkPickle(), null).loadFrom(new BoundedInput(src, 0));
+            NvlabsNetwork.Result r = NvlabsNetwork.read(name, top, key);
+            validate(r.config(), r.params(), name, true);
+            return new Checkpoint(abs, Checkpoint.Format.NVLABS_PICKLE, r.config(), r.params(), r.notes(), false);
+        } catch (CheckpointException | NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CheckpointException(name + ": I/O error: " + e, e);
+        } catch (RuntimeException e) {
+            throw new CheckpointException(name + ": internal error while reading the checkpoint: " + e, e);
+        }
+    }
+
     /** Reads and converts a checkpoint file (no cache). */
     static Checkpoint read(Path abs) throws IOException {
         try (ByteSource src = ByteSource.open(abs)) {

@@ -70,7 +70,7 @@ final class NvlabsNetwork {
         }
 
         int layers = intAttr(mapping, "num_layers", file, key + ".mapping");
-        double lr = mappingLr(g, mapping, file);
+        double lr = mappingLr(g, mapping, file, key);
 
         Object clampSeen = MISSING;
         String clampFrom = null;
@@ -187,13 +187,13 @@ final class NvlabsNetwork {
     }
 
     /** The mapping's lr multiplier: fc0's bias_gain (what the stored module applies), else the init kwargs. */
-    private static double mappingLr(Py.Persistent g, Py.Persistent mapping, String file) throws CheckpointException {
-        Py.Persistent fc0 = module(mapping, "fc0", file, "G_ema.mapping");
+    private static double mappingLr(Py.Persistent g, Py.Persistent mapping, String file, String key) throws CheckpointException {
+        Py.Persistent fc0 = module(mapping, "fc0", file, key + ".mapping");
         Object v = fc0.state().get("bias_gain");
         String from = "mapping.fc0.bias_gain";
         if (Py.asDouble(v) == null) { v = kwarg(fc0, "lr_multiplier"); from = "mapping.fc0 init kwargs"; }
         if (Py.asDouble(v) == null) { v = kwarg(mapping, "lr_multiplier"); from = "mapping init kwargs"; }
-        if (Py.asDouble(v) == null && kwarg(g, "mapping_kwargs") instanceof Map<?, ?> mk) { v = mk.get("lr_multiplier"); from = "G_ema mapping_kwargs"; }
+        if (Py.asDouble(v) == null && kwarg(g, "mapping_kwargs") instanceof Map<?, ?> mk) { v = mk.get("lr_multiplier"); from = key + " mapping_kwargs"; }
         Double lr = Py.asDouble(v);
         if (lr == null || !(lr > 0) || lr.isInfinite()) throw new CheckpointException(file + ": cannot find the mapping network's lr multiplier (" + from + ")");
         Double wg = Py.asDouble(fc0.state().get("weight_gain"));
