@@ -5,7 +5,7 @@
 #include "common.cuh"
 
 // Must match the ordinals of draggan.tensor.UnaryOp and draggan.tensor.BinaryOp.
-enum UnaryCode { U_NEG, U_ABS, U_SIGN, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_SQUARE, U_RECIPROCAL };
+enum UnaryCode { U_NEG, U_ABS, U_SIGN, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_SQUARE, U_RECIPROCAL, U_SOFTPLUS, U_SIGMOID };
 enum BinaryCode { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_GT };
 
 #define GRID_STRIDE(i, n) for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
@@ -20,7 +20,9 @@ template <typename T> __device__ __forceinline__ T apply_unary(int op, T x) {
         case U_SQRT: return m_sqrt(x);
         case U_RSQRT: return T(1) / m_sqrt(x);
         case U_SQUARE: return x * x;
-        default: return T(1) / x;   // U_RECIPROCAL
+        case U_RECIPROCAL: return T(1) / x;
+        case U_SOFTPLUS: return x > T(20) ? x : m_log1p(m_exp(x));   // torch softplus, threshold 20
+        default: return T(1) / (T(1) + m_exp(-x));                   // U_SIGMOID
     }
 }
 

@@ -54,11 +54,10 @@ public final class GradCheck {
     }
 
     private static double probe(Function<Var[], Var> f, Tensor[] inputs, Tensor[] dirs, double h, Tensor u) {
-        try (var ng = GradMode.noGrad()) {
-            Var[] xs = new Var[inputs.length];
-            for (int i = 0; i < inputs.length; i++) xs[i] = Var.constant(Ops.add(inputs[i], Ops.scale(dirs[i], h)));
-            return dot(f.apply(xs).value(), u);
-        }
+        // params, not constants: f may itself take gradients (Var.grad) of its inputs, as second-order checks do
+        Var[] xs = new Var[inputs.length];
+        for (int i = 0; i < inputs.length; i++) xs[i] = Var.param(Ops.add(inputs[i], Ops.scale(dirs[i], h)));
+        return dot(f.apply(xs).value(), u);
     }
 
     private static double dot(Tensor a, Tensor b) { return Ops.sumAll(Ops.mul(a, b)).item(); }

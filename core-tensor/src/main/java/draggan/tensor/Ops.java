@@ -127,6 +127,10 @@ public final class Ops {
     public static Tensor sqrt(Tensor x) { return unary(UnaryOp.SQRT, x); }
     public static Tensor rsqrt(Tensor x) { return unary(UnaryOp.RSQRT, x); }
     public static Tensor square(Tensor x) { return unary(UnaryOp.SQUARE, x); }
+    /** softplus(x) = log(1 + exp(x)), x itself above 20 (torch.nn.functional.softplus with its defaults). */
+    public static Tensor softplus(Tensor x) { return unary(UnaryOp.SOFTPLUS, x); }
+    /** sigmoid(x) = 1 / (1 + exp(-x)) (torch.sigmoid). */
+    public static Tensor sigmoid(Tensor x) { return unary(UnaryOp.SIGMOID, x); }
 
     /** y = op(a, b) with NumPy broadcasting. */
     public static Tensor binary(BinaryOp op, Tensor a, Tensor b) {

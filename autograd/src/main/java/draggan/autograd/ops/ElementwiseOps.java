@@ -6,7 +6,10 @@ import draggan.tensor.Ops;
 import draggan.tensor.Shapes;
 import draggan.tensor.Tensor;
 
-/** Differentiable elementwise ops; each forward is followed by its backward rule. */
+/**
+ * Differentiable elementwise ops; each forward is followed by its backward rule on tensors and, second, the same
+ * rule written with recorded ops (the differentiable rule, for gradients of gradients; see {@link Var#grad}).
+ */
 public final class ElementwiseOps {
     private ElementwiseOps() {}
 
@@ -24,9 +27,26 @@ public final class ElementwiseOps {
         return s.reshapeView(shape);
     }
 
+    /** {@link #sumToShape(Tensor, int[])} as recorded ops. */
+    public static Var sumToShape(Var g, int[] shape) {
+        int[] gs = g.shape();
+        if (java.util.Arrays.equals(gs, shape)) return g;
+        int lead = gs.length - shape.length;
+        int[] dims = new int[gs.length];
+        int n = 0;
+        for (int i = 0; i < gs.length; i++) {
+            if (i < lead || (shape[i - lead] == 1 && gs[i] != 1)) dims[n++] = i;
+        }
+        Var s = n == 0 ? g : ReduceOps.sum(g, true, java.util.Arrays.copyOf(dims, n));
+        return ShapeOps.reshape(s, shape);
+    }
+
     // a + b: da = g, db = g (summed over broadcast dims)
     public static Var add(Var a, Var b) {
         return Var.record("add", Ops.add(a.value(), b.value()), (g, gr) -> {
+            if (gr.needs(0)) gr.add(0, sumToShape(g, a.shape()));
+            if (gr.needs(1)) gr.add(1, sumToShape(g, b.shape()));
+        }, (g, out, gr) -> {
             if (gr.needs(0)) gr.add(0, sumToShape(g, a.shape()));
             if (gr.needs(1)) gr.add(1, sumToShape(g, b.shape()));
         }, a, b);
@@ -37,6 +57,9 @@ public final class ElementwiseOps {
         return Var.record("sub", Ops.sub(a.value(), b.value()), (g, gr) -> {
             if (gr.needs(0)) gr.add(0, sumToShape(g, a.shape()));
             if (gr.needs(1)) gr.add(1, sumToShape(Ops.neg(g), b.shape()));
+        }, (g, out, gr) -> {
+            if (gr.needs(0)) gr.add(0, sumToShape(g, a.shape()));
+            if (gr.needs(1)) gr.add(1, sumToShape(neg(g), b.shape()));
         }, a, b);
     }
 
@@ -45,6 +68,9 @@ public final class ElementwiseOps {
         return Var.record("mul", Ops.mul(a.value(), b.value()), (g, gr) -> {
             if (gr.needs(0)) gr.add(0, sumToShape(Ops.mul(g, b.value()), a.shape()));
             if (gr.needs(1)) gr.add(1, sumToShape(Ops.mul(g, a.value()), b.shape()));
+        }, (g, out, gr) -> {
+            if (gr.needs(0)) gr.add(0, sumToShape(mul(g, b), a.shape()));
+            if (gr.needs(1)) gr.add(1, sumToShape(mul(g, a), b.shape()));
         }, a, b);
     }
 
@@ -56,12 +82,16 @@ public final class ElementwiseOps {
                 Tensor t = Ops.div(Ops.mul(g, a.value()), Ops.square(b.value()));
                 gr.add(1, sumToShape(Ops.neg(t), b.shape()));
             }
+        }, (g, out, gr) -> {
+            if (gr.needs(0)) gr.add(0, sumToShape(div(g, b), a.shape()));
+            if (gr.needs(1)) gr.add(1, sumToShape(neg(div(mul(g, a), square(b))), b.shape()));
         }, a, b);
     }
 
     // x * s + c: dx = g s
     public static Var affine(Var x, double s, double c) {
-        return Var.record("affine", Ops.affine(x.value(), s, c), (g, gr) -> gr.add(0, Ops.scale(g, s)), x);
+        return Var.record("affine", Ops.affine(x.value(), s, c), (g, gr) -> gr.add(0, Ops.scale(g, s)),
+                (g, out, gr) -> gr.add(0, affine(g, s, 0)), x);
     }
 
     // -x
@@ -69,35 +99,63 @@ public final class ElementwiseOps {
 
     // x^2: dx = 2 x g
     public static Var square(Var x) {
-        return Var.record("square", Ops.square(x.value()), (g, gr) -> gr.add(0, Ops.mul(g, Ops.scale(x.value(), 2))), x);
+        return Var.record("square", Ops.square(x.value()), (g, gr) -> gr.add(0, Ops.mul(g, Ops.scale(x.value(), 2))),
+                (g, out, gr) -> gr.add(0, mul(g, affine(x, 2, 0))), x);
     }
 
     // sqrt(x): dx = g / (2 y)
     public static Var sqrt(Var x) {
         Tensor y = Ops.sqrt(x.value());
-        return Var.record("sqrt", y, (g, gr) -> gr.add(0, Ops.div(g, Ops.scale(y, 2))), x);
+        return Var.record("sqrt", y, (g, gr) -> gr.add(0, Ops.div(g, Ops.scale(y, 2))),
+                (g, out, gr) -> gr.add(0, div(g, affine(out, 2, 0))), x);
     }
 
     // x^-1/2: dx = -g y^3 / 2
     public static Var rsqrt(Var x) {
         Tensor y = Ops.rsqrt(x.value());
-        return Var.record("rsqrt", y, (g, gr) -> gr.add(0, Ops.mul(g, Ops.scale(Ops.mul(Ops.square(y), y), -0.5))), x);
+        return Var.record("rsqrt", y, (g, gr) -> gr.add(0, Ops.mul(g, Ops.scale(Ops.mul(Ops.square(y), y), -0.5))),
+                (g, out, gr) -> gr.add(0, mul(g, affine(mul(square(out), out), -0.5, 0))), x);
     }
 
     // |x|: dx = g sign(x) (0 at 0, as PyTorch)
     public static Var abs(Var x) {
-        return Var.record("abs", Ops.abs(x.value()), (g, gr) -> gr.add(0, Ops.mul(g, Ops.sign(x.value()))), x);
+        return Var.record("abs", Ops.abs(x.value()), (g, gr) -> gr.add(0, Ops.mul(g, Ops.sign(x.value()))),
+                (g, out, gr) -> gr.add(0, mul(g, Var.constant(Ops.sign(x.value())))), x);   // sign is flat: no second derivative
     }
 
     // exp(x): dx = g y
     public static Var exp(Var x) {
         Tensor y = Ops.exp(x.value());
-        return Var.record("exp", y, (g, gr) -> gr.add(0, Ops.mul(g, y)), x);
+        return Var.record("exp", y, (g, gr) -> gr.add(0, Ops.mul(g, y)), (g, out, gr) -> gr.add(0, mul(g, out)), x);
     }
 
     // log(x): dx = g / x
     public static Var log(Var x) {
-        return Var.record("log", Ops.log(x.value()), (g, gr) -> gr.add(0, Ops.div(g, x.value())), x);
+        return Var.record("log", Ops.log(x.value()), (g, gr) -> gr.add(0, Ops.div(g, x.value())), (g, out, gr) -> gr.add(0, div(g, x)), x);
+    }
+
+    /**
+     * softplus(x) = log(1 + exp(x)), x itself above 20: torch.nn.functional.softplus with its defaults (beta 1,
+     * threshold 20), the GAN losses' nonlinearity. dx = g sigmoid(x) (PyTorch passes g through above the threshold,
+     * where sigmoid(x) rounds to 1 in float32).
+     */
+    public static Var softplus(Var x) {
+        return Var.record("softplus", Ops.softplus(x.value()), (g, gr) -> gr.add(0, softplusGrad(g, x.value())),
+                (g, out, gr) -> gr.add(0, mul(g, sigmoid(x))), x);
+    }
+
+    private static Tensor softplusGrad(Tensor g, Tensor x) {
+        // PyTorch: g where x > threshold, else g * sigmoid(x)
+        Tensor above = Ops.greater(x, Ops.addScalar(Ops.zerosLike(x), draggan.tensor.UnaryOp.SOFTPLUS_THRESHOLD));
+        Tensor slope = Ops.add(Ops.mul(above, Ops.affine(Ops.sigmoid(x), -1, 1)), Ops.sigmoid(x));   // 1 above, sigmoid below
+        return Ops.mul(g, slope);
+    }
+
+    // sigmoid(x) = 1 / (1 + exp(-x)): dx = g y (1 - y)
+    public static Var sigmoid(Var x) {
+        Tensor y = Ops.sigmoid(x.value());
+        return Var.record("sigmoid", y, (g, gr) -> gr.add(0, Ops.mul(g, Ops.mul(y, Ops.affine(y, -1, 1)))),
+                (g, out, gr) -> gr.add(0, mul(g, mul(out, affine(out, -1, 1)))), x);
     }
 
     /**
@@ -107,15 +165,29 @@ public final class ElementwiseOps {
     public static Var biasAct(Var x, Var b, int dim, Activation act, double alpha, double gain, double clamp) {
         int d = x.value().dim() == 0 ? 0 : Shapes.dim("biasAct", dim, x.value().dim());
         Tensor y = Ops.biasAct(x.value(), b == null ? null : b.value(), d, act, alpha, gain, clamp);
+        int[] others = new int[Math.max(0, y.dim() - 1)];
+        for (int i = 0, j = 0; i < y.dim(); i++) if (i != d) others[j++] = i;
         return Var.record("biasAct", y, (g, gr) -> {
             Tensor dx = Ops.biasActBackward(g, y, act, alpha, gain, clamp);
             gr.add(0, dx);
-            if (gr.needs(1)) {
-                int[] others = new int[dx.dim() - 1];
-                for (int i = 0, j = 0; i < dx.dim(); i++) if (i != d) others[j++] = i;
-                gr.add(1, others.length == 0 ? dx : Ops.sum(dx, false, others));
-            }
+            if (gr.needs(1)) gr.add(1, others.length == 0 || y.dim() == 0 ? dx : Ops.sum(dx, false, others));
+        }, (g, out, gr) -> {
+            Var dx = biasActGrad(g, y, act, alpha, gain, clamp);
+            gr.add(0, dx);
+            if (gr.needs(1)) gr.add(1, others.length == 0 || y.dim() == 0 ? dx : ReduceOps.sum(dx, false, others));
         }, x, b);
+    }
+
+    /**
+     * dx of {@link #biasAct} as a recorded op: g * act'(.) * gain inside the clamp range, 0 outside. For LINEAR and
+     * LRELU the factor is piecewise constant in x (its derivative is zero wherever it exists), so this op is linear in
+     * g with a fixed mask: its own backward is the same op applied to the upstream gradient, and nothing flows to x.
+     * (NVlabs' bias_act double backward does the same for these activations.)
+     */
+    static Var biasActGrad(Var g, Tensor y, Activation act, double alpha, double gain, double clamp) {
+        return Var.record("biasActGrad", Ops.biasActBackward(g.value(), y, act, alpha, gain, clamp),
+                (gg, gr) -> gr.add(0, Ops.biasActBackward(gg, y, act, alpha, gain, clamp)),
+                (gg, out, gr) -> gr.add(0, biasActGrad(gg, y, act, alpha, gain, clamp)), g);
     }
 
     /** Leaky ReLU times gain (the mapping and synthesis activation). */
@@ -130,6 +202,9 @@ public final class ElementwiseOps {
             // mask = 1 where x == y (inside or on the bounds)
             Tensor outside = Ops.add(Ops.greater(x.value(), y), Ops.greater(y, x.value()));
             gr.add(0, Ops.mul(g, Ops.affine(outside, -1, 1)));
+        }, (g, out, gr) -> {
+            Tensor outside = Ops.add(Ops.greater(x.value(), y), Ops.greater(y, x.value()));
+            gr.add(0, mul(g, Var.constant(Ops.affine(outside, -1, 1))));
         }, x);
     }
 }

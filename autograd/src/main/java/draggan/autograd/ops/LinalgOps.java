@@ -14,6 +14,10 @@ public final class LinalgOps {
             int r = g.dim();
             if (gr.needs(0)) gr.add(0, Ops.matmul(g, b.value().transposeView(r - 2, r - 1)));
             if (gr.needs(1)) gr.add(1, Ops.matmul(a.value().transposeView(r - 2, r - 1), g));
+        }, (g, out, gr) -> {
+            int r = g.shape().length;
+            if (gr.needs(0)) gr.add(0, matmul(g, ShapeOps.transposeView(b, r - 2, r - 1)));
+            if (gr.needs(1)) gr.add(1, matmul(ShapeOps.transposeView(a, r - 2, r - 1), g));
         }, a, b);
     }
 

@@ -127,6 +127,16 @@ public final class ModulatedConv2d {
                 }
                 gr.add(1, gW);
             }
+        }, (g, out, gr) -> {
+            // differentiable rule by recomputation: the composed op's graph (primitive ops, each with a differentiable
+            // rule) gives the same gradients as recorded ops; needed only for gradients of gradients (path length)
+            Var[] ins = {x, weight, styles};
+            java.util.List<Var> want = new java.util.ArrayList<>();
+            java.util.List<Integer> at = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) if (gr.needs(i)) { want.add(ins[i]); at.add(i); }
+            Var again = composed(x, weight, styles, up, resampleFilter, padding, demodulate);
+            Var[] d = Var.grad(again, g, want.toArray(Var[]::new), true);
+            for (int k = 0; k < d.length; k++) gr.add(at.get(k), d[k]);
         }, x, weight, styles);
     }
 

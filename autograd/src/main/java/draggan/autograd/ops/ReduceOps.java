@@ -12,7 +12,8 @@ public final class ReduceOps {
     public static Var sum(Var x, boolean keepdim, int... dims) {
         int[] ds = Ops.normaliseDims("sum", x.value(), dims);
         int[] inShape = x.shape();
-        return Var.record("sum", Ops.sum(x.value(), keepdim, ds), (g, gr) -> gr.add(0, broadcastBack(g, inShape, ds)), x);
+        return Var.record("sum", Ops.sum(x.value(), keepdim, ds), (g, gr) -> gr.add(0, broadcastBack(g, inShape, ds)),
+                (g, out, gr) -> gr.add(0, broadcastBack(g, inShape, ds)), x);
     }
 
     // mean over dims: dx = g / n broadcast back
@@ -22,7 +23,8 @@ public final class ReduceOps {
         long n = 1;
         for (int d : ds) n *= inShape[d];
         double inv = 1.0 / n;
-        return Var.record("mean", Ops.mean(x.value(), keepdim, ds), (g, gr) -> gr.add(0, Ops.scale(broadcastBack(g, inShape, ds), inv)), x);
+        return Var.record("mean", Ops.mean(x.value(), keepdim, ds), (g, gr) -> gr.add(0, Ops.scale(broadcastBack(g, inShape, ds), inv)),
+                (g, out, gr) -> gr.add(0, ElementwiseOps.affine(broadcastBack(g, inShape, ds), inv, 0)), x);
     }
 
     /** Expands a reduced gradient (with or without kept dims) back to the input shape, as a contiguous copy. */
@@ -31,6 +33,13 @@ public final class ReduceOps {
         for (int d : dims) keep[d] = 1;
         Tensor k = g.isContiguous() ? g.reshapeView(keep) : g.copy().reshapeView(keep);
         return k.expandView(inShape).copy();
+    }
+
+    /** {@link #broadcastBack(Tensor, int[], int[])} as recorded ops. */
+    static Var broadcastBack(Var g, int[] inShape, int[] dims) {
+        int[] keep = inShape.clone();
+        for (int d : dims) keep[d] = 1;
+        return ShapeOps.reshape(ShapeOps.expandView(ShapeOps.reshape(g, keep), inShape), inShape);
     }
 
     /** mean |a - b| over every element (torch.nn.functional.l1_loss, reduction 'mean'). */

@@ -21,13 +21,12 @@ public final class ResampleOps {
     public static Var upfirdn2d(Var x, Tensor f, int up, int down, int[] padding, double gain, boolean flipFilter) {
         Tensor xv = x.value();
         Tensor y = Ops.upfirdn2d(xv, f, up, down, padding, gain, flipFilter);
-        int[] p = padding.clone();
-        return Var.record("upfirdn2d", y, (g, gr) -> {
-            int h = xv.size(2), w = xv.size(3), ho = g.size(2), wo = g.size(3), fh = f.size(0), fw = f.size(1);
-            int bx0 = fw - p[0] - 1, bx1 = w * up - wo * down + p[0] - up + 1;
-            int by0 = fh - p[2] - 1, by1 = h * up - ho * down + p[2] - up + 1;
-            gr.add(0, Ops.upfirdn2d(g, f, down, down, up, up, bx0, bx1, by0, by1, gain, !flipFilter));
-        }, x);
+        int h = xv.size(2), w = xv.size(3), ho = y.size(2), wo = y.size(3), fh = f.size(0), fw = f.size(1);
+        int[] bp = {fw - padding[0] - 1, w * up - wo * down + padding[0] - up + 1, fh - padding[2] - 1, h * up - ho * down + padding[2] - up + 1};
+        return Var.record("upfirdn2d", y,
+                (g, gr) -> gr.add(0, Ops.upfirdn2d(g, f, down, down, up, up, bp[0], bp[1], bp[2], bp[3], gain, !flipFilter)),
+                // the adjoint as a recorded upfirdn2d: linear in g, so its own backward is the forward again
+                (g, out, gr) -> gr.add(0, upfirdn2d(g, f, down, up, bp, gain, !flipFilter)), x);
     }
 
     /**

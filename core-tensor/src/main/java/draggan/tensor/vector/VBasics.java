@@ -157,6 +157,9 @@ public final class VBasics {
             case RSQRT -> FloatVector.broadcast(S, 1f).div(v.sqrt());
             case SQUARE -> v.mul(v);
             case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v);
+            case SOFTPLUS -> v.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P)
+                    .blend(v, v.compare(VectorOperators.GT, (float) UnaryOp.SOFTPLUS_THRESHOLD));
+            case SIGMOID -> FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
         };
     }
 
