@@ -46,6 +46,12 @@ import java.util.SplittableRandom;
  *   i = g (N/G) + j from group j, appended as channels.
  * </pre>
  * Computation is in the parameters' dtype (F32; F64 for gradient checks); NVlabs' fp16 blocks are run in float32.
+ *
+ * <p>The forward records only these ops, each with a differentiable backward rule, so {@code Var.grad(..., createGraph)}
+ * of the logits by the image can be differentiated again (the R1 penalty): {@code ElementwiseOps.affine, biasAct,
+ * add, sub, square, sqrt}, {@code ConvOps.conv2d}, {@code ResampleOps.upfirdn2d}, {@code ReduceOps.mean},
+ * {@code ShapeOps.reshape, expandView, permuteView, cat}, {@code LinalgOps.matmul, linear} (the latter: affine,
+ * permuteView, matmul, unsqueezeView, add).
  */
 public final class Discriminator {
     /** NVlabs lrelu slope and gain (bias_act's def_alpha, def_gain). */

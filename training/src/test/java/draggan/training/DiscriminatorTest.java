@@ -2,6 +2,8 @@ package draggan.training;
 
 import draggan.autograd.GradCheck;
 import draggan.autograd.Var;
+import draggan.autograd.ops.ElementwiseOps;
+import draggan.autograd.ops.ReduceOps;
 import draggan.stylegan.io.DiscriminatorConfig;
 import draggan.tensor.DType;
 import draggan.tensor.Tensor;
@@ -54,6 +56,26 @@ class DiscriminatorTest {
         GradCheck.Result r6 = check(tiny(null).withMbstd(null, 1), 3, 12);
         System.out.println("D grad check (no clamp, N 3, mbstd whole batch): " + r6);
         assertTrue(r6.relError() < 1e-7, r6.toString());
+    }
+
+    @Test
+    void r1PenaltyGradientsMatchFiniteDifferences() {
+        // second order: the R1 penalty sum |d sum D(x) / dx|^2 per sample, differentiated by x and every parameter
+        DiscriminatorConfig c = tiny(null);
+        Discriminator d = new Discriminator(c, randomParams(c, 17));
+        List<String> names = new ArrayList<>(d.parameters().keySet());
+        Tensor[] inputs = new Tensor[names.size() + 1];
+        inputs[0] = Tensor.uniform(DType.F64, 18, -1, 1, 4, 3, 16, 16);
+        for (int i = 0; i < names.size(); i++) inputs[i + 1] = d.parameters().get(names.get(i)).value().copy();
+        GradCheck.Result r = GradCheck.check(vs -> {
+            Map<String, Var> p = new LinkedHashMap<>();
+            for (int i = 0; i < names.size(); i++) p.put(names.get(i), vs[i + 1]);
+            Var logits = d.forwardWith(p, vs[0]);
+            Var g = Var.grad(ReduceOps.sum(logits, false), (Tensor) null, new Var[] {vs[0]}, true)[0];
+            return ReduceOps.sum(ElementwiseOps.square(g), false, 1, 2, 3);
+        }, inputs, 19, 1e-6);
+        System.out.println("D R1 second-order grad check: " + r);
+        assertTrue(r.relError() < 1e-6, r.toString());
     }
 
     @Test
