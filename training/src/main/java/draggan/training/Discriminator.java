@@ -7,6 +7,7 @@ import draggan.autograd.ops.LinalgOps;
 import draggan.autograd.ops.ReduceOps;
 import draggan.autograd.ops.ResampleOps;
 import draggan.autograd.ops.ShapeOps;
+import draggan.stylegan.Generator;
 import draggan.stylegan.io.Checkpoints;
 import draggan.stylegan.io.DiscriminatorCheckpoint;
 import draggan.stylegan.io.DiscriminatorConfig;
@@ -99,7 +100,7 @@ public final class Discriminator {
         }
         this.dtype = dt;
         this.params = Collections.unmodifiableMap(p);
-        this.filter = setupFilter(dt);
+        this.filter = Generator.setupFilter(FIR_TAPS, dt);
     }
 
     /** The discriminator stored in a loaded NVlabs snapshot. */
@@ -277,15 +278,5 @@ public final class Discriminator {
                         + Arrays.toString(v.shape()) + ", expected " + dtype + " " + Arrays.toString(e.getValue().shape()));
             }
         }
-    }
-
-    /** NVlabs upfirdn2d.setup_filter([1,3,3,1]): outer product normalised to sum 1, a constant on the current device. */
-    private static Tensor setupFilter(DType dtype) {
-        int n = FIR_TAPS.length;
-        double s = 0;
-        for (double a : FIR_TAPS) for (double b : FIR_TAPS) s += a * b;
-        double[] f = new double[n * n];
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) f[i * n + j] = FIR_TAPS[i] * FIR_TAPS[j] / s;
-        return Tensor.of(f, n, n).copyAs(dtype).toDevice(Backends.current().device()).markConstant();
     }
 }

@@ -72,8 +72,10 @@ final class NvlabsDiscriminator {
                     + res + " has " + expected);
         }
 
-        // architecture: every block and the epilogue record it
+        // per block and layer: class, architecture, activation and conv_clamp as the stored modules apply them
         String arch = null;
+        Object clampSeen = MISSING;
+        String clampFrom = null;
         for (String b : expected) {
             Py.Persistent block = module(dm, b, file, KEY);
             String want = b.equals("b4") ? "DiscriminatorEpilogue" : "DiscriminatorBlock";
@@ -89,29 +91,16 @@ final class NvlabsDiscriminator {
                         + " (the NVlabs default) is supported");
             }
             arch = s;
-        }
-
-        // activations: what the forward applies must be NVlabs' defaults (lrelu everywhere but the skips and the output)
-        for (String b : expected) {
-            Py.Persistent block = module(dm, b, file, KEY);
             for (Map.Entry<?, ?> e : modules(block, file, KEY + "." + b).entrySet()) {
                 if (!(e.getValue() instanceof Py.Persistent layer) || !(e.getKey() instanceof String name) || name.equals("mbstd")) continue;
-                String want = name.equals("skip") || name.equals("out") ? "linear" : "lrelu";
-                Object act = attr(layer, "activation");
-                if (act != MISSING && !want.equals(act)) {
-                    throw new CheckpointException(file + ": D." + b + "." + name + " has activation " + Py.describe(act) + "; the port implements NVlabs'"
-                            + " default '" + want + "' there");
+                // NVlabs' defaults: lrelu everywhere but the skips and the output
+                String act = name.equals("skip") || name.equals("out") ? "linear" : "lrelu";
+                Object stored = attr(layer, "activation");
+                if (stored != MISSING && !act.equals(stored)) {
+                    throw new CheckpointException(file + ": D." + b + "." + name + " has activation " + Py.describe(stored) + "; the port implements NVlabs'"
+                            + " default '" + act + "' there");
                 }
-            }
-        }
-
-        // conv_clamp: what the conv layers apply (the skips never clamp in NVlabs)
-        Object clampSeen = MISSING;
-        String clampFrom = null;
-        for (String b : expected) {
-            Py.Persistent block = module(dm, b, file, KEY);
-            for (Map.Entry<?, ?> e : modules(block, file, KEY + "." + b).entrySet()) {
-                if (!(e.getValue() instanceof Py.Persistent layer) || !(e.getKey() instanceof String name)) continue;
+                // conv_clamp: one value for every conv layer; the skips never clamp in NVlabs
                 if (!layer.className().equals("Conv2dLayer")) continue;
                 Object c = attr(layer, "conv_clamp");
                 if (c == MISSING) continue;
@@ -119,9 +108,7 @@ final class NvlabsDiscriminator {
                 Double v = c == null ? null : Py.asDouble(c);
                 if (name.equals("skip")) {
                     if (v != null) throw new CheckpointException(file + ": D." + b + ".skip has conv_clamp " + v + "; NVlabs' skip layers never clamp");
-                    continue;
-                }
-                if (clampSeen == MISSING) {
+                } else if (clampSeen == MISSING) {
                     clampSeen = v;
                     clampFrom = "D." + b + "." + name;
                 } else if (!Objects.equals(clampSeen, v)) {
