@@ -123,8 +123,11 @@ public final class Generator {
         return t.toDevice(Backends.current().device()).markConstant();
     }
 
-    /** NVlabs upfirdn2d.setup_filter: outer product of a 1-D filter, normalised to sum 1. */
-    static Tensor setupFilter(double[] taps, DType dtype) {
+    /**
+     * NVlabs upfirdn2d.setup_filter: outer product of a 1-D filter, normalised to sum 1; taps [n] -> [n, n], a
+     * constant ({@link Tensor#markConstant()}) on the current backend's device.
+     */
+    public static Tensor setupFilter(double[] taps, DType dtype) {
         double s = 0;
         for (double a : taps) for (double b : taps) s += a * b;
         float[] f = new float[taps.length * taps.length];

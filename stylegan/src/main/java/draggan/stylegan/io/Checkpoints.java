@@ -22,6 +22,8 @@ import java.util.zip.ZipFile;
  * refuses anything else before it is called; every size a file claims is checked before memory is allocated.
  *
  * <p>Converted weights are cached ({@link WeightCache}): the second load of a file is a single read of a binary file.
+ *
+ * <p>{@link #loadDiscriminator} reads the discriminator {@code D} of an NVlabs training snapshot the same way.
  */
 public final class Checkpoints {
     private Checkpoints() {}
@@ -85,6 +87,45 @@ public final class Checkpoints {
             throw new CheckpointException(name + ": I/O error: " + e, e);
         } catch (RuntimeException e) {
             throw new CheckpointException(name + ": internal error while reading the checkpoint: " + e, e);
+        }
+    }
+
+    /**
+     * Loads the discriminator {@code D} of an NVlabs network pickle (a training snapshot: G, D, G_ema), with the same
+     * safe unpickler as {@link #load}; no cache. Parameters are named by NVlabs module path without the {@code D.}
+     * prefix and checked against the hyper-parameters read from the file (see {@link DiscriminatorCheckpoint}).
+     *
+     * @throws java.nio.file.NoSuchFileException when the file does not exist
+     * @throws CheckpointException when it is not an NVlabs pickle with a discriminator this port runs (a rosinality
+     *         .pt, a generator-only pickle, a conditional or non-resnet D, wrong shapes, a global outside the allow-list)
+     */
+    public static DiscriminatorCheckpoint loadDiscriminator(Path file) throws IOException {
+        Path abs = file.toAbsolutePath().normalize();
+        if (!Files.exists(abs)) throw new NoSuchFileException(abs.toString(), null, "checkpoint file not found");
+        if (!Files.isRegularFile(abs)) throw new CheckpointException(abs + ": not a regular file");
+        String name = abs.toString();
+        try (ByteSource src = ByteSource.open(abs)) {
+            long size = src.size();
+            if (size < 4) throw new CheckpointException(name + ": " + size + " bytes is too short for a checkpoint");
+            byte[] head = src.readBytes(0, 4);
+            if (head[0] == 'P' && head[1] == 'K') {
+                throw new CheckpointException(name + ": a torch.save zip (rosinality .pt); loadDiscriminator reads NVlabs network pickles only");
+            }
+            if ((head[0] & 0xff) != 0x80) {
+                throw new CheckpointException(name + ": not a pickle: it starts with bytes " + hex(head) + " (expected 0x80)");
+            }
+            Object first = new SafeUnpickler(name, AllowList.networkPickle(), null).loadFrom(new BoundedInput(src, 0));
+            if (LegacyTorchFormat.MAGIC.equals(first)) {
+                throw new CheckpointException(name + ": a legacy torch.save file (rosinality .pt); loadDiscriminator reads NVlabs network pickles only");
+            }
+            NvlabsDiscriminator.Result r = NvlabsDiscriminator.read(name, first);
+            return new DiscriminatorCheckpoint(abs, r.config(), r.params(), r.notes());
+        } catch (CheckpointException | NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CheckpointException(name + ": I/O error: " + e, e);
+        } catch (RuntimeException e) {
+            throw new CheckpointException(name + ": internal error while reading the discriminator: " + e, e);
         }
     }
 

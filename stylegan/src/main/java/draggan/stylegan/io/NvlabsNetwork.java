@@ -163,7 +163,7 @@ final class NvlabsNetwork {
         return MISSING;
     }
 
-    private static Object kwarg(Py.Persistent m, String name) {
+    static Object kwarg(Py.Persistent m, String name) {
         if (m.state().get("_init_kwargs") instanceof Map<?, ?> kw && kw.containsKey(name)) return kw.get(name);
         return MISSING;
     }
@@ -176,7 +176,7 @@ final class NvlabsNetwork {
         return kwarg(g, name);
     }
 
-    private static int intAttr(Py.Persistent m, String name, String file, String where) throws CheckpointException {
+    static int intAttr(Py.Persistent m, String name, String file, String where) throws CheckpointException {
         Object v = attr(m, name);
         Long l = Py.asLong(v);
         if (v == MISSING || l == null || l < 0 || l > 1 << 20) {
@@ -204,12 +204,12 @@ final class NvlabsNetwork {
         return lr;
     }
 
-    private static Map<?, ?> modules(Py.Persistent m, String file, String where) throws CheckpointException {
+    static Map<?, ?> modules(Py.Persistent m, String file, String where) throws CheckpointException {
         if (!(m.state().get("_modules") instanceof Map<?, ?> mods)) throw new CheckpointException(file + ": " + where + " has no _modules dict");
         return mods;
     }
 
-    private static Py.Persistent module(Py.Persistent m, String name, String file, String where) throws CheckpointException {
+    static Py.Persistent module(Py.Persistent m, String name, String file, String where) throws CheckpointException {
         Object o = modules(m, file, where).get(name);
         if (!(o instanceof Py.Persistent p)) {
             throw new CheckpointException(file + ": " + where + "." + name + (o == null ? " is missing" : " is a " + Py.typeName(o) + ", not a persistent module"));
@@ -219,6 +219,11 @@ final class NvlabsNetwork {
 
     /** Collects parameters and persistent buffers under their state_dict names. */
     private static void collect(Py.Persistent m, String prefix, Map<String, TensorRef> out, int depth, String file) throws CheckpointException {
+        collect(m, "G_ema", prefix, out, depth, file);
+    }
+
+    /** The same for any module; root names the top module in messages (G_ema, D). */
+    static void collect(Py.Persistent m, String root, String prefix, Map<String, TensorRef> out, int depth, String file) throws CheckpointException {
         if (depth > MAX_DEPTH) throw new CheckpointException(file + ": modules nested deeper than " + MAX_DEPTH + " at " + prefix);
         Set<?> nonPersistent = m.state().get("_non_persistent_buffers_set") instanceof Set<?> s ? s : Set.of();
         for (String group : new String[] {"_parameters", "_buffers"}) {
@@ -234,12 +239,12 @@ final class NvlabsNetwork {
                 out.put(prefix + k, t);
             }
         }
-        for (Map.Entry<?, ?> e : modules(m, file, prefix.isEmpty() ? "G_ema" : prefix).entrySet()) {
+        for (Map.Entry<?, ?> e : modules(m, file, prefix.isEmpty() ? root : root + "." + prefix.substring(0, prefix.length() - 1)).entrySet()) {
             if (e.getValue() == null) continue;
             if (!(e.getKey() instanceof String k) || !(e.getValue() instanceof Py.Persistent child)) {
                 throw new CheckpointException(file + ": submodule " + prefix + Py.describe(e.getKey()) + " is a " + Py.typeName(e.getValue()) + ", not a persistent NVlabs module");
             }
-            collect(child, prefix + k + ".", out, depth + 1, file);
+            collect(child, root, prefix + k + ".", out, depth + 1, file);
         }
     }
 

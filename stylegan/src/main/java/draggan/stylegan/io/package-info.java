@@ -5,6 +5,9 @@
  * its {@code G_ema}) or a rosinality stylegan2-pytorch {@code .pt} (torch.save, zip or legacy format; converted to
  * NVlabs naming) and returns a {@link draggan.stylegan.io.Checkpoint}: the {@link draggan.stylegan.io.GeneratorConfig}
  * read from the file and the float32 parameters by NVlabs name.
+ * {@link draggan.stylegan.io.Checkpoints#loadDiscriminator(java.nio.file.Path)} reads the discriminator {@code D} of
+ * an NVlabs training snapshot into a {@link draggan.stylegan.io.DiscriminatorCheckpoint}
+ * ({@link draggan.stylegan.io.DiscriminatorConfig} and parameters by NVlabs name without the {@code D.} prefix).
  *
  * <p>A pickle is a program: unpickling runs whatever callables it names. The unpickler here builds only an explicit
  * allow-list of inert data types (dicts, tensors, storages, numpy scalars, the persistence wrapper; the stored

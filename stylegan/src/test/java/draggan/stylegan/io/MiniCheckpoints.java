@@ -179,7 +179,7 @@ final class MiniCheckpoints {
         return new Call(g(o, "numpy.core.multiarray", "scalar"), dtype, raw);
     }
 
-    private static Map<String, Object> attrs(Object... kv) {
+    static Map<String, Object> attrs(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
         return m;
@@ -194,7 +194,7 @@ final class MiniCheckpoints {
         return m;
     }
 
-    private static Object module(Nv o, String cls, Map<String, Object> attrs, Map<String, Object> params, Map<String, Object> buffers,
+    static Object module(Nv o, String cls, Map<String, Object> attrs, Map<String, Object> params, Map<String, Object> buffers,
                                  Map<String, Object> modules, Map<String, Object> initKwargs) {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("training", false);
@@ -216,7 +216,7 @@ final class MiniCheckpoints {
         return new Call(g(o, "torch_utils.persistence", "_reconstruct_persistent_obj"), meta);
     }
 
-    private static Object nvTensor(Nv o, String name, Tensor t) {
+    static Object nvTensor(Nv o, String name, Tensor t) {
         byte[] storage = name.equals(o.replaceStorageOf) ? o.replacementStorage : legacyStorage(o.dtype, t.toFloatArray(), "140" + Math.abs(name.hashCode()));
         Object st = new Call(g(o, "torch.storage", "_load_from_bytes"), storage);
         return new Call(g(o, "torch._utils", "_rebuild_tensor_v2"), st, 0, shape(t), strides(t), false, new ODict(Map.of()));
