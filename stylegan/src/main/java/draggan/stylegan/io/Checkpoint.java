@@ -38,7 +38,9 @@ public record Checkpoint(Path source, Format format, GeneratorConfig config, Map
         /** rosinality stylegan2-pytorch checkpoint, torch.save zip format (torch >= 1.6). */
         ROSINALITY_TORCH_ZIP,
         /** rosinality stylegan2-pytorch checkpoint, legacy torch.save format. */
-        ROSINALITY_TORCH_LEGACY
+        ROSINALITY_TORCH_LEGACY,
+        /** The project's own safetensors checkpoint ({@link GeneratorSafetensors}: G_ema tensors and config). */
+        SAFETENSORS
     }
 
     public Checkpoint {

@@ -15,15 +15,20 @@ import java.util.zip.ZipFile;
 
 /**
  * Loads StyleGAN2 generator checkpoints without Python: NVlabs network pickles ({@code .pkl}: stylegan2-ada-pytorch,
- * stylegan3, DragGAN's downloads; G_ema is taken) and rosinality stylegan2-pytorch {@code .pt} files (torch.save,
- * zip or legacy format; converted to NVlabs naming). The format is recognised from the content, not the name.
+ * stylegan3, DragGAN's downloads; G_ema is taken), rosinality stylegan2-pytorch {@code .pt} files (torch.save,
+ * zip or legacy format; converted to NVlabs naming) and the project's own safetensors checkpoints (the convention of
+ * {@link GeneratorSafetensors}: {@code G_ema.*} tensors in NVlabs naming plus the config in the metadata; written by
+ * {@link #saveSafetensors}). The format is recognised from the content, not the name.
  *
  * <p>Safe by construction: pickles are run by {@link SafeUnpickler}, which builds only allow-listed, inert data and
- * refuses anything else before it is called; every size a file claims is checked before memory is allocated.
+ * refuses anything else before it is called; safetensors headers are validated completely ({@link SafeTensors});
+ * every size a file claims is checked before memory is allocated.
  *
  * <p>Converted weights are cached ({@link WeightCache}): the second load of a file is a single read of a binary file.
  *
  * <p>{@link #loadDiscriminator} reads the discriminator {@code D} of an NVlabs training snapshot the same way.
+ *
+ * <p>Safetensors files already are raw tensors and bypass the cache (it is neither read nor written for them).
  */
 public final class Checkpoints {
     private Checkpoints() {}
@@ -44,7 +49,7 @@ public final class Checkpoints {
         Path abs = file.toAbsolutePath().normalize();
         if (!Files.exists(abs)) throw new NoSuchFileException(abs.toString(), null, "checkpoint file not found");
         if (!Files.isRegularFile(abs)) throw new CheckpointException(abs + ": not a regular file");
-        if (cache == null) return read(abs);
+        if (cache == null || isSafeTensors(abs)) return read(abs);
         WeightCache.Key key = WeightCache.keyOf(abs);
         Checkpoint hit = cache.lookup(abs, key);
         if (hit != null) return hit;
@@ -129,6 +134,43 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * Saves a generator as the project's own safetensors checkpoint (convention: {@link GeneratorSafetensors}), which
+     * {@link #load} reads back with the same config and bit-identical weights. Deterministic and atomic (see
+     * {@link SafeTensors#write}: a previous file is intact unless the new one is complete).
+     *
+     * @param file          the file to write (replaced if it exists; any name: the format is recognised by content)
+     * @param config        the generator's hyper-parameters (c_dim 0, architecture "skip"); stored as the metadata
+     *                      {@value GeneratorSafetensors#CONFIG_KEY}
+     * @param gEma          the inference generator's tensors by NVlabs name without prefix (as in
+     *                      {@link Checkpoint#params()}): exactly {@link GeneratorConfig#requiredShapes()} with those
+     *                      shapes, optionally the [4, 4] resample filters, nothing else; F32 (or F64); finite; stored
+     *                      as {@code G_ema.<name>}
+     * @param extraTensors  further tensors stored as they are, their names carrying their own prefix ({@code G.},
+     *                      {@code D.}, {@code opt.}, ...; not {@code G_ema.}); F32 or F64, finite; ignored by
+     *                      {@link #load}
+     * @param extraMetadata further metadata (not the keys format, format_version, G_ema.config)
+     * @throws IllegalArgumentException when a tensor is missing, misshapen, unknown, non-finite or a name is reserved
+     *         (the message lists the problems); nothing is written
+     */
+    public static void saveSafetensors(Path file, GeneratorConfig config, Map<String, Tensor> gEma, Map<String, Tensor> extraTensors,
+                                       Map<String, String> extraMetadata) throws IOException {
+        GeneratorSafetensors.write(file, config, gEma, extraTensors, extraMetadata);
+    }
+
+    /** Saves a loaded checkpoint's generator as a safetensors checkpoint (no extra tensors or metadata); see above. */
+    public static void saveSafetensors(Path file, Checkpoint checkpoint) throws IOException {
+        saveSafetensors(file, checkpoint.config(), checkpoint.params(), Map.of(), Map.of());
+    }
+
+    /** Whether the file's content starts like a safetensors file (see {@link SafeTensors#looksLikeSafeTensors}). */
+    static boolean isSafeTensors(Path abs) throws IOException {
+        try (ByteSource src = ByteSource.open(abs)) {
+            long size = src.size();
+            return size >= 9 && SafeTensors.looksLikeSafeTensors(src.readBytes(0, 9), size);
+        }
+    }
+
     /** Reads and converts a checkpoint file (no cache). */
     static Checkpoint read(Path abs) throws IOException {
         try (ByteSource src = ByteSource.open(abs)) {
@@ -146,10 +188,13 @@ public final class Checkpoints {
         try {
             long size = src.size();
             if (size < 4) throw new CheckpointException(name + ": " + size + " bytes is too short for a checkpoint");
-            byte[] head = src.readBytes(0, 4);
+            byte[] head = src.readBytes(0, (int) Math.min(size, 9));
             Checkpoint.Format format;
             NvlabsNetwork.Result r;
-            if (head[0] == 'P' && head[1] == 'K' && (head[2] == 3 && head[3] == 4 || head[2] == 5 && head[3] == 6)) {
+            if (SafeTensors.looksLikeSafeTensors(head, size)) {
+                format = Checkpoint.Format.SAFETENSORS;
+                r = GeneratorSafetensors.read(src);
+            } else if (head[0] == 'P' && head[1] == 'K' && (head[2] == 3 && head[3] == 4 || head[2] == 5 && head[3] == 6)) {
                 format = Checkpoint.Format.ROSINALITY_TORCH_ZIP;
                 try (ZipFile zip = new ZipFile(abs.toFile())) {
                     r = RosinalityConverter.convert(name, TorchZipFormat.read(zip, name, size));
@@ -167,8 +212,8 @@ public final class Checkpoints {
                     r = NvlabsNetwork.read(name, first);
                 }
             } else {
-                throw new CheckpointException(name + ": not a checkpoint: it starts with bytes " + hex(head)
-                        + " (expected a pickle, 0x80, or a torch.save zip, 'PK')");
+                throw new CheckpointException(name + ": not a checkpoint: it starts with bytes " + hex(Arrays.copyOf(head, 4))
+                        + " (expected a pickle, 0x80, a torch.save zip, 'PK', or a safetensors header length and '{')");
             }
             validate(r.config(), r.params(), name, true);
             return new Checkpoint(abs, format, r.config(), r.params(), r.notes(), false);

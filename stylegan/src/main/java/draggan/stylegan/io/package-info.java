@@ -15,6 +15,12 @@
  * anything is called. Every size a file claims is checked before memory is allocated; malformed files end in a
  * {@link draggan.stylegan.io.CheckpointException} that names the file and says what was wrong.
  *
- * <p>Converted weights are cached per file ({@link draggan.stylegan.io.WeightCache}; {@code -Ddraggan.cache=DIR|off}).
+ * <p>The project's own format is safetensors ({@link draggan.stylegan.io.SafeTensors}: a validated reader and an
+ * atomic, deterministic writer of the Hugging Face format). A generator checkpoint in it follows
+ * {@link draggan.stylegan.io.GeneratorSafetensors} ({@code G_ema.*} tensors, the config in the metadata) and is written
+ * by {@link draggan.stylegan.io.Checkpoints#saveSafetensors}; {@code Checkpoints.load} recognises it by content.
+ *
+ * <p>Converted weights are cached per file ({@link draggan.stylegan.io.WeightCache}; {@code -Ddraggan.cache=DIR|off});
+ * safetensors files are read directly, without the cache.
  */
 package draggan.stylegan.io;
