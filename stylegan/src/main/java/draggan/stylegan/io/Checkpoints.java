@@ -167,7 +167,7 @@ public final class Checkpoints {
     static boolean isSafeTensors(Path abs) throws IOException {
         try (ByteSource src = ByteSource.open(abs)) {
             long size = src.size();
-            return size >= 9 && SafeTensors.looksLikeSafeTensors(src.readBytes(0, 9), size);
+            return size >= 9 && SafeTensors.looksLikeSafeTensors(src.readBytes(0, 9));
         }
     }
 
@@ -191,7 +191,7 @@ public final class Checkpoints {
             byte[] head = src.readBytes(0, (int) Math.min(size, 9));
             Checkpoint.Format format;
             NvlabsNetwork.Result r;
-            if (SafeTensors.looksLikeSafeTensors(head, size)) {
+            if (SafeTensors.looksLikeSafeTensors(head)) {
                 format = Checkpoint.Format.SAFETENSORS;
                 r = GeneratorSafetensors.read(src);
             } else if (head[0] == 'P' && head[1] == 'K' && (head[2] == 3 && head[3] == 4 || head[2] == 5 && head[3] == 6)) {

@@ -88,7 +88,7 @@ public final class GeneratorSafetensors {
         try {
             root = StrictJson.parse(json, 2, 1000);
         } catch (StrictJson.JsonException e) {
-            throw new CheckpointException(where + " is not valid JSON: " + e.getMessage(), e);
+            throw new CheckpointException(where + " rejected by the strict JSON parser: " + e.getMessage(), e);
         }
         if (!(root instanceof Map<?, ?> m)) throw new CheckpointException(where + " is not a JSON object");
         for (Object k : m.keySet()) {

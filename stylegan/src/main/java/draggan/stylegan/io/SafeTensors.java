@@ -26,6 +26,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -104,6 +105,12 @@ public final class SafeTensors {
 
         @Override public int[] shape() { return shape.clone(); }
 
+        @Override public boolean equals(Object o) {
+            return o instanceof TensorInfo t && name.equals(t.name) && dtype.equals(t.dtype) && Arrays.equals(shape, t.shape) && begin == t.begin && end == t.end;
+        }
+
+        @Override public int hashCode() { return Objects.hash(name, dtype, Arrays.hashCode(shape), begin, end); }
+
         /** Number of elements (product of the shape; 1 for a scalar). */
         public long numel() {
             long n = 1;
@@ -150,16 +157,17 @@ public final class SafeTensors {
     // ------------------------------------------------------------------ reading
 
     /**
-     * Whether these are the first bytes of a safetensors file: a header length N with 2 &lt;= N &lt;= min(fileSize - 8,
-     * {@value #MAX_HEADER_BYTES}) followed by '{'. Used to recognise the format by content.
+     * Whether these are the first bytes of a safetensors file: a plausible header length N (little-endian, 2 &lt;= N
+     * &lt;= {@value #MAX_HEADER_BYTES}) followed by '{'. Used to recognise the format by content; a file that passes but
+     * is shorter than it claims is a truncated safetensors file, which {@link #readHeader} reports as such. (No pickle,
+     * which starts with 0x80 and a protocol byte, and no zip, "PK", passes.)
      *
-     * @param head     the file's first bytes (at least 9 for a yes)
-     * @param fileSize the file's size in bytes
+     * @param head the file's first bytes (at least 9 for a yes)
      */
-    public static boolean looksLikeSafeTensors(byte[] head, long fileSize) {
-        if (head.length < 9 || fileSize < 10) return false;
+    public static boolean looksLikeSafeTensors(byte[] head) {
+        if (head.length < 9) return false;
         long n = ByteBuffer.wrap(head, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        return n >= 2 && n <= MAX_HEADER_BYTES && n <= fileSize - 8 && head[8] == '{';
+        return n >= 2 && n <= MAX_HEADER_BYTES && head[8] == '{';
     }
 
     /** Reads and validates the header only (no tensor data is read). */
@@ -210,7 +218,7 @@ public final class SafeTensors {
         try {
             root = StrictJson.parse(json, 0, json.length, MAX_JSON_DEPTH, MAX_JSON_VALUES);
         } catch (StrictJson.JsonException e) {
-            throw new CheckpointException(file + ": safetensors header is not valid JSON: " + e.getMessage() + " of the header", e);
+            throw new CheckpointException(file + ": safetensors header rejected by the strict JSON parser: " + e.getMessage() + " of the header", e);
         }
         if (!(root instanceof Map<?, ?> top)) throw new CheckpointException(file + ": safetensors header is not a JSON object");
         long dataLength = size - 8 - n;

@@ -268,11 +268,8 @@ final class StrictJson {
             try {
                 return utf8.reset().decode(ByteBuffer.wrap(b, s, e - s)).toString();
             } catch (CharacterCodingException ex) {
-                int at = pos;
                 pos = s;
-                JsonException j = error("invalid UTF-8 in a string (string ends at byte " + (at - from) + ")");
-                pos = at;
-                throw j;
+                throw error("invalid UTF-8 in a string");
             }
         }
 

@@ -19,13 +19,14 @@ import java.util.TreeMap;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Seeded mutations of the golden .pkl and .pt: every case must end in a loaded checkpoint or in our own
+ * Seeded mutations of the golden .pkl and .pt and of a safetensors checkpoint: every case must end in a loaded checkpoint or in our own
  * CheckpointException with a message naming the file, never in another exception, an error (OOM, stack
  * overflow) or a hang (each case has a time limit). Mutations favour the structural parts of the files (the
- * pickle opcodes at the start of the .pkl, the zip headers and data.pkl of the .pt), where they are interesting.
+ * pickle opcodes at the start of the .pkl, the zip headers and data.pkl of the .pt, the JSON header of the safetensors),
+ * where they are interesting.
  */
 class CheckpointFuzzTest {
-    static final int PKL_CASES = 200, PT_CASES = 100;
+    static final int PKL_CASES = 200, PT_CASES = 100, ST_CASES = 400;
 
     @TempDir Path dir;
 
@@ -124,6 +125,43 @@ class CheckpointFuzzTest {
         }
         System.out.println("pt fuzz outcomes: " + outcomes);
         assertArrayEquals(orig, Files.readAllBytes(f), "restored");
+    }
+
+    @Test
+    void mutatedSafetensors() throws Exception {
+        GeneratorConfig c = MiniCheckpoints.tinyConfig();
+        Path good = dir.resolve("good.safetensors");
+        Checkpoints.saveSafetensors(good, c, MiniCheckpoints.randomParams(c, 3),
+                Map.of("D.b4.fc.weight", draggan.tensor.Tensor.zeros(4, 4)), Map.of("kimg", "1"));
+        byte[] b = Files.readAllBytes(good);
+        byte[] orig = b.clone();
+        int dataStart = (int) SafeTensors.readHeader(good).dataStart();
+        byte[] json = "{}[]\":,0123456789-.eE ".getBytes();
+        SplittableRandom rnd = new SplittableRandom(4242);
+        Map<String, Integer> outcomes = new TreeMap<>();
+        for (int k = 0; k < ST_CASES; k++) {
+            int kind = rnd.nextInt(10);
+            int n = 1 + rnd.nextInt(3);
+            int[] pos = new int[n];
+            // the header (and its length field) is where the structure is: 90 % of the mutations go there
+            for (int i = 0; i < n; i++) pos[i] = rnd.nextInt(10) < 9 ? rnd.nextInt(dataStart) : rnd.nextInt(b.length);
+            String how;
+            long size = b.length;
+            if (kind == 9) {
+                size = pos[0];
+                how = "truncate at " + size;
+            } else {
+                for (int p : pos) b[p] = kind < 5 ? (byte) (b[p] ^ (1 << rnd.nextInt(8))) : json[rnd.nextInt(json.length)];
+                how = (kind < 5 ? "flip " : "JSON character at ") + Arrays.toString(pos);
+            }
+            Path name = dir.resolve("fuzz" + k + ".safetensors");
+            ByteSource src = ByteSource.of(name.toString(), b).window(name.toString(), 0, size);
+            String outcome = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run(() -> Checkpoints.read(name, src), name, how), "case " + k + " (" + how + ")");
+            outcomes.merge(outcome, 1, Integer::sum);
+            for (int p : pos) b[p] = orig[p];
+        }
+        System.out.println("safetensors fuzz outcomes: " + outcomes);
+        assertArrayEquals(orig, b, "restored");
     }
 
     interface Load {
