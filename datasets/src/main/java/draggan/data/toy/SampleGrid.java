@@ -19,7 +19,7 @@ public final class SampleGrid {
     /** Gap between tiles, in output pixels, and its colour. */
     private static final int GAP = 2, GAP_RGB = 0x202020;
     /** Arm length of a keypoint cross in output pixels (the cross spans 2 * ARM + 1). */
-    private static final int ARM = 2;
+    private static final int ARM = 1;
 
     private SampleGrid() {}
 

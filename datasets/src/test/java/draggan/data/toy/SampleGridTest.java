@@ -31,8 +31,8 @@ class SampleGridTest {
         Keypoints kp = w.keypoints(3);
         Keypoint k = Keypoint.MOUTH_LEFT;   // drawn after the head points, so its cross centre is its own colour unless a later one overlaps
         int cx = (int) Math.round((kp.x(k) + 0.5) * scale - 0.5), cy = (int) Math.round((kp.y(k) + 0.5) * scale - 0.5);
-        assertEquals(SampleGrid.markColour(k), marked.getRGB(cx - 2, cy) & 0xFFFFFF);
-        assertEquals(SampleGrid.markColour(k), marked.getRGB(cx, cy - 2) & 0xFFFFFF);
+        assertEquals(SampleGrid.markColour(k), marked.getRGB(cx - 1, cy) & 0xFFFFFF);
+        assertEquals(SampleGrid.markColour(k), marked.getRGB(cx, cy - 1) & 0xFFFFFF);
     }
 
     @Test void seedListsParse() {

@@ -42,7 +42,7 @@ class ToyFacesTest {
         System.out.println("CRC-32 of seeds 0..3 at 64 px: " + Arrays.toString(Arrays.stream(got).mapToObj(Long::toHexString).toArray()));
         assertArrayEquals(PINNED_CRC, got, "world version 1 changed: " + Arrays.toString(got));
     }
-    private static final long[] PINNED_CRC = {2725502699L, 3159015773L, 2323467204L, 2240103726L};
+    private static final long[] PINNED_CRC = {4112221518L, 3959501493L, 3381047665L, 1364146462L};
 
     @Test void sameSeedSameFloatsDifferentSeedsDiffer() {
         ToyFaces a = new ToyFaces(64), b = new ToyFaces(64);
