@@ -57,7 +57,7 @@ public record FaceParams(Head head, Eyes eyes, Nose nose, Mouth mouth, Palette p
      * @param tilt       rotation in radians (positive = clockwise on screen), in [-0.28, 0.28] (about 16 degrees)
      * @param hairline   the hair covers the head above b = hairline * halfHeight; sampled between the top of the
      *                   brows (b = t) and the top of the head: {@code t - f * (t + 1)}, f in [0.15, 0.75], so the
-     *                   hair never reaches a brow (about -0.97 .. -0.40)
+     *                   hair never reaches a brow (about -0.94 .. -0.41)
      * @param hairVolume the hair is the head ellipse scaled by this about its centre, in [1.03, 1.12]
      * @param earY       ear centre at b = earY * halfHeight on the head outline; in [-0.10, 0.15]
      * @param earSize    ear radius in head half-widths, in [0.12, 0.20]
