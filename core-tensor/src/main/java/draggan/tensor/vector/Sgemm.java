@@ -136,10 +136,13 @@ public final class Sgemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int rows = Math.min(MR, mc - ir), ao = aBase + ir * kc;
                             int co = cOff + (ic + ir) * cRs + (jc + jr) * cCs;
-                            if (rows == MR && cols == NR && cCs == 1) {
-                                kernel(kc, ap, ao, bp, bo, c, co, cRs, add);
+                            if (rows == MR && cols == NR && cCs == 1 && !add) {
+                                kernel(kc, ap, ao, bp, bo, c, co, cRs);
+                            } else if (rows == MR && cols == NR && cCs == 1) {
+                                kernel(kc, ap, ao, bp, bo, buf.tile, 0, NR);
+                                addTile(buf.tile, c, co, cRs);
                             } else {
-                                kernel(kc, ap, ao, bp, bo, buf.tile, 0, NR, false);
+                                kernel(kc, ap, ao, bp, bo, buf.tile, 0, NR);
                                 writeTile(buf.tile, rows, cols, c, co, cRs, cCs, add);
                             }
                         }
@@ -200,27 +203,30 @@ public final class Sgemm {
         }
     }
 
-    /** One row of the tile: c[o .. o+NR) = (or +=) v0 ++ v1. */
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int o, boolean add) {
-        if (add) {
-            v0 = v0.add(FloatVector.fromArray(S, c, o));
-            v1 = v1.add(FloatVector.fromArray(S, c, o + VL));
+    /**
+     * c[co + r*rs .. + NR) += tile[r*NR .. + NR) for the MR rows of a full tile. Accumulating tiles go through this
+     * small method instead of an "add" flag in the micro-kernel: with the flag, C2 (JDK 25, AVX-512) ran out of its
+     * inlining node budget in the kernel, left some row stores as calls, boxed their vectors, and the whole GEMM ran
+     * ~10x slower (measured: 256x1024x1024 sgemm 9 GFLOP/s on one core, 94 with K = 256 = one block).
+     */
+    static void addTile(float[] tile, float[] c, int co, int rs) {
+        for (int r = 0; r < MR; r++, co += rs) {
+            FloatVector.fromArray(S, c, co).add(FloatVector.fromArray(S, tile, r * NR)).intoArray(c, co);
+            FloatVector.fromArray(S, c, co + VL).add(FloatVector.fromArray(S, tile, r * NR + VL)).intoArray(c, co + VL);
         }
-        v0.intoArray(c, o);
-        v1.intoArray(c, o + VL);
     }
 
     /** The micro-kernel for this CPU's tile (MR is a constant, so the JIT keeps only one branch). */
-    static void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int rs, boolean add) {
-        if (MR == 8) kernel8(kc, a, ao, b, bo, c, co, rs, add);
-        else kernel4(kc, a, ao, b, bo, c, co, rs, add);
+    static void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int rs) {
+        if (MR == 8) kernel8(kc, a, ao, b, bo, c, co, rs);
+        else kernel4(kc, a, ao, b, bo, c, co, rs);
     }
 
     /**
      * The 8 x NR register tile: C[8, NR] (+)= Apanel[kc, 8]^T Bpanel[kc, NR], 16 accumulators of VL lanes.
      * Per k: two B vector loads, 8 A broadcasts, 16 FMAs. Writes rows of unit column stride at c[co + r*rs].
      */
-    static void kernel8(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int rs, boolean add) {
+    static void kernel8(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int rs) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
@@ -236,14 +242,22 @@ public final class Sgemm {
             av = FloatVector.broadcast(S, a[ao + 6]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
             av = FloatVector.broadcast(S, a[ao + 7]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
         }
-        store(c00, c01, c, co, add);
-        store(c10, c11, c, co + 1 * rs, add);
-        store(c20, c21, c, co + 2 * rs, add);
-        store(c30, c31, c, co + 3 * rs, add);
-        store(c40, c41, c, co + 4 * rs, add);
-        store(c50, c51, c, co + 5 * rs, add);
-        store(c60, c61, c, co + 6 * rs, add);
-        store(c70, c71, c, co + 7 * rs, add);
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + VL);
+        c10.intoArray(c, co + rs);
+        c11.intoArray(c, co + rs + VL);
+        c20.intoArray(c, co + 2 * rs);
+        c21.intoArray(c, co + 2 * rs + VL);
+        c30.intoArray(c, co + 3 * rs);
+        c31.intoArray(c, co + 3 * rs + VL);
+        c40.intoArray(c, co + 4 * rs);
+        c41.intoArray(c, co + 4 * rs + VL);
+        c50.intoArray(c, co + 5 * rs);
+        c51.intoArray(c, co + 5 * rs + VL);
+        c60.intoArray(c, co + 6 * rs);
+        c61.intoArray(c, co + 6 * rs + VL);
+        c70.intoArray(c, co + 7 * rs);
+        c71.intoArray(c, co + 7 * rs + VL);
     }
 
 
@@ -251,7 +265,7 @@ public final class Sgemm {
      * The 4 x NR register tile: C[4, NR] (+)= Apanel[kc, 4]^T Bpanel[kc, NR], 8 accumulators of VL lanes.
      * Per k: two B vector loads, 4 A broadcasts, 8 FMAs. Writes rows of unit column stride at c[co + r*rs].
      */
-    static void kernel4(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int rs, boolean add) {
+    static void kernel4(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int rs) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         for (int k = 0; k < kc; k++, ao += 4, bo += NR) {
@@ -262,10 +276,14 @@ public final class Sgemm {
             av = FloatVector.broadcast(S, a[ao + 2]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
             av = FloatVector.broadcast(S, a[ao + 3]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
         }
-        store(c00, c01, c, co, add);
-        store(c10, c11, c, co + 1 * rs, add);
-        store(c20, c21, c, co + 2 * rs, add);
-        store(c30, c31, c, co + 3 * rs, add);
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + VL);
+        c10.intoArray(c, co + rs);
+        c11.intoArray(c, co + rs + VL);
+        c20.intoArray(c, co + 2 * rs);
+        c21.intoArray(c, co + 2 * rs + VL);
+        c30.intoArray(c, co + 3 * rs);
+        c31.intoArray(c, co + 3 * rs + VL);
     }
 
 }

@@ -36,6 +36,26 @@ public final class VConv {
         return conv2dGemm(x, w, sh, sw, ph, pw, groups);
     }
 
+    /** {@link #conv2d} by {@link StackedConv} (groups 1), whatever the shape (for comparisons). */
+    public static Tensor conv2dStacked(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
+        return StackedConv.conv2d(x, w, sh, sw, ph, pw);
+    }
+
+    /** {@link #convTranspose2d} by {@link StackedConv} (groups 1), whatever the shape (for comparisons). */
+    public static Tensor convTranspose2dStacked(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
+        return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
+    }
+
+    /** {@link #conv2dWeightGrad} by {@link StackedConv} (groups 1), whatever the shape (for comparisons). */
+    public static Tensor conv2dWeightGradStacked(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw) {
+        return StackedConv.conv2dWeightGrad(x, gout, kh, kw, sh, sw, ph, pw);
+    }
+
+    /** {@link #conv2dWeightGrad} as GEMMs per group and sample, whatever the shape (for comparisons). */
+    public static Tensor conv2dWeightGradGemm(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+        return weightGradGemm(x, gout, kh, kw, sh, sw, ph, pw, groups);
+    }
+
     /** {@link #conv2d} as one GEMM per sample and group, whatever the shape (the direct path, for comparisons). */
     public static Tensor conv2dGemm(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), h = x.size(2), wd = x.size(3);
@@ -58,6 +78,10 @@ public final class VConv {
 
     /** dW [O, C/groups, kh, kw] of conv2d from x [N, C, H, W] and gout [N, O, Ho, Wo] (arguments checked by Ops). */
     public static Tensor conv2dWeightGrad(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+        return weightGradGemm(x, gout, kh, kw, sh, sw, ph, pw, groups);
+    }
+
+    private static Tensor weightGradGemm(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
         int cout = gout.size(1), ho = gout.size(2), wo = gout.size(3), cg = cin / groups, og = cout / groups;
         int k = cg * kh * kw, pix = ho * wo;
@@ -125,7 +149,7 @@ public final class VConv {
      * One output phase r of a transposed convolution along one axis (stride s, padding p, kernel k, output size):
      * sub-kernel taps {@code i0 + s*u}, u < taps; input offset of the equivalent stride-1 correlation; outputs r, r+s, ...
      */
-    private record Phase(int i0, int taps, int offset, int count) {
+    record Phase(int i0, int taps, int offset, int count) {
         static Phase of(int r, int s, int p, int k, int outSize) {
             int i0 = Math.floorMod(r + p, s);
             int taps = i0 < k ? (k - i0 + s - 1) / s : 0;

@@ -75,12 +75,12 @@ class SgemmTest {
             for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
             for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble(-1, 1);
             for (int i = 0; i < c.length; i++) c[i] = 1f;
-            if (mr == 4) Sgemm.kernel4(kc, a, 0, b, 0, c, 3, nr, true);
-            else Sgemm.kernel8(kc, a, 0, b, 0, c, 3, nr, true);
+            if (mr == 4) Sgemm.kernel4(kc, a, 0, b, 0, c, 3, nr);
+            else Sgemm.kernel8(kc, a, 0, b, 0, c, 3, nr);
             double worst = 0;
             for (int i = 0; i < mr; i++)
                 for (int j = 0; j < nr; j++) {
-                    double s = 1;
+                    double s = 0;
                     for (int q = 0; q < kc; q++) s += (double) a[q * mr + i] * b[q * nr + j];
                     worst = Math.max(worst, Math.abs(s - c[3 + i * nr + j]));
                 }

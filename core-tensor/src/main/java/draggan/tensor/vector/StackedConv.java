@@ -1,0 +1,460 @@
+package draggan.tensor.vector;
+
+import draggan.tensor.Parallel;
+import draggan.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Direct convolutions over the whole batch (one group; F32 host tensors, NCHW, PyTorch semantics), for the
+ * shapes of training: many samples, few channels, small images, weights that change every call.
+ *
+ * <p><b>Idea.</b> The input is copied once into a {@link StackedImage}: all samples stacked into one zero-padded
+ * "tall image" per channel (per phase plane for strides above 1). On its grid, output pixel
+ * {@code p = (n*rows + t)*rowLen + u} of every sample reads window tap (c, i, j) at {@code data[koff[c,i,j] + p]} for
+ * a per-tap offset, so the convolution of the whole batch is ONE matrix product
+ * <pre>
+ *   out[o, p] = sum_k A[o, k] * data[koff[k] + p]        k = (c, i, j), p over every grid cell of every sample
+ * </pre>
+ * whose right operand is never packed: its rows are read straight from the layout (the register tile loads
+ * {@code 2*VL} consecutive cells at {@code koff[k] + p}). That removes what made the per-sample im2col GEMMs slow for
+ * these shapes: packing the im2col panels (per sample, element by element at the borders) cost as much as the
+ * multiply-adds when the output has only 16-64 channels, and the per-sample products of a small image were too
+ * short to amortise anything. Grid cells outside the real output (the zero columns between rows, the rows between
+ * samples) are computed and dropped: 3% of the work at 64x64 with padding 1, 27% at 8x8.
+ * <ul>
+ *   <li>{@link #conv2d}: A is the weight, {@code koff} walks the kernel window (on the stride's phase planes).</li>
+ *   <li>{@link #convTranspose2d}: per output phase (see {@link VConv}) a stride-1 correlation with the phase's
+ *       flipped sub-kernel on one shared stride-1 layout, its outputs written to every s-th pixel.</li>
+ *   <li>{@link #conv2dWeightGrad}: {@code dW[o, k] = sum_p G[o, p] * data[koff[k] + p]} with the output gradient
+ *       G laid out on the same grid (zero on the dropped cells), reduced in vector lanes over p.</li>
+ * </ul>
+ * <b>Order of the sums.</b> Forward and transposed: over k in order, in blocks of {@link #KC} added to the output,
+ * as {@link Sgemm} does. Weight gradient: per lane over the pixels of a chunk of {@link #WCHUNK} cells, then the
+ * lanes, then the chunks in order. Neither depends on the number of threads, so results are bit-identical run to
+ * run; they differ from the reference only by float rounding.
+ */
+final class StackedConv {
+    private StackedConv() {}
+
+    private static final VectorSpecies<Float> S = Sgemm.S;
+    private static final int VL = Sgemm.VL, MR = Sgemm.MR, NR = Sgemm.NR;
+    /** Depth of one pass over the taps (as {@link Sgemm}'s KC: the A block of a panel stays in L1). */
+    static final int KC = Integer.getInteger("draggan.stacked.kc", 256);
+    /** Most grid cells per forward work unit (its output block, O x cells, stays in L2). */
+    static final int NC_MAX = 512;
+    /** Grid cells reduced in vector lanes before the lanes are summed (weight gradient). */
+    static final int WCHUNK = 1024;
+    /** Output channels and taps of the weight gradient's register tile (24 accumulators). */
+    static final int WO = 4, WK = 6;
+
+    // ------------------------------------------------------------------ geometry
+
+    /**
+     * One axis of a layout: stride (phase planes), zero cells before the image ({@code pad}) and grid cells per
+     * sample. With stride 1 the zeros between two rows serve as the right padding of one and the left padding of
+     * the next, so a row needs only max(left, right) of them.
+     */
+    record Axis(int stride, int pad, int cells) {
+        /**
+         * A stride-1 axis for windows reading source indices {@code lo .. hi} (may lie outside the image: zeros)
+         * for outputs {@code 0 .. out-1} (each output's window starts at out + lo relative to ...; only the range
+         * matters).
+         */
+        static Axis stride1(int size, int lo, int hi, int out) {
+            int pad = Math.max(0, -lo), after = Math.max(0, hi - (size - 1));
+            int shared = size + Math.max(pad, after);
+            return new Axis(1, pad, shared >= out ? shared : pad + size + after);
+        }
+
+        /** The axis of a conv2d: input size, kernel k, stride, padding, output size. */
+        static Axis conv(int size, int k, int stride, int pad, int out) {
+            if (stride == 1) return stride1(size, -pad, out - 1 + k - 1 - pad, out);
+            return new Axis(stride, pad, Math.max(Math.ceilDiv(pad + size, stride), out + (k - 1) / stride));
+        }
+    }
+
+    /** Cells of the grid rounded up to whole register tiles. */
+    private static int padded(int pixels) { return Math.ceilDiv(pixels, NR) * NR; }
+
+    // ------------------------------------------------------------------ public ops
+
+    /** x [N, C, H, W], w [O, C, kh, kw] (any strides), groups 1 -> [N, O, Ho, Wo] (arguments checked by Ops). */
+    static Tensor conv2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
+        int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
+        int o = w.size(0), kh = w.size(2), kw = w.size(3);
+        int ho = (h + 2 * ph - kh) / sh + 1, wo = (wd + 2 * pw - kw) / sw + 1;
+        Tensor out = Tensor.zeros(n, o, ho, wo);
+        if (n == 0 || o == 0 || c == 0) return out;
+        Axis ay = Axis.conv(h, kh, sh, ph, ho), ax = Axis.conv(wd, kw, sw, pw, wo);
+        int pixels = n * ay.cells * ax.cells;
+        int reach = (kh - 1) / sh * ax.cells + (kw - 1) / sw;
+        StackedImage xs = StackedImage.of(x, sh, sw, ph, pw, ay.cells, ax.cells, c, padded(pixels) + reach);
+        int[] koff = convTaps(xs, c, kh, kw);
+        int[] ws = w.strides();
+        float[] wv = w.host().f32;
+        int wOff = w.offset(), taps = kh * kw;
+        float[] a = packWeights(o, koff.length, (oo, k) -> {
+            int cc = k / taps, i = k % taps / kw, j = k % kw;
+            return wv[wOff + oo * ws[0] + cc * ws[1] + i * ws[2] + j * ws[3]];
+        });
+        forward(xs, koff, a, o, new Target(out.host().f32, o, ho, wo, ho, wo, 0, 0, 1, 1));
+        return out;
+    }
+
+    /** x [N, C, H, W], w [C, O, kh, kw] (any strides), groups 1 -> [N, O, (H-1)*sh - 2*ph + kh, ...]. */
+    static Tensor convTranspose2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
+        int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
+        int o = w.size(1), kh = w.size(2), kw = w.size(3);
+        int oh = (h - 1) * sh - 2 * ph + kh, ow = (wd - 1) * sw - 2 * pw + kw;
+        Tensor out = Tensor.zeros(n, o, oh, ow);
+        if (n == 0 || o == 0 || c == 0) return out;
+        VConv.Phase[] py = new VConv.Phase[sh], px = new VConv.Phase[sw];
+        for (int r = 0; r < sh; r++) py[r] = VConv.Phase.of(r, sh, ph, kh, oh);
+        for (int r = 0; r < sw; r++) px[r] = VConv.Phase.of(r, sw, pw, kw, ow);
+        Axis ay = phaseAxis(h, py), ax = phaseAxis(wd, px);
+        if (ay == null || ax == null) return out;                  // no phase has taps and outputs: all zero
+        int pixels = n * ay.cells * ax.cells;
+        int reach = phaseReach(ay, py) * ax.cells + phaseReach(ax, px);
+        StackedImage xs = StackedImage.of(x, 1, 1, ay.pad, ax.pad, ay.cells, ax.cells, c, padded(pixels) + reach);
+        float[] wv = w.host().f32, ov = out.host().f32;
+        int[] ws = w.strides();
+        int wOff = w.offset();
+        for (int ry = 0; ry < sh; ry++) {
+            VConv.Phase qy = py[ry];
+            if (!active(qy)) continue;
+            for (int rx = 0; rx < sw; rx++) {
+                VConv.Phase qx = px[rx];
+                if (!active(qx)) continue;
+                int ty = qy.taps(), tx = qx.taps(), taps = ty * tx;
+                int[] koff = new int[c * taps];
+                for (int cc = 0; cc < c; cc++) {
+                    for (int v = 0; v < ty; v++) {
+                        for (int v2 = 0; v2 < tx; v2++) {
+                            koff[(cc * ty + v) * tx + v2] = xs.channelBase(0, 0, cc)
+                                    + (ay.pad + qy.offset() + v) * ax.cells + ax.pad + qx.offset() + v2;
+                        }
+                    }
+                }
+                // the phase's sub-kernel, flipped: A[o, (c, v, v')] = w[c, o, i0y + sh*(ty-1-v), i0x + sw*(tx-1-v')]
+                float[] a = packWeights(o, koff.length, (oo, k) -> {
+                    int cc = k / taps, v = k % taps / tx, v2 = k % tx;
+                    return wv[wOff + cc * ws[0] + oo * ws[1] + (qy.i0() + sh * (ty - 1 - v)) * ws[2] + (qx.i0() + sw * (tx - 1 - v2)) * ws[3]];
+                });
+                forward(xs, koff, a, o, new Target(ov, o, oh, ow, qy.count(), qx.count(), ry, rx, sh, sw));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * dW [O, C, kh, kw] of conv2d (groups 1) from x [N, C, H, W] and gout [N, O, Ho, Wo] (any strides):
+     * {@code dW[o, c, i, j] = sum_{n, t, u} gout[n, o, t, u] * x[n, c, sh*t + i - ph, sw*u + j - pw]}.
+     */
+    static Tensor conv2dWeightGrad(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw) {
+        int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
+        int o = gout.size(1), ho = gout.size(2), wo = gout.size(3);
+        Tensor dw = Tensor.zeros(o, c, kh, kw);
+        if (n == 0 || o == 0 || c == 0) return dw;
+        Axis ay = Axis.conv(h, kh, sh, ph, ho), ax = Axis.conv(wd, kw, sw, pw, wo);
+        int pixels = n * ay.cells * ax.cells, padded = padded(pixels);
+        int reach = (kh - 1) / sh * ax.cells + (kw - 1) / sw;
+        StackedImage xs = StackedImage.of(x, sh, sw, ph, pw, ay.cells, ax.cells, c, padded + reach);
+        int oPad = Math.ceilDiv(o, WO) * WO;
+        // the output gradient on the same grid, zero on the dropped cells and the padded channels
+        StackedImage gs = StackedImage.of(gout, 1, 1, 0, 0, ay.cells, ax.cells, oPad, padded);
+        int[] taps = convTaps(xs, c, kh, kw);
+        int k = taps.length, kPad = Math.ceilDiv(k, WK) * WK;
+        int[] koff = java.util.Arrays.copyOf(taps, kPad);
+        for (int i = k; i < kPad; i++) koff[i] = taps[0];         // dummy taps of the last tile, dropped
+        float[] acc = new float[oPad * kPad];
+        int kBlocks = kPad / WK, tiles = oPad / WO * kBlocks;
+        float[] g = gs.data, xd = xs.data;
+        int gStride = gs.chanStride;
+        // tiles split statically among the threads, each reducing all chunks in order: thread-count independent
+        Parallel.forRange(tiles, 2L * WO * WK * padded, (from, to) -> {
+            float[] part = new float[WO * WK * VL];
+            for (int p0 = 0; p0 < padded; p0 += WCHUNK) {
+                int len = Math.min(WCHUNK, padded - p0);
+                for (int tile = from; tile < to; tile++) {
+                    int ob = tile / kBlocks, kb = tile % kBlocks;
+                    weightTile(g, ob * WO * gStride + p0, gStride, xd, koff, kb * WK, p0, len, part);
+                    addLanes(part, acc, ob * WO * kPad + kb * WK, kPad);
+                }
+            }
+        });
+        float[] d = dw.host().f32;
+        for (int oo = 0; oo < o; oo++) System.arraycopy(acc, oo * kPad, d, oo * k, k);
+        return dw;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Tap offsets of a kh x kw window on a conv2d layout: koff[(c*kh + i)*kw + j]. */
+    private static int[] convTaps(StackedImage xs, int c, int kh, int kw) {
+        int[] koff = new int[c * kh * kw];
+        for (int cc = 0; cc < c; cc++) {
+            for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                    koff[(cc * kh + i) * kw + j] = xs.channelBase(i % xs.sy, j % xs.sx, cc) + i / xs.sy * xs.rowLen + j / xs.sx;
+                }
+            }
+        }
+        return koff;
+    }
+
+    private static boolean active(VConv.Phase q) { return q.taps() > 0 && q.count() > 0; }
+
+    /** The stride-1 axis holding every active phase's reads (t + offset + v for t < count, v < taps), or null if none is active. */
+    private static Axis phaseAxis(int size, VConv.Phase[] phases) {
+        int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE, out = 0;
+        for (VConv.Phase q : phases) {
+            if (!active(q)) continue;
+            lo = Math.min(lo, q.offset());
+            hi = Math.max(hi, q.count() - 1 + q.offset() + q.taps() - 1);
+            out = Math.max(out, q.count());
+        }
+        return out == 0 ? null : Axis.stride1(size, lo, hi, out);
+    }
+
+    /** The largest in-row (or in-column) offset of a tap of an active phase on axis a. */
+    private static int phaseReach(Axis a, VConv.Phase[] phases) {
+        int r = 0;
+        for (VConv.Phase q : phases) if (active(q)) r = Math.max(r, a.pad + q.offset() + q.taps() - 1);
+        return r;
+    }
+
+    /** A[o, k] as a function of (o, k). */
+    @FunctionalInterface
+    private interface WeightAt { float get(int o, int k); }
+
+    /** A [m, k] packed as MR-row panels, k-major: {@code a[(panel*k + kk)*MR + r] = A[panel*MR + r, kk]}, zero rows past m. */
+    private static float[] packWeights(int m, int k, WeightAt at) {
+        int panels = Math.ceilDiv(m, MR);
+        float[] a = new float[panels * k * MR];
+        for (int oo = 0; oo < m; oo++) {
+            int base = oo / MR * k * MR + oo % MR;
+            for (int kk = 0; kk < k; kk++) a[base + kk * MR] = at.get(oo, kk);
+        }
+        return a;
+    }
+
+    /**
+     * Where the grid's outputs go: cell (n, t, u) with t < cy, u < cx is written to
+     * {@code out[n, o, ry + sy*t, rx + sx*u]} of an [N, outChannels, oh, ow] tensor (a transposed conv's phase writes
+     * every s-th pixel).
+     */
+    private record Target(float[] out, int outChannels, int oh, int ow, int cy, int cx, int ry, int rx, int sy, int sx) {}
+
+    /** Per-thread output block of a forward work unit. */
+    private static final ThreadLocal<float[][]> BLOCK = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * out[o, p] = sum_k A[o, k] data[koff[k] + p] over the whole grid of xs, in work units of up to NC_MAX cells
+     * (all m output channels each) taken by the threads from a shared counter.
+     */
+    private static void forward(StackedImage xs, int[] koff, float[] a, int m, Target target) {
+        int panels = Math.ceilDiv(m, MR), k = koff.length, padded = padded(xs.pixels);
+        int threads = Parallel.threads();
+        int nc = Math.min(NC_MAX, Math.max(NR, Math.ceilDiv(Math.ceilDiv(padded, 4 * threads), NR) * NR));
+        int units = Math.ceilDiv(padded, nc);
+        AtomicInteger next = new AtomicInteger();
+        float[] x = xs.data;
+        Parallel.forRange(Math.min(threads, units), 2L * panels * MR * k * nc * units / Math.max(1, Math.min(threads, units)), (from, to) -> {
+            float[][] holder = BLOCK.get();
+            if (holder[0].length < panels * MR * nc) holder[0] = new float[panels * MR * nc];
+            float[] buf = holder[0], tile = new float[MR * NR];
+            for (int q; (q = next.getAndIncrement()) < units; ) {
+                int p0 = q * nc, len = Math.min(nc, padded - p0);
+                for (int k0 = 0; k0 < k; k0 += KC) {
+                    int kc = Math.min(KC, k - k0);
+                    for (int jr = 0; jr < len; jr += NR) {
+                        for (int pn = 0; pn < panels; pn++) {
+                            if (k0 == 0) {
+                                kernel(kc, a, (pn * k + k0) * MR, x, koff, k0, p0 + jr, buf, pn * MR * nc + jr, nc);
+                            } else {
+                                kernel(kc, a, (pn * k + k0) * MR, x, koff, k0, p0 + jr, tile, 0, NR);
+                                addTile(tile, buf, pn * MR * nc + jr, nc);
+                            }
+                        }
+                    }
+                }
+                write(buf, nc, m, p0, len, xs, target);
+            }
+        });
+    }
+
+    /** Copies the real outputs among cells [p0, p0 + len) of a work unit's block (row o at buf[o*nc]) to the target. */
+    private static void write(float[] buf, int nc, int m, int p0, int len, StackedImage xs, Target t) {
+        int cellsPerSample = xs.rows * xs.rowLen, samples = xs.pixels / cellsPerSample;
+        for (int p = p0, end = p0 + len; p < end; ) {
+            int n = p / cellsPerSample, rem = p - n * cellsPerSample, row = rem / xs.rowLen, u = rem - row * xs.rowLen;
+            int run = Math.min(xs.rowLen - u, end - p);
+            if (n < samples && row < t.cy && u < t.cx) {
+                int cnt = Math.min(run, t.cx - u);
+                for (int oo = 0; oo < m; oo++) {
+                    int src = oo * nc + (p - p0);
+                    int dst = ((n * t.outChannels + oo) * t.oh + t.ry + t.sy * row) * t.ow + t.rx + t.sx * u;
+                    if (t.sx == 1) {
+                        System.arraycopy(buf, src, t.out, dst, cnt);
+                    } else {
+                        for (int i = 0; i < cnt; i++, dst += t.sx) t.out[dst] = buf[src + i];
+                    }
+                }
+            }
+            p += run;
+        }
+    }
+
+    // ------------------------------------------------------------------ register tiles
+
+    /** The MR x NR register tile for this CPU (MR is a constant, so the JIT keeps one branch). */
+    private static void kernel(int kc, float[] a, int ao, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
+        if (MR == 8) kernel8(kc, a, ao, x, koff, k0, p, c, co, rs);
+        else kernel4(kc, a, ao, x, koff, k0, p, c, co, rs);
+    }
+
+    /**
+     * C[8, NR] (+)= A[8, kc] x B[kc, NR] with B's row kk the NR cells at {@code x[koff[k0 + kk] + p]} and A a packed
+     * panel (8 floats per step): per step two loads, 8 broadcasts, 16 FMAs, as {@link Sgemm#kernel8}.
+     */
+    static void kernel8(int kc, float[] a, int ao, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+        for (int k = k0, end = k0 + kc; k < end; k++, ao += 8) {
+            int bo = koff[k] + p;
+            FloatVector b0 = FloatVector.fromArray(S, x, bo), b1 = FloatVector.fromArray(S, x, bo + VL);
+            FloatVector av;
+            av = FloatVector.broadcast(S, a[ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[ao + 1]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ao + 2]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ao + 3]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[ao + 4]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[ao + 5]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, a[ao + 6]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, a[ao + 7]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + VL);
+        c10.intoArray(c, co + rs);
+        c11.intoArray(c, co + rs + VL);
+        c20.intoArray(c, co + 2 * rs);
+        c21.intoArray(c, co + 2 * rs + VL);
+        c30.intoArray(c, co + 3 * rs);
+        c31.intoArray(c, co + 3 * rs + VL);
+        c40.intoArray(c, co + 4 * rs);
+        c41.intoArray(c, co + 4 * rs + VL);
+        c50.intoArray(c, co + 5 * rs);
+        c51.intoArray(c, co + 5 * rs + VL);
+        c60.intoArray(c, co + 6 * rs);
+        c61.intoArray(c, co + 6 * rs + VL);
+        c70.intoArray(c, co + 7 * rs);
+        c71.intoArray(c, co + 7 * rs + VL);
+    }
+
+    /** {@link #kernel8} with 4 rows (16 vector registers). */
+    static void kernel4(int kc, float[] a, int ao, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        for (int k = k0, end = k0 + kc; k < end; k++, ao += 4) {
+            int bo = koff[k] + p;
+            FloatVector b0 = FloatVector.fromArray(S, x, bo), b1 = FloatVector.fromArray(S, x, bo + VL);
+            FloatVector av;
+            av = FloatVector.broadcast(S, a[ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[ao + 1]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ao + 2]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ao + 3]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + VL);
+        c10.intoArray(c, co + rs);
+        c11.intoArray(c, co + rs + VL);
+        c20.intoArray(c, co + 2 * rs);
+        c21.intoArray(c, co + 2 * rs + VL);
+        c30.intoArray(c, co + 3 * rs);
+        c31.intoArray(c, co + 3 * rs + VL);
+    }
+
+    /** c[co + r*rs .. + NR) += tile[r*NR .. + NR) for the MR rows (see {@link Sgemm#addTile} for why not a kernel flag). */
+    private static void addTile(float[] tile, float[] c, int co, int rs) { Sgemm.addTile(tile, c, co, rs); }
+
+    /**
+     * The weight gradient's 4 x 6 tile over cells [p0, p0 + len) (len a multiple of VL): lane l of
+     * {@code part[(r*WK + t)*VL + l] = sum_{p = p0 + l (mod VL)} g[go + r*gs + p - p0] * x[koff[k0 + t] + p]}
+     * (then {@link #addLanes}). Per VL cells: 4 + 6 loads, 24 FMAs.
+     */
+    static void weightTile(float[] g, int go, int gs, float[] x, int[] koff, int k0, int p0, int len, float[] part) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z, a05 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z, a14 = z, a15 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a24 = z, a25 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a34 = z, a35 = z;
+        int x0 = koff[k0] + p0, x1 = koff[k0 + 1] + p0, x2 = koff[k0 + 2] + p0;
+        int x3 = koff[k0 + 3] + p0, x4 = koff[k0 + 4] + p0, x5 = koff[k0 + 5] + p0;
+        for (int i = 0; i < len; i += VL) {
+            FloatVector g0 = FloatVector.fromArray(S, g, go + i), g1 = FloatVector.fromArray(S, g, go + gs + i);
+            FloatVector g2 = FloatVector.fromArray(S, g, go + 2 * gs + i), g3 = FloatVector.fromArray(S, g, go + 3 * gs + i);
+            FloatVector v;
+            v = FloatVector.fromArray(S, x, x0 + i); a00 = g0.fma(v, a00); a10 = g1.fma(v, a10); a20 = g2.fma(v, a20); a30 = g3.fma(v, a30);
+            v = FloatVector.fromArray(S, x, x1 + i); a01 = g0.fma(v, a01); a11 = g1.fma(v, a11); a21 = g2.fma(v, a21); a31 = g3.fma(v, a31);
+            v = FloatVector.fromArray(S, x, x2 + i); a02 = g0.fma(v, a02); a12 = g1.fma(v, a12); a22 = g2.fma(v, a22); a32 = g3.fma(v, a32);
+            v = FloatVector.fromArray(S, x, x3 + i); a03 = g0.fma(v, a03); a13 = g1.fma(v, a13); a23 = g2.fma(v, a23); a33 = g3.fma(v, a33);
+            v = FloatVector.fromArray(S, x, x4 + i); a04 = g0.fma(v, a04); a14 = g1.fma(v, a14); a24 = g2.fma(v, a24); a34 = g3.fma(v, a34);
+            v = FloatVector.fromArray(S, x, x5 + i); a05 = g0.fma(v, a05); a15 = g1.fma(v, a15); a25 = g2.fma(v, a25); a35 = g3.fma(v, a35);
+        }
+        // the partial sums go to memory and are reduced by another method, all in plain statements: vectors passed
+        // to a call that C2 does not inline (its node budget runs out in a kernel this size) are boxed, and the
+        // accumulators with them, in the loop: ~8x slower (see Sgemm#addTile)
+        a00.intoArray(part, 0 * VL);
+        a01.intoArray(part, 1 * VL);
+        a02.intoArray(part, 2 * VL);
+        a03.intoArray(part, 3 * VL);
+        a04.intoArray(part, 4 * VL);
+        a05.intoArray(part, 5 * VL);
+        a10.intoArray(part, 6 * VL);
+        a11.intoArray(part, 7 * VL);
+        a12.intoArray(part, 8 * VL);
+        a13.intoArray(part, 9 * VL);
+        a14.intoArray(part, 10 * VL);
+        a15.intoArray(part, 11 * VL);
+        a20.intoArray(part, 12 * VL);
+        a21.intoArray(part, 13 * VL);
+        a22.intoArray(part, 14 * VL);
+        a23.intoArray(part, 15 * VL);
+        a24.intoArray(part, 16 * VL);
+        a25.intoArray(part, 17 * VL);
+        a30.intoArray(part, 18 * VL);
+        a31.intoArray(part, 19 * VL);
+        a32.intoArray(part, 20 * VL);
+        a33.intoArray(part, 21 * VL);
+        a34.intoArray(part, 22 * VL);
+        a35.intoArray(part, 23 * VL);
+    }
+
+    /** Lane i exchanged with lane i ^ h (h = 8, 4, 2, 1; null where h >= VL). */
+    private static final VectorShuffle<Float> X8 = xor(8), X4 = xor(4), X2 = xor(2), X1 = xor(1);
+
+    private static VectorShuffle<Float> xor(int h) { return h < VL ? VectorShuffle.fromOp(S, lane -> lane ^ h) : null; }
+
+    /**
+     * acc[ao + r*ars + t] += the sum of the VL lanes of part[(r*WK + t)*VL ..], for the WO x WK tile, by a fixed
+     * butterfly (exchange halves and add, log2(VL) times; VL <= 16): the same float additions in every JIT tier,
+     * unlike {@code reduceLanes(ADD)}, whose order is unspecified.
+     */
+    static void addLanes(float[] part, float[] acc, int ao, int ars) {
+        for (int r = 0; r < WO; r++) {
+            for (int t = 0; t < WK; t++) {
+                FloatVector v = FloatVector.fromArray(S, part, (r * WK + t) * VL);
+                if (X8 != null) v = v.add(v.rearrange(X8));
+                if (X4 != null) v = v.add(v.rearrange(X4));
+                if (X2 != null) v = v.add(v.rearrange(X2));
+                if (X1 != null) v = v.add(v.rearrange(X1));
+                acc[ao + r * ars + t] += v.lane(0);
+            }
+        }
+    }
+}
