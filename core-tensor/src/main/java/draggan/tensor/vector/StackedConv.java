@@ -94,14 +94,8 @@ final class StackedConv {
         int reach = (kh - 1) / sh * ax.cells + (kw - 1) / sw;
         StackedImage xs = StackedImage.of(x, sh, sw, ph, pw, ay.cells, ax.cells, c, padded(pixels) + reach);
         int[] koff = convTaps(xs, c, kh, kw);
-        int[] ws = w.strides();
-        float[] wv = w.host().f32;
-        int wOff = w.offset(), taps = kh * kw;
-        float[] a = packWeights(o, koff.length, (oo, k) -> {
-            int cc = k / taps, i = k % taps / kw, j = k % kw;
-            return wv[wOff + oo * ws[0] + cc * ws[1] + i * ws[2] + j * ws[3]];
-        });
-        forward(xs, koff, a, o, new Target(out.host().f32, o, ho, wo, ho, wo, 0, 0, 1, 1));
+        Weights a = Weights.of(w, false, kh, kw, 0, 0, 1, 1);
+        forward(xs, koff, a, new Target(out.host().f32, o, ho, wo, ho, wo, 0, 0, 1, 1));
         return out;
     }
 
@@ -120,9 +114,7 @@ final class StackedConv {
         int pixels = n * ay.cells * ax.cells;
         int reach = phaseReach(ay, py) * ax.cells + phaseReach(ax, px);
         StackedImage xs = StackedImage.of(x, 1, 1, ay.pad, ax.pad, ay.cells, ax.cells, c, padded(pixels) + reach);
-        float[] wv = w.host().f32, ov = out.host().f32;
-        int[] ws = w.strides();
-        int wOff = w.offset();
+        float[] ov = out.host().f32;
         for (int ry = 0; ry < sh; ry++) {
             VConv.Phase qy = py[ry];
             if (!active(qy)) continue;
@@ -139,12 +131,8 @@ final class StackedConv {
                         }
                     }
                 }
-                // the phase's sub-kernel, flipped: A[o, (c, v, v')] = w[c, o, i0y + sh*(ty-1-v), i0x + sw*(tx-1-v')]
-                float[] a = packWeights(o, koff.length, (oo, k) -> {
-                    int cc = k / taps, v = k % taps / tx, v2 = k % tx;
-                    return wv[wOff + cc * ws[0] + oo * ws[1] + (qy.i0() + sh * (ty - 1 - v)) * ws[2] + (qx.i0() + sw * (tx - 1 - v2)) * ws[3]];
-                });
-                forward(xs, koff, a, o, new Target(ov, o, oh, ow, qy.count(), qx.count(), ry, rx, sh, sw));
+                Weights a = Weights.of(w, true, ty, tx, qy.i0(), qx.i0(), sh, sw);
+                forward(xs, koff, a, new Target(ov, o, oh, ow, qy.count(), qx.count(), ry, rx, sh, sw));
             }
         }
         return out;
@@ -227,19 +215,46 @@ final class StackedConv {
         return r;
     }
 
-    /** A[o, k] as a function of (o, k). */
-    @FunctionalInterface
-    private interface WeightAt { float get(int o, int k); }
+    /**
+     * The left operand A [m, k] read in place from a weight of any layout: element (o, k) at
+     * {@code a[aoff[k] + o*ars]}. Panel pn covers rows {@link #row0}(pn) .. + MR: the last one is moved up to end at
+     * row m (overlapping its neighbour, whose rows it recomputes bit for bit), so no row past m is read; only a
+     * weight of fewer than MR output channels is copied, into MR zero-padded rows.
+     */
+    record Weights(float[] a, int[] aoff, int ars, int m) {
+        /** First row of panel pn. */
+        int row0(int pn) { return Math.min(pn * MR, m - MR); }
 
-    /** A [m, k] packed as MR-row panels, k-major: {@code a[(panel*k + kk)*MR + r] = A[panel*MR + r, kk]}, zero rows past m. */
-    private static float[] packWeights(int m, int k, WeightAt at) {
-        int panels = Math.ceilDiv(m, MR);
-        float[] a = new float[panels * k * MR];
-        for (int oo = 0; oo < m; oo++) {
-            int base = oo / MR * k * MR + oo % MR;
-            for (int kk = 0; kk < k; kk++) a[base + kk * MR] = at.get(oo, kk);
+        /**
+         * A conv2d weight w [O, C, kh, kw] (transposed false: {@code A[o, (c*th + i)*tw + j] = w[o, c, i, j]}, th x tw
+         * = kh x kw, i0y = i0x = 0, sh = sw = 1), or the flipped sub-kernel of one phase of a transposed conv's weight
+         * w [C, O, kh', kw'] (transposed true: {@code A[o, (c*th + v)*tw + v'] = w[c, o, i0y + sh*(th-1-v), i0x + sw*(tw-1-v')]}).
+         */
+        static Weights of(Tensor w, boolean transposed, int th, int tw, int i0y, int i0x, int sh, int sw) {
+            int m = transposed ? w.size(1) : w.size(0), c = transposed ? w.size(0) : w.size(1), taps = th * tw;
+            int[] st = w.strides();
+            int so = transposed ? st[1] : st[0], sc = transposed ? st[0] : st[1];
+            int[] aoff = new int[c * taps];
+            for (int cc = 0, k = 0; cc < c; cc++) {
+                for (int v = 0; v < th; v++) {
+                    for (int v2 = 0; v2 < tw; v2++, k++) {
+                        int i = transposed ? i0y + sh * (th - 1 - v) : v, j = transposed ? i0x + sw * (tw - 1 - v2) : v2;
+                        aoff[k] = w.offset() + cc * sc + i * st[2] + j * st[3];
+                    }
+                }
+            }
+            Weights in = new Weights(w.host().f32, aoff, so, m);
+            if (m >= MR) return in;
+            // fewer rows than a panel: MR zero-padded rows, k-contiguous
+            int k = aoff.length;
+            float[] a = new float[MR * k];
+            int[] off = new int[k];
+            for (int kk = 0; kk < k; kk++) {
+                off[kk] = kk;
+                for (int o = 0; o < m; o++) a[o * k + kk] = in.a[aoff[kk] + o * so];
+            }
+            return new Weights(a, off, k, MR);
         }
-        return a;
     }
 
     /**
@@ -253,50 +268,63 @@ final class StackedConv {
     private static final ThreadLocal<float[][]> BLOCK = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /**
-     * out[o, p] = sum_k A[o, k] data[koff[k] + p] over the whole grid of xs, in work units of up to NC_MAX cells
-     * (all m output channels each) taken by the threads from a shared counter.
+     * out[o, p] = sum_k A[o, k] data[koff[k] + p] over the whole grid of xs. Work units are blocks of up to NC_MAX
+     * cells times a group of output-channel panels, taken by the threads from a shared counter; the cells are cut
+     * as little as possible (A, O x K floats, is read once per cell block) and the channels into as many groups as
+     * it takes to give every thread about four units.
      */
-    private static void forward(StackedImage xs, int[] koff, float[] a, int m, Target target) {
-        int panels = Math.ceilDiv(m, MR), k = koff.length, padded = padded(xs.pixels);
+    private static void forward(StackedImage xs, int[] koff, Weights w, Target target) {
+        int m = target.outChannels(), panels = Math.ceilDiv(m, MR), k = koff.length, padded = padded(xs.pixels), ars = w.ars();
+        float[] a = w.a();
+        int[] aoff = w.aoff();
         int threads = Parallel.threads();
-        int nc = Math.min(NC_MAX, Math.max(NR, Math.ceilDiv(Math.ceilDiv(padded, 4 * threads), NR) * NR));
-        int units = Math.ceilDiv(padded, nc);
+        int nc = Math.min(NC_MAX, padded), blocks = Math.ceilDiv(padded, nc);
+        int pg = Math.ceilDiv(panels, Math.min(panels, Math.max(1, Math.ceilDiv(4 * threads, blocks))));
+        int groups = Math.ceilDiv(panels, pg), units = blocks * groups, workers = Math.min(threads, units);
         AtomicInteger next = new AtomicInteger();
         float[] x = xs.data;
-        Parallel.forRange(Math.min(threads, units), 2L * panels * MR * k * nc * units / Math.max(1, Math.min(threads, units)), (from, to) -> {
+        Parallel.forRange(workers, 2L * m * k * padded / workers, (from, to) -> {
             float[][] holder = BLOCK.get();
-            if (holder[0].length < panels * MR * nc) holder[0] = new float[panels * MR * nc];
+            if (holder[0].length < pg * MR * nc) holder[0] = new float[pg * MR * nc];
             float[] buf = holder[0], tile = new float[MR * NR];
             for (int q; (q = next.getAndIncrement()) < units; ) {
-                int p0 = q * nc, len = Math.min(nc, padded - p0);
+                int p0 = q / groups * nc, len = Math.min(nc, padded - p0);
+                int pn0 = q % groups * pg, pn1 = Math.min(panels, pn0 + pg);
                 for (int k0 = 0; k0 < k; k0 += KC) {
                     int kc = Math.min(KC, k - k0);
                     for (int jr = 0; jr < len; jr += NR) {
-                        for (int pn = 0; pn < panels; pn++) {
+                        for (int pn = pn0; pn < pn1; pn++) {
+                            int co = (pn - pn0) * MR * nc + jr, ar = w.row0(pn) * ars;
                             if (k0 == 0) {
-                                kernel(kc, a, (pn * k + k0) * MR, x, koff, k0, p0 + jr, buf, pn * MR * nc + jr, nc);
+                                kernel(kc, a, aoff, ar, ars, x, koff, k0, p0 + jr, buf, co, nc);
                             } else {
-                                kernel(kc, a, (pn * k + k0) * MR, x, koff, k0, p0 + jr, tile, 0, NR);
-                                addTile(tile, buf, pn * MR * nc + jr, nc);
+                                kernel(kc, a, aoff, ar, ars, x, koff, k0, p0 + jr, tile, 0, NR);
+                                addTile(tile, buf, co, nc);
                             }
                         }
                     }
                 }
-                write(buf, nc, m, p0, len, xs, target);
+                for (int pn = pn0; pn < pn1; pn++) {
+                    int r0 = w.row0(pn);
+                    write(buf, (pn - pn0) * MR * nc, nc, r0, Math.min(m, r0 + MR), p0, len, xs, target);
+                }
             }
         });
     }
 
-    /** Copies the real outputs among cells [p0, p0 + len) of a work unit's block (row o at buf[o*nc]) to the target. */
-    private static void write(float[] buf, int nc, int m, int p0, int len, StackedImage xs, Target t) {
+    /**
+     * Copies the real outputs among cells [p0, p0 + len) of a work unit's block to the target: output channels
+     * [o0, o1), channel o at buf[b0 + (o - o0)*nc].
+     */
+    private static void write(float[] buf, int b0, int nc, int o0, int o1, int p0, int len, StackedImage xs, Target t) {
         int cellsPerSample = xs.rows * xs.rowLen, samples = xs.pixels / cellsPerSample;
         for (int p = p0, end = p0 + len; p < end; ) {
             int n = p / cellsPerSample, rem = p - n * cellsPerSample, row = rem / xs.rowLen, u = rem - row * xs.rowLen;
             int run = Math.min(xs.rowLen - u, end - p);
             if (n < samples && row < t.cy && u < t.cx) {
                 int cnt = Math.min(run, t.cx - u);
-                for (int oo = 0; oo < m; oo++) {
-                    int src = oo * nc + (p - p0);
+                for (int oo = o0; oo < o1; oo++) {
+                    int src = b0 + (oo - o0) * nc + (p - p0);
                     int dst = ((n * t.outChannels + oo) * t.oh + t.ry + t.sy * row) * t.ow + t.rx + t.sx * u;
                     if (t.sx == 1) {
                         System.arraycopy(buf, src, t.out, dst, cnt);
@@ -312,31 +340,32 @@ final class StackedConv {
     // ------------------------------------------------------------------ register tiles
 
     /** The MR x NR register tile for this CPU (MR is a constant, so the JIT keeps one branch). */
-    private static void kernel(int kc, float[] a, int ao, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
-        if (MR == 8) kernel8(kc, a, ao, x, koff, k0, p, c, co, rs);
-        else kernel4(kc, a, ao, x, koff, k0, p, c, co, rs);
+    private static void kernel(int kc, float[] a, int[] aoff, int ar, int ars, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
+        if (MR == 8) kernel8(kc, a, aoff, ar, ars, x, koff, k0, p, c, co, rs);
+        else kernel4(kc, a, aoff, ar, ars, x, koff, k0, p, c, co, rs);
     }
 
     /**
-     * C[8, NR] (+)= A[8, kc] x B[kc, NR] with B's row kk the NR cells at {@code x[koff[k0 + kk] + p]} and A a packed
-     * panel (8 floats per step): per step two loads, 8 broadcasts, 16 FMAs, as {@link Sgemm#kernel8}.
+     * C[8, NR] = A[8, kc] x B[kc, NR] for the taps k = k0 .. k0+kc: B's row k the NR cells at {@code x[koff[k] + p]},
+     * A's element (r, k) at {@code a[aoff[k] + ar + r*ars]} (the weight read in place, in whatever layout: no packing).
+     * Per step two loads, 8 broadcasts, 16 FMAs, as {@link Sgemm#kernel8}.
      */
-    static void kernel8(int kc, float[] a, int ao, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
+    static void kernel8(int kc, float[] a, int[] aoff, int ar, int ars, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
         FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-        for (int k = k0, end = k0 + kc; k < end; k++, ao += 8) {
-            int bo = koff[k] + p;
+        for (int k = k0, end = k0 + kc; k < end; k++) {
+            int bo = koff[k] + p, ao = aoff[k] + ar;
             FloatVector b0 = FloatVector.fromArray(S, x, bo), b1 = FloatVector.fromArray(S, x, bo + VL);
             FloatVector av;
             av = FloatVector.broadcast(S, a[ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + 1]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ao + 4]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ao + 5]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, a[ao + 6]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(S, a[ao + 7]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, a[ao + ars]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ao + 2 * ars]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ao + 3 * ars]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[ao + 4 * ars]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[ao + 5 * ars]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, a[ao + 6 * ars]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, a[ao + 7 * ars]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
         }
         c00.intoArray(c, co);
         c01.intoArray(c, co + VL);
@@ -357,17 +386,17 @@ final class StackedConv {
     }
 
     /** {@link #kernel8} with 4 rows (16 vector registers). */
-    static void kernel4(int kc, float[] a, int ao, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
+    static void kernel4(int kc, float[] a, int[] aoff, int ar, int ars, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        for (int k = k0, end = k0 + kc; k < end; k++, ao += 4) {
-            int bo = koff[k] + p;
+        for (int k = k0, end = k0 + kc; k < end; k++) {
+            int bo = koff[k] + p, ao = aoff[k] + ar;
             FloatVector b0 = FloatVector.fromArray(S, x, bo), b1 = FloatVector.fromArray(S, x, bo + VL);
             FloatVector av;
             av = FloatVector.broadcast(S, a[ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + 1]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[ao + ars]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ao + 2 * ars]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ao + 3 * ars]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
         }
         c00.intoArray(c, co);
         c01.intoArray(c, co + VL);

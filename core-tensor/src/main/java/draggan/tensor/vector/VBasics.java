@@ -45,12 +45,44 @@ public final class VBasics {
     public static void copyStrided(Tensor src, Tensor dst) {
         Rows r = Rows.of(src, dst);
         float[] s = src.host().f32, d = dst.host().f32;
+        int last = r.outerShape.length - 1;
+        if (last >= 0 && r.innerStride[0] != 1 && r.outerStrides[0][last] == 1 && r.len >= TILE) {
+            copyTransposed(r, s, d);
+            return;
+        }
         Parallel.forRange(r.count, r.len, (from, to) -> {
             for (int row = from; row < to; row++) {
                 int ps = r.offset(0, row), pd = r.offset(1, row);
                 int ss = r.innerStride[0], ds = r.innerStride[1];
                 if (ss == 1 && ds == 1) System.arraycopy(s, ps, d, pd, r.len);
                 else for (int i = 0; i < r.len; i++, ps += ss, pd += ds) d[pd] = s[ps];
+            }
+        });
+    }
+
+    /** Side of the square blocks {@link #copyTransposed} moves at a time (16 floats: one 64-byte line). */
+    private static final int TILE = 16;
+
+    /**
+     * {@link #copyStrided} for a source whose rows are strided but whose consecutive rows are adjacent in memory
+     * (a transposed view: source inner stride != 1, stride 1 along the last outer dimension). Row by row that reads
+     * one float per cache line; here TILE rows x TILE columns go at a time, so each source line is read once and
+     * each destination line written once while both stay in L1 (measured: the [512, 512] transposed copy 0.5 ms ->
+     * see TrainingConvBench.affineTransposed).
+     */
+    private static void copyTransposed(Rows r, float[] s, float[] d) {
+        int last = r.outerShape.length - 1, nl = r.outerShape[last], blocks = (nl + TILE - 1) / TILE;
+        int ss = r.innerStride[0], ds = r.innerStride[1], dRow = r.outerStrides[1][last], len = r.len;
+        Parallel.forRange(r.count / nl * blocks, (long) TILE * len, (from, to) -> {
+            for (int b = from; b < to; b++) {
+                int first = b % blocks * TILE, rows = Math.min(TILE, nl - first), row0 = b / blocks * nl + first;
+                int ps = r.offset(0, row0), pd = r.offset(1, row0);
+                for (int j0 = 0; j0 < len; j0 += TILE) {
+                    for (int j = j0, j1 = Math.min(len, j0 + TILE); j < j1; j++) {
+                        int sp = ps + j * ss, dp = pd + j * ds;
+                        for (int t = 0; t < rows; t++) d[dp + t * dRow] = s[sp + t];
+                    }
+                }
             }
         });
     }
