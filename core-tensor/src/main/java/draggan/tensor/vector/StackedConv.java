@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.ref.SoftReference;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -41,7 +42,12 @@ final class StackedConv {
     private StackedConv() {}
 
     private static final VectorSpecies<Float> S = Sgemm.S;
-    private static final int VL = Sgemm.VL, MR = Sgemm.MR, NR = Sgemm.NR;
+    private static final int VL = Sgemm.VL, MR = Sgemm.MR;
+    /**
+     * Grid cells of the forward register tile: three vectors with 32 registers (AVX-512: 8 x 3 = 24 accumulators,
+     * 3 loads + 8 broadcasts per 24 FMAs), two with 16 (AVX2: 4 x 2, as {@link Sgemm}).
+     */
+    static final int NR = (MR == 8 ? 3 : 2) * VL;
     /** Depth of one pass over the taps (as {@link Sgemm}'s KC: the A block of a panel stays in L1). */
     static final int KC = Integer.getInteger("draggan.stacked.kc", 256);
     /** Most grid cells per forward work unit (its output block, O x cells, stays in L2). */
@@ -77,6 +83,25 @@ final class StackedConv {
         }
     }
 
+    /**
+     * Per calling thread, the arrays of its last layouts (slot 0: the input, slot 1: the output gradient), held
+     * softly and reused by the next call: a fresh array costs its zeroing by the JVM and, at these sizes (MBs), a
+     * humongous allocation; {@link StackedImage#of} writes every float of a reused one.
+     */
+    @SuppressWarnings("unchecked")
+    private static final ThreadLocal<SoftReference<float[]>[]> SCRATCH = ThreadLocal.withInitial(() -> new SoftReference[2]);
+    /** Largest layout kept for reuse (floats). */
+    private static final int SCRATCH_MAX = 1 << 26;
+
+    private static float[] scratch(int slot) {
+        SoftReference<float[]> r = SCRATCH.get()[slot];
+        return r == null ? null : r.get();
+    }
+
+    private static void keep(int slot, StackedImage layout) {
+        if (layout.data.length <= SCRATCH_MAX && layout.data != scratch(slot)) SCRATCH.get()[slot] = new SoftReference<>(layout.data);
+    }
+
     /** Cells of the grid rounded up to whole register tiles. */
     private static int padded(int pixels) { return Math.ceilDiv(pixels, NR) * NR; }
 
@@ -92,7 +117,8 @@ final class StackedConv {
         Axis ay = Axis.conv(h, kh, sh, ph, ho), ax = Axis.conv(wd, kw, sw, pw, wo);
         int pixels = n * ay.cells * ax.cells;
         int reach = (kh - 1) / sh * ax.cells + (kw - 1) / sw;
-        StackedImage xs = StackedImage.of(x, sh, sw, ph, pw, ay.cells, ax.cells, c, padded(pixels) + reach);
+        StackedImage xs = StackedImage.of(x, sh, sw, ph, pw, ay.cells, ax.cells, c, padded(pixels) + reach, scratch(0));
+        keep(0, xs);
         int[] koff = convTaps(xs, c, kh, kw);
         Weights a = Weights.of(w, false, kh, kw, 0, 0, 1, 1);
         forward(xs, koff, a, new Target(out.host().f32, o, ho, wo, ho, wo, 0, 0, 1, 1));
@@ -113,7 +139,8 @@ final class StackedConv {
         if (ay == null || ax == null) return out;                  // no phase has taps and outputs: all zero
         int pixels = n * ay.cells * ax.cells;
         int reach = phaseReach(ay, py) * ax.cells + phaseReach(ax, px);
-        StackedImage xs = StackedImage.of(x, 1, 1, ay.pad, ax.pad, ay.cells, ax.cells, c, padded(pixels) + reach);
+        StackedImage xs = StackedImage.of(x, 1, 1, ay.pad, ax.pad, ay.cells, ax.cells, c, padded(pixels) + reach, scratch(0));
+        keep(0, xs);
         float[] ov = out.host().f32;
         for (int ry = 0; ry < sh; ry++) {
             VConv.Phase qy = py[ry];
@@ -150,10 +177,12 @@ final class StackedConv {
         Axis ay = Axis.conv(h, kh, sh, ph, ho), ax = Axis.conv(wd, kw, sw, pw, wo);
         int pixels = n * ay.cells * ax.cells, padded = padded(pixels);
         int reach = (kh - 1) / sh * ax.cells + (kw - 1) / sw;
-        StackedImage xs = StackedImage.of(x, sh, sw, ph, pw, ay.cells, ax.cells, c, padded + reach);
+        StackedImage xs = StackedImage.of(x, sh, sw, ph, pw, ay.cells, ax.cells, c, padded + reach, scratch(0));
+        keep(0, xs);
         int oPad = Math.ceilDiv(o, WO) * WO;
         // the output gradient on the same grid, zero on the dropped cells and the padded channels
-        StackedImage gs = StackedImage.of(gout, 1, 1, 0, 0, ay.cells, ax.cells, oPad, padded);
+        StackedImage gs = StackedImage.of(gout, 1, 1, 0, 0, ay.cells, ax.cells, oPad, padded, scratch(1));
+        keep(1, gs);
         int[] taps = convTaps(xs, c, kh, kw);
         int k = taps.length, kPad = Math.ceilDiv(k, WK) * WK;
         int[] koff = java.util.Arrays.copyOf(taps, kPad);
@@ -216,12 +245,14 @@ final class StackedConv {
     }
 
     /**
-     * The left operand A [m, k] read in place from a weight of any layout: element (o, k) at
-     * {@code a[aoff[k] + o*ars]}. Panel pn covers rows {@link #row0}(pn) .. + MR: the last one is moved up to end at
-     * row m (overlapping its neighbour, whose rows it recomputes bit for bit), so no row past m is read; only a
-     * weight of fewer than MR output channels is copied, into MR zero-padded rows.
+     * The left operand A [m, k], row-major: element (o, k) at {@code a[offset + o*lda + k]}. A contiguous conv2d
+     * weight [O, C, kh, kw] is that already and is used in place; any other weight (a view, a transposed conv's
+     * flipped sub-kernel, fewer than MR rows) is copied once per call into that layout (the kernel reads A rows
+     * side by side; a per-tap offset table instead cost 13% of the kernel's speed). Panel pn covers rows
+     * {@link #row0}(pn) .. + MR: the last one is moved up to end at row m (overlapping its neighbour, whose rows it
+     * recomputes bit for bit), so no row past m is read; a copy of fewer than MR rows is zero-padded to MR.
      */
-    record Weights(float[] a, int[] aoff, int ars, int m) {
+    record Weights(float[] a, int offset, int lda, int m) {
         /** First row of panel pn. */
         int row0(int pn) { return Math.min(pn * MR, m - MR); }
 
@@ -231,29 +262,28 @@ final class StackedConv {
          * w [C, O, kh', kw'] (transposed true: {@code A[o, (c*th + v)*tw + v'] = w[c, o, i0y + sh*(th-1-v), i0x + sw*(tw-1-v')]}).
          */
         static Weights of(Tensor w, boolean transposed, int th, int tw, int i0y, int i0x, int sh, int sw) {
-            int m = transposed ? w.size(1) : w.size(0), c = transposed ? w.size(0) : w.size(1), taps = th * tw;
+            int m = transposed ? w.size(1) : w.size(0), c = transposed ? w.size(0) : w.size(1), taps = th * tw, k = c * taps;
+            if (!transposed && m >= MR && w.isContiguous()) return new Weights(w.host().f32, w.offset(), k, m);
             int[] st = w.strides();
             int so = transposed ? st[1] : st[0], sc = transposed ? st[0] : st[1];
-            int[] aoff = new int[c * taps];
-            for (int cc = 0, k = 0; cc < c; cc++) {
-                for (int v = 0; v < th; v++) {
-                    for (int v2 = 0; v2 < tw; v2++, k++) {
-                        int i = transposed ? i0y + sh * (th - 1 - v) : v, j = transposed ? i0x + sw * (tw - 1 - v2) : v2;
-                        aoff[k] = w.offset() + cc * sc + i * st[2] + j * st[3];
-                    }
+            int[] tapOff = new int[taps];
+            for (int v = 0, t = 0; v < th; v++) {
+                for (int v2 = 0; v2 < tw; v2++, t++) {
+                    int i = transposed ? i0y + sh * (th - 1 - v) : v, j = transposed ? i0x + sw * (tw - 1 - v2) : v2;
+                    tapOff[t] = i * st[2] + j * st[3];
                 }
             }
-            Weights in = new Weights(w.host().f32, aoff, so, m);
-            if (m >= MR) return in;
-            // fewer rows than a panel: MR zero-padded rows, k-contiguous
-            int k = aoff.length;
-            float[] a = new float[MR * k];
-            int[] off = new int[k];
-            for (int kk = 0; kk < k; kk++) {
-                off[kk] = kk;
-                for (int o = 0; o < m; o++) a[o * k + kk] = in.a[aoff[kk] + o * so];
-            }
-            return new Weights(a, off, k, MR);
+            float[] src = w.host().f32, a = new float[Math.max(m, MR) * k];
+            int off = w.offset();
+            Parallel.forRange(m, 2L * k, (from, to) -> {
+                for (int o = from; o < to; o++) {
+                    for (int cc = 0, d = o * k; cc < c; cc++) {
+                        int base = off + o * so + cc * sc;
+                        for (int t = 0; t < taps; t++) a[d++] = src[base + tapOff[t]];
+                    }
+                }
+            });
+            return new Weights(a, 0, k, Math.max(m, MR));
         }
     }
 
@@ -274,11 +304,10 @@ final class StackedConv {
      * it takes to give every thread about four units.
      */
     private static void forward(StackedImage xs, int[] koff, Weights w, Target target) {
-        int m = target.outChannels(), panels = Math.ceilDiv(m, MR), k = koff.length, padded = padded(xs.pixels), ars = w.ars();
+        int m = target.outChannels(), panels = Math.ceilDiv(m, MR), k = koff.length, padded = padded(xs.pixels), lda = w.lda();
         float[] a = w.a();
-        int[] aoff = w.aoff();
         int threads = Parallel.threads();
-        int nc = Math.min(NC_MAX, padded), blocks = Math.ceilDiv(padded, nc);
+        int nc = Math.min(NC_MAX / NR * NR, padded), blocks = Math.ceilDiv(padded, nc);
         int pg = Math.ceilDiv(panels, Math.min(panels, Math.max(1, Math.ceilDiv(4 * threads, blocks))));
         int groups = Math.ceilDiv(panels, pg), units = blocks * groups, workers = Math.min(threads, units);
         AtomicInteger next = new AtomicInteger();
@@ -294,11 +323,11 @@ final class StackedConv {
                     int kc = Math.min(KC, k - k0);
                     for (int jr = 0; jr < len; jr += NR) {
                         for (int pn = pn0; pn < pn1; pn++) {
-                            int co = (pn - pn0) * MR * nc + jr, ar = w.row0(pn) * ars;
+                            int co = (pn - pn0) * MR * nc + jr, ao = w.offset() + w.row0(pn) * lda + k0;
                             if (k0 == 0) {
-                                kernel(kc, a, aoff, ar, ars, x, koff, k0, p0 + jr, buf, co, nc);
+                                kernel(kc, a, ao, lda, x, koff, k0, p0 + jr, buf, co, nc);
                             } else {
-                                kernel(kc, a, aoff, ar, ars, x, koff, k0, p0 + jr, tile, 0, NR);
+                                kernel(kc, a, ao, lda, x, koff, k0, p0 + jr, tile, 0, NR);
                                 addTile(tile, buf, co, nc);
                             }
                         }
@@ -340,63 +369,77 @@ final class StackedConv {
     // ------------------------------------------------------------------ register tiles
 
     /** The MR x NR register tile for this CPU (MR is a constant, so the JIT keeps one branch). */
-    private static void kernel(int kc, float[] a, int[] aoff, int ar, int ars, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
-        if (MR == 8) kernel8(kc, a, aoff, ar, ars, x, koff, k0, p, c, co, rs);
-        else kernel4(kc, a, aoff, ar, ars, x, koff, k0, p, c, co, rs);
+    private static void kernel(int kc, float[] a, int ao, int lda, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
+        if (MR == 8) kernel8(kc, a, ao, lda, x, koff, k0, p, c, co, rs);
+        else kernel4(kc, a, ao, lda, x, koff, k0, p, c, co, rs);
     }
 
     /**
-     * C[8, NR] = A[8, kc] x B[kc, NR] for the taps k = k0 .. k0+kc: B's row k the NR cells at {@code x[koff[k] + p]},
-     * A's element (r, k) at {@code a[aoff[k] + ar + r*ars]} (the weight read in place, in whatever layout: no packing).
-     * Per step two loads, 8 broadcasts, 16 FMAs, as {@link Sgemm#kernel8}.
+     * C[8, 3VL] = A[8, kc] x B[kc, 3VL] for the taps k = k0 .. k0+kc: B's row k the 3VL cells at {@code x[koff[k] + p]}
+     * (read in place from the layout), A's element (r, k) at {@code a[ao + r*lda + k - k0]}. 24 accumulators; per
+     * step 3 loads, 8 broadcasts, 24 FMAs (measured on one core, AVX-512: 125 GFLOP/s; 2 vectors per row: 92).
      */
-    static void kernel8(int kc, float[] a, int[] aoff, int ar, int ars, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
+    static void kernel8(int kc, float[] a, int ao, int lda, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
         FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-        for (int k = k0, end = k0 + kc; k < end; k++) {
-            int bo = koff[k] + p, ao = aoff[k] + ar;
-            FloatVector b0 = FloatVector.fromArray(S, x, bo), b1 = FloatVector.fromArray(S, x, bo + VL);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        FloatVector c40 = z, c41 = z, c42 = z;
+        FloatVector c50 = z, c51 = z, c52 = z;
+        FloatVector c60 = z, c61 = z, c62 = z;
+        FloatVector c70 = z, c71 = z, c72 = z;
+        for (int k = k0, end = k0 + kc; k < end; k++, ao++) {
+            int bo = koff[k] + p;
+            FloatVector b0 = FloatVector.fromArray(S, x, bo), b1 = FloatVector.fromArray(S, x, bo + VL), b2 = FloatVector.fromArray(S, x, bo + 2 * VL);
             FloatVector av;
-            av = FloatVector.broadcast(S, a[ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + ars]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2 * ars]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3 * ars]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ao + 4 * ars]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ao + 5 * ars]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, a[ao + 6 * ars]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(S, a[ao + 7 * ars]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, a[ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02);
+            av = FloatVector.broadcast(S, a[ao + lda]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12);
+            av = FloatVector.broadcast(S, a[ao + 2 * lda]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22);
+            av = FloatVector.broadcast(S, a[ao + 3 * lda]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32);
+            av = FloatVector.broadcast(S, a[ao + 4 * lda]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42);
+            av = FloatVector.broadcast(S, a[ao + 5 * lda]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52);
+            av = FloatVector.broadcast(S, a[ao + 6 * lda]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61); c62 = av.fma(b2, c62);
+            av = FloatVector.broadcast(S, a[ao + 7 * lda]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71); c72 = av.fma(b2, c72);
         }
         c00.intoArray(c, co);
         c01.intoArray(c, co + VL);
+        c02.intoArray(c, co + 2 * VL);
         c10.intoArray(c, co + rs);
         c11.intoArray(c, co + rs + VL);
+        c12.intoArray(c, co + rs + 2 * VL);
         c20.intoArray(c, co + 2 * rs);
         c21.intoArray(c, co + 2 * rs + VL);
+        c22.intoArray(c, co + 2 * rs + 2 * VL);
         c30.intoArray(c, co + 3 * rs);
         c31.intoArray(c, co + 3 * rs + VL);
+        c32.intoArray(c, co + 3 * rs + 2 * VL);
         c40.intoArray(c, co + 4 * rs);
         c41.intoArray(c, co + 4 * rs + VL);
+        c42.intoArray(c, co + 4 * rs + 2 * VL);
         c50.intoArray(c, co + 5 * rs);
         c51.intoArray(c, co + 5 * rs + VL);
+        c52.intoArray(c, co + 5 * rs + 2 * VL);
         c60.intoArray(c, co + 6 * rs);
         c61.intoArray(c, co + 6 * rs + VL);
+        c62.intoArray(c, co + 6 * rs + 2 * VL);
         c70.intoArray(c, co + 7 * rs);
         c71.intoArray(c, co + 7 * rs + VL);
+        c72.intoArray(c, co + 7 * rs + 2 * VL);
     }
 
-    /** {@link #kernel8} with 4 rows (16 vector registers). */
-    static void kernel4(int kc, float[] a, int[] aoff, int ar, int ars, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
+    /** {@link #kernel8} with 4 rows of 2 vectors (16 vector registers: AVX2). */
+    static void kernel4(int kc, float[] a, int ao, int lda, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        for (int k = k0, end = k0 + kc; k < end; k++) {
-            int bo = koff[k] + p, ao = aoff[k] + ar;
+        for (int k = k0, end = k0 + kc; k < end; k++, ao++) {
+            int bo = koff[k] + p;
             FloatVector b0 = FloatVector.fromArray(S, x, bo), b1 = FloatVector.fromArray(S, x, bo + VL);
             FloatVector av;
             av = FloatVector.broadcast(S, a[ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + ars]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2 * ars]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3 * ars]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[ao + lda]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ao + 2 * lda]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ao + 3 * lda]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
         }
         c00.intoArray(c, co);
         c01.intoArray(c, co + VL);
@@ -409,7 +452,13 @@ final class StackedConv {
     }
 
     /** c[co + r*rs .. + NR) += tile[r*NR .. + NR) for the MR rows (see {@link Sgemm#addTile} for why not a kernel flag). */
-    private static void addTile(float[] tile, float[] c, int co, int rs) { Sgemm.addTile(tile, c, co, rs); }
+    private static void addTile(float[] tile, float[] c, int co, int rs) {
+        for (int r = 0; r < MR; r++, co += rs) {
+            for (int v = 0; v < NR; v += VL) {
+                FloatVector.fromArray(S, c, co + v).add(FloatVector.fromArray(S, tile, r * NR + v)).intoArray(c, co + v);
+            }
+        }
+    }
 
     /**
      * The weight gradient's 4 x 6 tile over cells [p0, p0 + len) (len a multiple of VL): lane l of

@@ -56,38 +56,46 @@ final class StackedImage {
      * @param rowLen     grid cells per row; {@code (W-1+left)/sx < rowLen}
      * @param channels   channels to lay out, at least C (the extra ones are zero)
      * @param chanStride floats per channel, at least {@code N*rows*rowLen}
+     * @param scratch    an array to lay it out in if it is large enough (every float of the layout is written,
+     *                   zeros included, so it may hold anything), else null or too small: a new one is allocated
      */
-    static StackedImage of(Tensor x, int sy, int sx, int top, int left, int rows, int rowLen, int channels, int chanStride) {
+    static StackedImage of(Tensor x, int sy, int sx, int top, int left, int rows, int rowLen, int channels, int chanStride, float[] scratch) {
         int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
         int pixels = n * rows * rowLen;
-        if (channels < c || chanStride < pixels || (h - 1 + top) / sy >= rows || (w - 1 + left) / sx >= rowLen || top < 0 || left < 0) {
+        long size = (long) sy * sx * channels * chanStride;
+        if (channels < c || chanStride < pixels || (h - 1 + top) / sy >= rows || (w - 1 + left) / sx >= rowLen || top < 0 || left < 0
+                || size > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("StackedImage: a " + Arrays.toString(x.shape()) + " image with stride " + sy + "x" + sx
                     + " and padding " + top + "," + left + " does not fit " + channels + " channels of " + rows + "x" + rowLen
                     + " cells, channel stride " + chanStride);
         }
-        float[] d = new float[sy * sx * channels * chanStride];
+        float[] d = scratch != null && scratch.length >= size ? scratch : new float[(int) size];
         float[] src = x.host().f32;
         int[] s = x.strides();
-        int off = x.offset();
-        Parallel.forRange(c * n, (long) h * w, (from, to) -> {
+        int off = x.offset(), block = rows * rowLen;
+        Parallel.forRange(channels * n, (long) block * sy * sx, (from, to) -> {
             for (int task = from; task < to; task++) {
                 int ch = task / n, b = task % n;
                 for (int a = 0; a < sy; a++) {
                     for (int bx = 0; bx < sx; bx++) {
+                        int chanBase = ((a * sx + bx) * channels + ch) * chanStride, base = chanBase + b * block;
+                        if (b == n - 1) Arrays.fill(d, chanBase + pixels, chanBase + chanStride, 0f);   // the channel's tail
                         // source columns sx*X + bx - left in [0, w): X in [xLo, xHi)
                         int xLo = Math.max(0, Math.ceilDiv(left - bx, sx)), xHi = Math.min(rowLen, Math.floorDiv(w - 1 + left - bx, sx) + 1);
-                        if (xHi <= xLo) continue;
-                        int base = ((a * sx + bx) * channels + ch) * chanStride + b * rows * rowLen;
                         for (int y = 0; y < rows; y++) {
-                            int yy = sy * y + a - top;
-                            if (yy < 0 || yy >= h) continue;
+                            int yy = sy * y + a - top, dst = base + y * rowLen;
+                            if (ch >= c || yy < 0 || yy >= h || xHi <= xLo) {
+                                Arrays.fill(d, dst, dst + rowLen, 0f);
+                                continue;
+                            }
+                            Arrays.fill(d, dst, dst + xLo, 0f);
+                            Arrays.fill(d, dst + xHi, dst + rowLen, 0f);
                             int so = off + b * s[0] + ch * s[1] + yy * s[2] + (sx * xLo + bx - left) * s[3];
-                            int dst = base + y * rowLen + xLo;
                             int step = sx * s[3];
                             if (step == 1) {
-                                System.arraycopy(src, so, d, dst, xHi - xLo);
+                                System.arraycopy(src, so, d, dst + xLo, xHi - xLo);
                             } else {
-                                for (int X = xLo; X < xHi; X++, so += step) d[dst++] = src[so];
+                                for (int X = xLo, q = dst + xLo; X < xHi; X++, so += step) d[q++] = src[so];
                             }
                         }
                     }
