@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       G laid out on the same grid (zero on the dropped cells), reduced in vector lanes over p.</li>
  * </ul>
  * <b>Order of the sums.</b> Forward and transposed: over k in order, in blocks of {@link #KC} added to the output,
- * as {@link Sgemm} does. Weight gradient: per lane over the pixels of a chunk of {@link #WCHUNK} cells, then the
+ * as {@link Sgemm} does. Weight gradient: per lane over the pixels of a chunk of cells ({@link #weightChunk}), then the
  * lanes, then the chunks in order. Neither depends on the number of threads, so results are bit-identical run to
  * run; they differ from the reference only by float rounding.
  */
@@ -52,8 +52,18 @@ final class StackedConv {
     static final int KC = Integer.getInteger("draggan.stacked.kc", 256);
     /** Most grid cells per forward work unit (its output block, O x cells, stays in L2). */
     static final int NC_MAX = 512;
-    /** Grid cells reduced in vector lanes before the lanes are summed (weight gradient). */
-    static final int WCHUNK = 1024;
+    /** Bounds of the weight gradient's chunk of grid cells, and the floats (input and gradient rows) it aims to span. */
+    static final int WCHUNK_MIN = 1024, WCHUNK_MAX = 8192, WCHUNK_FLOATS = 1 << 18;
+
+    /**
+     * Grid cells the weight gradient reduces in vector lanes before it sums the lanes: as many as keep a chunk's
+     * C + O rows within about 1 MB (L2), 1024 to 8192. Each tile's lanes are summed once per chunk (24 butterflies
+     * per tile), so longer chunks cost less there; a function of the shapes only, so results do not depend on threads.
+     */
+    static int weightChunk(int c, int o) {
+        int chunk = Integer.highestOneBit(Math.max(1, WCHUNK_FLOATS / (c + o)));
+        return Math.max(WCHUNK_MIN, Math.min(WCHUNK_MAX, chunk));
+    }
     /** Output channels and taps of the weight gradient's register tile (24 accumulators). */
     static final int WO = 4, WK = 6;
 
@@ -190,12 +200,12 @@ final class StackedConv {
         float[] acc = new float[oPad * kPad];
         int kBlocks = kPad / WK, tiles = oPad / WO * kBlocks;
         float[] g = gs.data, xd = xs.data;
-        int gStride = gs.chanStride;
+        int gStride = gs.chanStride, chunk = weightChunk(c, oPad);
         // tiles split statically among the threads, each reducing all chunks in order: thread-count independent
         Parallel.forRange(tiles, 2L * WO * WK * padded, (from, to) -> {
             float[] part = new float[WO * WK * VL];
-            for (int p0 = 0; p0 < padded; p0 += WCHUNK) {
-                int len = Math.min(WCHUNK, padded - p0);
+            for (int p0 = 0; p0 < padded; p0 += chunk) {
+                int len = Math.min(chunk, padded - p0);
                 for (int tile = from; tile < to; tile++) {
                     int ob = tile / kBlocks, kb = tile % kBlocks;
                     weightTile(g, ob * WO * gStride + p0, gStride, xd, koff, kb * WK, p0, len, part);
@@ -275,7 +285,7 @@ final class StackedConv {
             }
             float[] src = w.host().f32, a = new float[Math.max(m, MR) * k];
             int off = w.offset();
-            Parallel.forRange(m, 2L * k, (from, to) -> {
+            Parallel.forRange(m, k / 4, (from, to) -> {          // threads only for large weights
                 for (int o = from; o < to; o++) {
                     for (int cc = 0, d = o * k; cc < c; cc++) {
                         int base = off + o * so + cc * sc;
@@ -316,6 +326,7 @@ final class StackedConv {
             float[][] holder = BLOCK.get();
             if (holder[0].length < pg * MR * nc) holder[0] = new float[pg * MR * nc];
             float[] buf = holder[0], tile = new float[MR * NR];
+            int[] seg = new int[3 * (nc + 2)];
             for (int q; (q = next.getAndIncrement()) < units; ) {
                 int p0 = q / groups * nc, len = Math.min(nc, padded - p0);
                 int pn0 = q % groups * pg, pn1 = Math.min(panels, pn0 + pg);
@@ -333,36 +344,50 @@ final class StackedConv {
                         }
                     }
                 }
+                int segs = segments(p0, len, xs, target, seg);
                 for (int pn = pn0; pn < pn1; pn++) {
                     int r0 = w.row0(pn);
-                    write(buf, (pn - pn0) * MR * nc, nc, r0, Math.min(m, r0 + MR), p0, len, xs, target);
+                    write(buf, (pn - pn0) * MR * nc, nc, r0, Math.min(m, r0 + MR), seg, segs, target);
                 }
             }
         });
     }
 
     /**
-     * Copies the real outputs among cells [p0, p0 + len) of a work unit's block to the target: output channels
-     * [o0, o1), channel o at buf[b0 + (o - o0)*nc].
+     * The runs of real outputs among cells [p0, p0 + len): for each, {@code seg[3i]} its first cell's offset from
+     * p0, {@code seg[3i + 1]} the target index of its first output for channel 0 ({@code + o*oh*ow} for channel o),
+     * {@code seg[3i + 2]} its length. Returns the number of runs (at most one per grid row).
      */
-    private static void write(float[] buf, int b0, int nc, int o0, int o1, int p0, int len, StackedImage xs, Target t) {
-        int cellsPerSample = xs.rows * xs.rowLen, samples = xs.pixels / cellsPerSample;
+    private static int segments(int p0, int len, StackedImage xs, Target t, int[] seg) {
+        int cellsPerSample = xs.rows * xs.rowLen, samples = xs.pixels / cellsPerSample, count = 0;
         for (int p = p0, end = p0 + len; p < end; ) {
             int n = p / cellsPerSample, rem = p - n * cellsPerSample, row = rem / xs.rowLen, u = rem - row * xs.rowLen;
             int run = Math.min(xs.rowLen - u, end - p);
             if (n < samples && row < t.cy && u < t.cx) {
-                int cnt = Math.min(run, t.cx - u);
-                for (int oo = o0; oo < o1; oo++) {
-                    int src = b0 + (oo - o0) * nc + (p - p0);
-                    int dst = ((n * t.outChannels + oo) * t.oh + t.ry + t.sy * row) * t.ow + t.rx + t.sx * u;
-                    if (t.sx == 1) {
-                        System.arraycopy(buf, src, t.out, dst, cnt);
-                    } else {
-                        for (int i = 0; i < cnt; i++, dst += t.sx) t.out[dst] = buf[src + i];
-                    }
-                }
+                seg[3 * count] = p - p0;
+                seg[3 * count + 1] = (n * t.outChannels * t.oh + t.ry + t.sy * row) * t.ow + t.rx + t.sx * u;
+                seg[3 * count + 2] = Math.min(run, t.cx - u);
+                count++;
             }
             p += run;
+        }
+        return count;
+    }
+
+    /** Copies output channels [o0, o1) (channel o at {@code buf[b0 + (o - o0)*nc]}) of a unit's runs to the target. */
+    private static void write(float[] buf, int b0, int nc, int o0, int o1, int[] seg, int segs, Target t) {
+        int plane = t.oh * t.ow, sx = t.sx;
+        float[] out = t.out;
+        for (int o = o0; o < o1; o++) {
+            int sb = b0 + (o - o0) * nc, ob = o * plane;
+            for (int i = 0; i < 3 * segs; i += 3) {
+                int src = sb + seg[i], dst = ob + seg[i + 1], cnt = seg[i + 2];
+                if (sx == 1) {
+                    System.arraycopy(buf, src, out, dst, cnt);
+                } else {
+                    for (int q = 0; q < cnt; q++, dst += sx) out[dst] = buf[src + q];
+                }
+            }
         }
     }
 

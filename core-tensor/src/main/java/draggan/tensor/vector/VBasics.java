@@ -167,7 +167,7 @@ public final class VBasics {
 
     /** y = op(x). */
     public static Tensor unary(UnaryOp op, Tensor x) {
-        Tensor xc = contiguous(x), out = Tensor.zeros(x.shape());
+        Tensor xc = contiguous(x), out = xc != x ? xc : Tensor.zeros(x.shape());   // a fresh copy is overwritten in place
         float[] s = xc.host().f32, d = out.host().f32;
         int so = xc.offset();
         Parallel.forRange(out.numel(), 4, (from, to) -> {
@@ -283,7 +283,7 @@ public final class VBasics {
 
     /** y = x * scale + shift (scale and shift rounded to float). */
     public static Tensor affine(Tensor x, double scale, double shift) {
-        Tensor xc = contiguous(x), out = Tensor.zeros(x.shape());
+        Tensor xc = contiguous(x), out = xc != x ? xc : Tensor.zeros(x.shape());   // a fresh copy is overwritten in place
         float[] s = xc.host().f32, d = out.host().f32;
         int so = xc.offset();
         float sc = (float) scale, sh = (float) shift;
@@ -297,7 +297,7 @@ public final class VBasics {
 
     /** y = min(max(x, lo), hi). */
     public static Tensor clamp(Tensor x, double lo, double hi) {
-        Tensor xc = contiguous(x), out = Tensor.zeros(x.shape());
+        Tensor xc = contiguous(x), out = xc != x ? xc : Tensor.zeros(x.shape());   // a fresh copy is overwritten in place
         float[] s = xc.host().f32, d = out.host().f32;
         int so = xc.offset();
         float l = (float) lo, h = (float) hi;
@@ -331,7 +331,7 @@ public final class VBasics {
      * varies along the contiguous dimension.
      */
     public static Tensor biasAct(Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
-        Tensor xc = contiguous(x), out = Tensor.zeros(x.shape());
+        Tensor xc = contiguous(x), out = xc != x ? xc : Tensor.zeros(x.shape());   // a fresh copy is overwritten in place
         int[] shape = x.shape();
         int channels = x.dim() == 0 ? 1 : shape[dim];
         int outer = Shapes.numel(java.util.Arrays.copyOfRange(shape, 0, Math.min(dim, shape.length)));
