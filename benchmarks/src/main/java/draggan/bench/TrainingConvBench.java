@@ -21,21 +21,23 @@ import java.util.concurrent.TimeUnit;
  * weight changes per step, so none is marked constant. Sizes are "C x O @ R" (C input, O output channels, R the
  * resolution named below); flops are those of the dense definition, {@code 2 * N * O * C * 9 * (output pixels of
  * the stride-1 / input pixels of the transposed conv)}, padding zeros included, so GFLOP/s compare times.
+ * Methods are named after the backend ({@code vector}) and the op, as in {@link ConvBench}; the PyTorch script
+ * {@code benchmarks/pytorch/training_conv_bench.py} prints the same rows without the prefix.
  * <ul>
- *   <li>{@code forward} / {@code inputGrad} / {@code weightGrad} ({@link Same}, R = image size): the 3x3, stride 1,
+ *   <li>{@code vector} / {@code vectorInputGrad} / {@code vectorWeightGrad} ({@link Same}, R = image size): the 3x3, stride 1,
  *       padding 1 conv2d x [N, C, R, R] * w [O, C, 3, 3]; its input gradient, the stride-1 transposed conv of
  *       g [N, O, R, R]; its weight gradient from x and g.</li>
- *   <li>{@code up} / {@code upInputGrad} / {@code upWeightGrad} ({@link Up}, R = input size): the generator's
+ *   <li>{@code vectorUp} / {@code vectorUpInputGrad} / {@code vectorUpWeightGrad} ({@link Up}, R = input size): the generator's
  *       up-sampling conv, convTranspose2d x [N, C, R, R] * w [C, O, 3, 3], stride 2, padding 0 -> [N, O, 2R+1, 2R+1];
  *       its input gradient, the stride-2 conv2d of g [N, O, 2R+1, 2R+1] with w read as [C, O, 3, 3] (out C, in O);
  *       its weight gradient {@code conv2dWeightGrad(g, x)} with stride 2.</li>
- *   <li>{@code down} / {@code downWeightGrad} ({@link Down}, R = output size): the discriminator's down-sampling
+ *   <li>{@code vectorDown} / {@code vectorDownWeightGrad} ({@link Down}, R = output size): the discriminator's down-sampling
  *       conv, conv2d x [N, C, 2R+1, 2R+1] * w [O, C, 3, 3], stride 2, padding 0 -> [N, O, R, R], and its weight
- *       gradient (its input gradient is {@code up}'s shape with C and O swapped).</li>
- *   <li>{@code matmulLinear} / {@code matmulInputGrad} / {@code matmulWeightGrad} ({@link Fc}, "M x N x K"): the
+ *       gradient (its input gradient is {@code vectorUp}'s shape with C and O swapped).</li>
+ *   <li>{@code vectorMatmulLinear} / {@code vectorMatmulInputGrad} / {@code vectorMatmulWeightGrad} ({@link Fc}, "M x N x K"): the
  *       mapping network's fully connected layer, {@code y = x w^T} with x [M, K] and w [N, K] read through a transposed
  *       view; its input gradient {@code g w} (g [M, N]); its weight gradient {@code g^T x} (a [N, M] view times
- *       [M, K]); 2*M*N*K flops each. {@code affineTransposed}: the weight gain {@code affine(w^T, s, 0)} on the
+ *       [M, K]); 2*M*N*K flops each. {@code vectorAffineTransposed}: the weight gain {@code affine(w^T, s, 0)} on the
  *       transposed [K, N] view (2 flops per element).</li>
  * </ul>
  * Run: {@code java -jar benchmarks/target/benchmarks.jar TrainingConvBench -f 1 -wi 3 -i 5}.
@@ -126,62 +128,62 @@ public class TrainingConvBench {
         }
     }
 
-    @Benchmark public Tensor forward(Same s, Flops f) {
+    @Benchmark public Tensor vector(Same s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.conv2d(s.x, s.w, 1, 1, 1, 1, 1);
     }
 
-    @Benchmark public Tensor inputGrad(Same s, Flops f) {
+    @Benchmark public Tensor vectorInputGrad(Same s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.convTranspose2d(s.g, s.w, 1, 1, 1, 1, 1);
     }
 
-    @Benchmark public Tensor weightGrad(Same s, Flops f) {
+    @Benchmark public Tensor vectorWeightGrad(Same s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.conv2dWeightGrad(s.x, s.g, 3, 3, 1, 1, 1, 1, 1);
     }
 
-    @Benchmark public Tensor up(Up s, Flops f) {
+    @Benchmark public Tensor vectorUp(Up s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.convTranspose2d(s.x, s.w, 2, 2, 0, 0, 1);
     }
 
-    @Benchmark public Tensor upInputGrad(Up s, Flops f) {
+    @Benchmark public Tensor vectorUpInputGrad(Up s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.conv2d(s.g, s.w, 2, 2, 0, 0, 1);
     }
 
-    @Benchmark public Tensor upWeightGrad(Up s, Flops f) {
+    @Benchmark public Tensor vectorUpWeightGrad(Up s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.conv2dWeightGrad(s.g, s.x, 3, 3, 2, 2, 0, 0, 1);
     }
 
-    @Benchmark public Tensor down(Down s, Flops f) {
+    @Benchmark public Tensor vectorDown(Down s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.conv2d(s.x, s.w, 2, 2, 0, 0, 1);
     }
 
-    @Benchmark public Tensor downWeightGrad(Down s, Flops f) {
+    @Benchmark public Tensor vectorDownWeightGrad(Down s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.conv2dWeightGrad(s.x, s.g, 3, 3, 2, 2, 0, 0, 1);
     }
 
-    @Benchmark public Tensor matmulLinear(Fc s, Flops f) {
+    @Benchmark public Tensor vectorMatmulLinear(Fc s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.matmul(s.x, s.w.transposeView(0, 1));
     }
 
-    @Benchmark public Tensor matmulInputGrad(Fc s, Flops f) {
+    @Benchmark public Tensor vectorMatmulInputGrad(Fc s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.matmul(s.g, s.w);
     }
 
-    @Benchmark public Tensor matmulWeightGrad(Fc s, Flops f) {
+    @Benchmark public Tensor vectorMatmulWeightGrad(Fc s, Flops f) {
         f.gflop += s.gflop;
         return Bench.VECTOR.matmul(s.g.transposeView(0, 1), s.x);
     }
 
-    @Benchmark public Tensor affineTransposed(Fc s, Flops f) {
+    @Benchmark public Tensor vectorAffineTransposed(Fc s, Flops f) {
         f.gflop += s.affineGflop;
         return Bench.VECTOR.affine(s.w.transposeView(0, 1), 0.5, 0);
     }

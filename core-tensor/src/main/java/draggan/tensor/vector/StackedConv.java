@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   out[o, p] = sum_k A[o, k] * data[koff[k] + p]        k = (c, i, j), p over every grid cell of every sample
  * </pre>
  * whose right operand is never packed: its rows are read straight from the layout (the register tile loads
- * {@code 2*VL} consecutive cells at {@code koff[k] + p}). That removes what made the per-sample im2col GEMMs slow for
+ * {@link #NR} consecutive cells at {@code koff[k] + p}), and whose left operand is the weight read in place. That
+ * removes what made the per-sample im2col GEMMs slow for
  * these shapes: packing the im2col panels (per sample, element by element at the borders) cost as much as the
  * multiply-adds when the output has only 16-64 channels, and the per-sample products of a small image were too
  * short to amortise anything. Grid cells outside the real output (the zero columns between rows, the rows between
@@ -48,10 +49,15 @@ final class StackedConv {
      * 3 loads + 8 broadcasts per 24 FMAs), two with 16 (AVX2: 4 x 2, as {@link Sgemm}).
      */
     static final int NR = (MR == 8 ? 3 : 2) * VL;
-    /** Depth of one pass over the taps (as {@link Sgemm}'s KC: the A block of a panel stays in L1). */
+    /**
+     * Taps per pass of the forward kernel (as {@link Sgemm}'s KC: a panel's A block stays in L1); for experiments
+     * {@code -Ddraggan.stacked.kc}.
+     */
     static final int KC = Integer.getInteger("draggan.stacked.kc", 256);
     /** Most grid cells per forward work unit (its output block, O x cells, stays in L2). */
     static final int NC_MAX = 512;
+    /** Output channels and taps of the weight gradient's register tile (24 accumulators). */
+    static final int WO = 4, WK = 6;
     /** Bounds of the weight gradient's chunk of grid cells, and the floats (input and gradient rows) it aims to span. */
     static final int WCHUNK_MIN = 1024, WCHUNK_MAX = 8192, WCHUNK_FLOATS = 1 << 18;
 
@@ -64,8 +70,6 @@ final class StackedConv {
         int chunk = Integer.highestOneBit(Math.max(1, WCHUNK_FLOATS / (c + o)));
         return Math.max(WCHUNK_MIN, Math.min(WCHUNK_MAX, chunk));
     }
-    /** Output channels and taps of the weight gradient's register tile (24 accumulators). */
-    static final int WO = 4, WK = 6;
 
     // ------------------------------------------------------------------ geometry
 
@@ -76,9 +80,9 @@ final class StackedConv {
      */
     record Axis(int stride, int pad, int cells) {
         /**
-         * A stride-1 axis for windows reading source indices {@code lo .. hi} (may lie outside the image: zeros)
-         * for outputs {@code 0 .. out-1} (each output's window starts at out + lo relative to ...; only the range
-         * matters).
+         * A stride-1 axis of {@code size} source cells whose {@code out} outputs read, all together, the source
+         * indices {@code lo .. hi} (outside 0 .. size-1: zeros). The grid has {@code -lo} zeros before the image
+         * and {@code size + max(-lo, hi - size + 1)} cells per line, more only if the output needs them.
          */
         static Axis stride1(int size, int lo, int hi, int out) {
             int pad = Math.max(0, -lo), after = Math.max(0, hi - (size - 1));

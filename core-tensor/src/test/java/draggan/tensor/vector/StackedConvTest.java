@@ -95,6 +95,34 @@ class StackedConvTest {
                 StackedConv.convTranspose2d(g, wt, 2, 1, 1, 0), tol(9 * 9));
     }
 
+    /** Both register tiles (AVX-512's 8 x 3 vectors, AVX2's 4 x 2), whatever this CPU runs, against a scalar product. */
+    @Test void bothRegisterTiles() {
+        int vl = Sgemm.VL, kc = 37, k0 = 5, lda = 50, p = 11;
+        for (int mr : new int[]{4, 8}) {
+            int cells = mr == 8 ? 3 * vl : 2 * vl, rs = cells + 7;
+            java.util.SplittableRandom r = new java.util.SplittableRandom(mr);
+            float[] x = new float[600 + cells], a = new float[3 + mr * lda], c = new float[3 + mr * rs];
+            int[] koff = new int[k0 + kc];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble(-1, 1);
+            for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
+            for (int i = 0; i < koff.length; i++) koff[i] = r.nextInt(500);
+            java.util.Arrays.fill(c, 1f);
+            if (mr == 8) StackedConv.kernel8(kc, a, 3, lda, x, koff, k0, p, c, 3, rs);
+            else StackedConv.kernel4(kc, a, 3, lda, x, koff, k0, p, c, 3, rs);
+            double worst = 0;
+            for (int i = 0; i < mr; i++) {
+                for (int j = 0; j < cells; j++) {
+                    double s = 0;
+                    for (int k = 0; k < kc; k++) s += (double) a[3 + i * lda + k] * x[koff[k0 + k] + p + j];
+                    worst = Math.max(worst, Math.abs(s - c[3 + i * rs + j]));
+                }
+            }
+            System.out.println("register tile " + mr + " x " + cells + ": max |diff| " + worst);
+            org.junit.jupiter.api.Assertions.assertTrue(worst <= tol(kc), "register tile " + mr + ": max |diff| " + worst);
+            org.junit.jupiter.api.Assertions.assertEquals(1f, c[0], "the tile wrote before its first element");
+        }
+    }
+
     @Test void batchesTakeTheStackedPathAndAreDeterministic() {
         // the backend sends batches (N >= 2, one group) here, except large 3x3 convs, which go to Winograd
         Tensor x = Tensor.uniform(DType.F32, 5, -1, 1, 4, 16, 20, 20), w = Tensor.uniform(DType.F32, 6, -1, 1, 24, 16, 3, 3);
