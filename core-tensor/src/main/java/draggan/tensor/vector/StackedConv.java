@@ -291,9 +291,10 @@ final class StackedConv {
             int off = w.offset();
             Parallel.forRange(m, k / 4, (from, to) -> {          // threads only for large weights
                 for (int o = from; o < to; o++) {
-                    for (int cc = 0, d = o * k; cc < c; cc++) {
-                        int base = off + o * so + cc * sc;
-                        for (int t = 0; t < taps; t++) a[d++] = src[base + tapOff[t]];
+                    for (int t = 0; t < taps; t++) {
+                        // along the channels, so the inner loop is long (looping over the 1-4 taps of a phase
+                        // innermost cost a mispredicted branch per channel: 2.7 ns per float)
+                        for (int cc = 0, d = o * k + t, q = off + o * so + tapOff[t]; cc < c; cc++, d += taps, q += sc) a[d] = src[q];
                     }
                 }
             });
