@@ -305,8 +305,14 @@ final class TrainCommand implements Main.Command {
 
         String row(long nimg, long step, double seconds, double imgPerS) {
             return String.format(Locale.ROOT, "%.3f,%d,%.1f,%.3f,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d", nimg / 1000.0, step, seconds, imgPerS,
-                    mean(lossG), mean(lossD), mean(real), mean(fake), mean(r1), mean(pl),
-                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
+                    mean(lossG), mean(lossD), mean(real), mean(fake), mean(r1), mean(pl), liveHeapMb());
+        }
+
+        /** Heap in use after a full collection: what the run really holds (flat over a run unless something leaks). */
+        static long liveHeapMb() {
+            System.gc();
+            Runtime rt = Runtime.getRuntime();
+            return (rt.totalMemory() - rt.freeMemory()) >> 20;
         }
     }
 
