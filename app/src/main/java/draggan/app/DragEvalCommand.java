@@ -21,7 +21,7 @@ final class DragEvalCommand implements Main.Command {
                 targets 10-40 px away) with each tracker x supervision and reports the final handle-target distance as the tracker sees
                 it, the same distance measured independently (global nearest neighbour of each handle's initial feature in
                 the final feature map), steps and seconds; then the paper's paired-reconstruction test.""")
-                .option("model", "FILE|random:256|random:512", "checkpoint or a built-in random model", null)
+                .option("model", Models.METAVAR, Models.HELP, null)
                 .option("cases", "N", "number of random drag cases", "4")
                 .option("seed0", "S", "first image seed", "0")
                 .option("steps", "N", "maximum iterations per drag", "200")

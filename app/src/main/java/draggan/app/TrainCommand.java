@@ -333,17 +333,22 @@ final class TrainCommand implements Main.Command {
         Trainer t = new Trainer(opts, g, g.copy(), Discriminator.random(nets.d(), opts.seed() + 1), noise);
         for (int i = 0; i < warmup; i++) t.runStep();
         double[] ms = new double[steps];
+        java.util.Map<String, Double> phaseMs = new java.util.LinkedHashMap<>();
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             long s0 = System.nanoTime();
-            t.runStep();
+            Trainer.StepStats st = t.runStep();
             ms[i] = (System.nanoTime() - s0) / 1e6;
+            st.millis().forEach((k, v) -> phaseMs.merge(k, v, Double::sum));
         }
         double total = (System.nanoTime() - t0) / 1e9;
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         System.out.printf(Locale.ROOT, "java train: res %d cbase %d cmax %d batch %d: %.2f img/s (%.0f ms/step median, %d steps after %d warm-up, R1 steps included)%n",
                 res, nets.g().channelBase(), nets.g().channelMax(), opts.batch(), steps * opts.batch() / total, sorted[steps / 2], steps, warmup);
+        StringBuilder sb = new StringBuilder("time per step by phase (ms, averaged over the timed steps):");
+        phaseMs.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  %s %.0f (%.0f%%)", k, v / steps, 100 * v / (total * 1000))));
+        System.err.println(sb);
         return 0;
     }
 }
