@@ -33,6 +33,8 @@ G_ema update. Greg is a phase with nothing to do when --pl-weight is 0 (as in th
   python3 train_bench.py --res 64 --cbase 4096 --cmax 256 --steps 32 --profile   # + where the time goes
   python3 train_bench.py --check [GOLDEN_DIR]   # G and D of compact-128/model.pkl against golden/train-128
 
+OMP_WAIT_POLICY defaults to PASSIVE here (set it in the environment to override); see the comment at the imports.
+
 The timing line:
   pytorch train: res 64 cbase 1024 cmax 128 batch 16: X.XX img/s (Y ms/step median, R1 steps included)
 Y is the median over the timed 16-step windows (each holds one R1 step and four Greg steps) of the
@@ -48,6 +50,11 @@ import statistics
 import sys
 import time
 from contextlib import contextmanager
+
+# libgomp reads this when torch loads it. Its default (spin, then sleep) makes 2-thread PyTorch many times slower
+# on a machine shared with other work (measured here: 1.1 instead of 10.7 img/s at 64 px); OMP_WAIT_POLICY=ACTIVE
+# in the environment restores the default.
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 import numpy as np
 import torch
@@ -583,7 +590,8 @@ def bench(args):
     timer = Timer()
     tr = Trainer(G, D, args.batch, timer=timer, r1_gamma=gamma, style_mixing_prob=args.mixing, pl_weight=args.pl_weight)
     print(f'torch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}, '
-          f'BLAS {blas_in_use()}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores')
+          f'BLAS {blas_in_use()}, OMP_WAIT_POLICY {os.environ["OMP_WAIT_POLICY"]}; '
+          f'load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores')
     print(f'config: res {args.res}, channels G {[G.synthesis.__getattr__(f"b{r}").conv1.weight.shape[0] for r in G.synthesis.block_resolutions]}, '
           f'{args.map} mapping layers, G {count(G) / 1e6:.2f} M / D {count(D) / 1e6:.2f} M parameters, batch {args.batch}, '
           f'conv_clamp {clamp}, R1 gamma {gamma:g} every 16, pl weight {args.pl_weight:g} (every 4), '
