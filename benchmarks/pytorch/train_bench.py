@@ -43,6 +43,7 @@ window's time / 16, so it includes R1's share; X = batch / Y.
 import argparse
 import copy
 import io
+import json
 import math
 import os
 import pickle
@@ -592,7 +593,7 @@ def bench(args):
     print(f'torch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}, '
           f'BLAS {blas_in_use()}, OMP_WAIT_POLICY {os.environ["OMP_WAIT_POLICY"]}; '
           f'load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores')
-    print(f'config: res {args.res}, channels G {[G.synthesis.__getattr__(f"b{r}").conv1.weight.shape[0] for r in G.synthesis.block_resolutions]}, '
+    print(f'config: res {args.res}, channels G {[getattr(G.synthesis, f"b{r}").conv1.weight.shape[0] for r in G.synthesis.block_resolutions]}, '
           f'{args.map} mapping layers, G {count(G) / 1e6:.2f} M / D {count(D) / 1e6:.2f} M parameters, batch {args.batch}, '
           f'conv_clamp {clamp}, R1 gamma {gamma:g} every 16, pl weight {args.pl_weight:g} (every 4), '
           f'style mixing {args.mixing:g}, float32, fused_modconv False (training mode), random noise')
@@ -722,7 +723,6 @@ def check(golden, tol, dtype=torch.float32):
     the same formulas in double precision (to see how much of a difference is the golden's float32 rounding)."""
     train_dir, model = os.path.join(golden, 'train-128'), os.path.join(golden, 'compact-128', 'model.pkl')
     gold = lambda n: torch.from_numpy(np.load(os.path.join(train_dir, n + '.npy'))).to(dtype)
-    import json
     man = json.load(open(os.path.join(train_dir, 'manifest.json')))
     z, real = gold('z'), gold('real')
     worst_all = 0.0
