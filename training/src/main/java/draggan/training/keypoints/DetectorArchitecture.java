@@ -52,8 +52,8 @@ public record DetectorArchitecture(int resolution, int[] widths, int heatmap) {
         }
     }
 
-    /** The architecture of the shipped toy-faces detector: 64 px, widths 16, 32, 48, 64, a 16 x 16 heatmap. */
-    public static DetectorArchitecture toyFaces64() { return new DetectorArchitecture(64, new int[]{16, 32, 48, 64}, 16); }
+    /** The architecture of the shipped toy-faces detector: 64 px, widths 16, 32, 48, 64, a 32 x 32 heatmap. */
+    public static DetectorArchitecture toyFaces64() { return new DetectorArchitecture(64, new int[]{16, 32, 48, 64}, 32); }
 
     @Override public int[] widths() { return widths.clone(); }
 
@@ -69,7 +69,7 @@ public record DetectorArchitecture(int resolution, int[] widths, int heatmap) {
     /** Side of encoder level l's feature maps. */
     public int side(int level) { return resolution >> (level + 1); }
 
-    /** One line naming the network, e.g. {@code unet4-softargmax-v1 resolution=64 widths=16,32,48,64 heatmap=16}. */
+    /** One line naming the network, e.g. {@code unet4-softargmax-v1 resolution=64 widths=16,32,48,64 heatmap=32}. */
     public String describe() {
         return KIND + " resolution=" + resolution + " widths=" + widths[0] + "," + widths[1] + "," + widths[2] + "," + widths[3] + " heatmap=" + heatmap;
     }

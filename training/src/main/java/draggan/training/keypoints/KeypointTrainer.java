@@ -59,7 +59,7 @@ public final class KeypointTrainer {
         }
 
         /** The settings of the shipped detector. */
-        public static Options defaults() { return new Options(DetectorArchitecture.toyFaces64(), 4000, 16, 2e-3, 1, ImageJitter.DEFAULT, 100); }
+        public static Options defaults() { return new Options(DetectorArchitecture.toyFaces64(), 6000, 16, 2e-3, 1, ImageJitter.DEFAULT, 100); }
 
         /** The same with another number of steps. */
         public Options withSteps(int s) { return new Options(arch, s, batch, lr, seed, jitter, logEvery); }
@@ -153,7 +153,7 @@ public final class KeypointTrainer {
 
     /**
      * Trains and evaluates from the command line:
-     * {@code KeypointTrainer [--steps 4000] [--batch 16] [--lr 2e-3] [--seed 1] [--no-jitter] [--log-every 100]
+     * {@code KeypointTrainer [--steps 6000] [--batch 16] [--lr 2e-3] [--seed 1] [--no-jitter] [--widths 16,32,48,64] [--heatmap 32] [--log-every 100]
      * [--eval 1000] --out FILE.safetensors}. Prints the progress, then the error table on {@code --eval} held-out faces
      * (seeds from {@value #EVAL_SEED_BASE}) clean and jittered, and writes the detector.
      */
@@ -163,6 +163,8 @@ public final class KeypointTrainer {
         double lr = o.lr();
         long seed = o.seed();
         ImageJitter jitter = o.jitter();
+        int[] widths = o.arch().widths();
+        int heatmap = o.arch().heatmap();
         Path out = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -174,13 +176,16 @@ public final class KeypointTrainer {
                 case "--log-every" -> logEvery = Integer.parseInt(value(args, ++i, a));
                 case "--eval" -> eval = Integer.parseInt(value(args, ++i, a));
                 case "--no-jitter" -> jitter = ImageJitter.NONE;
+                case "--widths" -> widths = java.util.Arrays.stream(value(args, ++i, a).split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--heatmap" -> heatmap = Integer.parseInt(value(args, ++i, a));
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("KeypointTrainer: unknown argument '" + a
-                        + "'; use --steps N --batch N --lr X --seed N --no-jitter --log-every N --eval N --out FILE");
+                        + "'; use --steps N --batch N --lr X --seed N --no-jitter --widths a,b,c,d --heatmap S --log-every N --eval N --out FILE");
             }
         }
         if (out == null) throw new IllegalArgumentException("KeypointTrainer: --out FILE.safetensors is required");
-        Options opts = new Options(o.arch(), steps, batch, lr, seed, jitter, logEvery);
+        DetectorArchitecture arch = new DetectorArchitecture(o.arch().resolution(), widths, heatmap);
+        Options opts = new Options(arch, steps, batch, lr, seed, jitter, logEvery);
         KeypointTrainer t = new KeypointTrainer(opts);
         System.out.printf(Locale.ROOT, "%s, %d parameters; %s; backend %s, %d threads%n", opts.arch(), t.detector().parameterCount(), opts,
                 Backends.cpu().name(), Backends.threads());

@@ -168,9 +168,9 @@ class KeypointDetectorTest {
     @Test
     void architectureLineRoundTripsAndRefusesOthers() {
         DetectorArchitecture a = DetectorArchitecture.toyFaces64();
-        assertEquals("unet4-softargmax-v1 resolution=64 widths=16,32,48,64 heatmap=16", a.describe());
+        assertEquals("unet4-softargmax-v1 resolution=64 widths=16,32,48,64 heatmap=32", a.describe());
         assertEquals(a, DetectorArchitecture.parse(a.describe()));
-        assertEquals(1, a.heatmapLevel());
+        assertEquals(0, a.heatmapLevel());
         assertThrows(IllegalArgumentException.class, () -> DetectorArchitecture.parse(a.describe() + " "));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DetectorArchitecture(64, new int[]{8, 8, 8, 8}, 64));
         assertTrue(e.getMessage().contains("heatmap side"), e.getMessage());
