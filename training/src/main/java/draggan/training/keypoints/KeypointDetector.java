@@ -65,30 +65,8 @@ public final class KeypointDetector {
      */
     public KeypointDetector(DetectorArchitecture arch, Map<String, Tensor> tensors) {
         this.arch = arch;
-        Map<String, int[]> shapes = arch.parameterShapes(KEYPOINTS);
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
-            Tensor t = tensors.get(e.getKey());
-            if (t == null) problems.add(e.getKey() + " is missing");
-            else if (!Arrays.equals(t.shape(), e.getValue())) {
-                problems.add(e.getKey() + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
-            }
-        }
-        for (String k : tensors.keySet()) if (!shapes.containsKey(k)) problems.add(k + " is not a parameter of this detector");
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("KeypointDetector: parameters do not match " + arch.describe() + ": " + String.join("; ", problems));
-        }
-        DType dt = null;
-        Map<String, Var> p = new LinkedHashMap<>();
-        for (String name : shapes.keySet()) {
-            Tensor t = tensors.get(name);
-            if (dt == null) dt = t.dtype();
-            if (t.dtype() != dt || !(dt == DType.F32 || dt == DType.F64)) {
-                throw new IllegalArgumentException("KeypointDetector: parameter '" + name + "' is " + t.dtype() + "; all must be one of F32, F64 (first was " + dt + ")");
-            }
-            p.put(name, Var.param(t.toHost().copy()).named("keypoints." + name));
-        }
-        this.dtype = dt;
+        Map<String, Var> p = draggan.training.NamedParameters.leaves("KeypointDetector", arch.describe(), arch.parameterShapes(KEYPOINTS), tensors, "keypoints.");
+        this.dtype = p.values().iterator().next().value().dtype();
         this.params = Collections.unmodifiableMap(p);
         int s = arch.heatmap(), cell = arch.cellSize();
         double[] gx = new double[s * s], gy = new double[s * s];
@@ -98,8 +76,8 @@ public final class KeypointDetector {
                 gy[i * s + j] = (i + 0.5) * cell - 0.5;
             }
         }
-        this.gridX = Tensor.of(gx, 1, 1, s * s).copyAs(dt);
-        this.gridY = Tensor.of(gy, 1, 1, s * s).copyAs(dt);
+        this.gridX = Tensor.of(gx, 1, 1, s * s).copyAs(dtype);
+        this.gridY = Tensor.of(gy, 1, 1, s * s).copyAs(dtype);
     }
 
     /**
