@@ -28,10 +28,11 @@ FIR = torch.outer(torch.tensor([1., 3., 3., 1.]), torch.tensor([1., 3., 3., 1.])
 
 # ----------------------------------------------------------------------------------------- ops
 
-def upfirdn2d(x, f, up=1, pad=(0, 0, 0, 0), gain=1.0):
+def upfirdn2d(x, f, up=1, pad=(0, 0, 0, 0), gain=1.0, down=1):
     """NVlabs upfirdn2d reference: zero-insert by `up`, pad [x0, x1, y0, y1], convolve with the
-    flipped 2-D filter times gain (gain ** (ndim/2) = gain for a 2-D filter). No down-sampling
-    and no negative padding are needed by the generator.   x: [N, C, H, W] -> [N, C, H', W']"""
+    flipped 2-D filter times gain (gain ** (ndim/2) = gain for a 2-D filter), keep every `down`-th
+    row and column starting at 0. No negative padding (neither generator nor discriminator needs
+    it).   x: [N, C, H, W] -> [N, C, H', W']"""
     N, C, H, W = x.shape
     if up > 1:
         x = x.reshape(N, C, H, 1, W, 1)
@@ -39,7 +40,8 @@ def upfirdn2d(x, f, up=1, pad=(0, 0, 0, 0), gain=1.0):
         x = x.reshape(N, C, H * up, W * up)
     x = F.pad(x, list(pad))                                          # [x0, x1, y0, y1]
     f = (f * gain).flip([0, 1]).to(x.dtype)
-    return F.conv2d(x, f[None, None].repeat(C, 1, 1, 1), groups=C)  # depthwise
+    x = F.conv2d(x, f[None, None].repeat(C, 1, 1, 1), groups=C)     # depthwise
+    return x[:, :, ::down, ::down] if down > 1 else x
 
 
 def modulated_conv2d(x, weight, styles, demodulate=True, up=False, fused=True):

@@ -19,6 +19,8 @@ public final class Args {
     private final Map<String, Option> options = new LinkedHashMap<>();
     private final Map<String, List<String>> values = new LinkedHashMap<>();
 
+    private String[] raw = new String[0];
+
     public Args(String command, String summary) {
         this.command = command;
         this.summary = summary;
@@ -45,6 +47,7 @@ public final class Args {
 
     /** Parses argv; fails on unknown options, missing values or repeated single options. */
     public Args parse(String[] argv) {
+        this.raw = argv.clone();
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
             if (!a.startsWith("--")) throw new UsageException("unexpected argument '" + a + "' (options start with --; see " + command + " --help)");
@@ -69,6 +72,9 @@ public final class Args {
         }
         return this;
     }
+
+    /** The arguments as given to {@link #parse} (for logs that record the exact command). */
+    public String[] raw() { return raw.clone(); }
 
     public boolean helpRequested() { return has("help"); }
 

@@ -30,7 +30,7 @@ final class DragCommand implements Main.Command {
                 Drags handle points toward targets on the image of a seed, DragGAN style, and writes into DIR:
                 start.png, final.png, final-annotated.png, drag.gif, session.json (replayable), trace.csv.
                 Points: "x,y->x,y;x,y->x,y" with x = column, y = row. Ctrl-C stops cleanly and still writes everything.""")
-                .option("model", "FILE|random:256|random:512", "checkpoint (.pkl NVlabs, .pt rosinality) or a built-in random model", null)
+                .option("model", Models.METAVAR, Models.HELP, null)
                 .option("seed", "N", "seed of the image to edit, 0 .. 4294967295", null)
                 .option("points", "SPEC", "handle->target pairs, x,y->x,y[;...]", null)
                 .repeatable("mask", "x0,y0,x1,y1", "a box the content may move in (x1, y1 exclusive); everything outside is held fixed")

@@ -23,7 +23,7 @@ final class EditCommand implements Main.Command {
                 browser: click the image for a handle, click again for its target, paint the region that may move, press
                 Start and watch the drag. Serves only this computer (127.0.0.1) unless --host says otherwise.
                 Ctrl-C stops the server.""")
-                .option("model", "FILE|random:256|random:512", "checkpoint (.pkl NVlabs, .pt rosinality) or a built-in random model", null)
+                .option("model", Models.METAVAR, Models.HELP, null)
                 .option("port", "N", "TCP port (0: any free port)", "7860")
                 .option("host", "ADDRESS", "address to listen on; anything but a loopback address exposes the editor to the network", "127.0.0.1")
                 .option("max-sessions", "N", "browser tabs served at once (the least recently used idle one makes room)", "8")

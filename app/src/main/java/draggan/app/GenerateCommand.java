@@ -14,7 +14,7 @@ final class GenerateCommand implements Main.Command {
 
     static Args args() {
         return new Args("generate", "Generates the image of a seed (z = NumPy RandomState(seed).randn(1, z_dim)) and writes a PNG.")
-                .option("model", "FILE|random:256|random:512", "checkpoint (.pkl NVlabs, .pt rosinality) or a built-in random model", null)
+                .option("model", Models.METAVAR, Models.HELP, null)
                 .option("seed", "N", "seed, 0 .. 4294967295", null)
                 .option("seeds", "A-B", "a range of seeds (with --grid)", null)
                 .option("grid", "CxR", "tile the seeds' images into C columns and R rows", null)

@@ -27,6 +27,7 @@ public final class Main {
         COMMANDS.put("drag", new DragCommand());
         COMMANDS.put("drag-eval", new DragEvalCommand());
         COMMANDS.put("edit", new EditCommand());
+        COMMANDS.put("train", new TrainCommand());
     }
 
     public static void main(String[] argv) {

@@ -19,6 +19,11 @@ import java.util.HexFormat;
 final class Models {
     private Models() {}
 
+    /** The --model option's metavar and help, shared by every program. */
+    static final String METAVAR = "FILE|random:RES[:CBASE]";
+    static final String HELP = "checkpoint: NVlabs .pkl, rosinality .pt or our .safetensors (./draggan train writes them), recognised by content;"
+            + " or random:RES[:CBASE], a built-in generator with seeded random weights (RES 64..1024, channel base CBASE)";
+
     /** The default when --model is absent. */
     static final String DEFAULT = "random:256";
 

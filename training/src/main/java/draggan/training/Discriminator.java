@@ -75,32 +75,10 @@ public final class Discriminator {
      */
     public Discriminator(DiscriminatorConfig config, Map<String, Tensor> tensors) {
         this.config = config;
-        Map<String, int[]> shapes = config.requiredShapes();
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
-            Tensor t = tensors.get(e.getKey());
-            if (t == null) problems.add(e.getKey() + " is missing");
-            else if (!Arrays.equals(t.shape(), e.getValue())) {
-                problems.add(e.getKey() + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
-            }
-        }
-        for (String k : tensors.keySet()) if (!shapes.containsKey(k)) problems.add(k + " is not a parameter of this discriminator");
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("Discriminator: parameters do not match " + config + ": " + String.join("; ", problems));
-        }
-        DType dt = null;
-        Map<String, Var> p = new LinkedHashMap<>();
-        for (String name : shapes.keySet()) {
-            Tensor t = tensors.get(name);
-            if (dt == null) dt = t.dtype();
-            if (t.dtype() != dt || !(dt == DType.F32 || dt == DType.F64)) {
-                throw new IllegalArgumentException("Discriminator: parameter '" + name + "' is " + t.dtype() + "; all must be one of F32, F64 (first was " + dt + ")");
-            }
-            p.put(name, Var.param(t.toHost().copy().toDevice(Backends.current().device())).named("D." + name));
-        }
-        this.dtype = dt;
+        Map<String, Var> p = NamedParameters.leaves("Discriminator", config.toString(), config.requiredShapes(), tensors, "D.");
+        this.dtype = p.values().iterator().next().value().dtype();
         this.params = Collections.unmodifiableMap(p);
-        this.filter = Generator.setupFilter(FIR_TAPS, dt);
+        this.filter = Generator.setupFilter(FIR_TAPS, dtype);
     }
 
     /** The discriminator stored in a loaded NVlabs snapshot. */

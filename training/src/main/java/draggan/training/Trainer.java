@@ -38,8 +38,11 @@ public final class Trainer {
     private long step;       // batches done (NVlabs batch_idx)
     private long curNimg;    // images shown to D (NVlabs cur_nimg)
 
-    /** What one step measured: the loss statistics of the phases that ran. */
-    public record StepStats(long step, long curNimg, List<StyleGAN2Loss.Stats> phases) {
+    /**
+     * What one step measured: the loss statistics of the phases that ran, and the wall time of each phase (loss,
+     * gradients and its Adam step) and of the data and G_ema work, in milliseconds.
+     */
+    public record StepStats(long step, long curNimg, List<StyleGAN2Loss.Stats> phases, java.util.Map<String, Double> millis) {
         /** The stats of one phase, or null when it did not run this step. */
         public StyleGAN2Loss.Stats of(StyleGAN2Loss.Phase p) {
             for (StyleGAN2Loss.Stats s : phases) if (s.phase() == p) return s;
@@ -92,7 +95,10 @@ public final class Trainer {
     /** Runs one training step (all phases due at this step, then the G_ema update). */
     public StepStats runStep() {
         int batch = options.batch();
+        java.util.Map<String, Double> millis = new java.util.LinkedHashMap<>();
+        long t0 = System.nanoTime();
         Tensor reals = data.batch(realIndices());
+        millis.put("data", (System.nanoTime() - t0) / 1e6);
         List<StyleGAN2Loss.Stats> stats = new ArrayList<>();
         StyleGAN2Loss.Phase[] phases = StyleGAN2Loss.Phase.values();
         for (int pi = 0; pi < phases.length; pi++) {
@@ -105,6 +111,7 @@ public final class Trainer {
             };
             if (interval == 0 || step % interval != 0) continue;
             Adam opt = isG ? optG : optD;
+            long p0 = System.nanoTime();
             opt.zeroGrad();
             long seed = drawSeed(pi);
             Tensor z = Tensor.randn(g.dtype(), seed, batch, g.config().zDim());
@@ -116,15 +123,18 @@ public final class Trainer {
                 any = true;
             }
             if (any) opt.step();
+            millis.put(phase.name(), (System.nanoTime() - p0) / 1e6);
         }
+        long e0 = System.nanoTime();
         // G_ema
         double emaNimg = options.emaKimg() * 1000;
         if (options.emaRampup() > 0) emaNimg = Math.min(emaNimg, curNimg * options.emaRampup());
         double beta = Math.pow(0.5, batch / Math.max(emaNimg, 1e-8));
         gEma.lerpFrom(g, beta);
+        millis.put("ema", (System.nanoTime() - e0) / 1e6);
         curNimg += batch;
         step++;
-        return new StepStats(step, curNimg, stats);
+        return new StepStats(step, curNimg, stats, millis);
     }
 
     /** The data indices of this step's real batch: fresh images of an infinite source, else uniform draws. */

@@ -61,7 +61,15 @@ final class TrainGolden {
      * have a golden file and a gradient. Use after one backward of the golden loss, e.g. for Gmain:
      * {@code assertGradients(GMAIN_GRAD_G, g.parameters(), 1e-4)}.
      */
-    static void assertGradients(String prefix, Map<String, Var> params, double rtol) {
+    static void assertGradients(String prefix, Map<String, Var> params, double rtol) { assertGradients(prefix, params, rtol, null); }
+
+    /**
+     * As {@link #assertGradients(String, Map, double)}, with float64 gradients of the same step as the arbiter for
+     * a tensor beyond rtol: it passes when ours is within rtol / 10 of the float64 value and the golden file is within
+     * 2 rtol of it, i.e. the golden file's own float32 rounding is what differs (scalar gradients such as
+     * noise_strength are sums over a whole feature map that cancel to a small value). Printed either way.
+     */
+    static void assertGradients(String prefix, Map<String, Var> params, double rtol, Map<String, Tensor> float64) {
         List<String> names = manifestNames(prefix);
         if (!new java.util.HashSet<>(names).equals(params.keySet())) {
             fail("golden " + prefix + "* names " + names + " differ from the parameters " + params.keySet());
@@ -77,7 +85,14 @@ final class TrainGolden {
             Golden.Diff d = Golden.diff(want, got);
             System.out.printf("%s%s: relative %.3e; %s%n", prefix, name, d.relToMax(), d);
             if (d.relToMax() > worst) { worst = d.relToMax(); worstName = name; }
-            if (!(d.relToMax() <= rtol)) failures.add(name + " (" + d.relToMax() + ")");
+            if (!(d.relToMax() <= rtol)) {
+                if (float64 != null) {
+                    Golden.Diff ours = Golden.diff(float64.get(name), got), theirs = Golden.diff(float64.get(name), want);
+                    System.out.printf("  %s beyond %.0e: ours vs float64 %.3e, golden vs float64 %.3e%n", name, rtol, ours.relToMax(), theirs.relToMax());
+                    if (ours.relToMax() <= rtol / 10 && theirs.relToMax() <= 2 * rtol) continue;
+                }
+                failures.add(name + " (" + d.relToMax() + ")");
+            }
         }
         System.out.printf("worst relative gradient error %.3e at %s%n", worst, worstName);
         if (!failures.isEmpty()) fail(failures.size() + " gradients exceed relative " + rtol + ": " + failures);

@@ -15,29 +15,28 @@ public final class ElementwiseOps {
 
     /** Sums a broadcast gradient back to the shape of the input it came from. */
     public static Tensor sumToShape(Tensor g, int[] shape) {
-        int[] gs = g.shape();
-        if (java.util.Arrays.equals(gs, shape)) return g;
+        if (java.util.Arrays.equals(g.shape(), shape)) return g;
+        int[] dims = broadcastDims(g.shape(), shape);
+        Tensor s = dims.length == 0 ? g : Ops.sum(g, true, dims);
+        return s.reshapeView(shape);
+    }
+
+    /** The dimensions of a gradient of shape gs that broadcasting added to (or stretched from size 1 in) shape. */
+    private static int[] broadcastDims(int[] gs, int[] shape) {
         int lead = gs.length - shape.length;
         int[] dims = new int[gs.length];
         int n = 0;
         for (int i = 0; i < gs.length; i++) {
             if (i < lead || (shape[i - lead] == 1 && gs[i] != 1)) dims[n++] = i;
         }
-        Tensor s = n == 0 ? g : Ops.sum(g, true, java.util.Arrays.copyOf(dims, n));
-        return s.reshapeView(shape);
+        return java.util.Arrays.copyOf(dims, n);
     }
 
     /** {@link #sumToShape(Tensor, int[])} as recorded ops. */
     public static Var sumToShape(Var g, int[] shape) {
-        int[] gs = g.shape();
-        if (java.util.Arrays.equals(gs, shape)) return g;
-        int lead = gs.length - shape.length;
-        int[] dims = new int[gs.length];
-        int n = 0;
-        for (int i = 0; i < gs.length; i++) {
-            if (i < lead || (shape[i - lead] == 1 && gs[i] != 1)) dims[n++] = i;
-        }
-        Var s = n == 0 ? g : ReduceOps.sum(g, true, java.util.Arrays.copyOf(dims, n));
+        if (java.util.Arrays.equals(g.shape(), shape)) return g;
+        int[] dims = broadcastDims(g.shape(), shape);
+        Var s = dims.length == 0 ? g : ReduceOps.sum(g, true, dims);
         return ShapeOps.reshape(s, shape);
     }
 

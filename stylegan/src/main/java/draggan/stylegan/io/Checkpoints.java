@@ -74,11 +74,7 @@ public final class Checkpoints {
      */
     public static Checkpoint loadNetwork(Path file, String key) throws IOException {
         if (key == null || key.isEmpty()) throw new IllegalArgumentException("loadNetwork: key must name a generator of the pickle (G or G_ema) but is '" + key + "'");
-        Path abs = file.toAbsolutePath().normalize();
-        if (!Files.exists(abs)) throw new NoSuchFileException(abs.toString(), null, "checkpoint file not found");
-        if (!Files.isRegularFile(abs)) throw new CheckpointException(abs + ": not a regular file");
-        String name = abs.toString();
-        try (ByteSource src = ByteSource.open(abs)) {
+        return readNetworkPickle(file, "the checkpoint", (abs, name, src) -> {
             if (src.size() < 1 || (src.readBytes(0, 1)[0] & 0xff) != 0x80) {
                 throw new CheckpointException(name + ": not a pickle (expected an NVlabs network pickle starting with byte 0x80)");
             }
@@ -86,13 +82,29 @@ public final class Checkpoints {
             NvlabsNetwork.Result r = NvlabsNetwork.read(name, top, key);
             validate(r.config(), r.params(), name, true);
             return new Checkpoint(abs, Checkpoint.Format.NVLABS_PICKLE, r.config(), r.params(), r.notes(), false);
+        });
+    }
+
+    /** Reads one network out of a pickle file: existence checks, the source, and one-line errors for any failure. */
+    private static <T> T readNetworkPickle(Path file, String what, PickleReader<T> reader) throws IOException {
+        Path abs = file.toAbsolutePath().normalize();
+        if (!Files.exists(abs)) throw new NoSuchFileException(abs.toString(), null, "checkpoint file not found");
+        if (!Files.isRegularFile(abs)) throw new CheckpointException(abs + ": not a regular file");
+        String name = abs.toString();
+        try (ByteSource src = ByteSource.open(abs)) {
+            return reader.read(abs, name, src);
         } catch (CheckpointException | NoSuchFileException e) {
             throw e;
         } catch (IOException e) {
             throw new CheckpointException(name + ": I/O error: " + e, e);
         } catch (RuntimeException e) {
-            throw new CheckpointException(name + ": internal error while reading the checkpoint: " + e, e);
+            throw new CheckpointException(name + ": internal error while reading " + what + ": " + e, e);
         }
+    }
+
+    @FunctionalInterface
+    private interface PickleReader<T> {
+        T read(Path abs, String name, ByteSource src) throws IOException;
     }
 
     /**
@@ -105,11 +117,7 @@ public final class Checkpoints {
      *         .pt, a generator-only pickle, a conditional or non-resnet D, wrong shapes, a global outside the allow-list)
      */
     public static DiscriminatorCheckpoint loadDiscriminator(Path file) throws IOException {
-        Path abs = file.toAbsolutePath().normalize();
-        if (!Files.exists(abs)) throw new NoSuchFileException(abs.toString(), null, "checkpoint file not found");
-        if (!Files.isRegularFile(abs)) throw new CheckpointException(abs + ": not a regular file");
-        String name = abs.toString();
-        try (ByteSource src = ByteSource.open(abs)) {
+        return readNetworkPickle(file, "the discriminator", (abs, name, src) -> {
             long size = src.size();
             if (size < 4) throw new CheckpointException(name + ": " + size + " bytes is too short for a checkpoint");
             byte[] head = src.readBytes(0, 4);
@@ -125,13 +133,7 @@ public final class Checkpoints {
             }
             NvlabsDiscriminator.Result r = NvlabsDiscriminator.read(name, first);
             return new DiscriminatorCheckpoint(abs, r.config(), r.params(), r.notes());
-        } catch (CheckpointException | NoSuchFileException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new CheckpointException(name + ": I/O error: " + e, e);
-        } catch (RuntimeException e) {
-            throw new CheckpointException(name + ": internal error while reading the discriminator: " + e, e);
-        }
+        });
     }
 
     /**
