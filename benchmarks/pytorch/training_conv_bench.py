@@ -18,11 +18,16 @@ Usage: python3 training_conv_bench.py [--threads 2] [--batch 16] [--secs 1.0]
 Prints one line per op and size: best and median ms, GFLOP/s of the best.
 """
 import argparse
+import os
 import statistics
 import time
 
-import torch
-import torch.nn.functional as F
+# as train_bench.py: on a machine shared with other work, libgomp's default spinning makes 2-thread PyTorch
+# many times slower; set before torch loads
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 def timed(fn, secs):

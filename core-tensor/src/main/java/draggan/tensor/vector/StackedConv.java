@@ -56,6 +56,11 @@ final class StackedConv {
     static final int KC = Integer.getInteger("draggan.stacked.kc", 256);
     /** Most grid cells per forward work unit (its output block, O x cells, stays in L2). */
     static final int NC_MAX = 512;
+    /**
+     * Work units per thread the forward and weight-gradient loops aim for, handed out from a shared counter: on a
+     * machine shared with other work a thread that is descheduled for a while then holds up less at the end.
+     */
+    static final int UNITS_PER_THREAD = 8;
     /** Output channels and taps of the weight gradient's register tile (24 accumulators). */
     static final int WO = 4, WK = 6;
     /** Bounds of the weight gradient's chunk of grid cells, and the floats (input and gradient rows) it aims to span. */
@@ -205,15 +210,21 @@ final class StackedConv {
         int kBlocks = kPad / WK, tiles = oPad / WO * kBlocks;
         float[] g = gs.data, xd = xs.data;
         int gStride = gs.chanStride, chunk = weightChunk(c, oPad);
-        // tiles split statically among the threads, each reducing all chunks in order: thread-count independent
-        Parallel.forRange(tiles, 2L * WO * WK * padded, (from, to) -> {
+        // runs of tiles taken by the threads from a shared counter (a thread slowed by other work takes fewer);
+        // each tile reduces all chunks in order, whichever thread runs it: thread-count independent
+        int threads = Parallel.threads(), runs = Math.min(tiles, UNITS_PER_THREAD * threads), perRun = Math.ceilDiv(tiles, runs);
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(threads, runs), 2L * WO * WK * padded * tiles / Math.min(threads, runs), (unusedFrom, unusedTo) -> {
             float[] part = new float[WO * WK * VL];
-            for (int p0 = 0; p0 < padded; p0 += chunk) {
-                int len = Math.min(chunk, padded - p0);
-                for (int tile = from; tile < to; tile++) {
-                    int ob = tile / kBlocks, kb = tile % kBlocks;
-                    weightTile(g, ob * WO * gStride + p0, gStride, xd, koff, kb * WK, p0, len, part);
-                    addLanes(part, acc, ob * WO * kPad + kb * WK, kPad);
+            for (int run; (run = next.getAndIncrement()) * perRun < tiles; ) {
+                int from = run * perRun, to = Math.min(tiles, from + perRun);
+                for (int p0 = 0; p0 < padded; p0 += chunk) {
+                    int len = Math.min(chunk, padded - p0);
+                    for (int tile = from; tile < to; tile++) {
+                        int ob = tile / kBlocks, kb = tile % kBlocks;
+                        weightTile(g, ob * WO * gStride + p0, gStride, xd, koff, kb * WK, p0, len, part);
+                        addLanes(part, acc, ob * WO * kPad + kb * WK, kPad);
+                    }
                 }
             }
         });
@@ -313,17 +324,19 @@ final class StackedConv {
     private static final ThreadLocal<float[][]> BLOCK = ThreadLocal.withInitial(() -> new float[1][0]);
 
     /**
-     * out[o, p] = sum_k A[o, k] data[koff[k] + p] over the whole grid of xs. Work units are blocks of up to NC_MAX
-     * cells times a group of output-channel panels, taken by the threads from a shared counter; the cells are cut
-     * as little as possible (A, O x K floats, is read once per cell block) and the channels into as many groups as
-     * it takes to give every thread about four units.
+     * out[o, p] = sum_k A[o, k] data[koff[k] + p] over the whole grid of xs. Work units are equal blocks of up to
+     * NC_MAX cells times a group of output-channel panels, taken by the threads from a shared counter; the cells are
+     * cut as little as possible (A, O x K floats, is read once per cell block) and the channels into as many groups
+     * as it takes to give every thread about {@link #UNITS_PER_THREAD} units.
      */
     private static void forward(StackedImage xs, int[] koff, Weights w, Target target) {
         int m = target.outChannels(), panels = Math.ceilDiv(m, MR), k = koff.length, padded = padded(xs.pixels), lda = w.lda();
         float[] a = w.a();
         int threads = Parallel.threads();
-        int nc = Math.min(NC_MAX / NR * NR, padded), blocks = Math.ceilDiv(padded, nc);
-        int pg = Math.ceilDiv(panels, Math.min(panels, Math.max(1, Math.ceilDiv(4 * threads, blocks))));
+        // cell blocks of equal size (whole register tiles, at most NC_MAX), channel groups for enough units
+        int blocks = Math.ceilDiv(padded, NC_MAX / NR * NR), nc = Math.ceilDiv(Math.ceilDiv(padded, blocks), NR) * NR;
+        blocks = Math.ceilDiv(padded, nc);
+        int pg = Math.ceilDiv(panels, Math.min(panels, Math.max(1, Math.ceilDiv(UNITS_PER_THREAD * threads, blocks))));
         int groups = Math.ceilDiv(panels, pg), units = blocks * groups, workers = Math.min(threads, units);
         AtomicInteger next = new AtomicInteger();
         float[] x = xs.data;
