@@ -179,6 +179,7 @@ final class TrainCommand implements Main.Command {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         Path metrics = out.resolve(METRICS);
         if (!Files.exists(metrics)) Files.writeString(metrics, METRICS_HEADER + "\n");
+        else dropRowsAfter(metrics, t.curNimg());
         log.printf("training %dx%d G %s, D channel base %d, batch %d, until %.1f kimg; output %s%n", t.generator().resolution(), t.generator().resolution(),
                 t.generator().config(), t.discriminator().config().channelBase(), t.options().batch(), kimg, out);
 
@@ -249,6 +250,32 @@ final class TrainCommand implements Main.Command {
     private static long nextMultiple(long nimg, double kimg) {
         long every = Math.max(1, Math.round(kimg * 1000));
         return (nimg / every + 1) * every;
+    }
+
+    /**
+     * On resume: removes the metrics rows written after the snapshot (the interval a killed run lost and is about to
+     * redo), so the CSV and the loss curve stay one row per tick. Rewritten atomically.
+     */
+    static void dropRowsAfter(Path metrics, long curNimg) throws IOException {
+        List<String> lines = Files.readAllLines(metrics);
+        List<String> keep = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (i > 0 && !line.isBlank()) {
+                double rowKimg;
+                try {
+                    rowKimg = Double.parseDouble(line.substring(0, Math.max(0, line.indexOf(','))));
+                } catch (NumberFormatException e) {
+                    throw new UsageException("--resume: " + metrics + " line " + (i + 1) + " does not start with a kimg number");
+                }
+                if (Math.round(rowKimg * 1000) > curNimg) continue;
+            }
+            keep.add(line);
+        }
+        if (keep.size() == lines.size()) return;
+        Path tmp = metrics.resolveSibling(metrics.getFileName() + ".tmp");
+        Files.write(tmp, keep);
+        Files.move(tmp, metrics, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static double lastSeconds(Path metrics) throws IOException {
