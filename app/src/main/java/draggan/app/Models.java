@@ -67,7 +67,7 @@ final class Models {
     /** Loads spec (null: the default built-in model, announced in one line on out). */
     static Loaded load(String spec, PrintStream out) throws IOException {
         if (spec == null) {
-            out.println("no --model given: using the built-in " + DEFAULT + " (a 64 px StyleGAN2 trained on cartoon faces; pass --model FILE.pkl for your own)");
+            out.println("no --model given: using " + DEFAULT + " (a 64 px StyleGAN2 trained on cartoon faces; pass --model FILE.pkl for your own)");
             spec = DEFAULT;
         }
         if (spec.startsWith(BUILTIN)) {
@@ -76,7 +76,7 @@ final class Models {
                 throw new UsageException("--model " + spec + ": no built-in model '" + name + "'; built-in: " + BUILTIN + String.join(", " + BUILTIN, BuiltinModels.NAMES));
             }
             Checkpoint c = BuiltinModels.load(name);
-            return new Loaded(new Generator(c.config(), c.params()), "built-in " + spec + " (" + c.config().imgResolution() + " px, trained by this project)",
+            return new Loaded(new Generator(c.config(), c.params()), spec + " (" + c.config().imgResolution() + " px, trained by this project)",
                     spec, null, BuiltinModels.sha256(name));
         }
         if (spec.startsWith("random:")) {

@@ -1,6 +1,7 @@
 package draggan.training.quality;
 
 import draggan.data.Rgb8;
+import draggan.data.toy.Keypoint;
 import draggan.data.toy.ToyFaces;
 import draggan.stylegan.Generator;
 import draggan.stylegan.NoiseMode;
@@ -87,6 +88,31 @@ public final class GeneratorQuality {
             sb.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.1f %% | %.2f | %.4f |%n", r.name(), r.count(), r.peakMass(), 100 * r.found(), r.fkd(), r.fdd()));
         }
         return sb.toString();
+    }
+
+    /**
+     * Per keypoint, where the detector finds it in two sets: mean and standard deviation of x and y (px), side by side
+     * (the parts' position and spread; a generator that collapsed to few faces has small spreads).
+     */
+    public static String keypointTable(String nameA, KeypointDetector.Readout a, String nameB, KeypointDetector.Readout b) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "| keypoint | %s mean x, y | %s std x, y | %s mean x, y | %s std x, y |%n|---|---:|---:|---:|---:|%n",
+                nameA, nameA, nameB, nameB));
+        double[][] va = keypointVectors(a), vb = keypointVectors(b);
+        double[] ma = FrechetDistance.mean(va), mb = FrechetDistance.mean(vb);
+        double[] sa = std(va, ma), sb2 = std(vb, mb);
+        for (Keypoint k : Keypoint.values()) {
+            int i = 2 * k.ordinal();
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f, %.1f | %.2f, %.2f | %.1f, %.1f | %.2f, %.2f |%n", k.name().toLowerCase(Locale.ROOT),
+                    ma[i], ma[i + 1], sa[i], sa[i + 1], mb[i], mb[i + 1], sb2[i], sb2[i + 1]));
+        }
+        return sb.toString();
+    }
+
+    private static double[] std(double[][] v, double[] mean) {
+        double[] s = new double[mean.length];
+        for (double[] x : v) for (int i = 0; i < s.length; i++) s[i] += (x[i] - mean[i]) * (x[i] - mean[i]);
+        for (int i = 0; i < s.length; i++) s[i] = Math.sqrt(s[i] / (v.length - 1));
+        return s;
     }
 
     static double[][] keypointVectors(KeypointDetector.Readout r) {
