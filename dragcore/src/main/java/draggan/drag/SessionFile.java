@@ -29,12 +29,12 @@ import java.util.List;
  * {"format": "draggan-session/1", "model": {"source": ..., "sha256": ..., "resolution": 256},
  *  "seed": 0, "psi": 0.7, "noise": "const", "noiseSeed": 0, "ws0": "base64...", "wsShape": [1, 14, 512],
  *  "config": {...}, "drags": [{"pairs": [{"handle": [x, y], "target": [x, y]}], "mask": null | {...},
- *  "steps": 37, "end": "CONVERGED", "config": {...}}], "pairs": [...], "mask": null, "steps": 37}
+ *  "steps": 37, "end": "CONVERGED", "config": {...}, "start": "fresh"}], "pairs": [...], "mask": null, "steps": 37}
  * </pre>
  * The top-level config is the one for the drags to come; each drag keeps the config it ran with (files without a
- * per-drag config used the top-level one throughout).
- * <pre>
- * </pre>
+ * per-drag config used the top-level one throughout). A drag's "start" says which optimisation state it began from
+ * ({@link DragSession.Start}: "fresh", "new-features", "continued"; files without it: every drag fresh). The model's
+ * sha256 is that of the checkpoint file, or of the spec of a built-in model (the app's choice; null in older files).
  */
 public final class SessionFile {
     private SessionFile() {}
