@@ -137,12 +137,11 @@ class SessionStateTest {
         s.setWs(imported);
         Golden.assertBitEqual("w0 after setWs", imported, s.w0());
         assertTrue(s.history().isEmpty());
+        List<DragSession.Pair> atImport = s.pairs();
         s.run(2, null);
         Golden.assertBitEqual("rows 6+ after a step are the imported ones", imported.sliceView(1, 6, 8).copy(), s.ws().sliceView(1, 6, 8).copy());
         DragSession fresh = DragSession.fromWs(G, imported, NoiseMode.CONST, 3, CFG);
-        for (DragSession.Pair p : s.history().get(0).handles().isEmpty() ? List.<DragSession.Pair>of() : List.of(new DragSession.Pair(s.history().get(0).handles().get(0), s.history().get(0).targets().get(0)))) {
-            fresh.addPair(p.handle(), p.target());
-        }
+        for (DragSession.Pair p : atImport) fresh.addPair(p.handle(), p.target());
         fresh.run(2, null);
         Golden.assertBitEqual("a drag after setWs equals one on a session made from that w+", fresh.ws(), s.ws());
         s.reset();
