@@ -11,6 +11,7 @@ import draggan.stylegan.NoiseMode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ final class DragCommand implements Main.Command {
                 .option("supervision", "reference|original", "pull F(q+d) towards F(q) now (reference) or towards the drag's first features around the first handle (original, GoodDrag-style)", "reference")
                 .option("frame-every", "N", "put every N-th step's image into drag.gif", "5")
                 .flag("straightforward", "resize the whole feature map every step (the reference's way; slower, same result)")
-                .option("replay", "FILE", "replay a session.json instead of --seed/--points", null)
+                .option("replay", "FILE", "replay a session.json instead of --seed/--points, on --model or else on the model it names; either must have the SHA-256 it records", null)
                 .option("out", "DIR", "output folder (created if missing)", null);
     }
 
@@ -71,6 +72,7 @@ final class DragCommand implements Main.Command {
             }
             Path f = Path.of(a.get("replay"));
             if (!Files.isRegularFile(f)) throw new UsageException("--replay: file " + f + " not found");
+            if (Files.size(f) > SessionFile.MAX_BYTES) throw new UsageException("--replay: " + f + " is larger than a session file can be (" + (SessionFile.MAX_BYTES >> 20) + " MiB)");
             replay = SessionFile.parse(Files.readString(f, StandardCharsets.UTF_8));
             noise = replay.noise();
             cfg = replay.config();
@@ -89,18 +91,14 @@ final class DragCommand implements Main.Command {
         }
 
         long t0 = System.nanoTime();
-        String modelSpec = a.get("model");
-        if (replay != null && modelSpec == null) modelSpec = replay.model().source();
-        Models.Loaded m = Models.load(modelSpec, log);
+        // a replay runs only on --model or on the model the session names once its recorded SHA-256 matches
+        Models.Loaded m = replay != null ? ReplayModel.resolve(a.get("model"), replay.model(), log) : Models.load(a.get("model"), log);
         Generator g = m.generator();
         log.printf(Locale.ROOT, "loaded %s (%dx%d) in %.2f s%n", m.description(), g.resolution(), g.resolution(), (System.nanoTime() - t0) / 1e9);
         int res = g.resolution();
 
         DragSession session;
         if (replay != null) {
-            if (replay.model().sha256() != null && m.ref().sha256() != null && !replay.model().sha256().equals(m.ref().sha256())) {
-                throw new UsageException("--replay: the session was made with a model of sha256 " + replay.model().sha256() + " but " + m.ref().source() + " has " + m.ref().sha256());
-            }
             if (replay.model().resolution() != res) throw new UsageException("--replay: the session was made on a " + replay.model().resolution() + " px model but this one is " + res + " px");
             session = null;
         } else {
@@ -119,29 +117,44 @@ final class DragCommand implements Main.Command {
 
         // all input is valid: from here on we write
         Files.createDirectories(out);
-        List<String> trace = new ArrayList<>();
-        trace.add("step,points,loss,ms");
-        List<BufferedImage> frames = new ArrayList<>();
-        Progress progress = new Progress(System.err, steps);
-
-        if (replay != null) {
-            long tr = System.nanoTime();
-            session = SessionFile.replay(replay, g, r -> trace.add(traceLine(r)));
-            log.printf(Locale.ROOT, "replayed %d drags (%d steps) in %.1f s%n", replay.drags().size(), session.totalSteps(), (System.nanoTime() - tr) / 1e9);
-            BufferedImage fin = Images.toImage(session.image());
-            Images.writePng(fin, out.resolve("final.png"));
-            List<Point> hs = new ArrayList<>(), ts = new ArrayList<>();
-            for (DragSession.Pair p : session.pairs()) { hs.add(p.handle()); ts.add(p.target()); }
-            Images.writePng(Annotate.markers(fin, hs, ts), out.resolve("final-annotated.png"));
-            writeText(out.resolve("trace.csv"), String.join("\n", trace) + "\n");
-            writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), replay.seed(), replay.psi()));
-            log.println("wrote " + out);
-            return 0;
+        // trace.csv and drag.gif are streamed to disk step by step (memory does not grow with --steps)
+        try (TraceStream trace = new TraceStream(out.resolve("trace.csv"))) {
+            trace.line("step,points,loss,ms");
+            return replay != null ? replay(replay, g, m, trace, out, log) : drag(session, steps, frameEvery, pairs, seed, psi, m, trace, out, log);
         }
+    }
 
+    /** Replays a session file with a progress line over all its recorded steps; writes final.png, final-annotated.png, trace.csv, session.json. */
+    private static int replay(SessionFile.State replay, Generator g, Models.Loaded m, TraceStream trace, Path out, PrintStream log) throws IOException {
+        long total = 0;
+        for (DragSession.DragRecord d : replay.drags()) total += d.steps();
+        Progress progress = new Progress(System.err, (int) Math.min(Integer.MAX_VALUE, total));
+        long tr = System.nanoTime();
+        DragSession session = SessionFile.replay(replay, g, r -> {
+            trace.line(traceLine(r));
+            progress.update(r);
+        });
+        progress.finish();
+        log.printf(Locale.ROOT, "replayed %d drags (%d steps) in %.1f s%n", replay.drags().size(), session.totalSteps(), (System.nanoTime() - tr) / 1e9);
+        BufferedImage fin = Images.toImage(session.image());
+        Images.writePng(fin, out.resolve("final.png"));
+        List<Point> hs = new ArrayList<>(), ts = new ArrayList<>();
+        for (DragSession.Pair p : session.pairs()) { hs.add(p.handle()); ts.add(p.target()); }
+        Images.writePng(Annotate.markers(fin, hs, ts), out.resolve("final-annotated.png"));
+        trace.finish();
+        writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), replay.seed(), replay.psi()));
+        log.println("wrote " + out);
+        return 0;
+    }
+
+    /** Runs the drag; writes start.png, drag.gif (frames streamed as they come), final.png, final-annotated.png, trace.csv, session.json. */
+    private static int drag(DragSession session, int steps, int frameEvery, PointsSpec.Pairs pairs, long seed, double psi, Models.Loaded m,
+                            TraceStream trace, Path out, PrintStream log) throws IOException {
+        Progress progress = new Progress(System.err, steps);
         BufferedImage start = Images.toImage(session.image());
         Images.writePng(start, out.resolve("start.png"));
-        frames.add(Annotate.markers(start, session.initialHandles(), pairs.targets()));
+        GifStream gif = new GifStream(out.resolve("drag.gif"), 100);
+        gif.add(Annotate.markers(start, session.initialHandles(), pairs.targets()));
 
         final DragSession s = session;
         CountDownLatch finished = new CountDownLatch(1);
@@ -155,12 +168,18 @@ final class DragCommand implements Main.Command {
         }, "draggan-ctrl-c");
         Runtime.getRuntime().addShutdownHook(hook);
         DragSession.RunResult rr;
-        try {
+        try (gif) {
             rr = session.run(steps, new DragSession.StepListener() {
                 @Override public void onStep(DragSession.StepResult r) {
-                    trace.add(traceLine(r));
+                    trace.line(traceLine(r));
                     progress.update(r);
-                    if (r.image() != null) frames.add(Annotate.markers(Images.toImage(r.image()), r.handles(), r.targets()));
+                    if (r.image() != null) {
+                        try {
+                            gif.add(Annotate.markers(Images.toImage(r.image()), r.handles(), r.targets()));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
                 }
 
                 @Override public boolean wantImage(int nextStep) { return nextStep % frameEvery == 0; }
@@ -177,9 +196,9 @@ final class DragCommand implements Main.Command {
             List<Point> hs = rr.pairs().stream().map(DragSession.Pair::handle).toList();
             BufferedImage ann = Annotate.markers(fin, hs, pairs.targets());
             Images.writePng(ann, out.resolve("final-annotated.png"));
-            frames.add(ann);
-            Images.writeGif(frames, 100, out.resolve("drag.gif"));
-            writeText(out.resolve("trace.csv"), String.join("\n", trace) + "\n");
+            gif.add(ann);
+            gif.finish();
+            trace.finish();
             writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), seed, psi));
             log.println("wrote " + out + " (start.png, final.png, final-annotated.png, drag.gif, session.json, trace.csv)");
         } finally {
@@ -191,6 +210,41 @@ final class DragCommand implements Main.Command {
             }
         }
         return 0;
+    }
+
+    /** trace.csv written line by line into a temporary sibling, moved into place by finish() (deleted by close() otherwise). */
+    static final class TraceStream implements AutoCloseable {
+        private final PendingFile pending;
+        private final java.io.BufferedWriter w;
+        private boolean open = true;
+
+        TraceStream(Path file) throws IOException {
+            pending = new PendingFile(file);
+            w = Files.newBufferedWriter(pending.temp(), StandardCharsets.UTF_8);
+        }
+
+        void line(String s) {
+            try {
+                w.write(s);
+                w.write('\n');
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void finish() throws IOException {
+            open = false;
+            w.close();
+            pending.commit();
+        }
+
+        @Override public void close() throws IOException {
+            try {
+                if (open) w.close();
+            } finally {
+                pending.close();
+            }
+        }
     }
 
     static String traceLine(DragSession.StepResult r) {

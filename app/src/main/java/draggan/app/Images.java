@@ -99,32 +99,34 @@ public final class Images {
         try (ImageOutputStream out = new MemoryCacheImageOutputStream(sink)) {
             writer.setOutput(out);
             writer.prepareWriteSequence(null);
-            for (int i = 0; i < frames.size(); i++) {
-                BufferedImage f = frames.get(i);
-                IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(f), null);
-                String fmt = meta.getNativeMetadataFormatName();
-                IIOMetadataNode root = (IIOMetadataNode) meta.getAsTree(fmt);
-                IIOMetadataNode gce = child(root, "GraphicControlExtension");
-                gce.setAttribute("disposalMethod", "none");
-                gce.setAttribute("userInputFlag", "FALSE");
-                gce.setAttribute("transparentColorFlag", "FALSE");
-                gce.setAttribute("delayTime", Integer.toString(Math.max(1, delayMs / 10)));
-                gce.setAttribute("transparentColorIndex", "0");
-                if (i == 0) {
-                    IIOMetadataNode apps = child(root, "ApplicationExtensions");
-                    IIOMetadataNode app = new IIOMetadataNode("ApplicationExtension");
-                    app.setAttribute("applicationID", "NETSCAPE");
-                    app.setAttribute("authenticationCode", "2.0");
-                    app.setUserObject(new byte[]{1, 0, 0}); // loop forever
-                    apps.appendChild(app);
-                }
-                meta.setFromTree(fmt, root);
-                writer.writeToSequence(new IIOImage(f, null, meta), null);
-            }
+            for (int i = 0; i < frames.size(); i++) writer.writeToSequence(new IIOImage(frames.get(i), null, gifFrameMetadata(writer, frames.get(i), delayMs, i == 0)), null);
             writer.endWriteSequence();
         } finally {
             writer.dispose();
         }
+    }
+
+    /** The GIF metadata of one frame: delayMs (at least 10 ms), no transparency; the first frame also loops the animation forever. */
+    static IIOMetadata gifFrameMetadata(ImageWriter writer, BufferedImage f, int delayMs, boolean first) throws IOException {
+        IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(f), null);
+        String fmt = meta.getNativeMetadataFormatName();
+        IIOMetadataNode root = (IIOMetadataNode) meta.getAsTree(fmt);
+        IIOMetadataNode gce = child(root, "GraphicControlExtension");
+        gce.setAttribute("disposalMethod", "none");
+        gce.setAttribute("userInputFlag", "FALSE");
+        gce.setAttribute("transparentColorFlag", "FALSE");
+        gce.setAttribute("delayTime", Integer.toString(Math.max(1, delayMs / 10)));
+        gce.setAttribute("transparentColorIndex", "0");
+        if (first) {
+            IIOMetadataNode apps = child(root, "ApplicationExtensions");
+            IIOMetadataNode app = new IIOMetadataNode("ApplicationExtension");
+            app.setAttribute("applicationID", "NETSCAPE");
+            app.setAttribute("authenticationCode", "2.0");
+            app.setUserObject(new byte[]{1, 0, 0}); // loop forever
+            apps.appendChild(app);
+        }
+        meta.setFromTree(fmt, root);
+        return meta;
     }
 
     private static IIOMetadataNode child(IIOMetadataNode root, String name) {

@@ -38,14 +38,10 @@ final class Models {
         private final String description;
         private final String source;
         private final Path file;
-        private final String sha256;
+        private final String sha256;             // the identity of a model without a file (built-in), else null
         private SessionFile.ModelRef ref;
 
-        Loaded(Generator generator, String description, String source, Path file) {
-            this(generator, description, source, file, null);
-        }
-
-        /** sha256: the identity of a model that has no file (a built-in one), or null. */
+        /** file: the checkpoint (hashed on first use), or null with sha256 the built-in model's identity. */
         Loaded(Generator generator, String description, String source, Path file, String sha256) {
             this.generator = generator;
             this.description = description;
@@ -57,7 +53,10 @@ final class Models {
         Generator generator() { return generator; }
         String description() { return description; }
 
-        /** The model's identity: the source and, for files, the SHA-256 of the file (computed on first use). */
+        /**
+         * The model's identity: the source and a SHA-256: of the file for checkpoints (computed on first use), of the
+         * shipped file for {@code builtin:NAME}, of the canonical spec {@code random:RES:CBASE} (UTF-8) for random ones.
+         */
         synchronized SessionFile.ModelRef ref() {
             if (ref == null) ref = new SessionFile.ModelRef(source, file == null ? sha256 : sha256(file), generator.resolution());
             return ref;
@@ -93,14 +92,43 @@ final class Models {
             if (res < 64 || res > 1024 || Integer.bitCount(res) != 1) throw new UsageException("--model " + spec + ": RES must be one of 64, 128, 256, 512, 1024");
             if (cbase < res || cbase > 65536 || Integer.bitCount(cbase) != 1) throw new UsageException("--model " + spec + ": CHANNEL_BASE must be a power of two in [" + res + ", 65536]");
             Generator g = RandomModels.create(res, cbase, 0);
-            return new Loaded(g, "built-in random StyleGAN2 " + spec + " (channel base " + cbase + ")", spec, null);
+            return new Loaded(g, "built-in random StyleGAN2 " + spec + " (channel base " + cbase + ")", spec, null, specSha256("random:" + res + ":" + cbase));
         }
         Path f = Path.of(spec);
         if (!Files.exists(f)) throw new UsageException("--model: file " + f + " not found");
         if (!Files.isRegularFile(f)) throw new UsageException("--model: " + f + " is not a file");
         Checkpoint c = Checkpoints.load(f);
         Generator g = new Generator(c.config(), c.params());
-        return new Loaded(g, f.getFileName() + " (" + c.format() + (c.fromCache() ? ", from cache" : "") + ")", f.toAbsolutePath().toString(), f.toAbsolutePath());
+        return new Loaded(g, f.getFileName() + " (" + c.format() + (c.fromCache() ? ", from cache" : "") + ")", f.toAbsolutePath().toString(), f.toAbsolutePath(), null);
+    }
+
+    /**
+     * The canonical spec of a valid built-in model spec: builtin:NAME itself, random:RES:CBASE for random:RES or
+     * random:RES:CBASE; null when spec is not one (quietly: the spec may come from an untrusted file).
+     */
+    static String canonicalBuiltIn(String spec) {
+        if (spec != null && spec.startsWith(BUILTIN) && BuiltinModels.NAMES.contains(spec.substring(BUILTIN.length()))) return spec;
+        if (spec == null || !spec.startsWith("random:") || spec.length() > 40) return null;
+        String[] parts = spec.substring(7).split(":", -1);
+        try {
+            if (parts.length > 2) return null;
+            int res = Integer.parseInt(parts[0]);
+            if (res < 64 || res > 1024 || Integer.bitCount(res) != 1) return null;
+            int cbase = parts.length == 2 ? Integer.parseInt(parts[1]) : RandomModels.defaultChannelBase(res);
+            if (cbase < res || cbase > 65536 || Integer.bitCount(cbase) != 1) return null;
+            return "random:" + res + ":" + cbase;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** SHA-256 (lowercase hex) of a built-in model's canonical spec random:RES:CBASE in UTF-8. */
+    static String specSha256(String canonical) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String sha256(Path f) {

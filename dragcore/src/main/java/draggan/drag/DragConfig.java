@@ -54,9 +54,9 @@ public record DragConfig(int featureBlockRes, int optimizedRows, double lr, doub
         /** stopgrad F(q): whatever is under the handle now (the reference). */
         REFERENCE,
         /**
-         * F0(q - p + p0), the features of the drag's first step around the handle's first position p0
-         * (GoodDrag-style): the content that started under the handle is what is pulled, so a mistracked handle
-         * does not start dragging some other content along.
+         * F0(q - p + p0), the features captured with f0 (at the first step, again after the points change) around
+         * the handle's position p0 then (GoodDrag-style): the content that started under the handle is what is
+         * pulled, so a mistracked handle does not start dragging some other content along.
          */
         ORIGINAL;
 

@@ -20,9 +20,26 @@ import java.util.List;
  * mask, and the optimisation state. Not tied to any UI; thread-safe for one running drag plus {@link #stop()}
  * (and read-only getters) from other threads. Editing pairs or the mask while a drag runs is refused.
  *
- * <p>A <b>drag</b> is one uninterrupted sequence of steps: it starts at the first {@link #step} after the session
- * was created or its pairs, mask, or w+ changed, or after {@link #run} returned; it snapshots w+ and the handles
- * (for {@link #undo()}), stores the initial features F0 and the handles' features f0, and creates a fresh Adam.
+ * <p>A <b>drag</b> is one uninterrupted sequence of steps ({@link #run}, or {@link #step} calls up to the next edit):
+ * its first step snapshots w+ and the handles for {@link #undo()} and the drag goes into {@link #history()}.
+ *
+ * <p>The <b>optimisation state</b> outlives a drag, as in the reference renderer (DragGAN viz/renderer.py), so
+ * Stop then Start continues exactly where it stopped:
+ * <ul>
+ * <li>Adam (its moments and step count) over the optimised rows of w+ is made at the first step and kept until
+ *     {@link #reset()}, {@link #setWs}, {@link #undo()} or a config with another {@code optimizedRows} (the
+ *     reference makes it in {@code init_network}: new seed, loaded w, Reset). Adding or removing pairs keeps it, as
+ *     in the reference. A new learning rate keeps the moments (as setting a PyTorch param group's lr).</li>
+ * <li>The tracking references, F0 (the feature map at capture) and f0 of each handle, are captured at the first
+ *     step and kept while the handles are the ones the last step left. When a step finds the handles edited (pairs
+ *     added or removed, as the reference's {@code len(points) != len(self.points)} test; a handle moved, which the
+ *     reference's UI cannot do), they are recaptured from the current features; also after everything that
+ *     renews Adam, and on a new feature block. Editing only targets or the mask keeps them.</li>
+ * <li>RANDOM noise is drawn anew for every forward, as the reference's {@code noise_mode='random'}, from a seeded
+ *     stream: forward k of the session's line (counted from its start, rewound by undo, restarted by reset and setWs)
+ *     uses {@link #forwardNoiseSeed(long, long) forwardNoiseSeed(noiseSeed, k)}, so a run and its replay agree.</li>
+ * </ul>
+ * How each drag began ({@link Start}) is recorded, so {@link SessionFile#replay} rebuilds the same state.
  */
 public final class DragSession {
     /** A handle (current, tracked position) and its target. */
@@ -47,32 +64,56 @@ public final class DragSession {
         default boolean wantImage(int nextStep) { return false; }
     }
 
-    /** One finished drag, for export and replay, with the config it ran with. */
-    public record DragRecord(List<Point> handles, List<Point> targets, Mask mask, int steps, EndReason reason, DragConfig config) {}
+    /** The optimisation state a drag's first step found (see the class comment). */
+    public enum Start {
+        /** A new Adam and newly captured tracking references (the first drag, or after reset, setWs, undo). */
+        FRESH,
+        /** Adam continued; the tracking references were recaptured (the handles were edited, or a new feature block). */
+        NEW_FEATURES,
+        /** Adam and the tracking references both continued (Stop, then Start with the same handles). */
+        CONTINUED
+    }
+
+    /** One finished drag, for export and replay, with the config it ran with and the state it started from. */
+    public record DragRecord(List<Point> handles, List<Point> targets, Mask mask, int steps, EndReason reason, DragConfig config, Start start) {
+        public DragRecord {
+            if (start == null) throw new IllegalArgumentException("DragRecord: start must be given");
+        }
+
+        /** A drag that started fresh (as every drag did before the state was kept between drags). */
+        public DragRecord(List<Point> handles, List<Point> targets, Mask mask, int steps, EndReason reason, DragConfig config) {
+            this(handles, targets, mask, steps, reason, config, Start.FRESH);
+        }
+    }
 
     private final Generator g;
     private DragConfig cfg;
     private final NoiseMode noise;
     private final long noiseSeed;
-    private final Tensor w0;                 // [1, num_ws, w_dim], the start (never changes)
+    private Tensor w0;                       // [1, num_ws, w_dim], the start (the reference's w0: rows optimizedRows.. come from it)
     private Tensor ws;                       // [1, num_ws, w_dim], the current latent
     private final List<Point> initialHandles = new ArrayList<>();
     private final List<Point> handles = new ArrayList<>();
     private final List<Point> targets = new ArrayList<>();
     private Mask mask;
 
-    // state of the drag in progress
-    private boolean dragActive;
-    private Var wOpt;                        // [1, rows, w_dim], requires grad
+    // optimisation state, kept across drags (class comment); wOpt == null implies featRefs == null
+    private Var wOpt;                        // [1, rows, w_dim], requires grad; null: made from ws at the next step
     private Adam adam;
-    private List<Tensor> featRefs;           // f0 per handle, [C]
-    private List<Point> origins;             // handles at the drag's first step (ORIGINAL supervision's p0)
+    private List<Tensor> featRefs;           // f0 per handle, [C]; null: captured at the next step
+    private List<Point> trackedHandles;      // the handles as the last step left them (an edit that changes them recaptures)
+    private List<Point> origins;             // handles at capture (ORIGINAL supervision's p0)
     private FeatureMap f0Map;                // f0Block as a feature map (its full() is F0 resized), made on first use
     private List<Tensor> templates;          // TEMPLATE tracker: feature at the previous tracked position, [C]
     private Tensor f0Block;                  // F0 before resizing, [1, C, hb, hb]
+    private long noiseDraws;                 // forwards of this line so far: forward k draws RANDOM noise k
+
+    // the drag in progress (bookkeeping for undo and history)
+    private boolean dragActive;
     private int dragSteps;
     private List<Point> dragStartHandles, dragStartTargets;
     private Mask dragStartMask;
+    private Start dragStart;
 
     private final Deque<Snapshot> undo = new ArrayDeque<>();
     private final List<DragRecord> history = new ArrayList<>();
@@ -81,7 +122,7 @@ public final class DragSession {
     private volatile boolean stopRequested;
     private volatile boolean running;
 
-    private record Snapshot(Tensor ws, List<Point> handles, List<Point> initialHandles, int historySize) {}
+    private record Snapshot(Tensor ws, List<Point> handles, List<Point> initialHandles, int historySize, long noiseDraws) {}
 
     private DragSession(Generator g, Tensor ws, NoiseMode noise, long noiseSeed, DragConfig cfg) {
         int[] s = ws.shape();
@@ -122,7 +163,7 @@ public final class DragSession {
         initialHandles.add(handle);
         handles.add(handle);
         targets.add(target);
-        dragActive = false;
+        endDrag(EndReason.STOPPED);
         return handles.size() - 1;
     }
 
@@ -134,7 +175,7 @@ public final class DragSession {
         initialHandles.set(i, handle);
         handles.set(i, handle);
         targets.set(i, target);
-        dragActive = false;
+        endDrag(EndReason.STOPPED);
     }
 
     /** Removes pair i. */
@@ -144,7 +185,7 @@ public final class DragSession {
         initialHandles.remove(i);
         handles.remove(i);
         targets.remove(i);
-        dragActive = false;
+        endDrag(EndReason.STOPPED);
     }
 
     /** Removes every pair. */
@@ -153,7 +194,7 @@ public final class DragSession {
         initialHandles.clear();
         handles.clear();
         targets.clear();
-        dragActive = false;
+        endDrag(EndReason.STOPPED);
     }
 
     /** Sets the mask (null: none). Its size must equal the image size. */
@@ -161,7 +202,7 @@ public final class DragSession {
         requireIdle("setMask");
         if (m != null && m.size() != g.resolution()) throw new IllegalArgumentException("mask is " + m.size() + "x" + m.size() + " but the image is " + g.resolution() + "x" + g.resolution());
         this.mask = m;
-        dragActive = false;
+        endDrag(EndReason.STOPPED);
     }
 
     public synchronized Mask mask() { return mask; }
@@ -190,18 +231,26 @@ public final class DragSession {
 
     // ------------------------------------------------------------------ the loop
 
-    /** One iteration (track, stop test, supervise, Adam step); renders the pre-step image when asked. */
+    /**
+     * One iteration (track, stop test, supervise, Adam step) with forward number {@link #noiseDraws()}'s noise;
+     * renders the pre-step image when asked. Starts a drag when none is in progress; makes Adam and captures the
+     * tracking references when the session has none or the handles were edited (class comment).
+     */
     public synchronized StepResult step(boolean wantImage) {
         if (handles.isEmpty()) throw new IllegalStateException("step: no handle/target pairs");
         long t0 = System.nanoTime();
         if (!dragActive) beginDrag();
+        if (wOpt == null) newOptimizer();
+        if (featRefs != null && !handles.equals(trackedHandles)) dropFeatures();
         int h = g.resolution();
         int rows = cfg.optimizedRows();
+        long nSeed = forwardNoiseSeed(noiseSeed, noiseDraws);
         Var wsVar = ShapeOps.cat(1, wOpt, Var.constant(w0.sliceView(1, rows, g.numWs())));
         Generator.Request req = cfg.directSampling()
-                ? new Generator.Request(noise, noiseSeed, cfg.featureBlockRes(), wantImage ? Generator.ImageMode.NO_GRAD : Generator.ImageMode.NONE, cfg.featureBlockRes())
-                : Generator.Request.full(noise).withNoiseSeed(noiseSeed);             // the reference's whole taped forward
+                ? new Generator.Request(noise, nSeed, cfg.featureBlockRes(), wantImage ? Generator.ImageMode.NO_GRAD : Generator.ImageMode.NONE, cfg.featureBlockRes())
+                : Generator.Request.full(noise).withNoiseSeed(nSeed);                  // the reference's whole taped forward
         Generator.Output out = g.synthesis(wsVar, req);
+        noiseDraws++;
         FeatureMap f = new FeatureMap(out.feature(g, cfg.featureBlockRes()), h, cfg.directSampling());
 
         if (featRefs == null) {
@@ -225,6 +274,7 @@ public final class DragSession {
                 templates.set(i, PointTracker.featureAt(f, p));
             }
         }
+        trackedHandles = List.copyOf(handles);
         double maxDist = 0;
         for (int i = 0; i < handles.size(); i++) maxDist = Math.max(maxDist, handles.get(i).distance(targets.get(i)));
         boolean done = maxDist <= cfg.stopDistance(h);
@@ -248,13 +298,24 @@ public final class DragSession {
         return new StepResult(totalSteps, List.copyOf(handles), List.copyOf(targets), lossValue, done, maxDist, img, System.nanoTime() - t0);
     }
 
+    /**
+     * The seed of forward k's RANDOM noise in a session of noise seed s (a SplitMix64 mix of s and k): every forward
+     * draws new noise, and the same session replays the same draws. Passed to {@link Generator.Request#noiseSeed()}.
+     */
+    public static long forwardNoiseSeed(long s, long k) {
+        long z = s + (k + 1) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
     /** The first step's feature map F0: read in windows by ORIGINAL supervision, whole by the mask term. */
     private FeatureMap f0Map() {
         if (f0Map == null) f0Map = new FeatureMap(Var.constant(f0Block), g.resolution(), cfg.directSampling());
         return f0Map;
     }
 
-    /** F0 resized to the image, [1, C, h, h], when a mask needs it (made once per drag, kept by f0Map). */
+    /** F0 resized to the image, [1, C, h, h], when a mask needs it (made once per capture, kept by f0Map). */
     private Tensor f0Full() {
         if (mask == null || !mask.hasBothValues()) return null;
         try (var ng = GradMode.noGrad()) {
@@ -262,12 +323,60 @@ public final class DragSession {
         }
     }
 
-    private void beginDrag() {
-        undo.push(new Snapshot(ws.copy(), List.copyOf(handles), List.copyOf(initialHandles), history.size()));
-        int rows = cfg.optimizedRows();
-        wOpt = Var.param(ws.sliceView(1, 0, rows).copy());
+    /** Adam over a fresh parameter holding ws's optimised rows; the tracking references go with it. */
+    private void newOptimizer() {
+        wOpt = Var.param(ws.sliceView(1, 0, cfg.optimizedRows()).copy());
         adam = new Adam(List.of(wOpt), cfg.lr());
+        dropFeatures();
+    }
+
+    /** Forgets Adam and the tracking references: the next step starts both anew from ws. */
+    private void dropOptimizer() {
+        wOpt = null;
+        adam = null;
+        dropFeatures();
+    }
+
+    /** Forgets the tracking references (f0, F0, templates): the next step captures them from its features. */
+    private void dropFeatures() {
         featRefs = null;
+        f0Block = null;
+        f0Map = null;
+        templates = null;
+        origins = null;
+        trackedHandles = null;
+    }
+
+    /** How the next step would start: the state it finds (class comment). */
+    private Start pendingStart() {
+        if (wOpt == null) return Start.FRESH;
+        if (featRefs == null || !handles.equals(trackedHandles)) return Start.NEW_FEATURES;
+        return Start.CONTINUED;
+    }
+
+    /**
+     * Replay: makes the next drag start as a recorded one did (FRESH drops Adam and the references, NEW_FEATURES
+     * drops the references). Refuses a start this session's state cannot give (a continued Adam that does not exist,
+     * references for other handles): the record does not belong to this sequence of drags.
+     */
+    synchronized void startAs(Start s, String what) {
+        requireIdle("startAs");
+        endDrag(EndReason.STOPPED);
+        switch (s) {
+            case FRESH -> dropOptimizer();
+            case NEW_FEATURES -> {
+                if (wOpt == null) throw new IllegalArgumentException(what + " continues an Adam state, but no drag before it left one");
+                dropFeatures();
+            }
+            case CONTINUED -> {
+                if (pendingStart() != Start.CONTINUED) throw new IllegalArgumentException(what + " continues the previous drag, but its handles or state differ from where that drag ended");
+            }
+        }
+    }
+
+    private void beginDrag() {
+        undo.push(new Snapshot(ws.copy(), List.copyOf(handles), List.copyOf(initialHandles), history.size(), noiseDraws));
+        dragStart = pendingStart();
         dragSteps = 0;
         dragStartHandles = List.copyOf(handles);
         dragStartTargets = List.copyOf(targets);
@@ -277,13 +386,14 @@ public final class DragSession {
 
     private void endDrag(EndReason reason) {
         if (!dragActive) return;
-        history.add(new DragRecord(dragStartHandles, dragStartTargets, dragStartMask, dragSteps, reason, cfg));
+        history.add(new DragRecord(dragStartHandles, dragStartTargets, dragStartMask, dragSteps, reason, cfg, dragStart));
         dragActive = false;
     }
 
     /**
      * Runs steps until every handle is within the stop distance, {@code maxSteps} iterations ran, or {@link #stop()}
-     * was called. The drag ends with the run (the next step starts a new one).
+     * was called. The drag ends with the run (the next step starts a new one); Adam and the tracking references stay
+     * for the next run (class comment).
      */
     public RunResult run(int maxSteps, StepListener listener) {
         if (maxSteps < 1) throw new IllegalArgumentException("run: maxSteps must be >= 1 but is " + maxSteps);
@@ -318,7 +428,10 @@ public final class DragSession {
     /** Whether a run is in progress. */
     public boolean isRunning() { return running; }
 
-    /** Back to the original image: w+ = w0, handles at their initial positions, drag history and undo cleared. */
+    /**
+     * Back to the original image: w+ = w0, handles at their initial positions, drag history and undo cleared, Adam and
+     * the tracking references dropped, the noise draws restarted (the reference's Reset).
+     */
     public synchronized void reset() {
         requireIdle("reset");
         ws = w0.copy();
@@ -326,9 +439,14 @@ public final class DragSession {
         undo.clear();
         history.clear();
         dragActive = false;
+        dropOptimizer();
+        noiseDraws = 0;
     }
 
-    /** Reverts the last drag (w+ and handles as before it). Returns false when there is nothing to undo. */
+    /**
+     * Reverts the last drag (w+, handles and noise draws as before it); Adam and the tracking references start anew
+     * (their state belonged to the undone drag). Returns false when there is nothing to undo.
+     */
     public synchronized boolean undo() {
         requireIdle("undo");
         if (dragActive) endDrag(EndReason.STOPPED);
@@ -343,6 +461,8 @@ public final class DragSession {
         }
         while (history.size() > s.historySize()) history.remove(history.size() - 1);
         dragActive = false;
+        dropOptimizer();
+        noiseDraws = s.noiseDraws();
         return true;
     }
 
@@ -351,24 +471,42 @@ public final class DragSession {
     /** The current w+ [1, num_ws, w_dim] (a copy). */
     public synchronized Tensor ws() { return ws.copy(); }
 
-    /** The starting w+ (a copy). */
-    public Tensor w0() { return w0.copy(); }
+    /** The starting w+ w0 (a copy): the rows from optimizedRows on that every step uses. */
+    public synchronized Tensor w0() { return w0.copy(); }
 
-    /** Replaces the current w+ (e.g. an imported one); ends the drag in progress. */
+    /**
+     * Starts over from a given w+ [1, num_ws, w_dim] (e.g. an imported one), as the reference's loaded w: it becomes
+     * both w0 and the current w+, so every row of it reaches the image (rows from optimizedRows on come from w0);
+     * Adam and the tracking references start anew, the noise draws restart, undo and the drag history are cleared
+     * (they started from the old w0). Pairs and mask are kept; the handles' positions become their initial ones.
+     */
     public synchronized void setWs(Tensor newWs) {
         requireIdle("setWs");
         if (!java.util.Arrays.equals(newWs.shape(), w0.shape())) throw new IllegalArgumentException("setWs: w+ must be " + java.util.Arrays.toString(w0.shape()) + " but is " + java.util.Arrays.toString(newWs.shape()));
         for (double v : newWs.toDoubleArray()) if (!Double.isFinite(v)) throw new IllegalArgumentException("setWs: w+ holds a non-finite value");
-        ws = newWs.copy();
         dragActive = false;
+        w0 = newWs.copy();
+        ws = newWs.copy();
+        for (int i = 0; i < handles.size(); i++) initialHandles.set(i, handles.get(i));
+        undo.clear();
+        history.clear();
+        dropOptimizer();
+        noiseDraws = 0;
     }
 
-    /** The image of the current w+ [1, 3, h, h] (a forward pass without gradient). */
+    /**
+     * The image of the current w+ [1, 3, h, h] (a forward pass without gradient) with the noise of the next forward
+     * (so under RANDOM noise it is the pre-step image the next step would show; it draws nothing).
+     */
     public Tensor image() {
         Tensor cur;
-        synchronized (this) { cur = ws.copy(); }
+        long nSeed;
+        synchronized (this) {
+            cur = ws.copy();
+            nSeed = forwardNoiseSeed(noiseSeed, noiseDraws);
+        }
         try (var ng = GradMode.noGrad()) {
-            return g.synthesis(Var.constant(cur), new Generator.Request(noise, noiseSeed, Integer.MAX_VALUE, Generator.ImageMode.NO_GRAD, 0)).image().value();
+            return g.synthesis(Var.constant(cur), new Generator.Request(noise, nSeed, Integer.MAX_VALUE, Generator.ImageMode.NO_GRAD, 0)).image().value();
         }
     }
 
@@ -378,17 +516,36 @@ public final class DragSession {
     /**
      * Changes the config for the drags to come (e.g. a new learning rate between drags); the finished drags keep
      * theirs in {@link #history()}. Refused while a drag runs; ends the drag in progress like any other edit.
+     * The optimisation state stays where it can: another optimizedRows starts Adam anew; another feature block or
+     * sampling path recaptures the tracking references; another lr keeps Adam's moments and step count; another
+     * tracker restarts the templates from f0.
      */
     public synchronized void setConfig(DragConfig c) {
         requireIdle("setConfig");
         checkConfig(g, c);
         if (c.equals(cfg)) return;
-        if (dragActive) endDrag(EndReason.STOPPED);
+        endDrag(EndReason.STOPPED);
+        DragConfig old = cfg;
         cfg = c;
+        if (wOpt == null) return;
+        if (c.optimizedRows() != old.optimizedRows()) {
+            dropOptimizer();
+            return;
+        }
+        if (c.lr() != old.lr()) {
+            Adam next = new Adam(List.of(wOpt), c.lr());
+            next.restore(adam.steps(), List.of(adam.firstMoment(0)), List.of(adam.secondMoment(0)));
+            adam = next;
+        }
+        if (c.featureBlockRes() != old.featureBlockRes() || c.directSampling() != old.directSampling()) dropFeatures();
+        else if (c.tracker() != old.tracker() && featRefs != null) templates = new ArrayList<>(featRefs);
     }
     public NoiseMode noise() { return noise; }
     public long noiseSeed() { return noiseSeed; }
     public synchronized int totalSteps() { return totalSteps; }
+
+    /** Forwards made on this session's line so far (the next forward draws RANDOM noise number noiseDraws()). */
+    public synchronized long noiseDraws() { return noiseDraws; }
     public synchronized List<DragRecord> history() { return List.copyOf(history); }
     public synchronized List<Point> initialHandles() { return List.copyOf(initialHandles); }
     public synchronized boolean canUndo() { return !undo.isEmpty(); }

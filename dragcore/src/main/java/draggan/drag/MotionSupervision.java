@@ -62,7 +62,7 @@ public final class MotionSupervision {
 
     /**
      * The motion term with {@code cfg.supervision()}: for {@link DragConfig.Supervision#ORIGINAL}, f0 is the feature
-     * map of the drag's first step and origins[i] the handles' positions then (integers); a disc pixel q whose
+     * map F0 captured with f0 and origins[i] the handles' positions then (integers); a disc pixel q whose
      * original counterpart q - p + p0 falls off the image is left out. For REFERENCE, f0 and origins are unused.
      */
     public static Var loss(FeatureMap f, List<Point> handles, List<Point> targets, DragConfig cfg, FeatureMap f0, List<Point> origins) {

@@ -4,7 +4,11 @@ package draggan.stylegan;
 public enum NoiseMode {
     /** The generator's stored noise buffers (noise_const) times noise_strength: deterministic. */
     CONST,
-    /** Fresh standard-normal noise per layer from a seeded generator, times noise_strength. */
+    /**
+     * Standard-normal noise per layer drawn from {@code Request.noiseSeed} (one draw per seed and layer), times
+     * noise_strength. Callers that want the reference's new noise on every forward pass a new seed each time
+     * (DragSession: one per forward from its noise seed).
+     */
     RANDOM,
     /** No noise. */
     NONE;

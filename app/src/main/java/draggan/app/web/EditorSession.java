@@ -589,7 +589,7 @@ final class EditorSession {
         if (sha != null && mine.sha256() != null && !sha.equals(mine.sha256())) {
             throw HttpError.badRequest("the session was made with another model (sha256 " + sha + "; this one is " + mine.sha256() + ")");
         }
-        if (sha == null && mine.sha256() == null && !st.model().source().equals(mine.source())) {
+        if (sha == null && !st.model().source().equals(mine.source())) {          // files from before built-in models had a hash
             throw HttpError.badRequest("the session was made with the built-in model " + st.model().source() + " but this editor runs " + mine.source());
         }
         probe(st);
