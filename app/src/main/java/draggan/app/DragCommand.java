@@ -44,18 +44,21 @@ final class DragCommand implements Main.Command {
                 .option("frame-every", "N", "put every N-th step's image into drag.gif", "5")
                 .flag("straightforward", "resize the whole feature map every step (the reference's way; slower, same result)")
                 .option("replay", "FILE", "replay a session.json instead of --seed/--points", null)
-                .option("out", "DIR", "output folder (created if missing)", null);
+                .option("out", "DIR", "output folder (created if missing)", null)
+                .jsonFlag();
     }
 
-    @Override public int run(String[] argv) throws Exception {
+    @Override public int run(String[] argv, Console io) throws Exception {
         Args a = args().parse(argv);
         if (a.helpRequested()) {
-            System.out.print(a.help());
+            io.out().print(a.help());
             return 0;
         }
+        io = io.with(a);
         Path out = Cli.outputDir(a.require("out"), "out");
         int frameEvery = a.intIn("frame-every", 1, 1_000_000);
-        PrintStream log = System.out;
+        PrintStream log = io.info();
+        PrintStream result = a.has("json") ? log : io.out();      // the summary line: the result unless --json prints one
 
         SessionFile.State replay = null;
         PointsSpec.Pairs pairs = null;
@@ -122,7 +125,7 @@ final class DragCommand implements Main.Command {
         List<String> trace = new ArrayList<>();
         trace.add("step,points,loss,ms");
         List<BufferedImage> frames = new ArrayList<>();
-        Progress progress = new Progress(System.err, steps);
+        Progress progress = new Progress(log, steps);
 
         if (replay != null) {
             long tr = System.nanoTime();
@@ -136,6 +139,9 @@ final class DragCommand implements Main.Command {
             writeText(out.resolve("trace.csv"), String.join("\n", trace) + "\n");
             writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), replay.seed(), replay.psi()));
             log.println("wrote " + out);
+            if (a.has("json")) {
+                JsonResult.print(DragJson.replayed(out, m, replay.drags().size(), session, (System.nanoTime() - tr) / 1e9), io.out());
+            }
             return 0;
         }
 
@@ -155,9 +161,12 @@ final class DragCommand implements Main.Command {
         }, "draggan-ctrl-c");
         Runtime.getRuntime().addShutdownHook(hook);
         DragSession.RunResult rr;
+        DragSession.StepResult[] last = {null};
+        long tDrag = System.nanoTime();
         try {
             rr = session.run(steps, new DragSession.StepListener() {
                 @Override public void onStep(DragSession.StepResult r) {
+                    last[0] = r;
                     trace.add(traceLine(r));
                     progress.update(r);
                     if (r.image() != null) frames.add(Annotate.markers(Images.toImage(r.image()), r.handles(), r.targets()));
@@ -166,7 +175,8 @@ final class DragCommand implements Main.Command {
                 @Override public boolean wantImage(int nextStep) { return nextStep % frameEvery == 0; }
             });
             progress.finish();
-            log.printf(Locale.ROOT, "%s after %d steps; handles %s; targets %s%n", switch (rr.reason()) {
+            double dragSeconds = (System.nanoTime() - tDrag) / 1e9;
+            result.printf(Locale.ROOT, "%s after %d steps; handles %s; targets %s%n", switch (rr.reason()) {
                 case CONVERGED -> "every handle reached its target";
                 case MAX_STEPS -> "stopped at --steps";
                 case STOPPED -> "stopped by the user";
@@ -182,6 +192,7 @@ final class DragCommand implements Main.Command {
             writeText(out.resolve("trace.csv"), String.join("\n", trace) + "\n");
             writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), seed, psi));
             log.println("wrote " + out + " (start.png, final.png, final-annotated.png, drag.gif, session.json, trace.csv)");
+            if (a.has("json")) JsonResult.print(DragJson.dragged(out, m, seed, rr, pairs, last[0], dragSeconds), io.out());
         } finally {
             finished.countDown();
             try {

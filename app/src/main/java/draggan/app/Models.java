@@ -45,6 +45,9 @@ final class Models {
         Generator generator() { return generator; }
         String description() { return description; }
 
+        /** What --model named: an absolute file path or the random:... spec. */
+        String source() { return source; }
+
         /** The model's identity: the source and, for files, the SHA-256 of the file (computed on first use). */
         synchronized SessionFile.ModelRef ref() {
             if (ref == null) ref = new SessionFile.ModelRef(source, file == null ? null : sha256(file), generator.resolution());
