@@ -56,7 +56,7 @@ import java.util.regex.Pattern;
  * come from the page's own origin; on a loopback address the Host header must name it too (no DNS rebinding).
  * <p>
  * Bounded against many or slow clients ({@link HttpLimits}): every body has a limit checked before it is read
- * (64 KiB; masks {@link HttpLimits#maxMaskBody}; session files 1 MiB), large bodies are received a few at a time
+ * (64 KiB; masks 4 bytes per pixel of the image; session files 1 MiB), large bodies are received a few at a time
  * (the others 503), a body must arrive and a response be taken within a time limit or the connection is closed, and
  * {@link #close()} ends everything within a few seconds (the shutdown hook of {@code ./draggan edit}).
  */
@@ -64,7 +64,7 @@ public final class EditorServer implements AutoCloseable {
     /** The body limit of every request but masks and session files. */
     static final int MAX_SMALL_BODY = 64 << 10;
     /** JDK server settings made by {@link #configureJdkServer()}: open connections at most, seconds to send a request's head and body. */
-    static final int MAX_CONNECTIONS = 256, MAX_REQUEST_SECONDS = 60;
+    public static final int MAX_CONNECTIONS = 256, MAX_REQUEST_SECONDS = 60;
     /** How long {@link #close()} waits for a running drag to stop. */
     private static final Duration DRAG_STOP_WAIT = Duration.ofSeconds(3);
 
@@ -99,18 +99,23 @@ public final class EditorServer implements AutoCloseable {
         });
         this.deadline = new IoDeadline(janitor);
         this.bodies = new BodyReader(limits, deadline);
-        for (String[] f : STATIC.values()) files.put(f[0], resource(f[0]));
-        InetAddress addr = InetAddress.getByName(host);
-        this.loopback = addr.isLoopbackAddress();
-        this.server = HttpServer.create(new InetSocketAddress(addr, port), 64);
-        server.createContext("/", this::handle);
-        server.setExecutor(requestThreads);
-        server.start();
-        int p = server.getAddress().getPort();
-        String h = addr.getHostAddress().contains(":") ? "[" + addr.getHostAddress() + "]" : addr.getHostAddress();
-        this.url = URI.create("http://" + h + ":" + p + "/");
-        this.origin = "http://" + h + ":" + p;
-        this.allowedHosts = new HashSet<>(List.of(h + ":" + p, "localhost:" + p, "127.0.0.1:" + p, "[::1]:" + p));
+        try {
+            for (String[] f : STATIC.values()) files.put(f[0], resource(f[0]));
+            InetAddress addr = InetAddress.getByName(host);
+            this.loopback = addr.isLoopbackAddress();
+            this.server = HttpServer.create(new InetSocketAddress(addr, port), 64);
+            server.createContext("/", this::handle);
+            server.setExecutor(requestThreads);
+            server.start();
+            int p = server.getAddress().getPort();
+            String h = addr.getHostAddress().contains(":") ? "[" + addr.getHostAddress() + "]" : addr.getHostAddress();
+            this.url = URI.create("http://" + h + ":" + p + "/");
+            this.origin = "http://" + h + ":" + p;
+            this.allowedHosts = new HashSet<>(List.of(h + ":" + p, "localhost:" + p, "127.0.0.1:" + p, "[::1]:" + p));
+        } catch (IOException | RuntimeException e) {
+            janitor.shutdownNow();
+            throw e;
+        }
         long every = Math.max(1000, Math.min(30_000, editor.options.idleTimeout().toMillis() / 4));
         janitor.scheduleWithFixedDelay(editor::sweep, every, every, TimeUnit.MILLISECONDS);
     }

@@ -7,7 +7,7 @@ import java.time.Duration;
  * {@code ./draggan edit} runs with, tests shrink the numbers.
  *
  * @param maxSessionBody bytes a session file may have ({@code POST .../load}); real ones are tens of KB
- * @param largeBodies    bodies larger than {@link EditorServer#MAX_SMALL_BODY} that are received at once; more wait
+ * @param largeBodies    bodies larger than 64 KiB (the limit of ordinary requests) received at once; more wait
  *                       up to largeBodyWait and are then refused with 503
  * @param largeBodyWait  how long a large body waits for its turn
  * @param ioTimeout      the longest a request may take to send its body, and a response to be taken by the client;

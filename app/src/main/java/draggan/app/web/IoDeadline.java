@@ -2,6 +2,7 @@ package draggan.app.web;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,10 +36,16 @@ final class IoDeadline {
      *
      * @param what  the action in words, for the TimedOut message
      * @throws TimedOut when the limit passed before the action ended (whatever the action threw instead)
+     * @throws IOException what the action threw, or when the server is stopping (the timer is shut down)
      */
     <T> T run(String what, Duration limit, IoAction<T> action) throws IOException {
         Guard g = new Guard(Thread.currentThread());
-        ScheduledFuture<?> f = timer.schedule(g::expire, limit.toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> f;
+        try {
+            f = timer.schedule(g::expire, limit.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            throw new IOException("the server is stopping", e);
+        }
         T result;
         try {
             result = action.run();
