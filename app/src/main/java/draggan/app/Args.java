@@ -25,6 +25,12 @@ public final class Args {
         this.command = command;
         this.summary = summary;
         flag("help", "show this help and exit");
+        flag("quiet", "no informational lines or progress on stderr (errors and warnings are still printed)");
+    }
+
+    /** Declares --json: the result as one JSON object on stdout (the human-readable result goes to stderr). */
+    public Args jsonFlag() {
+        return flag("json", "print the result as one JSON object on stdout (the lines a person reads go to stderr)");
     }
 
     /** Declares an option taking a value. defaultValue null means "none". */

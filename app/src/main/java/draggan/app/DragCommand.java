@@ -45,18 +45,20 @@ final class DragCommand implements Main.Command {
                 .option("frame-every", "N", "put every N-th step's image into drag.gif", "5")
                 .flag("straightforward", "resize the whole feature map every step (the reference's way; slower, same result)")
                 .option("replay", "FILE", "replay a session.json instead of --seed/--points, on --model or else on the model it names; either must have the SHA-256 it records", null)
-                .option("out", "DIR", "output folder (created if missing)", null);
+                .option("out", "DIR", "output folder (created if missing)", null)
+                .jsonFlag();
     }
 
-    @Override public int run(String[] argv) throws Exception {
+    @Override public int run(String[] argv, Console io) throws Exception {
         Args a = args().parse(argv);
         if (a.helpRequested()) {
-            System.out.print(a.help());
+            io.out().print(a.help());
             return 0;
         }
+        io = io.with(a);
         Path out = Cli.outputDir(a.require("out"), "out");
         int frameEvery = a.intIn("frame-every", 1, 1_000_000);
-        PrintStream log = System.out;
+        PrintStream log = io.info();
 
         SessionFile.State replay = null;
         PointsSpec.Pairs pairs = null;
@@ -120,15 +122,16 @@ final class DragCommand implements Main.Command {
         // trace.csv and drag.gif are streamed to disk step by step (memory does not grow with --steps)
         try (TraceStream trace = new TraceStream(out.resolve("trace.csv"))) {
             trace.line("step,points,loss,ms");
-            return replay != null ? replay(replay, g, m, trace, out, log) : drag(session, steps, frameEvery, pairs, seed, psi, m, trace, out, log);
+            return replay != null ? replay(replay, g, m, trace, out, io, a.has("json")) : drag(session, steps, frameEvery, pairs, seed, psi, m, trace, out, io, a.has("json"));
         }
     }
 
     /** Replays a session file with a progress line over all its recorded steps; writes final.png, final-annotated.png, trace.csv, session.json. */
-    private static int replay(SessionFile.State replay, Generator g, Models.Loaded m, TraceStream trace, Path out, PrintStream log) throws IOException {
+    private static int replay(SessionFile.State replay, Generator g, Models.Loaded m, TraceStream trace, Path out, Console io, boolean json) throws IOException {
+        PrintStream log = io.info();
         long total = 0;
         for (DragSession.DragRecord d : replay.drags()) total += d.steps();
-        Progress progress = new Progress(System.err, (int) Math.min(Integer.MAX_VALUE, total));
+        Progress progress = new Progress(log, (int) Math.min(Integer.MAX_VALUE, total));
         long tr = System.nanoTime();
         DragSession session = SessionFile.replay(replay, g, r -> {
             trace.line(traceLine(r));
@@ -144,13 +147,16 @@ final class DragCommand implements Main.Command {
         trace.finish();
         writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), replay.seed(), replay.psi()));
         log.println("wrote " + out);
+        if (json) JsonResult.print(DragJson.replayed(out, m, replay.drags().size(), session, (System.nanoTime() - tr) / 1e9), io.out());
         return 0;
     }
 
     /** Runs the drag; writes start.png, drag.gif (frames streamed as they come), final.png, final-annotated.png, trace.csv, session.json. */
     private static int drag(DragSession session, int steps, int frameEvery, PointsSpec.Pairs pairs, long seed, double psi, Models.Loaded m,
-                            TraceStream trace, Path out, PrintStream log) throws IOException {
-        Progress progress = new Progress(System.err, steps);
+                            TraceStream trace, Path out, Console io, boolean json) throws IOException {
+        PrintStream log = io.info();
+        PrintStream result = json ? log : io.out();      // the summary line: the result unless --json prints one
+        Progress progress = new Progress(log, steps);
         BufferedImage start = Images.toImage(session.image());
         Images.writePng(start, out.resolve("start.png"));
         GifStream gif = new GifStream(out.resolve("drag.gif"), 100);
@@ -168,9 +174,12 @@ final class DragCommand implements Main.Command {
         }, "draggan-ctrl-c");
         Runtime.getRuntime().addShutdownHook(hook);
         DragSession.RunResult rr;
+        DragSession.StepResult[] last = {null};
+        long tDrag = System.nanoTime();
         try (gif) {
             rr = session.run(steps, new DragSession.StepListener() {
                 @Override public void onStep(DragSession.StepResult r) {
+                    last[0] = r;
                     trace.line(traceLine(r));
                     progress.update(r);
                     if (r.image() != null) {
@@ -185,7 +194,8 @@ final class DragCommand implements Main.Command {
                 @Override public boolean wantImage(int nextStep) { return nextStep % frameEvery == 0; }
             });
             progress.finish();
-            log.printf(Locale.ROOT, "%s after %d steps; handles %s; targets %s%n", switch (rr.reason()) {
+            double dragSeconds = (System.nanoTime() - tDrag) / 1e9;
+            result.printf(Locale.ROOT, "%s after %d steps; handles %s; targets %s%n", switch (rr.reason()) {
                 case CONVERGED -> "every handle reached its target";
                 case MAX_STEPS -> "stopped at --steps";
                 case STOPPED -> "stopped by the user";
@@ -201,6 +211,7 @@ final class DragCommand implements Main.Command {
             trace.finish();
             writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), seed, psi));
             log.println("wrote " + out + " (start.png, final.png, final-annotated.png, drag.gif, session.json, trace.csv)");
+            if (json) JsonResult.print(DragJson.dragged(out, m, seed, rr, pairs, last[0], dragSeconds), io.out());
         } finally {
             finished.countDown();
             try {

@@ -1,5 +1,7 @@
 package draggan.app;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import draggan.drag.DragConfig;
 import draggan.drag.DragEval;
 import draggan.drag.DragSession;
@@ -8,6 +10,7 @@ import draggan.stylegan.Generator;
 import draggan.stylegan.NoiseMode;
 import draggan.tensor.Tensor;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,15 +46,19 @@ final class DragEvalCommand implements Main.Command {
                 .option("reconstruction", "K", "paired-reconstruction cases (0 to skip)", "2")
                 .option("sigma", "X", "perturbation of w1's optimised rows for the reconstruction test", "0.3")
                 .option("lr", "X", "Adam learning rate", "0.002")
-                .option("out", "FILE.csv", "also write every outcome as CSV", null);
+                .option("out", "FILE.csv", "also write every outcome as CSV", null)
+                .jsonFlag();
     }
 
-    @Override public int run(String[] argv) throws Exception {
+    @Override public int run(String[] argv, Console io) throws Exception {
         Args a = args().parse(argv);
         if (a.helpRequested()) {
-            System.out.print(a.help());
+            io.out().print(a.help());
             return 0;
         }
+        io = io.with(a);
+        boolean json = a.has("json");
+        PrintStream log = io.info(), table = json ? log : io.out();     // the table is the result unless --json prints one
         int cases = a.intIn("cases", 0, 100_000), steps = a.intIn("steps", 1, 100_000), recon = a.intIn("reconstruction", 0, 10_000);
         long seed0 = a.longIn("seed0", 0, 0xFFFFFFFFL);
         double sigma = a.doubleIn("sigma", 0, 100), lr = a.doubleIn("lr", 1e-12, 10);
@@ -60,26 +67,34 @@ final class DragEvalCommand implements Main.Command {
         if (seed0 + cases > 0xFFFFFFFFL + 1) throw new UsageException("--seed0 + --cases exceeds the seed range");
         if (a.has("truth")) {
             for (String o : List.of("reconstruction", "sigma")) if (a.has(o)) throw new UsageException("--" + o + " does not apply with --truth");
-            return runTruth(a.get("model"), cases, seed0, steps, lr, methods, csv);
+            return runTruth(a.get("model"), cases, seed0, steps, lr, methods, csv, log, table, json ? io.out() : null);
         }
 
-        Models.Loaded m = Models.load(a.get("model"), System.out);
+        Models.Loaded m = Models.load(a.get("model"), log);
         Generator g = m.generator();
-        System.out.printf(Locale.ROOT, "model %s, %d cases from seed %d, up to %d steps, lr %g%n", m.description(), cases, seed0, steps, lr);
+        log.printf(Locale.ROOT, "model %s, %d cases from seed %d, up to %d steps, lr %g%n", m.description(), cases, seed0, steps, lr);
         List<String> rows = new ArrayList<>();
         rows.add("kind,case,seed,points,method,start_px,tracker_px,independent_px,steps,converged,seconds,mse_no_edit,mse_after");
         Map<String, List<DragEval.Outcome>> byMethod = new LinkedHashMap<>();
+        ObjectNode result = JsonResult.of("drag-eval").put("model", m.source()).put("resolution", g.resolution()).put("cases", cases)
+                .put("seed0", seed0).put("steps", steps).put("lr", lr);
+        ArrayNode outcomes = result.putArray("outcomes");
         for (int i = 0; i < cases; i++) {
             DragEval.Case c = DragEval.randomCase(i, seed0, g.resolution());
             for (Map.Entry<String, DragConfig> me : methods.entrySet()) {
                 String name = me.getKey();
                 DragEval.Outcome o = DragEval.run(g, c, me.getValue().fittedTo(g.resolution()), steps);
                 byMethod.computeIfAbsent(name, k -> new ArrayList<>()).add(o);
-                System.out.printf(Locale.ROOT, "case %d seed %d (%d pt) %-20s: %.1f -> tracker %.2f px, independent %.2f px, %d steps%s, %.1f s%n",
+                log.printf(Locale.ROOT, "case %d seed %d (%d pt) %-20s: %.1f -> tracker %.2f px, independent %.2f px, %d steps%s, %.1f s%n",
                         i, c.seed(), c.handles().size(), name, o.startDistance(), o.trackerDistance(), o.independentDistance(),
                         o.steps(), o.converged() ? " (arrived)" : "", o.seconds());
                 rows.add(String.format(Locale.ROOT, "drag,%d,%d,%d,%s,%.3f,%.3f,%.3f,%d,%b,%.2f,,", i, c.seed(), c.handles().size(), name,
                         o.startDistance(), o.trackerDistance(), o.independentDistance(), o.steps(), o.converged(), o.seconds()));
+                ObjectNode on = outcomes.addObject().put("kind", "drag").put("case", i).put("seed", c.seed()).put("points", c.handles().size()).put("method", name);
+                JsonResult.number(on, "startPx", o.startDistance());
+                JsonResult.number(on, "trackerPx", o.trackerDistance());
+                JsonResult.number(on, "independentPx", o.independentDistance());
+                on.put("steps", o.steps()).put("converged", o.converged()).put("seconds", o.seconds());
             }
         }
         Map<String, List<DragEval.Reconstruction>> recs = new LinkedHashMap<>();
@@ -88,32 +103,48 @@ final class DragEvalCommand implements Main.Command {
                 String name = me.getKey();
                 DragEval.Reconstruction r = DragEval.reconstruction(g, seed0 + 1000 + k, sigma, me.getValue().fittedTo(g.resolution()), steps);
                 recs.computeIfAbsent(name, x -> new ArrayList<>()).add(r);
-                System.out.printf(Locale.ROOT, "reconstruction seed %d %-20s: MSE x100 no edit %.3f, after %.3f (%d steps, %.1f s)%n",
+                log.printf(Locale.ROOT, "reconstruction seed %d %-20s: MSE x100 no edit %.3f, after %.3f (%d steps, %.1f s)%n",
                         r.seed(), name, 100 * r.mseNoEdit(), 100 * r.mseAfter(), r.steps(), r.seconds());
                 rows.add(String.format(Locale.ROOT, "reconstruction,%d,%d,32,%s,,,,%d,,%.2f,%.6f,%.6f", k, r.seed(), name, r.steps(), r.seconds(), r.mseNoEdit(), r.mseAfter()));
+                ObjectNode on = outcomes.addObject().put("kind", "reconstruction").put("case", k).put("seed", r.seed()).put("points", 32).put("method", name)
+                        .put("steps", r.steps()).put("seconds", r.seconds());
+                JsonResult.number(on, "mseNoEdit", r.mseNoEdit());
+                JsonResult.number(on, "mseAfter", r.mseAfter());
             }
         }
 
-        System.out.println();
-        System.out.println("| method (tracker+supervision) | cases | start px | tracker px | independent px | steps | arrived | s/drag | recon. MSE x100 (no edit -> after) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        table.println();
+        table.println("| method (tracker+supervision) | cases | start px | tracker px | independent px | steps | arrived | s/drag | recon. MSE x100 (no edit -> after) |");
+        table.println("|---|---|---|---|---|---|---|---|---|");
+        ArrayNode summary = result.putArray("table");
         for (String name : methods.keySet()) {
             List<DragEval.Outcome> os = byMethod.getOrDefault(name, List.of());
             List<DragEval.Reconstruction> rs = recs.getOrDefault(name, List.of());
-            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.1f | %d/%d | %.1f | %s |%n", name, os.size(),
-                    avg(os.stream().mapToDouble(DragEval.Outcome::startDistance).toArray()),
-                    avg(os.stream().mapToDouble(DragEval.Outcome::trackerDistance).toArray()),
-                    avg(os.stream().mapToDouble(DragEval.Outcome::independentDistance).toArray()),
-                    avg(os.stream().mapToDouble(DragEval.Outcome::steps).toArray()),
-                    os.stream().filter(DragEval.Outcome::converged).count(), os.size(),
-                    avg(os.stream().mapToDouble(DragEval.Outcome::seconds).toArray()),
-                    rs.isEmpty() ? "-" : String.format(Locale.ROOT, "%.3f -> %.3f", 100 * avg(rs.stream().mapToDouble(DragEval.Reconstruction::mseNoEdit).toArray()),
-                            100 * avg(rs.stream().mapToDouble(DragEval.Reconstruction::mseAfter).toArray())));
+            double start = avg(os.stream().mapToDouble(DragEval.Outcome::startDistance).toArray()),
+                    tracker = avg(os.stream().mapToDouble(DragEval.Outcome::trackerDistance).toArray()),
+                    independent = avg(os.stream().mapToDouble(DragEval.Outcome::independentDistance).toArray()),
+                    stepsAvg = avg(os.stream().mapToDouble(DragEval.Outcome::steps).toArray()),
+                    secs = avg(os.stream().mapToDouble(DragEval.Outcome::seconds).toArray()),
+                    mseNoEdit = avg(rs.stream().mapToDouble(DragEval.Reconstruction::mseNoEdit).toArray()),
+                    mseAfter = avg(rs.stream().mapToDouble(DragEval.Reconstruction::mseAfter).toArray());
+            long arrived = os.stream().filter(DragEval.Outcome::converged).count();
+            table.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.2f | %.1f | %d/%d | %.1f | %s |%n", name, os.size(), start, tracker, independent,
+                    stepsAvg, arrived, os.size(), secs, rs.isEmpty() ? "-" : String.format(Locale.ROOT, "%.3f -> %.3f", 100 * mseNoEdit, 100 * mseAfter));
+            ObjectNode row = summary.addObject().put("method", name).put("cases", os.size());
+            JsonResult.number(row, "startPx", start);
+            JsonResult.number(row, "trackerPx", tracker);
+            JsonResult.number(row, "independentPx", independent);
+            JsonResult.number(row, "steps", stepsAvg);
+            row.put("arrived", arrived);
+            JsonResult.number(row, "secondsPerDrag", secs);
+            JsonResult.number(row, "reconstructionMseNoEdit", mseNoEdit);
+            JsonResult.number(row, "reconstructionMseAfter", mseAfter);
         }
         if (csv != null) {
             DragCommand.writeText(csv, String.join("\n", rows) + "\n");
-            System.out.println("wrote " + csv);
+            log.println("wrote " + csv);
         }
+        if (json) JsonResult.print(result.put("csv", csv == null ? null : csv.toString()), io.out());
         return 0;
     }
 
@@ -152,21 +183,31 @@ final class DragEvalCommand implements Main.Command {
         return DragConfig.reference().withLr(lr).withTracker(t).withSupervision(sv);
     }
 
-    /** --truth: keypoint drags on the 64 px toy-world model judged by the toy-face keypoint detector; a table per method. */
-    private static int runTruth(String model, int cases, long seed0, int steps, double lr, Map<String, DragConfig> methods, Path csv) throws Exception {
-        Models.Loaded m = Models.load(model, System.out);
+    /**
+     * --truth: keypoint drags on the 64 px toy-world model judged by the toy-face keypoint detector; a table per method.
+     *
+     * @param log   progress lines
+     * @param table the table and its notes (the result unless --json)
+     * @param json  where the --json result goes, or null without --json
+     */
+    private static int runTruth(String model, int cases, long seed0, int steps, double lr, Map<String, DragConfig> methods, Path csv,
+                                PrintStream log, PrintStream table, PrintStream json) throws Exception {
+        Models.Loaded m = Models.load(model, log);
         Generator g = m.generator();
         ToyFaceLocator loc = ToyFaceLocator.toyFaces64();
         if (g.resolution() != loc.resolution()) {
             throw new UsageException("--truth needs the " + loc.resolution() + " px toy-world model; this model is " + g.resolution() + " px");
         }
-        System.out.printf(Locale.ROOT, "model %s, %d truth tasks from seed %d, up to %d steps, lr %g; keypoints by the toy-face detector%n",
+        log.printf(Locale.ROOT, "model %s, %d truth tasks from seed %d, up to %d steps, lr %g; keypoints by the toy-face detector%n",
                 m.description(), cases, seed0, steps, lr);
         List<String> rows = new ArrayList<>();
         rows.add("case,seed,task,method,start_x,start_y,target_x,target_y,end_x,end_y,target_px,tracker_px,drift_px,steps,converged,arrived,seconds,skipped");
         Map<String, List<TruthEval.Outcome>> byMethod = new LinkedHashMap<>();
         double mirror = 0;
         int[] draggable = ToyFaceLocator.draggableIndices();
+        ObjectNode result = JsonResult.of("drag-eval").put("truth", true).put("model", m.source()).put("resolution", g.resolution()).put("cases", cases)
+                .put("seed0", seed0).put("steps", steps).put("lr", lr);
+        ArrayNode outcomes = result.putArray("outcomes");
         for (int i = 0; i < cases; i++) {
             TruthEval.Task t = TruthEval.task(i, seed0, g.resolution(), loc, draggable);
             Tensor start = DragSession.fromSeed(g, t.imageSeed(), TruthEval.PSI, NoiseMode.CONST, DragConfig.reference().fittedTo(g.resolution())).image();
@@ -176,42 +217,64 @@ final class DragEvalCommand implements Main.Command {
                 TruthEval.Outcome o = TruthEval.run(g, t, loc, me.getValue().fittedTo(g.resolution()), steps);
                 byMethod.computeIfAbsent(name, k -> new ArrayList<>()).add(o);
                 if (o.skipped() != null) {
-                    System.out.printf(Locale.ROOT, "case %d seed %d \"%s\" %-20s: skipped, %s%n", i, t.imageSeed(), t.description(), name, o.skipped());
+                    log.printf(Locale.ROOT, "case %d seed %d \"%s\" %-20s: skipped, %s%n", i, t.imageSeed(), t.description(), name, o.skipped());
                     rows.add(String.format(Locale.ROOT, "%d,%d,%s,%s,,,,,,,,,,0,false,false,0,%s", i, t.imageSeed(), t.description(), name, o.skipped().replace(',', ';')));
+                    outcomes.addObject().put("case", i).put("seed", t.imageSeed()).put("task", t.description()).put("method", name).put("skipped", o.skipped());
                     continue;
                 }
                 double trackerPx = o.trackerEnd().distance(o.target());
-                System.out.printf(Locale.ROOT, "case %d seed %d \"%s\" %-20s: (%.2f, %.2f) -> target (%.2f, %.2f), ends at (%.2f, %.2f): %.2f px from the target (tracker %.2f), drift %.2f px, %d steps%s, %.1f s%n",
+                log.printf(Locale.ROOT, "case %d seed %d \"%s\" %-20s: (%.2f, %.2f) -> target (%.2f, %.2f), ends at (%.2f, %.2f): %.2f px from the target (tracker %.2f), drift %.2f px, %d steps%s, %.1f s%n",
                         i, t.imageSeed(), t.description(), name, o.start().x(), o.start().y(), o.target().x(), o.target().y(), o.end().x(), o.end().y(),
                         o.targetDistance(), trackerPx, o.drift(), o.steps(), o.arrived() ? " (arrived)" : "", o.seconds());
                 rows.add(String.format(Locale.ROOT, "%d,%d,%s,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%b,%b,%.2f,", i, t.imageSeed(), t.description(), name,
                         o.start().x(), o.start().y(), o.target().x(), o.target().y(), o.end().x(), o.end().y(), o.targetDistance(), trackerPx, o.drift(),
                         o.steps(), o.converged(), o.arrived(), o.seconds()));
+                ObjectNode on = outcomes.addObject().put("case", i).put("seed", t.imageSeed()).put("task", t.description()).put("method", name);
+                on.set("start", JsonResult.point(o.start()));
+                on.set("target", JsonResult.point(o.target()));
+                on.set("end", JsonResult.point(o.end()));
+                JsonResult.number(on, "targetPx", o.targetDistance());
+                JsonResult.number(on, "trackerPx", trackerPx);
+                JsonResult.number(on, "driftPx", o.drift());
+                on.put("steps", o.steps()).put("converged", o.converged()).put("arrived", o.arrived()).put("seconds", o.seconds()).putNull("skipped");
             }
         }
         double stop = DragConfig.reference().stopDistance(g.resolution());
-        System.out.println();
-        System.out.printf(Locale.ROOT, "| method (tracker+supervision) | cases | start px | target px | tracker px | drift px | arrived (<= %.0f px) | tracker stopped | steps | s/drag |%n", stop);
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        table.println();
+        table.printf(Locale.ROOT, "| method (tracker+supervision) | cases | start px | target px | tracker px | drift px | arrived (<= %.0f px) | tracker stopped | steps | s/drag |%n", stop);
+        table.println("|---|---|---|---|---|---|---|---|---|---|");
+        ArrayNode summary = result.put("stopDistancePx", stop).putArray("table");
         for (String name : methods.keySet()) {
             List<TruthEval.Outcome> os = byMethod.getOrDefault(name, List.of());
             TruthEval.Summary s = TruthEval.summarize(os);
             int ran = s.cases() - s.skipped();
-            System.out.printf(Locale.ROOT, "| %s | %d%s | %.2f | %.2f | %.2f | %.2f | %d/%d | %d/%d | %.1f | %.1f |%n", name, s.cases(),
+            double start = avg(os.stream().filter(o -> o.skipped() == null).mapToDouble(o -> o.task().magnitude()).toArray());
+            table.printf(Locale.ROOT, "| %s | %d%s | %.2f | %.2f | %.2f | %.2f | %d/%d | %d/%d | %.1f | %.1f |%n", name, s.cases(),
                     s.skipped() == 0 ? "" : " (" + s.skipped() + " skipped)",
-                    avg(os.stream().filter(o -> o.skipped() == null).mapToDouble(o -> o.task().magnitude()).toArray()),
-                    s.targetDistance(), s.trackerDistance(), s.drift(), s.arrived(), ran, s.converged(), ran, s.steps(), s.seconds());
+                    start, s.targetDistance(), s.trackerDistance(), s.drift(), s.arrived(), ran, s.converged(), ran, s.steps(), s.seconds());
+            ObjectNode row = summary.addObject().put("method", name).put("cases", s.cases()).put("skipped", s.skipped());
+            JsonResult.number(row, "startPx", start);
+            JsonResult.number(row, "targetPx", s.targetDistance());
+            JsonResult.number(row, "trackerPx", s.trackerDistance());
+            JsonResult.number(row, "driftPx", s.drift());
+            row.put("arrived", s.arrived()).put("trackerStopped", s.converged()).put("ran", ran);
+            JsonResult.number(row, "steps", s.steps());
+            JsonResult.number(row, "secondsPerDrag", s.seconds());
         }
-        System.out.println("start px: the offset (the distance before the drag); target px: the dragged keypoint's final distance to its target"
+        table.println("start px: the offset (the distance before the drag); target px: the dragged keypoint's final distance to its target"
                 + " by the detector; tracker px: where the tracker believes it is; drift px: mean movement of the other 16 keypoints.");
         if (cases > 0) {
-            System.out.printf(Locale.ROOT, "detector left-right disagreement on this model's %d start images: mean %.2f px per keypoint"
+            table.printf(Locale.ROOT, "detector left-right disagreement on this model's %d start images: mean %.2f px per keypoint"
                     + " (0 for a perfect detector; its mean error on procedural faces is 0.14 px)%n", cases, mirror / cases);
+            result.put("mirrorDisagreementPx", mirror / cases);
+        } else {
+            result.putNull("mirrorDisagreementPx");
         }
         if (csv != null) {
             DragCommand.writeText(csv, String.join("\n", rows) + "\n");
-            System.out.println("wrote " + csv);
+            log.println("wrote " + csv);
         }
+        if (json != null) JsonResult.print(result.put("csv", csv == null ? null : csv.toString()), json);
         return 0;
     }
 

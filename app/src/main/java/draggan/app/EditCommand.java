@@ -15,6 +15,9 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code ./draggan edit}: the interactive editor, a local web page served by this JVM. */
 final class EditCommand implements Main.Command {
+    /** The longest the shutdown hook waits for the server to stop (it normally takes about a second). */
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(6);
+
     @Override public String summary() { return "the interactive editor: a local web page to click points, paint the mask and drag live"; }
 
     static Args args() {
@@ -22,7 +25,7 @@ final class EditCommand implements Main.Command {
                 Starts the interactive DragGAN editor as a local web application and prints its address. Open it in a
                 browser: click the image for a handle, click again for its target, paint the region that may move, press
                 Start and watch the drag. Serves only this computer (127.0.0.1) unless --host says otherwise.
-                Ctrl-C stops the server.""")
+                Ctrl-C (or SIGTERM) stops the server within a few seconds, ending a running drag.""")
                 .option("model", Models.METAVAR, Models.HELP, null)
                 .option("port", "N", "TCP port (0: any free port)", "7860")
                 .option("host", "ADDRESS", "address to listen on; anything but a loopback address exposes the editor to the network", "127.0.0.1")
@@ -31,17 +34,18 @@ final class EditCommand implements Main.Command {
                 .flag("open", "open the page in the default browser");
     }
 
-    @Override public int run(String[] argv) throws Exception {
+    @Override public int run(String[] argv, Console io) throws Exception {
         Args a = args().parse(argv);
         if (a.helpRequested()) {
-            System.out.print(a.help());
+            io.out().print(a.help());
             return 0;
         }
+        io = io.with(a);
         int port = a.intIn("port", 0, 65535);
         String host = a.get("host");
         int maxSessions = a.intIn("max-sessions", 1, 1000);
         int idleMinutes = a.intIn("idle-minutes", 1, 7 * 24 * 60);
-        PrintStream log = System.out;
+        PrintStream log = io.info();
         InetAddress addr;
         try {
             addr = InetAddress.getByName(host);
@@ -49,7 +53,7 @@ final class EditCommand implements Main.Command {
             throw new UsageException("--host: unknown address '" + host + "'");
         }
         if (!addr.isLoopbackAddress()) {
-            System.err.println("draggan edit: WARNING: --host " + host + " makes the editor reachable from other computers; it has no"
+            io.warn().println("draggan edit: WARNING: --host " + host + " makes the editor reachable from other computers; it has no"
                     + " authentication, so anyone who can reach this port can use it and its model");
         }
 
@@ -58,6 +62,7 @@ final class EditCommand implements Main.Command {
         Generator g = m.generator();
         log.printf(Locale.ROOT, "loaded %s (%dx%d) in %.2f s%n", m.description(), g.resolution(), g.resolution(), (System.nanoTime() - t0) / 1e9);
 
+        EditorServer.configureJdkServer();
         EditorServer server;
         try {
             server = EditorServer.start(g, m::ref, m.description(), host, port, maxSessions, Duration.ofMinutes(idleMinutes));
@@ -66,12 +71,22 @@ final class EditCommand implements Main.Command {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            log.println("draggan edit: stopping...");
+            // the JVM exits when this hook returns: give the server a few seconds to end the drags, never more
+            Thread closer = Thread.ofPlatform().daemon().name("draggan-edit-close").start(() -> {
+                boolean clean = server.stop();
+                log.println(clean ? "draggan edit: stopped" : "draggan edit: stopped (a drag was still finishing its step)");
+            });
+            try {
+                closer.join(SHUTDOWN_WAIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             stopped.countDown();
         }, "draggan-edit-shutdown"));
-        log.println("draggan edit: serving on " + server.url() + "  (Ctrl-C stops)");
-        log.flush();
-        if (a.has("open")) open(server.url(), log);
+        io.out().println("draggan edit: serving on " + server.url() + "  (Ctrl-C stops)");     // the result: the address
+        io.out().flush();
+        if (a.has("open")) open(server.url(), io.warn());
         stopped.await();
         return 0;
     }

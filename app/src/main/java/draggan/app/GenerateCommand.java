@@ -1,12 +1,15 @@
 package draggan.app;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import draggan.stylegan.Generator;
 import draggan.stylegan.NoiseMode;
 
 import java.awt.image.BufferedImage;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** {@code ./draggan generate}: images for seeds, one PNG or a grid. */
 final class GenerateCommand implements Main.Command {
@@ -20,15 +23,18 @@ final class GenerateCommand implements Main.Command {
                 .option("grid", "CxR", "tile the seeds' images into C columns and R rows", null)
                 .option("psi", "X", "truncation psi", "0.7")
                 .option("noise", "const|random|none", "noise mode", "const")
-                .option("out", "FILE.png", "output PNG", null);
+                .option("out", "FILE.png", "output PNG", null)
+                .jsonFlag();
     }
 
-    @Override public int run(String[] argv) throws Exception {
+    @Override public int run(String[] argv, Console io) throws Exception {
         Args a = args().parse(argv);
         if (a.helpRequested()) {
-            System.out.print(a.help());
+            io.out().print(a.help());
             return 0;
         }
+        io = io.with(a);
+        PrintStream log = io.info();
         // validate everything before any work
         List<Long> seeds = new ArrayList<>();
         int cols = 1, rows = 1;
@@ -68,18 +74,25 @@ final class GenerateCommand implements Main.Command {
         Path out = Cli.outputPng(a.require("out"), "out");
 
         long t0 = System.nanoTime();
-        Models.Loaded m = Models.load(a.get("model"), System.out);
+        Models.Loaded m = Models.load(a.get("model"), log);
         Generator g = m.generator();
-        System.out.printf("loaded %s (%dx%d, %d w rows) in %.2f s%n", m.description(), g.resolution(), g.resolution(), g.numWs(), (System.nanoTime() - t0) / 1e9);
+        log.printf("loaded %s (%dx%d, %d w rows) in %.2f s%n", m.description(), g.resolution(), g.resolution(), g.numWs(), (System.nanoTime() - t0) / 1e9);
         List<BufferedImage> imgs = new ArrayList<>();
         for (long seed : seeds) {
             long t1 = System.nanoTime();
             imgs.add(Images.toImage(g.generate(seed, psi, noise)));
-            System.out.printf("seed %d: generated in %.3f s%n", seed, (System.nanoTime() - t1) / 1e9);
+            log.printf("seed %d: generated in %.3f s%n", seed, (System.nanoTime() - t1) / 1e9);
         }
         BufferedImage img = imgs.size() == 1 ? imgs.get(0) : Images.grid(imgs, cols, rows);
         Images.writePng(img, out);
-        System.out.println("wrote " + out);
+        log.println("wrote " + out);
+        if (a.has("json")) {
+            ObjectNode j = JsonResult.of("generate").put("out", out.toString()).put("model", m.source()).put("resolution", g.resolution());
+            seeds.forEach(j.putArray("seeds")::add);
+            if (seeds.size() > 1) j.putArray("grid").add(cols).add(rows); else j.putNull("grid");
+            j.put("psi", psi).put("noise", noise.name().toLowerCase(Locale.ROOT)).put("seconds", (System.nanoTime() - t0) / 1e9);
+            JsonResult.print(j, io.out());
+        }
         return 0;
     }
 }

@@ -1,23 +1,35 @@
 package draggan.app;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 
 /**
- * Entry point of {@code ./draggan}: dispatches to a subcommand. Bad arguments and bad input end with one clear
- * line and exit status 2; I/O problems with one line and status 1; no stack traces unless DRAGGAN_DEBUG=1.
+ * Entry point of {@code ./draggan}: dispatches to a subcommand. Results go to stdout, informational lines to stderr
+ * ({@link Console}). Exit status {@value #EXIT_OK} on success; {@value #EXIT_USAGE} for a bad command line or bad
+ * input (one clear line, nothing written); {@value #EXIT_FAILED} when the run itself fails (I/O, an unreadable
+ * checkpoint, an internal error; one line). No stack traces unless DRAGGAN_DEBUG=1.
  */
 public final class Main {
     private Main() {}
+
+    /** Exit statuses, documented in {@link #help()}. */
+    static final int EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2;
 
     /** A subcommand. */
     interface Command {
         String summary();
 
-        /** Runs with the arguments after the subcommand name; returns the exit status. */
-        int run(String[] args) throws Exception;
+        /**
+         * Runs with the arguments after the subcommand name; returns the exit status.
+         *
+         * @param io where results and informational lines go (the command applies its --quiet with {@link Console#with})
+         */
+        int run(String[] args, Console io) throws Exception;
     }
 
     static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
@@ -36,30 +48,52 @@ public final class Main {
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) {
-        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+        if (argv.length == 0) {
+            err.print(help());
+            return EXIT_USAGE;
+        }
+        if (argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
             out.print(help());
-            return argv.length == 0 ? 2 : 0;
+            return EXIT_OK;
+        }
+        if (argv[0].equals("--version") || argv[0].equals("-V")) {
+            out.println("draggan " + version() + " (Java " + Runtime.version() + ")");
+            return EXIT_OK;
         }
         Command c = COMMANDS.get(argv[0]);
         if (c == null) {
             err.println("draggan: unknown subcommand '" + argv[0] + "' (try ./draggan --help)");
-            return 2;
+            return EXIT_USAGE;
         }
         String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
         try {
-            return c.run(rest);
+            return c.run(rest, new Console(out, err, false));
         } catch (UsageException | IllegalArgumentException e) {
             err.println("draggan " + argv[0] + ": " + e.getMessage());
             debug(e, err);
-            return 2;
-        } catch (IOException | java.io.UncheckedIOException e) {
+            return EXIT_USAGE;
+        } catch (IOException | UncheckedIOException e) {
             err.println("draggan " + argv[0] + ": " + e.getMessage());
             debug(e, err);
-            return 1;
+            return EXIT_FAILED;
         } catch (Exception | OutOfMemoryError e) {
             err.println("draggan " + argv[0] + ": internal error: " + e + " (set DRAGGAN_DEBUG=1 for the stack trace)");
             debug(e, err);
-            return 1;
+            return EXIT_FAILED;
+        }
+    }
+
+    /** The Maven project version, from draggan/version.properties (filtered at build time). */
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("/draggan/version.properties")) {
+            if (in == null) throw new IllegalStateException("draggan/version.properties is missing from the class path (a broken build)");
+            Properties p = new Properties();
+            p.load(in);
+            String v = p.getProperty("version");
+            if (v == null || v.isBlank() || v.startsWith("${")) throw new IllegalStateException("draggan/version.properties was not filtered by the build: version=" + v);
+            return v;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -70,6 +104,7 @@ public final class Main {
     static String help() {
         StringBuilder sb = new StringBuilder("""
                 usage: ./draggan SUBCOMMAND [options]      (./draggan SUBCOMMAND --help for its options)
+                       ./draggan --version | --help
 
                 DragGAN on the JVM: StyleGAN2 and DragGAN on a tensor library and autodiff of our own.
 
@@ -78,11 +113,34 @@ public final class Main {
         for (var e : COMMANDS.entrySet()) sb.append(String.format("  %-12s%s%n", e.getKey(), e.getValue().summary()));
         sb.append(String.format("  %-12s%s%n", "bench", "run a short version of the JMH kernel benchmarks and print a table"));
         sb.append(String.format("  %-12s%s%n", "test", "run the project's test suite (what CI runs)"));
-        sb.append("""
+        sb.append(String.format("""
 
-                Points are x,y with x = column and y = row, in image pixels. Without --model the programs use a
-                built-in StyleGAN2 with seeded random weights, so every command works on a fresh clone.
-                """);
+                options of every subcommand:
+                  --help        its options
+                  --quiet       no informational lines or progress on stderr (errors and warnings are still printed)
+                  --json        generate, drag, drag-eval: print the result as one JSON object on stdout
+
+                Results (a table, the --json object, the editor's address) go to stdout; everything else (the model
+                loaded, progress, the compute backend, "wrote ...") to stderr.
+
+                models (--model):
+                  FILE.pkl            an NVlabs network pickle (stylegan2-ada-pytorch, stylegan3; read without running code)
+                  FILE.pt             a rosinality stylegan2-pytorch checkpoint
+                  FILE.safetensors    our own format (./draggan train writes it)
+                                      (files are recognised by their content, not their name)
+                  random:RES[:CBASE]  a built-in StyleGAN2 with seeded random weights: RES 64, 128, 256, 512 or 1024,
+                                      CBASE its channel base, a power of two from RES to 65536 (default 16384, 32768
+                                      above 256 px); e.g. random:64:1024 is tiny and fast
+                Without --model the programs use %s, so every command works on a fresh clone.
+                Points are x,y with x = column and y = row, in image pixels.
+
+                exit status:
+                  %d  success (a drag stopped with Ctrl-C still writes its outputs)
+                  %d  the run failed: a checkpoint or data file could not be loaded, an output could not be
+                     written, an internal error (one line on stderr; DRAGGAN_DEBUG=1 adds the stack trace)
+                  %d  usage error: a bad command line or input (unknown option, value out of range, missing file,
+                     malformed points or session file); nothing was written
+                """, Models.DEFAULT, EXIT_OK, EXIT_FAILED, EXIT_USAGE));
         return sb.toString();
     }
 }

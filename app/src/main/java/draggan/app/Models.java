@@ -53,6 +53,9 @@ final class Models {
         Generator generator() { return generator; }
         String description() { return description; }
 
+        /** What --model named: an absolute file path, builtin:NAME or the random:... spec. */
+        String source() { return source; }
+
         /**
          * The model's identity: the source and a SHA-256: of the file for checkpoints (computed on first use), of the
          * shipped file for {@code builtin:NAME}, of the canonical spec {@code random:RES:CBASE} (UTF-8) for random ones.

@@ -29,15 +29,17 @@ final class QualityCommand implements Main.Command {
                 .option("psi", "X", "truncation psi of the generated images", "1");
     }
 
-    @Override public int run(String[] argv) throws Exception {
+    @Override public int run(String[] argv, Console io) throws Exception {
         Args a = args().parse(argv);
         if (a.helpRequested()) {
-            System.out.print(a.help());
+            io.out().print(a.help());
             return 0;
         }
+        io = io.with(a);
+        java.io.PrintStream out = io.out();
         int count = a.intIn("count", 2, 20000);
         double psi = a.doubleIn("psi", -10, 10);
-        Models.Loaded m = Models.load(a.get("model"), System.err);
+        Models.Loaded m = Models.load(a.get("model"), io.info());
         Generator g = m.generator();
         KeypointDetector det = KeypointDetector.toyFaces64();
         if (g.resolution() != det.resolution()) {
@@ -51,11 +53,11 @@ final class QualityCommand implements Main.Command {
         rows.add(GeneratorQuality.row(m.description() + ", psi " + psi, generated, reference));
         Generator random = RandomModels.create(g.resolution(), g.config().channelBase(), 0);
         rows.add(GeneratorQuality.row("random weights (channel base " + g.config().channelBase() + ": the ceiling)", GeneratorQuality.generated(det, random, count, psi), reference));
-        System.out.printf(Locale.ROOT, "reference: %d real faces from seed %d; generated: seeds 0..%d, const noise; %.1f s%n%n", count,
+        out.printf(Locale.ROOT, "reference: %d real faces from seed %d; generated: seeds 0..%d, const noise; %.1f s%n%n", count,
                 GeneratorQuality.REAL_REFERENCE_SEED, count - 1, (System.nanoTime() - t0) / 1e9);
-        System.out.print(GeneratorQuality.table(rows));
-        System.out.println();
-        System.out.print(GeneratorQuality.keypointTable("real", reference, "generated", generated));
+        out.print(GeneratorQuality.table(rows));
+        out.println();
+        out.print(GeneratorQuality.keypointTable("real", reference, "generated", generated));
         return 0;
     }
 }

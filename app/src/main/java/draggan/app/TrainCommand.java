@@ -82,14 +82,15 @@ final class TrainCommand implements Main.Command {
                 .option("bench-steps", "N", "timed steps with --bench (after 4 warm-up steps)", "32");
     }
 
-    @Override public int run(String[] argv) throws Exception {
+    @Override public int run(String[] argv, Console io) throws Exception {
         Args a = args().parse(argv);
         if (a.helpRequested()) {
-            System.out.print(a.help());
+            io.out().print(a.help());
             return 0;
         }
-        if (a.has("bench")) return bench(a);
-        return train(a);
+        io = io.with(a);
+        if (a.has("bench")) return bench(a, io);
+        return train(a, io.info());
     }
 
     // ------------------------------------------------------------------ setup
@@ -142,11 +143,10 @@ final class TrainCommand implements Main.Command {
 
     // ------------------------------------------------------------------ training
 
-    private int train(Args a) throws Exception {
+    private int train(Args a, PrintStream log) throws Exception {
         Trainer t;
         Path out;
         String dataSpec;
-        PrintStream log = System.err;
         if (a.has("resume")) {
             Path dir = Path.of(a.get("resume")).toAbsolutePath();
             Path snap = dir.resolve(SNAPSHOT);
@@ -346,7 +346,7 @@ final class TrainCommand implements Main.Command {
 
     // ------------------------------------------------------------------ benchmark
 
-    private int bench(Args a) {
+    private int bench(Args a, Console io) {
         int res = resolution(a);
         Nets nets = nets(a, res);
         TrainingOptions opts = options(a, res);
@@ -372,11 +372,11 @@ final class TrainCommand implements Main.Command {
         double total = (System.nanoTime() - t0) / 1e9;
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
-        System.out.printf(Locale.ROOT, "java train: res %d cbase %d cmax %d batch %d: %.2f img/s (%.0f ms/step median, %d steps after %d warm-up, R1 steps included)%n",
+        io.out().printf(Locale.ROOT, "java train: res %d cbase %d cmax %d batch %d: %.2f img/s (%.0f ms/step median, %d steps after %d warm-up, R1 steps included)%n",
                 res, nets.g().channelBase(), nets.g().channelMax(), opts.batch(), steps * opts.batch() / total, sorted[steps / 2], steps, warmup);
         StringBuilder sb = new StringBuilder("time per step by phase (ms, averaged over the timed steps):");
         phaseMs.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  %s %.0f (%.0f%%)", k, v / steps, 100 * v / (total * 1000))));
-        System.err.println(sb);
+        io.info().println(sb);
         return 0;
     }
 }

@@ -525,6 +525,10 @@ $('load-file').onchange = () => act(async () => {
   const f = $('load-file').files[0];
   $('load-file').value = '';
   if (!f) return;
+  const max = S.info && S.info.limits.maxSessionBytes;
+  if (max && f.size > max) {
+    throw new ApiError(413, `${f.name} has ${f.size} bytes; the editor loads session files up to ${max} (./draggan drag --replay replays any size)`);
+  }
   applyState(await api('POST', sessionPath('load'), await f.text()));
   status(`replaying ${f.name}…`);
 });

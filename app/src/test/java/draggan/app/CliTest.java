@@ -79,7 +79,8 @@ class CliTest {
             "drag --seed 0 --points 10,10->20,20 --model random:64",
     })
     void badArgumentsGiveOneLineAndWriteNothing(String args, @TempDir Path dir) throws Exception {
-        String[] argv = args.replace("X.png", dir.resolve("x.png").toString()).replace("X.jpg", dir.resolve("x.jpg").toString())
+        // --quiet: stderr holds the error alone (without it, e.g. "loaded ..." comes first)
+        String[] argv = (args + " --quiet").replace("X.png", dir.resolve("x.png").toString()).replace("X.jpg", dir.resolve("x.jpg").toString())
                 .replace(" D", " " + dir.resolve("d")).split(" ");
         Result r = run(argv);
         assertEquals(2, r.code(), args + " -> " + r.err());
@@ -96,19 +97,15 @@ class CliTest {
     /** drag-eval on a tiny model: a row per case and method (tracker x supervision), the table, and the CSV. */
     @Test void dragEvalReportsEveryMethod(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("eval.csv");
-        PrintStream stdout = System.out;                    // the commands print their progress and table to System.out
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        Result r;
-        try {
-            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-            r = run("drag-eval", "--model", "random:64:1024", "--cases", "1", "--steps", "3", "--reconstruction", "1", "--out", csv.toString());
-        } finally {
-            System.setOut(stdout);
-        }
+        Result r = run("drag-eval", "--model", "random:64:1024", "--cases", "1", "--steps", "3", "--reconstruction", "1", "--out", csv.toString());
         assertEquals(0, r.code(), r.err());
-        String table = printed.toString(StandardCharsets.UTF_8);
+        String table = r.out();                             // the table is the result: stdout; the per-case lines are progress: stderr
         List<String> methods = List.of("reference", "reference+original", "template", "template+original");
-        for (String m : methods) assertTrue(table.contains("| " + m + " | 1 |"), "table row for " + m + ":\n" + table);
+        for (String m : methods) {
+            assertTrue(table.contains("| " + m + " | 1 |"), "table row for " + m + ":\n" + table);
+            assertTrue(r.err().contains("case 0 seed 0 (1 pt) " + m + " "), "progress line for " + m + ":\n" + r.err());
+        }
+        assertFalse(table.contains("case 0 seed"), "no progress on stdout:\n" + table);
         List<String> lines = Files.readAllLines(csv);
         assertEquals("kind,case,seed,points,method,start_px,tracker_px,independent_px,steps,converged,seconds,mse_no_edit,mse_after", lines.get(0));
         assertEquals(1 + 2 * methods.size(), lines.size(), String.join("\n", lines));

@@ -10,9 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -25,18 +22,10 @@ import static org.junit.jupiter.api.Assertions.*;
 class DragEvalTruthTest {
     private static final ToyFaceLocator LOC = ToyFaceLocator.toyFaces64();
 
-    /** Runs the command with System.out captured (the commands print progress and tables there). */
+    /** Runs the command: {exit status, stdout (the table), stderr (progress and errors)}. */
     private static String[] runCaptured(String... argv) {
-        PrintStream stdout = System.out;
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        CliTest.Result r;
-        try {
-            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-            r = CliTest.run(argv);
-        } finally {
-            System.setOut(stdout);
-        }
-        return new String[]{"" + r.code(), printed.toString(StandardCharsets.UTF_8), r.err()};
+        CliTest.Result r = CliTest.run(argv);
+        return new String[]{"" + r.code(), r.out(), r.err()};
     }
 
     @ParameterizedTest
@@ -64,11 +53,11 @@ class DragEvalTruthTest {
         String[] r = runCaptured("drag-eval", "--truth", "--model", "random:64:1024", "--cases", "1", "--seed0", "5", "--steps", "3",
                 "--methods", "reference,template+original", "--out", csv.toString());
         assertEquals("0", r[0], r[2]);
-        String out = r[1];
-        System.out.print(out);
+        String out = r[1], progress = r[2];
+        System.out.print(progress + out);
         String description = TruthEval.task(0, 5, 64, LOC, ToyFaceLocator.draggableIndices()).description();
         for (String m : List.of("reference", "template+original")) {
-            assertTrue(out.contains("\"" + description + "\" " + m), "case line of " + m + ":\n" + out);
+            assertTrue(progress.contains("\"" + description + "\" " + m), "case line of " + m + ":\n" + progress);
             assertTrue(out.contains("| " + m + " | 1 |"), "table row of " + m + ":\n" + out);
         }
         assertFalse(out.contains("| reference+original |"), "only the methods asked for");

@@ -129,17 +129,9 @@ class TrainCommandTest {
     }
 
     @Test void benchPrintsOneParsableLine() {
-        java.io.PrintStream saved = System.out;
-        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-        CliTest.Result r;
-        try {
-            System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
-            r = run("train", "--bench", "--res", "16", "--cbase", "128", "--cmax", "16", "--wdim", "32", "--batch", "4", "--bench-steps", "2");
-        } finally {
-            System.setOut(saved);
-        }
+        CliTest.Result r = run("train", "--bench", "--res", "16", "--cbase", "128", "--cmax", "16", "--wdim", "32", "--batch", "4", "--bench-steps", "2");
         assertEquals(0, r.code(), r.err());
-        String out = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String out = r.out();
         List<String> lines = Arrays.stream(out.split("\n")).filter(l -> l.startsWith("java train:")).toList();
         assertEquals(1, lines.size(), out);
         assertTrue(lines.get(0).matches("java train: res 16 cbase 128 cmax 16 batch 4: [0-9.]+ img/s .*"), lines.get(0));

@@ -176,4 +176,20 @@ final class Editor implements AutoCloseable {
         drags.shutdownNow();
         quick.shutdownNow();
     }
+
+    /**
+     * Waits after {@link #close()} until the pools' jobs have ended (a drag stops at its next step), at most wait.
+     *
+     * @return whether they ended in time
+     */
+    boolean awaitStopped(Duration wait) {
+        long end = System.nanoTime() + wait.toNanos();
+        try {
+            return drags.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    && quick.awaitTermination(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 }

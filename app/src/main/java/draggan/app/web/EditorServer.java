@@ -54,10 +54,19 @@ import java.util.regex.Pattern;
  * </pre>
  * State-changing requests must send {@code Content-Type: application/json} and, when the browser sends an Origin,
  * come from the page's own origin; on a loopback address the Host header must name it too (no DNS rebinding).
+ * <p>
+ * Bounded against many or slow clients ({@link HttpLimits}): every body has a limit checked before it is read
+ * (64 KiB; masks 4 bytes per pixel of the image; session files 1 MiB), large bodies are received a few at a time
+ * (the others 503), a body must arrive and a response be taken within a time limit or the connection is closed, and
+ * {@link #close()} ends everything within a few seconds (the shutdown hook of {@code ./draggan edit}).
  */
 public final class EditorServer implements AutoCloseable {
-    /** Body limits: session files and masks may be large, everything else is small. */
-    static final int MAX_SMALL_BODY = 64 << 10, MAX_LARGE_BODY = 32 << 20;
+    /** The body limit of every request but masks and session files. */
+    static final int MAX_SMALL_BODY = 64 << 10;
+    /** JDK server settings made by {@link #configureJdkServer()}: open connections at most, seconds to send a request's head and body. */
+    public static final int MAX_CONNECTIONS = 256, MAX_REQUEST_SECONDS = 60;
+    /** How long {@link #close()} waits for a running drag to stop. */
+    private static final Duration DRAG_STOP_WAIT = Duration.ofSeconds(3);
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
     private static final Map<String, String[]> STATIC = Map.of(
@@ -68,35 +77,46 @@ public final class EditorServer implements AutoCloseable {
     private static final String CSP = "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'";
 
     private final Editor editor;
+    private final HttpLimits limits;
     private final HttpServer server;
     private final ExecutorService requestThreads = Executors.newVirtualThreadPerTaskExecutor();
-    private final ScheduledExecutorService janitor;
+    private final ScheduledExecutorService janitor;     // also the timer of the I/O deadlines
+    private final IoDeadline deadline;
+    private final BodyReader bodies;
     private final Map<String, byte[]> files = new HashMap<>();
     private final boolean loopback;
     private final Set<String> allowedHosts;
     private final String origin;
     private final URI url;
 
-    private EditorServer(Editor editor, String host, int port) throws IOException {
+    private EditorServer(Editor editor, HttpLimits limits, String host, int port) throws IOException {
         this.editor = editor;
-        for (String[] f : STATIC.values()) files.put(f[0], resource(f[0]));
-        InetAddress addr = InetAddress.getByName(host);
-        this.loopback = addr.isLoopbackAddress();
-        this.server = HttpServer.create(new InetSocketAddress(addr, port), 64);
-        server.createContext("/", this::handle);
-        server.setExecutor(requestThreads);
-        server.start();
-        int p = server.getAddress().getPort();
-        String h = addr.getHostAddress().contains(":") ? "[" + addr.getHostAddress() + "]" : addr.getHostAddress();
-        this.url = URI.create("http://" + h + ":" + p + "/");
-        this.origin = "http://" + h + ":" + p;
-        this.allowedHosts = new HashSet<>(List.of(h + ":" + p, "localhost:" + p, "127.0.0.1:" + p, "[::1]:" + p));
-        long every = Math.max(1000, Math.min(30_000, editor.options.idleTimeout().toMillis() / 4));
+        this.limits = limits;
         this.janitor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "draggan-edit-janitor");
             t.setDaemon(true);
             return t;
         });
+        this.deadline = new IoDeadline(janitor);
+        this.bodies = new BodyReader(limits, deadline);
+        try {
+            for (String[] f : STATIC.values()) files.put(f[0], resource(f[0]));
+            InetAddress addr = InetAddress.getByName(host);
+            this.loopback = addr.isLoopbackAddress();
+            this.server = HttpServer.create(new InetSocketAddress(addr, port), 64);
+            server.createContext("/", this::handle);
+            server.setExecutor(requestThreads);
+            server.start();
+            int p = server.getAddress().getPort();
+            String h = addr.getHostAddress().contains(":") ? "[" + addr.getHostAddress() + "]" : addr.getHostAddress();
+            this.url = URI.create("http://" + h + ":" + p + "/");
+            this.origin = "http://" + h + ":" + p;
+            this.allowedHosts = new HashSet<>(List.of(h + ":" + p, "localhost:" + p, "127.0.0.1:" + p, "[::1]:" + p));
+        } catch (IOException | RuntimeException e) {
+            janitor.shutdownNow();
+            throw e;
+        }
+        long every = Math.max(1000, Math.min(30_000, editor.options.idleTimeout().toMillis() / 4));
         janitor.scheduleWithFixedDelay(editor::sweep, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -110,16 +130,31 @@ public final class EditorServer implements AutoCloseable {
     public static EditorServer start(Generator generator, Supplier<SessionFile.ModelRef> modelRef, String modelDescription,
                                      String host, int port, int maxSessions, Duration idleTimeout) throws IOException {
         return start(new Editor(generator, modelRef, modelDescription,
-                Editor.Options.defaults().withMaxSessions(maxSessions).withIdleTimeout(idleTimeout)), host, port);
+                Editor.Options.defaults().withMaxSessions(maxSessions).withIdleTimeout(idleTimeout)), HttpLimits.defaults(), host, port);
     }
 
     static EditorServer start(Editor editor, String host, int port) throws IOException {
+        return start(editor, HttpLimits.defaults(), host, port);
+    }
+
+    static EditorServer start(Editor editor, HttpLimits limits, String host, int port) throws IOException {
         try {
-            return new EditorServer(editor, host, port);
+            return new EditorServer(editor, limits, host, port);
         } catch (IOException | RuntimeException e) {
             editor.close();
             throw e;
         }
+    }
+
+    /**
+     * Bounds what the JDK's HTTP server does before a handler runs, which this class cannot reach: at most
+     * {@value #MAX_CONNECTIONS} open connections, and {@value #MAX_REQUEST_SECONDS} s for a request's head and body
+     * to arrive (a client that trickles its headers is disconnected). These are JVM-wide settings read once, so they
+     * take effect only when called before the first server of this JVM starts; a value the user set with -D wins.
+     */
+    public static void configureJdkServer() {
+        if (System.getProperty("jdk.httpserver.maxConnections") == null) System.setProperty("jdk.httpserver.maxConnections", "" + MAX_CONNECTIONS);
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) System.setProperty("sun.net.httpserver.maxReqTime", "" + MAX_REQUEST_SECONDS);
     }
 
     /** The page's address, e.g. http://127.0.0.1:7860/. */
@@ -129,13 +164,22 @@ public final class EditorServer implements AutoCloseable {
 
     Editor editor() { return editor; }
 
-    /** Stops accepting requests, ends every session (their drags stop) and the pools. */
-    @Override public void close() {
+    /**
+     * Stops accepting requests, ends every session and the pools, and waits up to 3 s for a running drag to stop;
+     * returns within about 5 s whatever the clients do (a request still sending its body is cut off).
+     *
+     * @return whether every drag stopped in time
+     */
+    public boolean stop() {
+        editor.close();                 // asks drags to stop; closes the event streams, so their handlers return
+        server.stop(1);                 // at most ~1 s for the handlers still running, then every connection closes
+        requestThreads.shutdownNow();   // interrupts what is left (e.g. a body still trickling in)
         janitor.shutdownNow();
-        editor.close();                 // closes the event streams, so their handlers return
-        server.stop(1);
-        requestThreads.shutdownNow();
+        return editor.awaitStopped(DRAG_STOP_WAIT);
     }
+
+    /** As {@link #stop()}. */
+    @Override public void close() { stop(); }
 
     private static byte[] resource(String name) throws IOException {
         try (InputStream in = EditorServer.class.getResourceAsStream("/draggan/web/" + name)) {
@@ -146,21 +190,23 @@ public final class EditorServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ dispatch
 
-    private void handle(HttpExchange ex) {
+    private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             try {
                 route(ex);
+            } catch (ClientGone | IoDeadline.TimedOut e) {
+                throw e;        // the client left or was cut off: nothing to answer; the server drops the connection
             } catch (HttpError e) {
-                sendError(ex, e.status, e.getMessage(), e.allow);
+                sendError(ex, e);
             } catch (IllegalArgumentException e) {      // a check of the drag library that the request's own checks missed
-                sendError(ex, 400, e.getMessage(), null);
+                sendError(ex, new HttpError(400, e.getMessage()));
             } catch (IllegalStateException e) {
-                sendError(ex, 409, e.getMessage(), null);
+                sendError(ex, new HttpError(409, e.getMessage()));
             } catch (Throwable t) {
-                if (t instanceof UncheckedIOException u && u.getCause() instanceof ClientGone) return;   // the page left mid-request
+                if (t instanceof UncheckedIOException u && u.getCause() instanceof ClientGone g) throw g;   // the page left mid-request
                 System.err.println("draggan edit: internal error in " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + ": " + t);
                 if ("1".equals(System.getenv("DRAGGAN_DEBUG"))) t.printStackTrace();
-                sendError(ex, 500, "internal error: " + (t instanceof OutOfMemoryError ? "out of memory" : t.getClass().getSimpleName()) + " (see the server's console)", null);
+                sendError(ex, new HttpError(500, "internal error: " + (t instanceof OutOfMemoryError ? "out of memory" : t.getClass().getSimpleName()) + " (see the server's console)"));
             }
         }
     }
@@ -197,7 +243,7 @@ public final class EditorServer implements AutoCloseable {
         if (parts.length < 2 || !parts[1].equals("sessions")) throw HttpError.notFound("no API endpoint at " + path);
         if (parts.length == 2) {
             requireMethod(method, "POST");
-            EditorSession s = EditorSession.create(editor, Json.object(body(ex, MAX_SMALL_BODY), true));
+            EditorSession s = EditorSession.create(editor, Json.object(body(ex), true));
             sendJson(ex, 201, s.state());
             return;
         }
@@ -224,10 +270,10 @@ public final class EditorServer implements AutoCloseable {
                 if (q != null && q.contains("download=1")) ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"draggan.png\"");
                 sendBytes(ex, 200, "image/png", s.imagePng(), false);
             }
-            case "image" -> { requireMethod(method, "POST"); sendJson(ex, 200, s.newImage(Json.object(body(ex, MAX_SMALL_BODY), false))); }
-            case "points" -> { requireMethod(method, "PUT"); sendJson(ex, 200, s.setPoints(Json.object(body(ex, MAX_SMALL_BODY), false))); }
-            case "mask" -> { requireMethod(method, "PUT"); sendJson(ex, 200, s.setMask(Json.object(body(ex, MAX_LARGE_BODY), false))); }
-            case "start" -> { requireMethod(method, "POST"); sendJson(ex, 202, s.start(Json.object(body(ex, MAX_SMALL_BODY), true))); }
+            case "image" -> { requireMethod(method, "POST"); sendJson(ex, 200, s.newImage(Json.object(body(ex), false))); }
+            case "points" -> { requireMethod(method, "PUT"); sendJson(ex, 200, s.setPoints(Json.object(body(ex), false))); }
+            case "mask" -> { requireMethod(method, "PUT"); sendJson(ex, 200, s.setMask(Json.object(body(ex, HttpLimits.maxMaskBody(editor.resolution), "a mask", ""), false))); }
+            case "start" -> { requireMethod(method, "POST"); sendJson(ex, 202, s.start(Json.object(body(ex), true))); }
             case "stop" -> { requireMethod(method, "POST"); emptyBody(ex); sendJson(ex, 200, s.stop()); }
             case "reset" -> { requireMethod(method, "POST"); emptyBody(ex); sendJson(ex, 200, s.reset()); }
             case "undo" -> { requireMethod(method, "POST"); emptyBody(ex); sendJson(ex, 200, s.undo()); }
@@ -236,7 +282,8 @@ public final class EditorServer implements AutoCloseable {
                 ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"draggan-session.json\"");
                 sendBytes(ex, 200, "application/json; charset=utf-8", s.sessionJson().getBytes(StandardCharsets.UTF_8), false);
             }
-            case "load" -> { requireMethod(method, "POST"); sendJson(ex, 202, s.load(new String(body(ex, MAX_LARGE_BODY), StandardCharsets.UTF_8))); }
+            case "load" -> { requireMethod(method, "POST"); sendJson(ex, 202, s.load(new String(body(ex, limits.maxSessionBody(), "a session file",
+                    " (saved sessions have tens of KB; ./draggan drag --replay FILE replays any size)"), StandardCharsets.UTF_8))); }
             case "animation.gif" -> {
                 requireMethod(method, "GET");
                 ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"draggan-drag.gif\"");
@@ -257,7 +304,9 @@ public final class EditorServer implements AutoCloseable {
                 .put("supervision", c.supervision().name().toLowerCase(Locale.ROOT));
         ObjectNode l = n.putObject("limits");
         l.put("maxSteps", editor.options.maxSteps()).put("maxPairs", editor.options.maxPairs()).put("maxSessions", editor.options.maxSessions())
-                .put("idleMinutes", editor.options.idleTimeout().toMinutes()).put("maxBodyBytes", MAX_LARGE_BODY);
+                .put("idleMinutes", editor.options.idleTimeout().toMinutes())
+                .put("maxBodyBytes", Math.max(limits.maxSessionBody(), HttpLimits.maxMaskBody(editor.resolution)))
+                .put("maxSessionBytes", limits.maxSessionBody()).put("maxMaskBytes", HttpLimits.maxMaskBody(editor.resolution));
         return n;
     }
 
@@ -288,44 +337,38 @@ public final class EditorServer implements AutoCloseable {
         }
     }
 
-    /** Reads the body, refusing more than limit bytes (413) before reading them all. */
-    private static byte[] body(HttpExchange ex, int limit) throws IOException {
-        String cl = ex.getRequestHeaders().getFirst("Content-Length");
-        if (cl != null) {
-            long n;
-            try {
-                n = Long.parseLong(cl.trim());
-            } catch (NumberFormatException e) {
-                throw HttpError.badRequest("Content-Length is not a number: " + cl);
-            }
-            if (n > limit) throw new HttpError(413, "the request body has " + n + " bytes; at most " + limit + " are accepted here");
-        }
-        InputStream in = ex.getRequestBody();
-        byte[] b;
+    /** A small body ({@value #MAX_SMALL_BODY} bytes at most). */
+    private byte[] body(HttpExchange ex) throws IOException { return body(ex, MAX_SMALL_BODY, "the request body", ""); }
+
+    /** The body within limit bytes (see {@link BodyReader#read}); a client that left is {@link ClientGone}. */
+    private byte[] body(HttpExchange ex, int limit, String what, String hint) throws IOException {
         try {
-            b = in.readNBytes(limit + 1);
+            return bodies.read(ex, limit, what, hint);
+        } catch (IoDeadline.TimedOut | HttpError e) {
+            throw e;
         } catch (IOException e) {
-            throw new UncheckedIOException(new ClientGone(e));
+            throw new ClientGone(e);
         }
-        if (b.length > limit) throw new HttpError(413, "the request body is larger than " + limit + " bytes, the most accepted here");
-        return b;
     }
 
-    private static void emptyBody(HttpExchange ex) throws IOException {
-        byte[] b = body(ex, MAX_SMALL_BODY);
+    private void emptyBody(HttpExchange ex) throws IOException {
+        byte[] b = body(ex);
         String s = new String(b, StandardCharsets.UTF_8).strip();
         if (!s.isEmpty() && !s.equals("{}")) throw HttpError.badRequest("this request takes no body (or {}) but got " + (s.length() > 40 ? s.substring(0, 40) + "..." : s));
     }
 
     // ------------------------------------------------------------------ responses
 
-    private static void sendJson(HttpExchange ex, int status, ObjectNode n) throws IOException {
+    private void sendJson(HttpExchange ex, int status, ObjectNode n) throws IOException {
         sendBytes(ex, status, "application/json; charset=utf-8", Json.bytes(n), false);
     }
 
-    private static void sendError(HttpExchange ex, int status, String message, String allow) {
+    /** Answers a refusal; a client that left or was cut off while it is sent is thrown (ClientGone, TimedOut). */
+    private void sendError(HttpExchange ex, HttpError e) throws IOException {
+        int status = e.status;
         try {
-            if (allow != null) ex.getResponseHeaders().set("Allow", allow);
+            if (e.allow != null) ex.getResponseHeaders().set("Allow", e.allow);
+            if (e.retryAfterSeconds > 0) ex.getResponseHeaders().set("Retry-After", "" + e.retryAfterSeconds);
             // A refused request's body may be unread (a 413 stops before reading it). The server then closes the
             // connection after answering; say so, or the client pools the connection and its next request (a POST,
             // which it does not retry) fails with no answer at all.
@@ -333,27 +376,36 @@ public final class EditorServer implements AutoCloseable {
             String cl = rq.getFirst("Content-Length");
             if (rq.containsKey("Transfer-Encoding") || (cl != null && !cl.strip().equals("0"))) ex.getResponseHeaders().set("Connection", "close");
             sendBytes(ex, status, "application/json; charset=utf-8",
-                    Json.bytes(Json.MAPPER.createObjectNode().put("error", message).put("status", status)), false);
-        } catch (IOException | RuntimeException ignored) {
-            // the headers were already sent or the client left: nothing more to say
+                    Json.bytes(Json.MAPPER.createObjectNode().put("error", e.getMessage()).put("status", status)), false);
+        } catch (RuntimeException ignored) {
+            // nothing more to say
         }
     }
 
-    private static void sendBytes(HttpExchange ex, int status, String type, byte[] body, boolean headOnly) throws IOException {
+    /**
+     * Sends a whole response within the I/O time limit. Closing the response also reads what is left of an unread
+     * request body (the JDK's drain, up to 64 KiB), which a client that never sends it could otherwise stall forever.
+     */
+    private void sendBytes(HttpExchange ex, int status, String type, byte[] body, boolean headOnly) throws IOException {
         Headers h = ex.getResponseHeaders();
         h.set("Content-Type", type);
         h.set("Cache-Control", "no-store");
         h.set("X-Content-Type-Options", "nosniff");
         h.set("Referrer-Policy", "no-referrer");
         try {
-            ex.sendResponseHeaders(status, headOnly ? -1 : body.length == 0 ? -1 : body.length);
-            if (!headOnly && body.length > 0) {
-                try (OutputStream os = ex.getResponseBody()) {
-                    os.write(body);
+            deadline.run("sending the response", limits.ioTimeout(), () -> {
+                ex.sendResponseHeaders(status, headOnly ? -1 : body.length == 0 ? -1 : body.length);
+                if (!headOnly && body.length > 0) {
+                    try (OutputStream os = ex.getResponseBody()) {
+                        os.write(body);
+                    }
                 }
-            }
+                return null;
+            });
+        } catch (IoDeadline.TimedOut e) {
+            throw e;
         } catch (IOException e) {
-            throw new UncheckedIOException(new ClientGone(e));
+            throw new ClientGone(e);
         }
     }
 
