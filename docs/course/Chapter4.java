@@ -185,12 +185,16 @@ public class Chapter4 {
         GradCheck.Result gc = GradCheck.check(lossOfRows, new Tensor[]{ws64.sliceView(1, 0, rows).copy()}, 3, 1e-6);
         System.out.println("  GradCheck (float64 copy of the model, target F(q) frozen), loss w.r.t. w+[:, :6]: " + gc);
         check("4.6 GradCheck: motion loss with respect to the first six rows of w+, through the generator", gc.relError(), 1e-6);
-        // ... and what the same difference gives when the target moves with w: not the gradient DragGAN follows
-        GradCheck.Result naive = GradCheck.check(in -> {
-            Var all = ShapeOps.cat(1, in[0], Var.constant(ws64.sliceView(1, rows, g64.numWs()).copy()));
-            return MotionSupervision.loss(new FeatureMap(g64.synthesis(all, req).feature(g64, fb), h, true), List.of(p), List.of(t), wide);
-        }, new Tensor[]{ws64.sliceView(1, 0, rows).copy()}, 3, 1e-6);
-        System.out.printf("  without freezing, the central difference is %.6g against the stop-gradient's %.6g: the target moved too%n", naive.numeric(), naive.analytic());
+        // ... and what the same central difference (GradCheck's directions: u from seed 3, v from seed 3 * 31 + 1) gives
+        // when the target moves with w: not the gradient DragGAN follows
+        Tensor v = Tensor.randn(DType.F64, 3 * 31 + 1, 1, rows, g64.wDim());
+        double u = Tensor.randn(DType.F64, 3).item(), hh = 1e-6, moving[] = new double[2];
+        for (int k = 0; k < 2; k++) {
+            Var all = Var.constant(Ops.add(ws64, Ops.scale(padRows(v, g64.numWs()), k == 0 ? hh : -hh)));
+            moving[k] = MotionSupervision.loss(new FeatureMap(g64.synthesis(all, req).feature(g64, fb), h, true), List.of(p), List.of(t), wide).value().item();
+        }
+        System.out.printf("  without freezing, the central difference is %.6g against the stop-gradient's %.6g: the target moved too%n",
+                u * (moving[0] - moving[1]) / (2 * hh), gc.analytic());
 
         // ---------------------------------------------------------------- point tracking: nearest neighbour in a window
         int r2 = cfg.r2(h);
@@ -292,6 +296,13 @@ public class Chapter4 {
 
         System.out.println(failures == 0 ? "Chapter 4: all checks passed" : "Chapter 4: " + failures + " check(s) FAILED");
         System.exit(failures == 0 ? 0 : 1);
+    }
+
+    /** v [1, rows, w_dim] followed by zero rows up to [1, numWs, w_dim]. */
+    static Tensor padRows(Tensor v, int numWs) {
+        Tensor out = Tensor.zeros(v.dtype(), 1, numWs, v.size(2));
+        Ops.copyInto(v, out.sliceView(1, 0, v.size(1)));
+        return out;
     }
 
     static String rowNorms(Tensor g) {
