@@ -4,6 +4,7 @@
 import draggan.autograd.Adam;
 import draggan.autograd.GradCheck;
 import draggan.autograd.Var;
+import draggan.autograd.ops.ElementwiseOps;
 import draggan.autograd.ops.ReduceOps;
 import draggan.autograd.ops.ShapeOps;
 import draggan.drag.DragConfig;
@@ -211,8 +212,14 @@ public class Chapter4 {
             if (d2 < best) { best = d2; brute = new Point(x, y); }
         }
         PointTracker.Match m = PointTracker.track(f2, f0, moved, r2);
-        System.out.println("  tracking from " + moved + " in a " + (2 * r2 + 1) + "x" + (2 * r2 + 1) + " window: " + m.point() + " (brute force " + brute + ")");
-        check("4.7 the tracked point is argmin over the (2 r2 + 1)^2 window of |F(q) - f0|", m.point().equals(brute) ? 0 : 1, 0);
+        Point mp = m.point();
+        double dm = 0;
+        for (int c = 0; c < C; c++) dm += Math.pow(F2.get(0, c, (int) mp.y(), (int) mp.x()) - f0.get(c), 2);
+        boolean inside = Math.abs(mp.x() - moved.x()) <= r2 && Math.abs(mp.y() - moved.y()) <= r2;
+        System.out.println("  tracking from " + moved + " in a " + (2 * r2 + 1) + "x" + (2 * r2 + 1) + " window: " + mp + " (brute force " + brute + ")");
+        // compared by distance, not position: two pixels can tie to float32 rounding on a flat patch
+        check("4.7 the tracked point is argmin over the (2 r2 + 1)^2 window of |F(q) - f0|",
+                inside ? (Math.sqrt(dm) - Math.sqrt(best)) / Math.max(1e-12, Math.sqrt(best)) : Double.NaN, 1e-5);
 
         // ---------------------------------------------------------------- the mask term
         Mask mask = Mask.allFixed(h).withFlexibleBox(h / 4, h / 4, 3 * h / 4, 3 * h / 4);
@@ -238,9 +245,8 @@ public class Chapter4 {
         double[] mine = p0.toDoubleArray(), m1 = new double[3], v1 = new double[3];
         double firstStep = 0;
         for (int s = 1; s <= 5; s++) {
-            ReduceOps.sum(Var.constant(Tensor.of(new double[]{1, 100, -0.01}, 3)).value().dim() == 1
-                    ? draggan.autograd.ops.ElementwiseOps.mul(ap, draggan.autograd.ops.ElementwiseOps.mul(ap, Var.constant(Tensor.of(new double[]{1, 100, -0.01}, 3))))
-                    : ap, false).backward();                                                 // L = sum a_i p_i^2, very different scales
+            Var scales = Var.constant(Tensor.of(new double[]{1, 100, -0.01}, 3));                // L = sum a_i p_i^2: scales 1e4 apart
+            ReduceOps.sum(ElementwiseOps.mul(scales, ElementwiseOps.square(ap)), false).backward();
             double[] gr = ap.grad().toDoubleArray();
             for (int i = 0; i < 3; i++) {
                 m1[i] = 0.9 * m1[i] + 0.1 * gr[i];
