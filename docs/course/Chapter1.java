@@ -9,6 +9,14 @@ import draggan.autograd.ops.ReduceOps;
 import draggan.tensor.DType;
 import draggan.tensor.Tensor;
 
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -75,7 +83,9 @@ public class Chapter1 {
         }
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        Path figs = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("course-ch1");
+        Files.createDirectories(figs);
         double[] w = {0.5, -1.0, 0.25, 1.5, 0.3, -0.7};          // W [2, 3] row-major
         double[] x = {0.2, -0.4, 1.1};                             // x [3]
         System.out.println("Chapter 1: reverse-mode autodiff on L = sum(sigmoid(W x)), W [2, 3], x [3, 1]");
@@ -144,6 +154,18 @@ public class Chapter1 {
         check("1.4 central difference error falls 4x when h halves (O(h^2))", Math.abs(errC[0] / errC[1] - 4), 0.05);
         check("1.5 one-sided difference error falls 2x when h halves (O(h))", Math.abs(errF[0] / errF[1] - 2), 0.05);
 
+        // the whole picture: error against h, from truncation (slope 1 or 2) down to rounding (slope -1)
+        int pts = 45;
+        double[] hs = new double[pts], ec = new double[pts], ef = new double[pts];
+        for (int t = 0; t < pts; t++) {
+            hs[t] = Math.pow(10, -0.5 - t * 0.25);
+            double lp = forward(axpy(w, dir, hs[t]), x), lm = forward(axpy(w, dir, -hs[t]), x), l0 = forward(w, x);
+            ec[t] = Math.abs((lp - lm) / (2 * hs[t]) - exact);
+            ef[t] = Math.abs((lp - l0) / hs[t] - exact);
+        }
+        writeErrorPlot(figs.resolve("ch1-fd-error.png"), hs, ef, ec);
+        System.out.println("  wrote " + figs.resolve("ch1-fd-error.png") + " (finite-difference error against h, log-log)");
+
         // (6) the engine's gradient check: one backward with a random seed u, one random direction per input
         GradCheck.Result r = GradCheck.check(in -> ElementwiseOps.sigmoid(LinalgOps.matmul(ElementwiseOps.square(in[0]), in[1])),
                 new Tensor[]{Tensor.randn(DType.F64, 1, 4, 5), Tensor.randn(DType.F64, 2, 5, 3)}, 7, 1e-5);
@@ -171,6 +193,39 @@ public class Chapter1 {
 
         System.out.println(failures == 0 ? "Chapter 1: all checks passed" : "Chapter 1: " + failures + " check(s) FAILED");
         System.exit(failures == 0 ? 0 : 1);
+    }
+
+    /** log-log plot of two error curves against h (h decreasing to the right). */
+    static void writeErrorPlot(Path file, double[] hs, double[] one, double[] central) throws Exception {
+        int W = 520, H = 320, m = 50;
+        BufferedImage bi = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = bi.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, W, H);
+        double lx0 = Math.log10(hs[0]), lx1 = Math.log10(hs[hs.length - 1]), ly0 = -17, ly1 = 0;
+        java.util.function.DoubleUnaryOperator px = v -> m + (Math.log10(v) - lx0) / (lx1 - lx0) * (W - m - 20);
+        java.util.function.DoubleUnaryOperator py = v -> H - m - (Math.log10(Math.max(v, 1e-17)) - ly0) / (ly1 - ly0) * (H - m - 20);
+        g.setColor(Color.BLACK);
+        g.drawLine(m, H - m, W - 20, H - m);
+        g.drawLine(m, 20, m, H - m);
+        for (int e = -16; e <= 0; e += 4) g.drawString("1e" + e, 8, (int) py.applyAsDouble(Math.pow(10, e)) + 4);
+        for (int e = -1; e >= -11; e -= 2) g.drawString("1e" + e, (int) px.applyAsDouble(Math.pow(10, e)) - 10, H - m + 16);
+        g.drawString("h", W - 30, H - m + 30);
+        g.drawString("|finite difference - exact|", m + 10, 16);
+        Color[] colors = {new Color(200, 40, 40), new Color(30, 90, 200)};
+        double[][] ys = {one, central};
+        String[] names = {"one-sided (f(x+h)-f(x))/h", "central (f(x+h)-f(x-h))/2h"};
+        g.setStroke(new BasicStroke(2));
+        for (int k = 0; k < 2; k++) {
+            g.setColor(colors[k]);
+            for (int i = 1; i < hs.length; i++) {
+                g.drawLine((int) px.applyAsDouble(hs[i - 1]), (int) py.applyAsDouble(ys[k][i - 1]), (int) px.applyAsDouble(hs[i]), (int) py.applyAsDouble(ys[k][i]));
+            }
+            g.drawString(names[k], W - 230, 40 + 16 * k);
+        }
+        g.dispose();
+        ImageIO.write(bi, "png", file.toFile());
     }
 
     static double[] axpy(double[] a, double[] d, double h) {
