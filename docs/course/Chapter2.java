@@ -9,6 +9,15 @@ import draggan.tensor.DType;
 import draggan.tensor.Ops;
 import draggan.tensor.Tensor;
 
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 public class Chapter2 {
     static int failures = 0;
 
@@ -100,7 +109,9 @@ public class Chapter2 {
         return y;
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        Path figs = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("course-ch2");
+        Files.createDirectories(figs);
         System.out.println("Chapter 2: convolution and its adjoints, upfirdn2d and its adjoint (float64)");
         int s = 2, p = 1;
         Tensor x = Tensor.randn(DType.F64, 1, 2, 3, 7, 6);             // [N=2, C=3, H=7, W=6]
@@ -167,8 +178,51 @@ public class Chapter2 {
         System.out.println("  GradCheck of upsample2d(conv2d(x, w, stride 2)): " + r);
         check("2.11 GradCheck through conv2d and upfirdn2d", r.relError(), 1e-8);
 
+        // figure: 2x up-sampling of one row, step by step (1-D filter [1, 3, 3, 1] / 8, padding 2 left, 1 right, gain 2)
+        double[] row = {0.2, 1.0, -0.6, 0.4, 0.9, -0.3};
+        Tensor xr = Tensor.of(row, 1, 1, 1, row.length), f1 = Tensor.of(new double[]{1 / 8.0, 3 / 8.0, 3 / 8.0, 1 / 8.0}, 1, 4);
+        // per-axis factors: up 2 along x only (the 2-D call up-samples both axes)
+        Tensor zr = Ops.upfirdn2d(xr, Tensor.of(new double[]{1}, 1, 1), 2, 1, 1, 1, 2, 1, 0, 0, 1, false);   // zero-insert and pad only
+        Tensor yr = Ops.upfirdn2d(xr, f1, 2, 1, 1, 1, 2, 1, 0, 0, 2, false);
+        if (yr.size(3) != 12 || zr.size(3) != 15) throw new IllegalStateException("figure: unexpected sizes " + yr + ", " + zr);
+        writeStems(figs.resolve("ch2-upfirdn.png"), new Tensor[]{xr, zr, yr},
+                new String[]{"x (6 samples)", "zero-inserted (up 2) and padded (2 left, 1 right)", "filtered by [1,3,3,1]/8, gain 2: 12 samples (each drawn at the centre of its 4 taps)"});
+        System.out.println("  wrote " + figs.resolve("ch2-upfirdn.png") + " (upfirdn2d up 2 on one row, step by step)");
+
         System.out.println(failures == 0 ? "Chapter 2: all checks passed" : "Chapter 2: " + failures + " check(s) FAILED");
         System.exit(failures == 0 ? 0 : 1);
+    }
+
+    /** Stem plots of 1-row signals [1, 1, 1, W], one per panel, on a shared x axis (sample spacing of the longest). */
+    static void writeStems(Path file, Tensor[] rows, String[] titles) throws Exception {
+        int panelH = 110, W = 560, m = 30;
+        BufferedImage bi = new BufferedImage(W, panelH * rows.length, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = bi.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, bi.getWidth(), bi.getHeight());
+        int longest = 0;
+        for (Tensor r : rows) longest = Math.max(longest, r.size(3));
+        double step = (W - 2.0 * m) / (longest - 1);
+        for (int k = 0; k < rows.length; k++) {
+            double[] v = rows[k].toDoubleArray();
+            int base = k * panelH + panelH / 2 + 10;
+            double spacing = k == 0 ? step * 2 : step;                  // x sits at every other position of the up-sampled axis
+            double offset = k == 0 ? 2 * step : k == 2 ? 1.5 * step : 0;   // x after the 2-sample pad; y at its taps' centre
+            g.setColor(Color.GRAY);
+            g.drawLine(m, base, W - m, base);
+            g.setColor(Color.BLACK);
+            g.drawString(titles[k], m, k * panelH + 16);
+            g.setStroke(new BasicStroke(2));
+            for (int i = 0; i < v.length; i++) {
+                int x = (int) Math.round(m + offset + i * spacing), y = (int) Math.round(base - v[i] * 35);
+                g.setColor(v[i] == 0 ? Color.LIGHT_GRAY : new Color(30, 90, 200));
+                g.drawLine(x, base, x, y);
+                g.fillOval(x - 4, y - 4, 8, 8);
+            }
+        }
+        g.dispose();
+        ImageIO.write(bi, "png", file.toFile());
     }
 
     /** [O, C, k, k] -> [C, O, k, k] with both spatial axes reversed. */
