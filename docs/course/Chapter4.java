@@ -60,20 +60,25 @@ public class Chapter4 {
      * slow for a lesson, so the small random 64 px model random:64:1024 stands in.
      */
     static Generator defaultModel() throws Exception {
-        Class<?> models = Class.forName("draggan.app.Models");
-        var def = models.getDeclaredField("DEFAULT");
-        def.setAccessible(true);
-        String spec = (String) def.get(null);
-        String use = spec.startsWith("random:") ? "random:64:1024" : null;
-        var load = models.getDeclaredMethod("load", String.class, java.io.PrintStream.class);
-        load.setAccessible(true);
-        Object loaded = load.invoke(null, use, System.out);
-        var gen = loaded.getClass().getDeclaredMethod("generator");
-        gen.setAccessible(true);
-        var desc = loaded.getClass().getDeclaredMethod("description");
-        desc.setAccessible(true);
-        System.out.println("  model: " + desc.invoke(loaded) + (use != null ? " (the CLI default is " + spec + "; too slow for a lesson)" : " (the CLI default)"));
-        return (Generator) gen.invoke(loaded);
+        try {
+            Class<?> models = Class.forName("draggan.app.Models");
+            var def = models.getDeclaredField("DEFAULT");
+            def.setAccessible(true);
+            String spec = (String) def.get(null);
+            String use = spec.startsWith("random:") ? "random:64:1024" : null;
+            var load = models.getDeclaredMethod("load", String.class, java.io.PrintStream.class);
+            load.setAccessible(true);
+            Object loaded = load.invoke(null, use, System.out);
+            var gen = loaded.getClass().getDeclaredMethod("generator");
+            gen.setAccessible(true);
+            var desc = loaded.getClass().getDeclaredMethod("description");
+            desc.setAccessible(true);
+            System.out.println("  model: " + desc.invoke(loaded) + (use != null ? " (the CLI default is " + spec + "; too slow for a lesson)" : " (the CLI default)"));
+            return (Generator) gen.invoke(loaded);
+        } catch (NoSuchFieldException | NoSuchMethodException | ClassNotFoundException e) {
+            throw new IllegalStateException("Chapter 4 reads the CLI's default model through draggan.app.Models (DEFAULT, load(String, PrintStream),"
+                    + " Loaded.generator(), Loaded.description()), and that API changed: " + e);
+        }
     }
 
     /** F(x, y) of a [1, C, h, h] map at a real position, bilinear, zero outside: the scalar definition. */
