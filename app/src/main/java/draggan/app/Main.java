@@ -28,6 +28,7 @@ public final class Main {
         COMMANDS.put("drag-eval", new DragEvalCommand());
         COMMANDS.put("edit", new EditCommand());
         COMMANDS.put("train", new TrainCommand());
+        COMMANDS.put("quality", new QualityCommand());
     }
 
     public static void main(String[] argv) {

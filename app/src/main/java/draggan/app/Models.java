@@ -3,6 +3,7 @@ package draggan.app;
 import draggan.drag.SessionFile;
 import draggan.stylegan.Generator;
 import draggan.stylegan.RandomModels;
+import draggan.stylegan.io.BuiltinModels;
 import draggan.stylegan.io.Checkpoint;
 import draggan.stylegan.io.Checkpoints;
 
@@ -20,12 +21,16 @@ final class Models {
     private Models() {}
 
     /** The --model option's metavar and help, shared by every program. */
-    static final String METAVAR = "FILE|random:RES[:CBASE]";
+    static final String METAVAR = "FILE|builtin:NAME|random:RES[:CBASE]";
     static final String HELP = "checkpoint: NVlabs .pkl, rosinality .pt or our .safetensors (./draggan train writes them), recognised by content;"
-            + " or random:RES[:CBASE], a built-in generator with seeded random weights (RES 64..1024, channel base CBASE)";
+            + " builtin:" + BuiltinModels.TOY_FACES_64 + " (the default: a 64 px StyleGAN2 this project trained on procedural cartoon faces);"
+            + " or random:RES[:CBASE], a generator with seeded random weights (RES 64..1024, channel base CBASE; colour fields)";
 
-    /** The default when --model is absent. */
-    static final String DEFAULT = "random:256";
+    /** The prefix of a built-in model's spec. */
+    static final String BUILTIN = "builtin:";
+
+    /** The default when --model is absent: the shipped toy-faces model. */
+    static final String DEFAULT = BUILTIN + BuiltinModels.TOY_FACES_64;
 
     /** A loaded model, its description and (lazily hashed) identity for session files. */
     static final class Loaded {
@@ -33,13 +38,20 @@ final class Models {
         private final String description;
         private final String source;
         private final Path file;
+        private final String sha256;
         private SessionFile.ModelRef ref;
 
         Loaded(Generator generator, String description, String source, Path file) {
+            this(generator, description, source, file, null);
+        }
+
+        /** sha256: the identity of a model that has no file (a built-in one), or null. */
+        Loaded(Generator generator, String description, String source, Path file, String sha256) {
             this.generator = generator;
             this.description = description;
             this.source = source;
             this.file = file;
+            this.sha256 = sha256;
         }
 
         Generator generator() { return generator; }
@@ -47,7 +59,7 @@ final class Models {
 
         /** The model's identity: the source and, for files, the SHA-256 of the file (computed on first use). */
         synchronized SessionFile.ModelRef ref() {
-            if (ref == null) ref = new SessionFile.ModelRef(source, file == null ? null : sha256(file), generator.resolution());
+            if (ref == null) ref = new SessionFile.ModelRef(source, file == null ? sha256 : sha256(file), generator.resolution());
             return ref;
         }
     }
@@ -55,9 +67,17 @@ final class Models {
     /** Loads spec (null: the default built-in model, announced in one line on out). */
     static Loaded load(String spec, PrintStream out) throws IOException {
         if (spec == null) {
-            out.println("no --model given: using the built-in StyleGAN2 with seeded random weights (" + DEFAULT
-                    + "; its images are colour fields, not photos; pass --model FILE.pkl for a real one)");
+            out.println("no --model given: using " + DEFAULT + " (a 64 px StyleGAN2 trained on cartoon faces; pass --model FILE.pkl for your own)");
             spec = DEFAULT;
+        }
+        if (spec.startsWith(BUILTIN)) {
+            String name = spec.substring(BUILTIN.length());
+            if (!BuiltinModels.NAMES.contains(name)) {
+                throw new UsageException("--model " + spec + ": no built-in model '" + name + "'; built-in: " + BUILTIN + String.join(", " + BUILTIN, BuiltinModels.NAMES));
+            }
+            Checkpoint c = BuiltinModels.load(name);
+            return new Loaded(new Generator(c.config(), c.params()), spec + " (" + c.config().imgResolution() + " px, trained by this project)",
+                    spec, null, BuiltinModels.sha256(name));
         }
         if (spec.startsWith("random:")) {
             // random:RES, or random:RES:CBASE with a smaller channel base for quick tests (e.g. random:64:1024)

@@ -34,8 +34,8 @@ import java.util.Locale;
  * {@code train.py} does: the StyleGAN2 loss with lazy R1 and path-length regularisation, style mixing, G_ema.
  * Everything goes to the output folder: {@code snapshot.safetensors} (the whole run, written atomically every
  * {@code --snap-kimg}; also a model every program loads), {@code metrics.csv} (a row per tick), {@code samples.png}
- * (G_ema on fixed seeds), {@code loss.png} (the curves), {@code command.txt}; at the end {@code model.safetensors}
- * (G_ema alone). {@code --resume DIR} continues a run exactly where its last snapshot left it.
+ * (G_ema on fixed seeds), {@code loss.png} (the curves), {@code command.txt}, and with every snapshot
+ * {@code model.safetensors} (G_ema alone, a few MB). {@code --resume DIR} continues a run exactly where its last snapshot left it.
  */
 final class TrainCommand implements Main.Command {
     static final String SNAPSHOT = "snapshot.safetensors", MODEL = "model.safetensors", METRICS = "metrics.csv";
@@ -179,6 +179,7 @@ final class TrainCommand implements Main.Command {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         Path metrics = out.resolve(METRICS);
         if (!Files.exists(metrics)) Files.writeString(metrics, METRICS_HEADER + "\n");
+        else dropRowsAfter(metrics, t.curNimg());
         log.printf("training %dx%d G %s, D channel base %d, batch %d, until %.1f kimg; output %s%n", t.generator().resolution(), t.generator().resolution(),
                 t.generator().config(), t.discriminator().config().channelBase(), t.options().batch(), kimg, out);
 
@@ -208,20 +209,21 @@ final class TrainCommand implements Main.Command {
                 nextSnap = nextMultiple(t.curNimg(), snapKimg);
             }
         }
-        if (t.curNimg() >= target) {
-            Path model = out.resolve(MODEL);
-            draggan.stylegan.io.Checkpoints.saveSafetensors(model, t.generatorEma().config(), t.generatorEma().parameterTensors(), java.util.Map.of(),
-                    java.util.Map.of("trained_kimg", String.format(Locale.ROOT, "%.3f", t.curNimg() / 1000.0), "data", desc));
-            log.println("wrote " + model + " (G_ema; load it with --model " + model + ")");
-        }
         return 0;
     }
 
     private static void writeSnapshot(Trainer t, Path out, String desc, PrintStream log) throws IOException {
         TrainingSnapshot.save(out.resolve(SNAPSHOT), t, desc);
+        writeModel(t, out.resolve(MODEL), desc);
         Images.writePng(samples(t.generatorEma()), out.resolve("samples.png"));
         Images.writePng(LossCurves.render(out.resolve(METRICS)), out.resolve("loss.png"));
-        log.printf("snapshot at %.1f kimg: %s, samples.png, loss.png%n", t.curNimg() / 1000.0, out.resolve(SNAPSHOT));
+        log.printf("snapshot at %.1f kimg: %s, " + MODEL + ", samples.png, loss.png%n", t.curNimg() / 1000.0, out.resolve(SNAPSHOT));
+    }
+
+    /** G_ema alone (a few MB, what the programs load with --model), replaced atomically with every snapshot. */
+    private static void writeModel(Trainer t, Path model, String desc) throws IOException {
+        draggan.stylegan.io.Checkpoints.saveSafetensors(model, t.generatorEma().config(), t.generatorEma().parameterTensors(), java.util.Map.of(),
+                java.util.Map.of("trained_kimg", String.format(Locale.ROOT, "%.3f", t.curNimg() / 1000.0), "training_step", Long.toString(t.step()), "data", desc));
     }
 
     /** G_ema on the fixed sample seeds (psi 1, const noise), 4 x 4. */
@@ -248,6 +250,32 @@ final class TrainCommand implements Main.Command {
     private static long nextMultiple(long nimg, double kimg) {
         long every = Math.max(1, Math.round(kimg * 1000));
         return (nimg / every + 1) * every;
+    }
+
+    /**
+     * On resume: removes the metrics rows written after the snapshot (the interval a killed run lost and is about to
+     * redo), so the CSV and the loss curve stay one row per tick. Rewritten atomically.
+     */
+    static void dropRowsAfter(Path metrics, long curNimg) throws IOException {
+        List<String> lines = Files.readAllLines(metrics);
+        List<String> keep = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (i > 0 && !line.isBlank()) {
+                double rowKimg;
+                try {
+                    rowKimg = Double.parseDouble(line.substring(0, Math.max(0, line.indexOf(','))));
+                } catch (NumberFormatException e) {
+                    throw new UsageException("--resume: " + metrics + " line " + (i + 1) + " does not start with a kimg number");
+                }
+                if (Math.round(rowKimg * 1000) > curNimg) continue;
+            }
+            keep.add(line);
+        }
+        if (keep.size() == lines.size()) return;
+        Path tmp = metrics.resolveSibling(metrics.getFileName() + ".tmp");
+        Files.write(tmp, keep);
+        Files.move(tmp, metrics, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static double lastSeconds(Path metrics) throws IOException {

@@ -32,6 +32,15 @@ class TrainCommandTest {
         for (String w : words) assertTrue(r.err().contains(w), "the error names '" + w + "': " + r.err());
     }
 
+    @Test void resumingDropsTheMetricsRowsWrittenAfterTheSnapshot(@TempDir Path dir) throws Exception {
+        Path m = dir.resolve("metrics.csv");
+        Files.write(m, List.of(TrainCommand.METRICS_HEADER, "0.500,31,10.0", "1.000,62,20.0", "1.504,94,30.0", "2.000,125,40.0"));
+        TrainCommand.dropRowsAfter(m, 1000);                              // the snapshot was taken at 1.000 kimg
+        assertEquals(List.of(TrainCommand.METRICS_HEADER, "0.500,31,10.0", "1.000,62,20.0"), Files.readAllLines(m));
+        TrainCommand.dropRowsAfter(m, 5000);                              // nothing after: unchanged
+        assertEquals(3, Files.readAllLines(m).size());
+    }
+
     @Test void aRunWritesItsOutputsAndResumesWhereItStopped(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");                                     // created by the command
         CliTest.Result r = run(tiny(out, "0.008"));

@@ -22,7 +22,7 @@ import java.util.Map;
  * {@code setup_filter([1,3,3,1])}); a .pkl also carries the unused b4 and conv1 ones. The tensors are contiguous F32
  * host tensors owned by this object: copy before modifying.
  *
- * @param source    the file it came from (absolute)
+ * @param source    the file it came from (absolute); null for a checkpoint read from memory (a built-in model)
  * @param format    the file's format
  * @param config    hyper-parameters read from the file
  * @param params    parameters and buffers by NVlabs name, in NVlabs module order (unmodifiable map)

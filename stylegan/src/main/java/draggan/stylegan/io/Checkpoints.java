@@ -58,6 +58,30 @@ public final class Checkpoints {
         return c;
     }
 
+    /**
+     * Reads the project's own safetensors generator checkpoint ({@link GeneratorSafetensors}) from bytes in memory, as
+     * a built-in model shipped inside a jar is read ({@link BuiltinModels}). The same checks as {@link #load} apply;
+     * the result's {@link Checkpoint#source()} is null (there is no file).
+     *
+     * @param name  what the bytes are, for messages (e.g. the resource path)
+     * @param bytes the whole safetensors file
+     * @throws CheckpointException when the bytes are not a valid generator checkpoint of that convention
+     */
+    public static Checkpoint loadSafetensors(String name, byte[] bytes) throws IOException {
+        try (ByteSource src = ByteSource.of(name, bytes)) {
+            if (bytes.length < 9 || !SafeTensors.looksLikeSafeTensors(java.util.Arrays.copyOf(bytes, 9))) {
+                throw new CheckpointException(name + ": not a safetensors file (expected an 8-byte header length and '{')");
+            }
+            NvlabsNetwork.Result r = GeneratorSafetensors.read(src);
+            validate(r.config(), r.params(), name, true);
+            return new Checkpoint(null, Checkpoint.Format.SAFETENSORS, r.config(), r.params(), r.notes(), false);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CheckpointException(name + ": internal error while reading the checkpoint: " + e, e);
+        }
+    }
+
     /** Loads a checkpoint without looking at or writing any cache. */
     public static Checkpoint loadUncached(Path file) throws IOException { return load(file, null); }
 

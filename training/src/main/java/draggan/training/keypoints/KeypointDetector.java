@@ -258,13 +258,24 @@ public final class KeypointDetector {
             throw new IllegalArgumentException("KeypointDetector.forward: images are " + images.value().dtype() + " but the parameters are " + dtype);
         }
         if (p != params) checkParams(p);
+        return softArgmax(heatmapLogits(p, encode(p, images)));
+    }
+
+    /** The encoder: the output of each level (level l: {@code [N, widths[l], R / 2^(l+1), R / 2^(l+1)]}). */
+    private Var[] encode(Map<String, Var> p, Var images) {
         Var x = images;
-        Var[] skips = new Var[DetectorArchitecture.LEVELS];
+        Var[] levels = new Var[DetectorArchitecture.LEVELS];
         for (int l = 0; l < DetectorArchitecture.LEVELS; l++) {
             x = conv3x3(p, "enc" + l + ".down", x, 2);
             x = conv3x3(p, "enc" + l + ".conv", x, 1);
-            skips[l] = x;
+            levels[l] = x;
         }
+        return levels;
+    }
+
+    /** The decoder and head: heatmap logits {@code [N, K, S, S]} from the encoder's levels. */
+    private Var heatmapLogits(Map<String, Var> p, Var[] skips) {
+        Var x = skips[DetectorArchitecture.LEVELS - 1];
         for (int l = DetectorArchitecture.LEVELS - 2; l >= arch.heatmapLevel(); l--) {
             Var proj = ConvOps.conv2d(x, p.get("dec" + l + ".proj.weight"), 1, 0, 1);
             int side = arch.side(l);
@@ -272,8 +283,66 @@ public final class KeypointDetector {
             x = conv3x3(p, "dec" + l + ".conv", x, 1);
         }
         Var h = ConvOps.conv2d(x, p.get("head.weight"), 1, 0, 1);
-        h = ElementwiseOps.biasAct(h, p.get("head.bias"), 1, Activation.LINEAR, 0, 1, -1);
-        return softArgmax(h);
+        return ElementwiseOps.biasAct(h, p.get("head.bias"), 1, Activation.LINEAR, 0, 1, -1);
+    }
+
+    /**
+     * What the detector sees in a batch, for judging images it was not trained on (a generator's):
+     *
+     * @param keypoints {@code [N][K][2]}: as {@link #predict}
+     * @param peakMass  {@code [N][K]}: the softmax mass of the 3 x 3 heatmap cells around the most probable one (1 = the
+     *                  detector is sure where the part is; 9 / S^2 = it sees nothing)
+     * @param features  {@code [N][widths[LEVELS-1]]}: the deepest encoder level averaged over its cells (an image
+     *                  embedding for distribution distances)
+     */
+    public record Readout(float[][][] keypoints, float[][] peakMass, float[][] features) {}
+
+    /** Reads a batch (see {@link Readout}); images {@code [N, 3, R, R]} in [-1, 1], any dtype and device. */
+    public Readout read(Tensor images) {
+        checkImages("KeypointDetector.read", images.shape());
+        int n = images.size(0), k = KEYPOINTS, s = arch.heatmap(), cells = s * s, c = arch.width(DetectorArchitecture.LEVELS - 1);
+        float[][][] kp = new float[n][k][2];
+        float[][] mass = new float[n][k];
+        float[][] feat = new float[n][c];
+        try (var ng = GradMode.noGrad()) {
+            for (int from = 0; from < n; from += PREDICT_CHUNK) {
+                int to = Math.min(n, from + PREDICT_CHUNK), m = to - from;
+                Tensor chunk = images.toHost().sliceView(0, from, to).copyAs(dtype);
+                Var[] levels = encode(params, Var.constant(chunk));
+                Var logits = heatmapLogits(params, levels);
+                float[] xy = softArgmax(logits).value().toFloatArray();
+                double[] h = logits.value().toDoubleArray();
+                double[] deep = levels[DetectorArchitecture.LEVELS - 1].value().toDoubleArray();
+                int deepCells = deep.length / (m * c);
+                for (int i = 0; i < m; i++) {
+                    for (int q = 0; q < k; q++) {
+                        kp[from + i][q][0] = xy[(i * k + q) * 2];
+                        kp[from + i][q][1] = xy[(i * k + q) * 2 + 1];
+                        mass[from + i][q] = (float) peakMass(h, (i * k + q) * cells, s);
+                    }
+                    for (int ch = 0; ch < c; ch++) {
+                        double sum = 0;
+                        for (int j = 0; j < deepCells; j++) sum += deep[(i * c + ch) * deepCells + j];
+                        feat[from + i][ch] = (float) (sum / deepCells);
+                    }
+                }
+            }
+        }
+        return new Readout(kp, mass, feat);
+    }
+
+    /** Softmax mass of the 3 x 3 cells around the largest logit of the s x s heatmap at h[off ..]. */
+    private static double peakMass(double[] h, int off, int s) {
+        int best = 0;
+        for (int j = 1; j < s * s; j++) if (h[off + j] > h[off + best]) best = j;
+        double max = h[off + best], total = 0, near = 0;
+        int by = best / s, bx = best % s;
+        for (int j = 0; j < s * s; j++) {
+            double e = Math.exp(h[off + j] - max);
+            total += e;
+            if (Math.abs(j / s - by) <= 1 && Math.abs(j % s - bx) <= 1) near += e;
+        }
+        return near / total;
     }
 
     /**

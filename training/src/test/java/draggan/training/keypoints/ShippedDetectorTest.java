@@ -84,4 +84,24 @@ class ShippedDetectorTest {
             for (int k = 0; k < KeypointDetector.KEYPOINTS; k++) assertArrayEquals(all[i][k], single[0][k], 1e-4f, "image " + i + " keypoint " + k);
         }
     }
+
+    @Test
+    void readGivesPredictsKeypointsAndIsSureOfRealFacesButNotOfAFlatImage() {
+        ToyKeypointBatch b = ToyKeypointBatch.of(64, new long[]{KeypointTrainer.EVAL_SEED_BASE + 900, KeypointTrainer.EVAL_SEED_BASE + 901},
+                ImageJitter.NONE, new SplittableRandom(0));
+        KeypointDetector.Readout r = detector.read(b.images());
+        float[][][] pred = detector.predict(b.images());
+        for (int i = 0; i < 2; i++) {
+            for (int q = 0; q < KeypointDetector.KEYPOINTS; q++) {
+                assertEquals(pred[i][q][0], r.keypoints()[i][q][0], 1e-5);
+                assertEquals(pred[i][q][1], r.keypoints()[i][q][1], 1e-5);
+                assertTrue(r.peakMass()[i][q] > 0.5 && r.peakMass()[i][q] <= 1.0001, "peak mass of keypoint " + q + " on a real face: " + r.peakMass()[i][q]);
+            }
+            assertEquals(64, r.features()[i].length);
+        }
+        KeypointDetector.Readout flat = detector.read(Tensor.zeros(draggan.tensor.DType.F32, 1, 3, 64, 64));
+        double mean = 0;
+        for (float v : flat.peakMass()[0]) mean += v / KeypointDetector.KEYPOINTS;
+        assertTrue(mean < 0.5, "a flat grey image has no face, yet the mean peak mass is " + mean);
+    }
 }

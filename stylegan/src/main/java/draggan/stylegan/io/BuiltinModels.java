@@ -1,0 +1,62 @@
+package draggan.stylegan.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The generators shipped inside the library's jar, trained by this project with {@code ./draggan train} (their
+ * provenance, command, training log and quality report are in the repository's {@code models/NAME/} folder).
+ *
+ * <p>{@value #TOY_FACES_64}: a 64 px StyleGAN2 (channel base 1024, max 128, 2 mapping layers, w_dim 512) trained on
+ * the procedural cartoon faces of {@code draggan.data.toy.ToyFaces}; the model the programs use when no
+ * {@code --model} is given. Each is one safetensors file of the {@link GeneratorSafetensors} convention, read from
+ * the class path with the same checks as a file.
+ */
+public final class BuiltinModels {
+    private BuiltinModels() {}
+
+    /** The toy-faces model's name. */
+    public static final String TOY_FACES_64 = "toy-faces-64";
+
+    /** Every built-in model's name. */
+    public static final List<String> NAMES = List.of(TOY_FACES_64);
+
+    private static final String RESOURCE_DIR = "/draggan/stylegan/models/";
+
+    /** The class-path resource holding a built-in model. */
+    public static String resource(String name) { return RESOURCE_DIR + name + ".safetensors"; }
+
+    /**
+     * The bytes of a built-in model's safetensors file.
+     *
+     * @throws IllegalArgumentException when name is not one of {@link #NAMES}
+     * @throws IllegalStateException when the resource is missing from the class path (a broken build)
+     */
+    public static byte[] bytes(String name) {
+        if (!NAMES.contains(name)) throw new IllegalArgumentException("BuiltinModels: no built-in model '" + name + "' (have " + String.join(", ", NAMES) + ")");
+        try (InputStream in = BuiltinModels.class.getResourceAsStream(resource(name))) {
+            if (in == null) throw new IllegalStateException("BuiltinModels: resource " + resource(name) + " is not on the class path");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("BuiltinModels: cannot read " + resource(name) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads a built-in model (see {@link Checkpoints#loadSafetensors}); its {@link Checkpoint#source()} is null. */
+    public static Checkpoint load(String name) throws IOException {
+        return Checkpoints.loadSafetensors(resource(name), bytes(name));
+    }
+
+    /** The SHA-256 of a built-in model's file, as lower-case hex (its identity in session files). */
+    public static String sha256(String name) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes(name)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
