@@ -15,6 +15,8 @@ import draggan.drag.MotionSupervision;
 import draggan.drag.Point;
 import draggan.drag.PointTracker;
 import draggan.stylegan.Generator;
+import draggan.stylegan.io.BuiltinModels;
+import draggan.stylegan.io.Checkpoint;
 import draggan.stylegan.NoiseMode;
 import draggan.tensor.DType;
 import draggan.tensor.Ops;
@@ -55,39 +57,13 @@ public class Chapter4 {
     }
 
     /**
-     * The model the CLI uses when --model is absent (app's Models.load(null)), read through reflection because Models
-     * is internal to the app. While that default is the built-in random 256 px generator, a drag at 256 px is too
-     * slow for a lesson, so the small random 64 px model random:64:1024 stands in.
+     * The model the CLI uses when --model is absent: the built-in 64 px generator this project trained on cartoon
+     * faces (BuiltinModels, a safetensors file inside the library's jar).
      */
     static Generator defaultModel() throws Exception {
-        try {
-            Class<?> models = Class.forName("draggan.app.Models");
-            var def = models.getDeclaredField("DEFAULT");
-            def.setAccessible(true);
-            String spec = (String) def.get(null);
-            String use = spec.startsWith("random:") ? "random:64:1024" : null;
-            var load = models.getDeclaredMethod("load", String.class, java.io.PrintStream.class);
-            load.setAccessible(true);
-            Object loaded;
-            try {
-                loaded = load.invoke(null, use, System.out);
-            } catch (java.lang.reflect.InvocationTargetException e) {
-                if (use != null) throw e;
-                // a checkout whose default model file is not built in yet: say so, and teach on the small random model
-                System.out.println("  the default model " + spec + " did not load (" + e.getCause().getMessage() + "); using random:64:1024 instead");
-                use = "random:64:1024";
-                loaded = load.invoke(null, use, System.out);
-            }
-            var gen = loaded.getClass().getDeclaredMethod("generator");
-            gen.setAccessible(true);
-            var desc = loaded.getClass().getDeclaredMethod("description");
-            desc.setAccessible(true);
-            System.out.println("  model: " + desc.invoke(loaded) + (use == null ? " (the CLI default)" : spec.startsWith("random:") ? " (the CLI default is " + spec + "; too slow for a lesson)" : ""));
-            return (Generator) gen.invoke(loaded);
-        } catch (NoSuchFieldException | NoSuchMethodException | ClassNotFoundException e) {
-            throw new IllegalStateException("Chapter 4 reads the CLI's default model through draggan.app.Models (DEFAULT, load(String, PrintStream),"
-                    + " Loaded.generator(), Loaded.description()), and that API changed: " + e);
-        }
+        Checkpoint c = BuiltinModels.load(BuiltinModels.TOY_FACES_64);
+        System.out.println("  model: builtin:" + BuiltinModels.TOY_FACES_64 + " (" + c.config().imgResolution() + " px, the CLI default)");
+        return new Generator(c.config(), c.params());
     }
 
     /** F(x, y) of a [1, C, h, h] map at a real position, bilinear, zero outside: the scalar definition. */
