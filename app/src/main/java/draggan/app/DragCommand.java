@@ -36,7 +36,7 @@ final class DragCommand implements Main.Command {
                 .option("points", "SPEC", "handle->target pairs, x,y->x,y[;...]", null)
                 .repeatable("mask", "x0,y0,x1,y1", "a box the content may move in (x1, y1 exclusive); everything outside is held fixed")
                 .option("steps", "N", "maximum number of iterations (stops earlier when every handle arrived)", "200")
-                .option("lr", "X", "Adam learning rate", "0.001")
+                .option("lr", "X", "Adam learning rate (default: the model's: 0.001 as the reference tool, 0.01 for builtin:toy-faces-64)", null)
                 .option("lambda", "X", "weight of the fixed-region term", "20")
                 .option("psi", "X", "truncation psi", "0.7")
                 .option("noise", "const|random|none", "noise mode", "const")
@@ -85,7 +85,8 @@ final class DragCommand implements Main.Command {
             steps = a.intIn("steps", 1, 1_000_000);
             psi = a.doubleIn("psi", -10, 10);
             noise = NoiseMode.parse(a.choice("noise", "const", "random", "none"));
-            cfg = DragConfig.reference().withLr(a.doubleIn("lr", 1e-12, 10)).withLambda(a.doubleIn("lambda", 0, 1e6))
+            if (a.has("lr")) a.doubleIn("lr", 1e-12, 10);               // validated now; applied once the model is known
+            cfg = DragConfig.reference().withLambda(a.doubleIn("lambda", 0, 1e6))
                     .withTracker(DragConfig.Tracker.parse(a.choice("tracker", "reference", "template")))
                     .withSupervision(DragConfig.Supervision.parse(a.choice("supervision", "reference", "original")))
                     .withDirectSampling(!a.has("straightforward"));
@@ -97,6 +98,7 @@ final class DragCommand implements Main.Command {
         Models.Loaded m = replay != null ? ReplayModel.resolve(a.get("model"), replay.model(), log) : Models.load(a.get("model"), log);
         Generator g = m.generator();
         log.printf(Locale.ROOT, "loaded %s (%dx%d) in %.2f s%n", m.description(), g.resolution(), g.resolution(), (System.nanoTime() - t0) / 1e9);
+        if (replay == null) cfg = cfg.withLr(a.has("lr") ? a.doubleIn("lr", 1e-12, 10) : m.dragLr());
         int res = g.resolution();
 
         DragSession session;

@@ -65,7 +65,7 @@ final class EditCommand implements Main.Command {
         EditorServer.configureJdkServer();
         EditorServer server;
         try {
-            server = EditorServer.start(g, m::ref, m.description(), host, port, maxSessions, Duration.ofMinutes(idleMinutes));
+            server = EditorServer.start(g, m::ref, m.description(), host, port, maxSessions, Duration.ofMinutes(idleMinutes), m.dragLr());
         } catch (BindException e) {
             throw new UsageException("cannot listen on " + host + ":" + port + " (" + e.getMessage() + "); is another editor running? try --port 0");
         }

@@ -51,6 +51,14 @@ final class Models {
         }
 
         Generator generator() { return generator; }
+
+        /**
+         * The Adam learning rate drags on this model start with when none is given: the reference tool's 0.001 for
+         * checkpoints; the built-in toy model's own ({@link BuiltinModels#dragLr}), measured on it.
+         */
+        double dragLr() {
+            return source.startsWith(BUILTIN) ? BuiltinModels.dragLr(source.substring(BUILTIN.length())) : draggan.drag.DragConfig.reference().lr();
+        }
         String description() { return description; }
 
         /** What --model named: an absolute file path, builtin:NAME or the random:... spec. */

@@ -30,13 +30,15 @@ import java.util.function.Supplier;
 final class Editor implements AutoCloseable {
     /** The editor's limits and pool sizes. */
     record Options(int maxSessions, Duration idleTimeout, int dragWorkers, int maxSteps, int maxPairs, int minFrameIntervalMs,
-                   int maxRecordedFrames, long maxRecordedBytes) {
+                   int maxRecordedFrames, long maxRecordedBytes, double dragLr) {
         static Options defaults() {
-            return new Options(8, Duration.ofMinutes(30), 2, 10_000, 64, 33, 200, 64L << 20);
+            return new Options(8, Duration.ofMinutes(30), 2, 10_000, 64, 33, 200, 64L << 20, DragConfig.reference().lr());
         }
 
-        Options withMaxSessions(int n) { return new Options(n, idleTimeout, dragWorkers, maxSteps, maxPairs, minFrameIntervalMs, maxRecordedFrames, maxRecordedBytes); }
-        Options withIdleTimeout(Duration d) { return new Options(maxSessions, d, dragWorkers, maxSteps, maxPairs, minFrameIntervalMs, maxRecordedFrames, maxRecordedBytes); }
+        Options withMaxSessions(int n) { return new Options(n, idleTimeout, dragWorkers, maxSteps, maxPairs, minFrameIntervalMs, maxRecordedFrames, maxRecordedBytes, dragLr); }
+        Options withIdleTimeout(Duration d) { return new Options(maxSessions, d, dragWorkers, maxSteps, maxPairs, minFrameIntervalMs, maxRecordedFrames, maxRecordedBytes, dragLr); }
+        /** The Adam learning rate new drags start with (the page can change it): the model's recommended one. */
+        Options withDragLr(double lr) { return new Options(maxSessions, idleTimeout, dragWorkers, maxSteps, maxPairs, minFrameIntervalMs, maxRecordedFrames, maxRecordedBytes, lr); }
     }
 
     final Generator generator;
@@ -74,7 +76,7 @@ final class Editor implements AutoCloseable {
      * 2 and 3 px, where the reference's scaling would round them to nothing.
      */
     DragConfig baseConfig() {
-        DragConfig c = DragConfig.reference().fittedTo(resolution);
+        DragConfig c = DragConfig.reference().fittedTo(resolution).withLr(options.dragLr());
         double r1 = c.r1(resolution) >= 2 ? c.r1At512() : 2.0 * 512 / resolution;
         double r2 = c.r2(resolution) >= 3 ? c.r2At512() : 3.0 * 512 / resolution;
         return c.withRadiiAt512(r1, r2);

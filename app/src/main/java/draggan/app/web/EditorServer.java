@@ -126,11 +126,12 @@ public final class EditorServer implements AutoCloseable {
      * @param modelRef     the model's identity for session files (may hash a file on first use)
      * @param maxSessions  open sessions at most (the least recently used idle one is closed for a new one)
      * @param idleTimeout  sessions without requests or an open page for this long are closed
+     * @param dragLr       the Adam learning rate the page offers first (the model's recommended one)
      */
     public static EditorServer start(Generator generator, Supplier<SessionFile.ModelRef> modelRef, String modelDescription,
-                                     String host, int port, int maxSessions, Duration idleTimeout) throws IOException {
+                                     String host, int port, int maxSessions, Duration idleTimeout, double dragLr) throws IOException {
         return start(new Editor(generator, modelRef, modelDescription,
-                Editor.Options.defaults().withMaxSessions(maxSessions).withIdleTimeout(idleTimeout)), HttpLimits.defaults(), host, port);
+                Editor.Options.defaults().withMaxSessions(maxSessions).withIdleTimeout(idleTimeout).withDragLr(dragLr)), HttpLimits.defaults(), host, port);
     }
 
     static EditorServer start(Editor editor, String host, int port) throws IOException {
