@@ -37,6 +37,20 @@ class BiasActAndReduceKernelsTest {
                     }
                 }
             }
+            // a dyadic grid: many values exactly on +-clamp and on v = 0, negative alpha and gain
+            java.util.Random rnd = new java.util.Random(25);
+            double[] xs = new double[3 * 5 * 4 * 7], bs = new double[5];
+            for (int i = 0; i < xs.length; i++) xs[i] = (rnd.nextInt(25) - 12) / 4.0;
+            for (int i = 0; i < bs.length; i++) bs[i] = (rnd.nextInt(9) - 4) / 4.0;
+            Tensor xg = Tensor.of(xs, 3, 5, 4, 7).copyAs(dt), bg = Tensor.of(bs, 5).copyAs(dt);
+            Tensor gg = Tensor.randn(dt, 27, 3, 5, 4, 7);
+            for (double[] agc : new double[][]{{-0.5, -2, 1.5}, {0.25, 2, 1}, {2, -0.5, 0}, {-1, 1, 0.5}}) {
+                for (Activation act : Activation.values()) {
+                    String what = "grid " + act + " alpha " + agc[0] + " gain " + agc[1] + " clamp " + agc[2] + " " + dt;
+                    Check.close("biasActBackward " + what, ref.biasActBackward(gg, xg, bg, 1, act, agc[0], agc[1], agc[2]),
+                            be.toHost(be.biasActBackward(be.fromHost(gg), be.fromHost(xg), be.fromHost(bg), 1, act, agc[0], agc[1], agc[2])), 0, 0);
+                }
+            }
             // dim 3 of a permuted x, no bias
             Tensor xp = x.permuteView(0, 3, 2, 1);
             Check.close("biasAct no bias, permuted " + dt, ref.biasAct(xp, null, 3, Activation.LRELU, 0.2, 2, -1),
