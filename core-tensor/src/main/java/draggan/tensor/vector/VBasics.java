@@ -184,15 +184,14 @@ public final class VBasics {
             case NEG -> v.neg();
             case ABS -> v.abs();
             case SIGN -> v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f)); // keeps ±0, NaN
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
+            case EXP -> VMath.exp(v);       // VMath, not VectorOperators.EXP/LOG: the same bits interpreted and compiled
+            case LOG -> VMath.log(v);
             case SQRT -> v.sqrt();
             case RSQRT -> FloatVector.broadcast(S, 1f).div(v.sqrt());
             case SQUARE -> v.mul(v);
             case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v);
-            case SOFTPLUS -> v.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P)
-                    .blend(v, v.compare(VectorOperators.GT, (float) UnaryOp.SOFTPLUS_THRESHOLD));
-            case SIGMOID -> FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            case SOFTPLUS -> VMath.log1p(VMath.exp(v)).blend(v, v.compare(VectorOperators.GT, (float) UnaryOp.SOFTPLUS_THRESHOLD));
+            case SIGMOID -> FloatVector.broadcast(S, 1f).div(VMath.exp(v.neg()).add(1f));
         };
     }
 
