@@ -71,12 +71,16 @@ public interface Backend {
     Tensor biasAct(Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp);
 
     /**
-     * Gradient of {@link #biasAct} with respect to x, from the op's output y: gout * act'(x+b) * gain where
-     * |y| is inside the clamp range (the reference's clamp passes the gradient where -clamp <= v <= clamp), else 0.
-     * For LRELU the sign of y equals the sign of x + b, so y suffices. The bias gradient is this summed over
-     * every dimension but dim.
+     * Gradient of {@link #biasAct} with respect to x, recomputed from the op's inputs (PyTorch autograd of the NVlabs
+     * reference {@code _bias_act_ref}, whose order is bias, act, gain, clamp): with v = x + b,
+     * {@code dx = gout * gain * (v > 0 ? 1 : alpha)} (the second factor only for LRELU) where there is no clamp or
+     * {@code -clamp <= act(v) * gain <= clamp} (bounds inclusive, as torch.clamp's gradient), else 0. The output y
+     * cannot stand in for v: with a negative gain or alpha its sign does not give v's, and on the bound it cannot
+     * tell a value that reached it from one clamped to it. Float tensors compute v, act(v) * gain and the comparison
+     * in float arithmetic, as PyTorch does. The bias gradient is dx summed over every dimension but dim.
+     * gout: the shape of x (any view); x: any view; b: [x.size(dim)] or null; dim as in {@link #biasAct}.
      */
-    Tensor biasActBackward(Tensor gout, Tensor y, Activation act, double alpha, double gain, double clamp);
+    Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp);
 
     // ------------------------------------------------------------------ reductions
 

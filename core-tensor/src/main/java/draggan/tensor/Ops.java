@@ -191,12 +191,25 @@ public final class Ops {
         return Backends.of("biasAct", x, b).biasAct(x, b, d, act, alpha, gain, clamp);
     }
 
-    /** dL/dx of {@link #biasAct} given its output y. */
-    public static Tensor biasActBackward(Tensor gout, Tensor y, Activation act, double alpha, double gain, double clamp) {
-        if (!Arrays.equals(gout.shape(), y.shape())) {
-            throw new IllegalArgumentException("biasActBackward: gout " + Shapes.str(gout.shape()) + " and y " + Shapes.str(y.shape()) + " differ");
+    /**
+     * dL/dx of {@link #biasAct}, recomputed from the op's inputs (see {@link Backend#biasActBackward}):
+     * {@code gout * gain * act'(x + b)} where {@code -clamp <= act(x + b) * gain <= clamp} or clamp < 0, else 0.
+     * gout: the shape of x; x: any rank; b: [x.size(dim)] or null; the other arguments those of the forward.
+     */
+    public static Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        if (!Arrays.equals(gout.shape(), x.shape())) {
+            throw new IllegalArgumentException("biasActBackward: gout " + Shapes.str(gout.shape()) + " and x " + Shapes.str(x.shape()) + " differ");
         }
-        return Backends.of("biasActBackward", gout, y).biasActBackward(gout, y, act, alpha, gain, clamp);
+        Shapes.requireSameKind("biasActBackward", gout, x);
+        int d = x.dim() == 0 ? 0 : Shapes.dim("biasActBackward", dim, x.dim());
+        if (b != null) {
+            Shapes.requireRank("biasActBackward", "b", b, 1, "[C]");
+            Shapes.requireDim("biasActBackward", "b", b, 0, x.size(d), "size of x along dim " + d);
+            Shapes.requireSameKind("biasActBackward", x, b);
+        }
+        Shapes.requireFinite("biasActBackward", "gain", gain);
+        Shapes.requireFinite("biasActBackward", "alpha", alpha);
+        return Backends.of("biasActBackward", gout, x, b).biasActBackward(gout, x, b, d, act, alpha, gain, clamp);
     }
 
     // ================================================================== reductions

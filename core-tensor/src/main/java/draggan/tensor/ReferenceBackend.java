@@ -32,8 +32,8 @@ public class ReferenceBackend implements Backend {
         return RefBasics.biasAct(x, b, dim, act, alpha, gain, clamp);
     }
 
-    @Override public Tensor biasActBackward(Tensor gout, Tensor y, Activation act, double alpha, double gain, double clamp) {
-        return RefBasics.biasActBackward(gout, y, act, alpha, gain, clamp);
+    @Override public Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        return RefBasics.biasActBackward(gout, x, b, dim, act, alpha, gain, clamp);
     }
 
     @Override public Tensor sum(Tensor x, int[] dims, boolean keepdim) { return RefBasics.sum(x, dims, keepdim); }

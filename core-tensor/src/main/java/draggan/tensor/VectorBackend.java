@@ -82,8 +82,9 @@ public class VectorBackend extends ReferenceBackend {
         return y != null ? y : super.biasAct(x, b, dim, act, alpha, gain, clamp);
     }
 
-    @Override public Tensor biasActBackward(Tensor gout, Tensor y, Activation act, double alpha, double gain, double clamp) {
-        return f32(gout, y) ? VBasics.biasActBackward(gout, y, act, alpha, gain, clamp) : super.biasActBackward(gout, y, act, alpha, gain, clamp);
+    @Override public Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        Tensor dx = f32(gout, x, b) ? VBasics.biasActBackward(gout, x, b, dim, act, alpha, gain, clamp) : null;
+        return dx != null ? dx : super.biasActBackward(gout, x, b, dim, act, alpha, gain, clamp);
     }
 
     @Override public Tensor sum(Tensor x, int[] dims, boolean keepdim) { return f32(x) ? VBasics.sum(x, dims, keepdim) : super.sum(x, dims, keepdim); }

@@ -37,8 +37,24 @@ class ReferenceOpsTest {
         Tensor b = Tensor.of(new double[]{0, 1}, 2);
         Tensor y = ref.biasAct(x, b, 1, Activation.LRELU, 0.2, 2, 3);
         assertArrayEquals(new double[]{-0.4, 1, 3, -0.8}, y.toDoubleArray(), 1e-12);
-        Tensor g = ref.biasActBackward(Tensor.full(DType.F64, 1, 1, 2, 2), y, Activation.LRELU, 0.2, 2, 3);
+        Tensor g = ref.biasActBackward(Tensor.full(DType.F64, 1, 1, 2, 2), x, b, 1, Activation.LRELU, 0.2, 2, 3);
         assertArrayEquals(new double[]{0.4, 2, 0, 0.4}, g.toDoubleArray(), 1e-12);
+    }
+
+    /**
+     * Negative alpha and gain, values exactly on the bound (worked by hand from PyTorch's rules: leaky_relu passes
+     * g where v > 0 else alpha g, clamp passes g where -c <= t <= c): alpha -0.5, gain -2, clamp 3.
+     * v = -1: t = -2 * 0.5 = -1 inside, dx = -2 * -0.5 = 1; v = 0.5: t = -1, dx = -2; v = 1.5: t = -3 on the bound,
+     * dx = -2; v = -3: t = -3 on the bound, dx = 1; v = -4: t = -4 outside, 0; v = 0: t = 0, dx = 1; v = 2: t = -4, 0.
+     */
+    @Test void biasActBackwardNegativeAlphaGainAndTheBound() {
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.of(new double[]{-1, 0.5, 1.5, -3, -4, 0, 2}, 7).copyAs(dt);
+            Tensor y = ref.biasAct(x, null, 0, Activation.LRELU, -0.5, -2, 3);
+            assertArrayEquals(new double[]{-1, -1, -3, -3, -3, 0, -3}, y.toDoubleArray(), 0, dt + " forward");
+            Tensor g = ref.biasActBackward(Tensor.full(dt, 1, 7), x, null, 0, Activation.LRELU, -0.5, -2, 3);
+            assertArrayEquals(new double[]{1, -2, -2, 1, 0, 1, 0}, g.toDoubleArray(), 0, dt + " backward");
+        }
     }
 
     @Test void windowDistancesAndArgmin() {

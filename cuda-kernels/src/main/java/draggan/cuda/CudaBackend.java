@@ -276,12 +276,15 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    @Override public Tensor biasActBackward(Tensor gout, Tensor y, Activation act, double alpha, double gain, double clamp) {
+    @Override public Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
         Tensor out = alloc(gout.dtype(), gout.shape());
+        int[] shape = x.shape();
+        int dimSize = x.dim() == 0 ? 1 : shape[dim], inner = x.dim() == 0 ? 1 : prod(shape, dim + 1, shape.length);
         DType dt = gout.dtype();
         launch1d(Kernels.BIAS_ACT_BACKWARD.of(dt), gout.numel(), new KernelArgs()
-                .ints(CudaView.of(gout)).ptr(base(gout)).ints(CudaView.of(y)).ptr(base(y)).ptr(addr(out)).i32(gout.numel())
-                .i32(act.ordinal()).scalar(dt, alpha).scalar(dt, gain).scalar(dt, clamp));
+                .ints(CudaView.of(gout)).ptr(base(gout)).ints(CudaView.of(x)).ptr(base(x))
+                .ptr(b == null ? 0 : addr(b)).i32(b == null ? 0 : b.stride(0)).ptr(addr(out)).i32(gout.numel())
+                .i32(dimSize).i32(inner).i32(act.ordinal()).scalar(dt, alpha).scalar(dt, gain).scalar(dt, clamp));
         return out;
     }
 

@@ -23,13 +23,32 @@ class BiasActAndReduceKernelsTest {
             Tensor dx = be.fromHost(x);
             for (Activation act : Activation.values()) {
                 for (double clamp : new double[]{-1, 0.8}) {
-                    String what = act + " clamp " + clamp + " " + dt;
-                    Tensor y = ref.biasAct(x, bStrided, 1, act, 0.2, Math.sqrt(2), clamp);
-                    Tensor dy = be.biasAct(dx, be.fromHost(Tensor.randn(dt, 23, 7, 2)).selectView(1, 1), 1, act, 0.2, Math.sqrt(2), clamp);
-                    Check.close("biasAct " + what, y, be.toHost(dy), 1e-7, 4 * Check.eps(dt));
-                    Tensor g = Tensor.randn(dt, 24, 2, 7, 3, 33);
-                    Check.close("biasActBackward " + what, ref.biasActBackward(g, y, act, 0.2, Math.sqrt(2), clamp),
-                            be.toHost(be.biasActBackward(be.fromHost(g), be.fromHost(y), act, 0.2, Math.sqrt(2), clamp)), 0, 2 * Check.eps(dt));
+                    for (double[] ag : new double[][]{{0.2, Math.sqrt(2)}, {-0.7, -1.5}}) {
+                        double alpha = ag[0], gain = ag[1];
+                        String what = act + " alpha " + alpha + " gain " + gain + " clamp " + clamp + " " + dt;
+                        Tensor y = ref.biasAct(x, bStrided, 1, act, alpha, gain, clamp);
+                        Tensor dbStrided = be.fromHost(Tensor.randn(dt, 23, 7, 2)).selectView(1, 1);
+                        Tensor dy = be.biasAct(dx, dbStrided, 1, act, alpha, gain, clamp);
+                        Check.close("biasAct " + what, y, be.toHost(dy), 1e-7, 4 * Check.eps(dt));
+                        Tensor g = Tensor.randn(dt, 24, 2, 7, 3, 33);
+                        // the same arithmetic in the same order: equal values (the mask decides identically)
+                        Check.close("biasActBackward " + what, ref.biasActBackward(g, x, bStrided, 1, act, alpha, gain, clamp),
+                                be.toHost(be.biasActBackward(be.fromHost(g), dx, dbStrided, 1, act, alpha, gain, clamp)), 0, 2 * Check.eps(dt));
+                    }
+                }
+            }
+            // a dyadic grid: many values exactly on +-clamp and on v = 0, negative alpha and gain
+            java.util.Random rnd = new java.util.Random(25);
+            double[] xs = new double[3 * 5 * 4 * 7], bs = new double[5];
+            for (int i = 0; i < xs.length; i++) xs[i] = (rnd.nextInt(25) - 12) / 4.0;
+            for (int i = 0; i < bs.length; i++) bs[i] = (rnd.nextInt(9) - 4) / 4.0;
+            Tensor xg = Tensor.of(xs, 3, 5, 4, 7).copyAs(dt), bg = Tensor.of(bs, 5).copyAs(dt);
+            Tensor gg = Tensor.randn(dt, 27, 3, 5, 4, 7);
+            for (double[] agc : new double[][]{{-0.5, -2, 1.5}, {0.25, 2, 1}, {2, -0.5, 0}, {-1, 1, 0.5}}) {
+                for (Activation act : Activation.values()) {
+                    String what = "grid " + act + " alpha " + agc[0] + " gain " + agc[1] + " clamp " + agc[2] + " " + dt;
+                    Check.close("biasActBackward " + what, ref.biasActBackward(gg, xg, bg, 1, act, agc[0], agc[1], agc[2]),
+                            be.toHost(be.biasActBackward(be.fromHost(gg), be.fromHost(xg), be.fromHost(bg), 1, act, agc[0], agc[1], agc[2])), 0, 0);
                 }
             }
             // dim 3 of a permuted x, no bias
@@ -53,7 +72,7 @@ class BiasActAndReduceKernelsTest {
             Tensor y = be.biasAct(x, b, 1, act, 0.2, gain, clamp);
             Check.close(c + " out", Golden.npy("ops", c + "__out"), be.toHost(y), 1e-6, 1e-6);
             Tensor gout = be.fromHost(Golden.npy("ops", c + "__gout").copyAs(draggan.tensor.DType.F32));
-            Tensor gx = be.biasActBackward(gout, y, act, 0.2, gain, clamp);
+            Tensor gx = be.biasActBackward(gout, x, b, 1, act, 0.2, gain, clamp);
             Check.close(c + " grad_x", Golden.npy("ops", c + "__grad_x"), be.toHost(gx), 1e-6, 1e-6);
             Check.close(c + " grad_b", Golden.npy("ops", c + "__grad_b"), be.toHost(be.sum(gx, new int[]{0, 2, 3}, false)), 1e-5, 1e-5);
         }

@@ -108,7 +108,7 @@ class DeviceMemoryTest {
                 Tensor gfeat = be.gridSampleBackward(gs, feat, grid, true, true, false)[0];
                 Tensor gup = be.resizeBilinearBackward(gfeat, 16, 16, false);
                 Tensor gy = ModulatedConvKernelsTest.upfirdn2dBackward(be, gup, fn, 8, 8, 2, 1, new int[]{2, 1, 2, 1}, 4, false);
-                Tensor gconv = be.biasActBackward(gy, y, Activation.LRELU, 0.2, Math.sqrt(2), 256);
+                Tensor gconv = be.biasActBackward(gy, conv[0], bias, 1, Activation.LRELU, 0.2, Math.sqrt(2), 256);
                 Tensor[] g = be.modulatedConvBackward(gconv, conv[0], x, weight, styles, conv[1], false, 1, true, true, true);
                 Tensor gw = be.zeros(dt, 2, 8);
                 be.copyInto(g[2], gw.sliceView(0, 0, 1));

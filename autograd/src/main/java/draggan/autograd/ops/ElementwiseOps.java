@@ -140,7 +140,13 @@ public final class ElementwiseOps {
      */
     public static Var softplus(Var x) {
         return Var.record("softplus", Ops.softplus(x.value()), (g, gr) -> gr.add(0, softplusGrad(g, x.value())),
-                (g, out, gr) -> gr.add(0, mul(g, sigmoid(x))), x);
+                (g, out, gr) -> {
+                    // PyTorch's softplus_backward, differentiable: g above the threshold (slope 1, nothing to x),
+                    // g * sigmoid(x) below it
+                    Tensor above = Ops.greater(x.value(), Ops.addScalar(Ops.zerosLike(x.value()), draggan.tensor.UnaryOp.SOFTPLUS_THRESHOLD));
+                    Var slope = add(mul(sigmoid(x), Var.constant(Ops.affine(above, -1, 1))), Var.constant(above));
+                    gr.add(0, mul(g, slope));
+                }, x);
     }
 
     private static Tensor softplusGrad(Tensor g, Tensor x) {
@@ -159,34 +165,38 @@ public final class ElementwiseOps {
 
     /**
      * NVlabs bias_act: y = clamp(act(x + b) * gain, -clamp, clamp), b [C] along dim (b may be null, clamp < 0: none).
-     * Backward: dx = gout * act'(.) * gain inside the clamp range, 0 outside; db = dx summed over all dims but dim.
+     * Backward (PyTorch autograd of the reference, see {@link Ops#biasActBackward}): with v = x + b,
+     * dx = gout * gain * act'(v) where -clamp <= act(v) * gain <= clamp (bounds inclusive), 0 outside, act'(v) = 1
+     * for v > 0 else alpha (LRELU); db = dx summed over all dims but dim. Saves x and b (the graph holds them anyway).
      */
     public static Var biasAct(Var x, Var b, int dim, Activation act, double alpha, double gain, double clamp) {
         int d = x.value().dim() == 0 ? 0 : Shapes.dim("biasAct", dim, x.value().dim());
-        Tensor y = Ops.biasAct(x.value(), b == null ? null : b.value(), d, act, alpha, gain, clamp);
+        Tensor xv = x.value(), bv = b == null ? null : b.value();
+        Tensor y = Ops.biasAct(xv, bv, d, act, alpha, gain, clamp);
         int[] others = new int[Math.max(0, y.dim() - 1)];
         for (int i = 0, j = 0; i < y.dim(); i++) if (i != d) others[j++] = i;
         return Var.record("biasAct", y, (g, gr) -> {
-            Tensor dx = Ops.biasActBackward(g, y, act, alpha, gain, clamp);
+            Tensor dx = Ops.biasActBackward(g, xv, bv, d, act, alpha, gain, clamp);
             gr.add(0, dx);
             if (gr.needs(1)) gr.add(1, others.length == 0 || y.dim() == 0 ? dx : Ops.sum(dx, false, others));
         }, (g, out, gr) -> {
-            Var dx = biasActGrad(g, y, act, alpha, gain, clamp);
+            Var dx = biasActGrad(g, xv, bv, d, act, alpha, gain, clamp);
             gr.add(0, dx);
             if (gr.needs(1)) gr.add(1, others.length == 0 || y.dim() == 0 ? dx : ReduceOps.sum(dx, false, others));
         }, x, b);
     }
 
     /**
-     * dx of {@link #biasAct} as a recorded op: g * act'(.) * gain inside the clamp range, 0 outside. For LINEAR and
-     * LRELU the factor is piecewise constant in x (its derivative is zero wherever it exists), so this op is linear in
-     * g with a fixed mask: its own backward is the same op applied to the upstream gradient, and nothing flows to x.
-     * (NVlabs' bias_act double backward does the same for these activations.)
+     * dx of {@link #biasAct} as a recorded op: g * gain * act'(v) inside the clamp range, 0 outside (v = x + b, the
+     * forward's input values). For LINEAR and LRELU the factor is piecewise constant in x (its derivative is zero
+     * wherever it exists), so this op is linear in g with a fixed mask: its own backward is the same op applied to the
+     * upstream gradient, and nothing flows to x or b. (NVlabs' bias_act double backward does the same for these
+     * activations.)
      */
-    static Var biasActGrad(Var g, Tensor y, Activation act, double alpha, double gain, double clamp) {
-        return Var.record("biasActGrad", Ops.biasActBackward(g.value(), y, act, alpha, gain, clamp),
-                (gg, gr) -> gr.add(0, Ops.biasActBackward(gg, y, act, alpha, gain, clamp)),
-                (gg, out, gr) -> gr.add(0, biasActGrad(gg, y, act, alpha, gain, clamp)), g);
+    static Var biasActGrad(Var g, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        return Var.record("biasActGrad", Ops.biasActBackward(g.value(), x, b, dim, act, alpha, gain, clamp),
+                (gg, gr) -> gr.add(0, Ops.biasActBackward(gg, x, b, dim, act, alpha, gain, clamp)),
+                (gg, out, gr) -> gr.add(0, biasActGrad(gg, x, b, dim, act, alpha, gain, clamp)), g);
     }
 
     /** Leaky ReLU times gain (the mapping and synthesis activation). */

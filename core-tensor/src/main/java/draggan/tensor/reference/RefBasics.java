@@ -131,19 +131,37 @@ public final class RefBasics {
         return out;
     }
 
-    public static Tensor biasActBackward(Tensor gout, Tensor y, Activation act, double alpha, double gain, double clamp) {
+    /**
+     * dx of bias_act from its inputs (Backend#biasActBackward has the math). F64 in double arithmetic; F32 in float
+     * arithmetic step by step (v = x + b, act, gain, the comparison with the bound, then g * gain * alpha), the order
+     * and rounding of PyTorch's float32 autograd of the reference, so values exactly on +-clamp decide as it does.
+     */
+    public static Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
         Tensor out = Tensor.zeros(gout.dtype(), gout.shape());
-        HostStorage hg = gout.host(), hy = y.host(), dst = out.host();
-        Cursor cg = new Cursor(gout), cy = new Cursor(y);
+        HostStorage hg = gout.host(), hx = x.host(), dst = out.host();
+        HostStorage hb = b == null ? null : b.host();
+        boolean lrelu = act == Activation.LRELU, clamped = clamp >= 0, f32 = gout.dtype() == DType.F32;
+        float fa = (float) alpha, fg = (float) gain, fc = (float) clamp;
+        Cursor cg = new Cursor(gout), cx = new Cursor(x);
         int i = 0;
         while (cg.hasNext()) {
-            double g = hg.get(cg.next()), yv = hy.get(cy.next());
-            if (clamp >= 0 && !(Math.abs(yv) < clamp)) g = 0;
-            else {
-                if (act == Activation.LRELU && !(yv > 0)) g *= alpha;
-                g *= gain;
+            int ch = x.dim() == 0 ? 0 : cx.index()[dim];
+            double g = hg.get(cg.next()), v = hx.get(cx.next()), bias = hb == null ? 0 : hb.get(b.offset() + ch * b.stride(0));
+            if (f32) {
+                float vf = (float) v + (float) bias;
+                boolean pos = vf > 0;
+                float t = (lrelu && !pos ? vf * fa : vf) * fg;
+                float d = (float) g * fg;
+                if (lrelu && !pos) d *= fa;
+                dst.set(i++, !clamped || (t >= -fc && t <= fc) ? d : 0f);
+            } else {
+                v += bias;
+                boolean pos = v > 0;
+                double t = (lrelu && !pos ? v * alpha : v) * gain;
+                double d = g * gain;
+                if (lrelu && !pos) d *= alpha;
+                dst.set(i++, !clamped || (t >= -clamp && t <= clamp) ? d : 0);
             }
-            dst.set(i++, g);
         }
         return out;
     }

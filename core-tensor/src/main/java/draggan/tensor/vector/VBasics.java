@@ -7,6 +7,7 @@ import draggan.tensor.Shapes;
 import draggan.tensor.Tensor;
 import draggan.tensor.UnaryOp;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -183,15 +184,14 @@ public final class VBasics {
             case NEG -> v.neg();
             case ABS -> v.abs();
             case SIGN -> v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f)); // keeps ±0, NaN
-            case EXP -> v.lanewise(VectorOperators.EXP);
-            case LOG -> v.lanewise(VectorOperators.LOG);
+            case EXP -> VMath.exp(v);       // VMath, not VectorOperators.EXP/LOG: the same bits interpreted and compiled
+            case LOG -> VMath.log(v);
             case SQRT -> v.sqrt();
             case RSQRT -> FloatVector.broadcast(S, 1f).div(v.sqrt());
             case SQUARE -> v.mul(v);
             case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v);
-            case SOFTPLUS -> v.lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P)
-                    .blend(v, v.compare(VectorOperators.GT, (float) UnaryOp.SOFTPLUS_THRESHOLD));
-            case SIGMOID -> FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            case SOFTPLUS -> VMath.log1p(VMath.exp(v)).blend(v, v.compare(VectorOperators.GT, (float) UnaryOp.SOFTPLUS_THRESHOLD));
+            case SIGMOID -> FloatVector.broadcast(S, 1f).div(VMath.exp(v.neg()).add(1f));
         };
     }
 
@@ -368,7 +368,10 @@ public final class VBasics {
         return out;
     }
 
-    /** The activation, gain and clamp of bias_act, for vectors and for the scalar tails. */
+    /**
+     * The activation, gain and clamp of bias_act and its gradient factor, for vectors and for the scalar tails (float
+     * arithmetic in PyTorch's order; the scalar and vector forms give the same bits).
+     */
     private record Epilogue(boolean lrelu, float alpha, float gain, float clamp, boolean clamped) {
         Epilogue(Activation act, double alpha, double gain, double clamp) {
             this(act == Activation.LRELU, (float) alpha, (float) gain, (float) clamp, clamp >= 0);
@@ -385,28 +388,70 @@ public final class VBasics {
             v *= gain;
             return clamped ? Math.min(Math.max(v, -clamp), clamp) : v;
         }
+
+        /** dx for cotangent g at pre-activation v = x + b: g * gain * act'(v) where -clamp <= act(v) * gain <= clamp, else 0. */
+        FloatVector grad(FloatVector g, FloatVector v) {
+            VectorMask<Float> pos = v.compare(VectorOperators.GT, 0f);
+            FloatVector d = g.mul(gain);
+            if (lrelu) d = d.mul(alpha).blend(d, pos);
+            if (!clamped) return d;
+            FloatVector t = (lrelu ? v.mul(alpha).blend(v, pos) : v).mul(gain);
+            VectorMask<Float> inside = t.compare(VectorOperators.GE, -clamp).and(t.compare(VectorOperators.LE, clamp));
+            return d.blend(0f, inside.not());
+        }
+
+        float grad(float g, float v) {
+            boolean pos = v > 0;
+            float d = g * gain;
+            if (lrelu && !pos) d *= alpha;
+            if (!clamped) return d;
+            float t = (lrelu && !pos ? v * alpha : v) * gain;
+            return t >= -clamp && t <= clamp ? d : 0f;
+        }
     }
 
-    /** dx of bias_act from gout and the op's output y: gout * act'(y) * gain inside the clamp range, else 0. */
-    public static Tensor biasActBackward(Tensor gout, Tensor y, Activation act, double alpha, double gain, double clamp) {
-        Tensor gc = contiguous(gout), yc = contiguous(y), out = Tensor.zeros(gout.shape());
-        float[] g = gc.host().f32, yv = yc.host().f32, d = out.host().f32;
-        int go = gc.offset(), yo = yc.offset();
-        boolean lrelu = act == Activation.LRELU, clamped = clamp >= 0;
-        float slope = (float) (alpha * gain), fgain = (float) gain, fclamp = (float) clamp;
-        Parallel.forRange(out.numel(), 4, (from, to) -> {
-            int i = from;
-            for (; i <= to - VL; i += VL) {
-                FloatVector gv = FloatVector.fromArray(S, g, go + i), v = FloatVector.fromArray(S, yv, yo + i);
-                FloatVector r = lrelu ? gv.mul(slope).blend(gv.mul(fgain), v.compare(VectorOperators.GT, 0f)) : gv.mul(fgain);
-                if (clamped) r = r.blend(0f, v.abs().compare(VectorOperators.LT, fclamp).not());
-                r.intoArray(d, i);
-            }
-            for (; i < to; i++) {
-                float yi = yv[yo + i], gi = g[go + i];
-                d[i] = clamped && !(Math.abs(yi) < fclamp) ? 0f : gi * (lrelu && !(yi > 0) ? slope : fgain);
-            }
-        });
+    /**
+     * dx of bias_act from its inputs (Backend#biasActBackward has the math): g * gain * act'(x + b[c]) where
+     * -clamp <= act(x + b[c]) * gain <= clamp (or no clamp), else 0; c the index along dim. gout and x: any views of
+     * one shape; b: [x.size(dim)] or null. Null (the caller falls back) when the bias is strided and varies along the
+     * contiguous dimension, as {@link #biasAct}.
+     */
+    public static Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        int[] shape = x.shape();
+        int channels = x.dim() == 0 ? 1 : shape[dim];
+        int outer = Shapes.numel(java.util.Arrays.copyOfRange(shape, 0, Math.min(dim, shape.length)));
+        int inner = x.dim() == 0 ? 1 : Shapes.numel(java.util.Arrays.copyOfRange(shape, dim + 1, shape.length));
+        if (inner == 1 && b != null && b.stride(0) != 1 && channels > 1) return null;
+        Tensor gc = contiguous(gout), xc = contiguous(x), out = Tensor.zeros(gout.shape());
+        float[] g = gc.host().f32, s = xc.host().f32, d = out.host().f32, bv = b == null ? null : b.host().f32;
+        int go = gc.offset(), so = xc.offset(), bo = b == null ? 0 : b.offset(), bs = b == null ? 0 : b.stride(0);
+        Epilogue e = new Epilogue(act, alpha, gain, clamp);
+        if (inner == 1) {
+            // bias along the contiguous dimension: one vector of biases per step
+            Parallel.forRange(outer, 4L * channels, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int base = r * channels, i = 0;
+                    for (; i <= channels - VL; i += VL) {
+                        FloatVector v = FloatVector.fromArray(S, s, so + base + i);
+                        if (bv != null) v = v.add(FloatVector.fromArray(S, bv, bo + i));
+                        e.grad(FloatVector.fromArray(S, g, go + base + i), v).intoArray(d, base + i);
+                    }
+                    for (; i < channels; i++) d[base + i] = e.grad(g[go + base + i], s[so + base + i] + (bv == null ? 0f : bv[bo + i * bs]));
+                }
+            });
+        } else {
+            // one bias value per block of `inner` contiguous elements
+            Parallel.forRange(outer * channels, 4L * inner, (from, to) -> {
+                for (int blk = from; blk < to; blk++) {
+                    float bias = bv == null ? 0f : bv[bo + (blk % channels) * bs];
+                    int base = blk * inner, i = 0;
+                    for (; i <= inner - VL; i += VL) {
+                        e.grad(FloatVector.fromArray(S, g, go + base + i), FloatVector.fromArray(S, s, so + base + i).add(bias)).intoArray(d, base + i);
+                    }
+                    for (; i < inner; i++) d[base + i] = e.grad(g[go + base + i], s[so + base + i] + bias);
+                }
+            });
+        }
         return out;
     }
 

@@ -41,7 +41,7 @@ public final class SynthesisProxy {
     private record Rgb(int res, int wsIndex, Tensor weight, Tensor affine, Tensor affineBias, Tensor bias) {}
 
     /** What a conv layer's backward needs. */
-    private record Saved(Conv layer, Tensor x, Tensor styles, Tensor convOut, Tensor d, Tensor y) {}
+    private record Saved(Conv layer, Tensor x, Tensor styles, Tensor convOut, Tensor d, Tensor noised, Tensor y) {}
 
     public SynthesisProxy(CudaBackend be, int resolution, int channelBase, long seed) {
         this.be = be;
@@ -86,8 +86,9 @@ public final class SynthesisProxy {
         Tensor s = styles(ws, c.wsIndex, c.affine, c.affineBias);
         Tensor[] r = c.up ? be.modulatedConvTranspose2d(x, c.weight, s, true) : be.modulatedConv2d(x, c.weight, s, true, 1);
         Tensor out = c.up ? be.upfirdn2d(r[0], fir, 1, 1, 1, 1, 1, 1, 1, 1, 4, false) : r[0];
-        Tensor y = be.biasAct(be.noiseAdd(out, c.noise, 0.1), c.bias, 1, Activation.LRELU, 0.2, SQRT2, 256);
-        return new Saved(c, x, s, r[0], r[1], y);
+        Tensor noised = be.noiseAdd(out, c.noise, 0.1);
+        Tensor y = be.biasAct(noised, c.bias, 1, Activation.LRELU, 0.2, SQRT2, 256);
+        return new Saved(c, x, s, r[0], r[1], noised, y);
     }
 
     private Tensor rgbForward(Rgb t, Tensor x, Tensor ws, Tensor img) {
@@ -140,7 +141,7 @@ public final class SynthesisProxy {
             for (int i = saved.size() - 1; i >= 0; i--) {
                 Saved sv = saved.get(i);
                 Conv c = sv.layer;
-                Tensor gOut = be.biasActBackward(gx, sv.y, Activation.LRELU, 0.2, SQRT2, 256);
+                Tensor gOut = be.biasActBackward(gx, sv.noised, c.bias, 1, Activation.LRELU, 0.2, SQRT2, 256);
                 Tensor[] g = c.up
                         ? be.modulatedConvBackward(upfirdnBackward(gOut, sv.convOut), sv.convOut, sv.x, c.weight, sv.styles, sv.d, true, 0, i > 0, false, true)
                         : be.modulatedConvBackward(gOut, sv.convOut, sv.x, c.weight, sv.styles, sv.d, false, 1, i > 0, false, true);
