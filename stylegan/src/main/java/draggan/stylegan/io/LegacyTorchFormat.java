@@ -181,7 +181,7 @@ final class LegacyTorchFormat {
             throw new CheckpointException(file + ": malformed storage view metadata");
         }
         long off = Py.asLong(v[1]), n = Py.asLong(v[2]);
-        if (off < 0 || n < 0 || off + n > id.numel()) {
+        if (off < 0 || n < 0 || off > id.numel() - n) {
             throw new CheckpointException(file + ": storage view [" + off + ", " + (off + n) + ") outside its root of " + id.numel() + " elements");
         }
         return new View(s, off, n);

@@ -170,7 +170,7 @@ final class RosinalityConverter {
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, int[]> e : want.entrySet()) {
             TensorRef t = src.get(e.getKey());
-            if (t == null) problems.add(e.getKey() + " is missing");
+            if (t == null) problems.add("g_ema has no " + e.getKey());
             else if (e.getValue() == null ? t.size.length != 2 : !java.util.Arrays.equals(t.size, e.getValue())) {
                 problems.add(e.getKey() + " has shape " + java.util.Arrays.toString(t.size) + ", expected "
                         + (e.getValue() == null ? "a 2-D FIR kernel" : java.util.Arrays.toString(e.getValue())));

@@ -4,16 +4,18 @@ package draggan.stylegan.io;
  * A bound on the work a file may make this loader do, proportional to the file's size.
  *
  * <p>A pickle is a program, and its opcode count does not bound its work: one REDUCE of {@code OrderedDict} on a
- * memoized list copies the whole list, one {@code _codecs.encode} of a memoized string makes a new byte string as
- * long as it, and both can be repeated with a few bytes each. So every such step is charged here: one unit per
- * element copied into a dict, list, set or tuple (plus the length of string and big-integer keys, which are hashed
- * and compared), one unit per character turned into bytes, and one unit per byte of an embedded storage parsed. An
- * honest checkpoint pickle copies each element it holds a small number of times and parses each storage once, so it
- * needs less than its own size; the limit is {@link #FLOOR} + {@link #PER_BYTE} * size. One budget is shared by a
- * whole load (the main pickle and the storages embedded in it), so the total work of a load is linear in the file.
+ * memoized list copies the whole list, one BUILD copies a memoized state dict, one {@code _codecs.encode} of a
+ * memoized string makes a new byte string as long as it, and each can be repeated for a few bytes of file. So every
+ * such step is charged here before it is done: one unit per element copied into a dict, list, set or tuple (plus the
+ * length of long string and big-integer keys, which are hashed and compared), one unit per character turned into
+ * bytes, and, for each storage embedded in a network pickle, the bytes of its pickles (parsed once per storage object
+ * the file makes). The limit is {@link #FLOOR} + {@link #PER_BYTE} * size. One budget is shared by a whole load (the
+ * main pickle and the storages embedded in it), so the work of a load is linear in the file. Honest checkpoints need
+ * a small fraction of it (the golden NVlabs pickles, 4.5 and 33 MB: about 44,000 units, mostly below the floor).
  *
- * <p>Memory follows: what a charged step allocates is at most a few dozen bytes per unit, so a file of S bytes can
- * make the parser hold at most about 50 * (FLOOR + S) bytes beyond what its opcodes push one by one.
+ * <p>Memory follows: a charged step allocates at most a few dozen bytes per unit (a LinkedHashMap entry), so a file
+ * of S bytes can make the parser hold at most about 50 * (FLOOR + S) bytes beyond what its opcodes push one by one
+ * (which the opcode, stack and memo caps bound).
  */
 final class WorkBudget {
     /** Units every file may use whatever its size (small pickles: headers, tiny test files). */
