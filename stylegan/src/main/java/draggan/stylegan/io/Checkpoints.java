@@ -247,27 +247,35 @@ public final class Checkpoints {
      * nor a {@code resample_filter} buffer is a problem too (the file holds tensors this generator does not have).
      */
     static void validateShapes(GeneratorConfig config, Map<String, int[]> shapes, String file, boolean withWAvg, boolean onlyKnown) throws CheckpointException {
+        if (2L * config.mappingLayers() > shapes.size()) {   // before listing the required tensors of an absurd config
+            throw new CheckpointException(file + ": the generator's tensors do not match its hyper-parameters " + config + ": "
+                    + config.mappingLayers() + " mapping layers need " + 2L * config.mappingLayers() + " tensors, the file has " + shapes.size() + " in all");
+        }
         List<String> problems = new ArrayList<>();
+        int[] more = {0};
+        java.util.function.Consumer<String> problem = p -> {
+            if (problems.size() < 8) problems.add(p);
+            else more[0]++;
+        };
         Map<String, int[]> required = config.requiredShapes();
         for (Map.Entry<String, int[]> e : required.entrySet()) {
             if (!withWAvg && e.getKey().equals("mapping.w_avg")) continue;
             int[] t = shapes.get(e.getKey());
-            if (t == null) problems.add(e.getKey() + " is missing");
+            if (t == null) problem.accept(e.getKey() + " is missing");
             else if (!Arrays.equals(t, e.getValue())) {
-                problems.add(e.getKey() + " has shape " + Arrays.toString(t) + ", expected " + Arrays.toString(e.getValue()));
+                problem.accept(e.getKey() + " has shape " + Arrays.toString(t) + ", expected " + Arrays.toString(e.getValue()));
             }
         }
         for (Map.Entry<String, int[]> e : shapes.entrySet()) {
             if (e.getKey().endsWith("resample_filter")) {
-                if (e.getValue().length != 2) problems.add(e.getKey() + " has shape " + Arrays.toString(e.getValue()) + ", expected a 2-D filter");
+                if (e.getValue().length != 2) problem.accept(e.getKey() + " has shape " + Arrays.toString(e.getValue()) + ", expected a 2-D filter");
             } else if (onlyKnown && !required.containsKey(e.getKey())) {
-                problems.add(e.getKey() + " is not a tensor of this generator");
+                problem.accept(e.getKey() + " is not a tensor of this generator");
             }
         }
         if (!problems.isEmpty()) {
             throw new CheckpointException(file + ": the generator's tensors do not match its hyper-parameters " + config + ": "
-                    + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
-                    + (problems.size() > 8 ? "; and " + (problems.size() - 8) + " more" : ""));
+                    + String.join("; ", problems) + (more[0] > 0 ? "; and " + more[0] + " more" : ""));
         }
     }
 

@@ -37,8 +37,11 @@ final class TorchZipFormat {
         private final long numel, fileSize;
         private final ByteOrder order;
 
-        Storage(ZipFile zip, String file, long fileSize, String entry, TorchDType dtype, long numel, ByteOrder order) {
+        private final WorkBudget budget;
+
+        Storage(ZipFile zip, String file, long fileSize, String entry, TorchDType dtype, long numel, ByteOrder order, WorkBudget budget) {
             this.zip = zip;
+            this.budget = budget;
             this.file = file;
             this.fileSize = fileSize;
             this.entry = entry;
@@ -73,6 +76,9 @@ final class TorchZipFormat {
             checkRange(first, count);
             ZipEntry e = entry();
             int need = (int) (count * dtype.bytes);
+            // a stored entry is read from the range's start; a compressed one is inflated from the entry's start
+            long work = e.getMethod() == ZipEntry.STORED ? need : (first + count) * dtype.bytes;
+            budget.charge(work, "reading " + work + " bytes of zip entry '" + SafeUnpickler.printable(entry) + "'");
             byte[] b;
             try (InputStream in = zip.getInputStream(e)) {
                 in.skipNBytes(first * dtype.bytes);
@@ -130,8 +136,11 @@ final class TorchZipFormat {
         String what = file + ": " + pickles.get(0);
         Map<String, Storage> storages = new HashMap<>();
         ByteOrder fOrder = order;
+        WorkBudget data = WorkBudget.forZipData(file, fileSize);
         SafeUnpickler.PersistentLoader pids = pid -> TorchStorage.Id.parse(pid, 5, what)
-                .intern(storages, i -> new Storage(zip, file, fileSize, prefix + "data/" + i.key(), i.dtype(), i.numel(), fOrder), what);
-        return new SafeUnpickler(what, AllowList.torchSave(), pids, WorkBudget.forBytes(what, pkl.length)).loadFrom(new BoundedInput(ByteSource.of(what, pkl), 0));
+                .intern(storages, i -> new Storage(zip, file, fileSize, prefix + "data/" + i.key(), i.dtype(), i.numel(), fOrder, data), what);
+        // the pickle's budget follows the file's size even when data.pkl is compressed (it may inflate to 64 MiB)
+        WorkBudget work = WorkBudget.forBytes(what, Math.min(pkl.length, fileSize));
+        return new SafeUnpickler(what, AllowList.torchSave(), pids, work).loadFrom(new BoundedInput(ByteSource.of(what, pkl), 0));
     }
 }

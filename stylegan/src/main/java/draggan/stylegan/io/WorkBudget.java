@@ -22,20 +22,34 @@ final class WorkBudget {
     static final long FLOOR = 1L << 20;
     /** Units per byte of the file. */
     static final long PER_BYTE = 1;
+    /** Bytes of a torch zip's entries that may be read (decompressed) per byte of the file. */
+    static final long ZIP_DATA_PER_BYTE = 2;
 
-    private final String what;
-    private final long size, limit;
+    private final String what, basis;
+    private final long limit;
     private long used;
 
-    private WorkBudget(String what, long size) {
+    private WorkBudget(String what, long limit, String basis) {
         this.what = what;
-        this.size = Math.max(0, size);
-        this.limit = FLOOR + PER_BYTE * this.size;
+        this.limit = limit;
+        this.basis = basis;
     }
 
-    /** The budget for a file (or pickle) of the given size; what names it in messages. */
+    /** The budget for a pickle in a file (or zip entry) of the given size; what names it in messages. */
     static WorkBudget forBytes(String what, long size) {
-        return new WorkBudget(what, size);
+        long s = Math.max(0, size);
+        return new WorkBudget(what, FLOOR + PER_BYTE * s, FLOOR + " + " + PER_BYTE + " per byte of " + s + " bytes");
+    }
+
+    /**
+     * The budget for reading a torch zip's tensor data: {@link #FLOOR} + {@link #ZIP_DATA_PER_BYTE} bytes per byte of
+     * the file, counting every byte a tensor read decompresses or copies. Stored entries (what torch.save writes)
+     * never need more than the file; a compressed entry that inflates beyond that (a zip bomb, or entries whose
+     * headers point at the same data) is refused.
+     */
+    static WorkBudget forZipData(String what, long fileSize) {
+        long s = Math.max(0, fileSize);
+        return new WorkBudget(what, FLOOR + ZIP_DATA_PER_BYTE * s, FLOOR + " + " + ZIP_DATA_PER_BYTE + " per byte of " + s + " bytes");
     }
 
     long limit() { return limit; }
@@ -57,7 +71,7 @@ final class WorkBudget {
     /** The one-line reason for refusing, naming the step that went over the limit. */
     String exceeded(String step) {
         return "the file asks for more work than its size allows (" + step + " brings the total to "
-                + (used == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(used)) + " units; limit " + limit + " = " + FLOOR + " + " + PER_BYTE
-                + " per byte of " + size + " bytes): values copied again and again from memoized ones; refusing (no checkpoint does this)";
+                + (used == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(used)) + " units; limit " + limit + " = " + basis
+                + "); refusing (no honest checkpoint needs this)";
     }
 }

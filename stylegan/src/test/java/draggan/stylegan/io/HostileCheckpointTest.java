@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.*;
  *       memoized 100k-entry state 100k times, _codecs.encode of a memoized 1 MiB string 8000 times
  *       ({@link #workAmplificationInsideThePickle});</li>
  *   <li>NaN, infinite and huge (|w| >= 2^64) weights in every format ({@link #nonFiniteAndHugeWeights});</li>
- *   <li>a torch zip with two entries of the same name ({@link #duplicateZipEntries});</li>
+ *   <li>a torch zip with two entries of the same name ({@link #duplicateZipEntries}), and one whose compressed
+ *       entries inflate far beyond the file ({@link #compressedZipEntriesInflatingBeyondTheFile});</li>
  *   <li>a source rewritten with the same size and mtime, changed only in the middle ({@link #cacheNoticesAChangeInTheMiddle}).</li>
  * </ol>
  * The worst of them are also loaded in a separate JVM with a 1 GiB heap ({@link #refusedWithAOneGigabyteHeap}).
@@ -365,6 +366,54 @@ class HostileCheckpointTest {
         assertEquals(2, renamed, "the name in the local header and in the central directory");
         Files.write(f, b);
         rejected(f, "two entries named 'archive/data/0'", "PyTorch reads the first");
+    }
+
+    @Test
+    void compressedZipEntriesInflatingBeyondTheFile() throws Exception {
+        // honest, re-zipped with compression: random weights deflate to about their size and load
+        GeneratorConfig c = MiniCheckpoints.tinyConfig();
+        Map<String, Tensor> p = MiniCheckpoints.randomParams(c, 5);
+        Path f = dir.resolve("deflated.pt");
+        writeDeflatedTorchZip(f, c, p, false, 0);
+        Checkpoint ck = Checkpoints.loadUncached(f);
+        assertArrayEquals(p.get("mapping.fc1.weight").toFloatArray(), ck.param("mapping.fc1.weight").toFloatArray());
+
+        // one entry larger than the whole file is refused by itself
+        GeneratorConfig big = new GeneratorConfig(256, 256, 0, 4, 3, 8, 0.01, 64, 16, null, 0, "skip");
+        Map<String, Tensor> bp = MiniCheckpoints.randomParams(big, 6);
+        Path bomb = dir.resolve("bomb1.pt");
+        writeDeflatedTorchZip(bomb, big, bp, true, 0);
+        rejected(bomb, "zip entry 'archive/data/0' claims 262144 bytes, more than the whole file");
+        // 8 mapping layers of 256 x 256 zeros, each entry (256 KiB) smaller than the file (320 KiB of incompressible
+        // padding), together 2 MiB: more than the file may inflate to (1 MiB + 2 bytes per byte)
+        bomb = dir.resolve("bomb8.pt");
+        writeDeflatedTorchZip(bomb, big, bp, true, 320 << 10);
+        assertTrue(Files.size(bomb) < 400_000, Files.size(bomb) + " bytes");
+        rejected(bomb, "more work than its size allows", "bytes of zip entry 'archive/data/");
+    }
+
+    /**
+     * A rosinality torch zip with DEFLATED entries (torch writes STORED ones), optionally with all values 0, and an
+     * unreferenced entry of that many random bytes.
+     */
+    private static void writeDeflatedTorchZip(Path f, GeneratorConfig c, Map<String, Tensor> p, boolean zeros, int padding) throws Exception {
+        Map<String, MiniCheckpoints.Named> storages = new LinkedHashMap<>();
+        Map<String, Object> top = rosinalityTop(c, p, storages);
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(f))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("archive/data.pkl"));
+            zip.write(PickleWriter.pickle(2, top));
+            for (Map.Entry<String, MiniCheckpoints.Named> e : storages.entrySet()) {
+                zip.putNextEntry(new java.util.zip.ZipEntry("archive/data/" + e.getKey()));
+                float[] v = zeros ? new float[e.getValue().data().length] : e.getValue().data();
+                zip.write(MiniCheckpoints.raw(TorchDType.FLOAT32, v));
+            }
+            if (padding > 0) {
+                byte[] noise = new byte[padding];
+                new java.util.Random(7).nextBytes(noise);
+                zip.putNextEntry(new java.util.zip.ZipEntry("archive/padding"));
+                zip.write(noise);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ 6. the weight cache
