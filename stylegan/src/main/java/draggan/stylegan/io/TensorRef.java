@@ -128,9 +128,10 @@ final class TensorRef {
 
     /**
      * Checks every tensor's layout ({@link #checkLayout}) and that no two of them read the same bytes of the file
-     * (whatever storage objects the pickle made for them), all before any tensor data is read. Then the tensors
-     * together read each byte of the file at most once, and allocate at most twice as many bytes as they read
-     * (float16 widens to float32): loading costs no more than the file's size warrants.
+     * or of the same zip entry (whatever storage objects the pickle made for them), all before any tensor data is
+     * read. Then the tensors together read each byte at most once (what a torch zip's entries may inflate to is bounded
+     * separately, see {@link WorkBudget#forZipData}), and allocate at most twice as many bytes as they read (float16
+     * widens to float32): loading costs no more than the file's size warrants.
      *
      * @param refs   the tensors to be read, by the names messages use
      * @param prefix put before each name in messages (e.g. "D."), or ""
