@@ -24,6 +24,15 @@ abstract class ByteSource implements Closeable {
 
     @Override public void close() throws IOException {}
 
+    /**
+     * What these bytes are part of, compared with equals: the outermost source (a file) or the array, shared by all
+     * windows of it; with {@link #baseOffset()} it tells whether two sources hold the same bytes.
+     */
+    Object baseKey() { return this; }
+
+    /** Where byte 0 of this source lies in {@link #baseKey()}. */
+    long baseOffset() { return 0; }
+
     /** Reads [pos, pos + len) into a new array, after checking the range. */
     final byte[] readBytes(long pos, int len) throws IOException {
         if (pos < 0 || len < 0 || pos + len > size()) {
@@ -43,6 +52,8 @@ abstract class ByteSource implements Closeable {
         return new ByteSource() {
             @Override String name() { return name; }
             @Override long size() { return length; }
+            @Override Object baseKey() { return parent.baseKey(); }
+            @Override long baseOffset() { return parent.baseOffset() + offset; }
             @Override void read(long pos, byte[] dst, int off, int len) throws IOException {
                 if (pos < 0 || pos + len > length) throw new CheckpointException(name + ": read of " + len + " bytes at " + pos + " outside its " + length + " bytes");
                 parent.read(offset + pos, dst, off, len);
@@ -54,6 +65,7 @@ abstract class ByteSource implements Closeable {
         return new ByteSource() {
             @Override String name() { return name; }
             @Override long size() { return data.length; }
+            @Override Object baseKey() { return data; }
             @Override void read(long pos, byte[] dst, int off, int len) throws CheckpointException {
                 if (pos < 0 || pos + len > data.length) throw new CheckpointException(name + ": read of " + len + " bytes at " + pos + " outside its " + data.length + " bytes");
                 System.arraycopy(data, (int) pos, dst, off, len);

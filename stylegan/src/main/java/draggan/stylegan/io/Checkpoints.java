@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipException;
@@ -24,7 +25,8 @@ import java.util.zip.ZipFile;
  * refuses anything else before it is called; safetensors headers are validated completely ({@link SafeTensors});
  * every size a file claims is checked before memory is allocated.
  *
- * <p>Converted weights are cached ({@link WeightCache}): the second load of a file is a single read of a binary file.
+ * <p>Converted weights are cached ({@link WeightCache}, keyed by the SHA-256 of the file's content): the second load
+ * of a file is a hash of it and a single read of a binary file.
  *
  * <p>{@link #loadDiscriminator} reads the discriminator {@code D} of an NVlabs training snapshot the same way.
  *
@@ -54,7 +56,8 @@ public final class Checkpoints {
         Checkpoint hit = cache.lookup(abs, key);
         if (hit != null) return hit;
         Checkpoint c = read(abs);
-        cache.store(key, c);
+        // store only what was converted from the bytes the key describes (the file may change while it is read)
+        if (WeightCache.keyOf(abs).equals(key)) cache.store(key, c);
         return c;
     }
 
@@ -170,13 +173,13 @@ public final class Checkpoints {
      *                      {@value GeneratorSafetensors#CONFIG_KEY}
      * @param gEma          the inference generator's tensors by NVlabs name without prefix (as in
      *                      {@link Checkpoint#params()}): exactly {@link GeneratorConfig#requiredShapes()} with those
-     *                      shapes, optionally the [4, 4] resample filters, nothing else; F32 (or F64); finite; stored
+     *                      shapes, optionally the [4, 4] resample filters, nothing else; F32 (or F64); finite and |w| &lt; 2^64; stored
      *                      as {@code G_ema.<name>}
      * @param extraTensors  further tensors stored as they are, their names carrying their own prefix ({@code G.},
      *                      {@code D.}, {@code opt.}, ...; not {@code G_ema.}); F32 or F64, finite; ignored by
      *                      {@link #load}
      * @param extraMetadata further metadata (not the keys format, format_version, G_ema.config)
-     * @throws IllegalArgumentException when a tensor is missing, misshapen, unknown, non-finite or a name is reserved
+     * @throws IllegalArgumentException when a tensor is missing, misshapen, unknown, non-finite, |w| >= 2^64 or a name is reserved
      *         (the message lists the problems); nothing is written
      */
     public static void saveSafetensors(Path file, GeneratorConfig config, Map<String, Tensor> gEma, Map<String, Tensor> extraTensors,
@@ -229,10 +232,11 @@ public final class Checkpoints {
                 }
             } else if ((head[0] & 0xff) == 0x80) {
                 BoundedInput in = new BoundedInput(src, 0);
-                Object first = new SafeUnpickler(name, AllowList.networkPickle(), null).loadFrom(in);
+                SafeUnpickler unpickler = new SafeUnpickler(name, AllowList.networkPickle(), null);
+                Object first = unpickler.loadFrom(in);
                 if (LegacyTorchFormat.MAGIC.equals(first)) {
                     format = Checkpoint.Format.ROSINALITY_TORCH_LEGACY;
-                    r = RosinalityConverter.convert(name, LegacyTorchFormat.readAfterMagic(in, AllowList.torchSave()));
+                    r = RosinalityConverter.convert(name, LegacyTorchFormat.readAfterMagic(in, AllowList.torchSave(), unpickler.budget()));
                 } else {
                     format = Checkpoint.Format.NVLABS_PICKLE;
                     r = NvlabsNetwork.read(name, first);
@@ -257,24 +261,45 @@ public final class Checkpoints {
      * but mapping.w_avg), listing every problem found.
      */
     static void validate(GeneratorConfig config, Map<String, Tensor> params, String file, boolean withWAvg) throws CheckpointException {
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : params.entrySet()) shapes.put(e.getKey(), e.getValue().shape());
+        validateShapes(config, shapes, file, withWAvg, false);
+    }
+
+    /**
+     * The same check on shapes alone (before any tensor is read). With onlyKnown, a name that is neither required
+     * nor a {@code resample_filter} buffer is a problem too (the file holds tensors this generator does not have).
+     */
+    static void validateShapes(GeneratorConfig config, Map<String, int[]> shapes, String file, boolean withWAvg, boolean onlyKnown) throws CheckpointException {
+        if (2L * config.mappingLayers() > shapes.size()) {   // before listing the required tensors of an absurd config
+            throw new CheckpointException(file + ": the generator's tensors do not match its hyper-parameters " + config + ": "
+                    + config.mappingLayers() + " mapping layers need " + 2L * config.mappingLayers() + " tensors, the file has " + shapes.size() + " in all");
+        }
         List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, int[]> e : config.requiredShapes().entrySet()) {
+        int[] more = {0};
+        java.util.function.Consumer<String> problem = p -> {
+            if (problems.size() < 8) problems.add(p);
+            else more[0]++;
+        };
+        Map<String, int[]> required = config.requiredShapes();
+        for (Map.Entry<String, int[]> e : required.entrySet()) {
             if (!withWAvg && e.getKey().equals("mapping.w_avg")) continue;
-            Tensor t = params.get(e.getKey());
-            if (t == null) problems.add(e.getKey() + " is missing");
-            else if (!Arrays.equals(t.shape(), e.getValue())) {
-                problems.add(e.getKey() + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
+            int[] t = shapes.get(e.getKey());
+            if (t == null) problem.accept(e.getKey() + " is missing");
+            else if (!Arrays.equals(t, e.getValue())) {
+                problem.accept(e.getKey() + " has shape " + Arrays.toString(t) + ", expected " + Arrays.toString(e.getValue()));
             }
         }
-        for (Map.Entry<String, Tensor> e : params.entrySet()) {
-            if (e.getKey().endsWith("resample_filter") && e.getValue().dim() != 2) {
-                problems.add(e.getKey() + " has shape " + Arrays.toString(e.getValue().shape()) + ", expected a 2-D filter");
+        for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+            if (e.getKey().endsWith("resample_filter")) {
+                if (e.getValue().length != 2) problem.accept(e.getKey() + " has shape " + Arrays.toString(e.getValue()) + ", expected a 2-D filter");
+            } else if (onlyKnown && !required.containsKey(e.getKey())) {
+                problem.accept(e.getKey() + " is not a tensor of this generator");
             }
         }
         if (!problems.isEmpty()) {
             throw new CheckpointException(file + ": the generator's tensors do not match its hyper-parameters " + config + ": "
-                    + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
-                    + (problems.size() > 8 ? "; and " + (problems.size() - 8) + " more" : ""));
+                    + String.join("; ", problems) + (more[0] > 0 ? "; and " + more[0] + " more" : ""));
         }
     }
 

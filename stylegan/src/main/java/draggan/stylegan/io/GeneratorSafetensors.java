@@ -24,7 +24,8 @@ import java.util.Set;
  * {@code G_ema.synthesis.b4.const [C, 4, 4]}, {@code G_ema.synthesis.b8.conv0.noise_const [8, 8]},
  * {@code G_ema.synthesis.b8.conv0.noise_strength []}; optionally also the resample filter buffers
  * {@code G_ema.synthesis.b{r}.resample_filter} and {@code G_ema.synthesis.b{r}.conv{0,1}.resample_filter}, each [4, 4].
- * Values are the stored (NVlabs) ones, before runtime gains. Every one must be finite. They are F32 (F64, F16 and BF16
+ * Values are the stored (NVlabs) ones, before runtime gains. Every one must be finite and below 2^64 in magnitude
+ * ({@link WeightValues}: its square must not overflow float32), on writing and on loading. They are F32 (F64, F16 and BF16
  * are read too and converted to F32). Any other {@value #G_EMA_PREFIX} name is an error. Tensors under other prefixes
  * are the trainer's and are ignored (never read) when a model is loaded: by convention {@code G.} for the non-EMA
  * generator, {@code D.} for the discriminator (both in NVlabs naming) and {@code opt.} for optimiser state.
@@ -39,7 +40,7 @@ import java.util.Set;
  *
  * <p><b>Loading</b> checks the metadata, then every {@value #G_EMA_PREFIX} tensor name and shape against the config
  * (all problems listed), all before any tensor data is read; then it reads only the {@value #G_EMA_PREFIX} tensors and
- * refuses a non-finite value naming the tensor. Files are recognised by content, not by name.
+ * refuses a non-finite or too large value naming the tensor. Files are recognised by content, not by name.
  */
 public final class GeneratorSafetensors {
     private GeneratorSafetensors() {}
@@ -231,13 +232,7 @@ public final class GeneratorSafetensors {
     }
 
     private static void requireFinite(String file, String name, Tensor t) throws CheckpointException {
-        float[] v = t.host().f32;
-        for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) {
-                throw new CheckpointException(file + ": tensor " + name + " " + Arrays.toString(t.shape()) + " holds " + v[i] + " at flat index " + i
-                        + "; a generator's weights must be finite");
-            }
-        }
+        WeightValues.require(file, name, t.shape(), t.host().f32);
     }
 
     // ------------------------------------------------------------------ writing
@@ -251,6 +246,13 @@ public final class GeneratorSafetensors {
         for (Map.Entry<String, Tensor> e : gEma.entrySet()) shapes.put(e.getKey(), e.getValue().shape());
         List<String> problems = shapeProblems(config, shapes);
         if (!problems.isEmpty()) throw new IllegalArgumentException(what + ": the G_ema tensors do not match " + config + ": " + summary(problems));
+        for (Map.Entry<String, Tensor> e : gEma.entrySet()) {
+            try {
+                WeightValues.require(what, G_EMA_PREFIX + e.getKey(), e.getValue().shape(), e.getValue().toFloatArray());
+            } catch (CheckpointException x) {
+                throw new IllegalArgumentException(x.getMessage(), x);
+            }
+        }
 
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : gEma.entrySet()) tensors.put(G_EMA_PREFIX + e.getKey(), e.getValue());

@@ -45,9 +45,16 @@ final class LegacyTorchFormat {
 
         @Override TorchDType dtype() { return dtype; }
         @Override long numel() { return numel; }
-        @Override ByteBuffer data() throws IOException {
+        @Override ByteBuffer data(long first, long count) throws IOException {
+            verify();
+            return located.data(first, count);
+        }
+        @Override void verify() throws CheckpointException {
             if (located == null) throw new CheckpointException(file + ": storage '" + SafeUnpickler.printable(key) + "' has no data section");
-            return located.data();
+        }
+        @Override Place place(long first, long count) throws IOException {
+            verify();
+            return located.place(first, count);
         }
         @Override String describe() { return file + " storage '" + SafeUnpickler.printable(key) + "'"; }
     }
@@ -65,10 +72,14 @@ final class LegacyTorchFormat {
 
         @Override TorchDType dtype() { return root.dtype; }
         @Override long numel() { return numel; }
-        @Override ByteBuffer data() throws IOException {
-            int b = root.dtype.bytes;
-            ByteBuffer all = root.data();
-            return all.slice((int) (offset * b), (int) (numel * b)).order(all.order());
+        @Override ByteBuffer data(long first, long count) throws IOException {
+            checkRange(first, count);
+            return root.data(offset + first, count);
+        }
+        @Override void verify() throws CheckpointException { root.verify(); }
+        @Override Place place(long first, long count) throws IOException {
+            checkRange(first, count);
+            return root.place(offset + first, count);
         }
         @Override String describe() { return root.describe() + " view at " + offset; }
     }
@@ -79,19 +90,33 @@ final class LegacyTorchFormat {
      */
     static final class EmbeddedStorage extends TorchStorage {
         private final ByteSource bytes;
+        private WorkBudget budget;
         private TorchStorage parsed;
 
         EmbeddedStorage(ByteSource bytes) { this.bytes = bytes; }
 
-        private TorchStorage resolve() throws IOException {
+        /**
+         * Charges this storage's parsing to the budget of the pickle that holds it (set by the unpickler that made
+         * it), so that a network pickle naming one blob a million times pays for every parse.
+         */
+        void shareBudget(WorkBudget b) { this.budget = b; }
+
+        /**
+         * The legacy storage these bytes hold, parsed on first use. The parse is charged to the budget: what its
+         * pickles copy, and then the bytes of the blob that are not the storage's data (its pickles, which were read).
+         */
+        TorchStorage resolve() throws IOException {
             if (parsed == null) {
+                if (budget == null) budget = WorkBudget.forBytes(bytes.name(), bytes.size());
                 BoundedInput in = new BoundedInput(bytes, 0);
-                Object magic = new SafeUnpickler(bytes.name(), AllowList.none(), null).loadFrom(in);
+                Object magic = new SafeUnpickler(bytes.name(), AllowList.none(), null, budget).loadFrom(in);
                 if (!MAGIC.equals(magic)) throw new CheckpointException(bytes.name() + ": embedded storage does not start with torch's legacy magic number");
-                Object obj = readAfterMagic(in, AllowList.storageOnly());
+                Object obj = readAfterMagic(in, AllowList.storageOnly(), budget);
                 if (!(obj instanceof TorchStorage s)) {
                     throw new CheckpointException(bytes.name() + ": embedded torch.save holds a " + Py.typeName(obj) + ", not a storage");
                 }
+                long headers = bytes.size() - s.numel() * s.dtype().bytes;
+                budget.charge(Math.max(0, headers), "parsing the " + headers + " bytes of pickles of an embedded storage");
                 parsed = s;
             }
             return parsed;
@@ -99,7 +124,9 @@ final class LegacyTorchFormat {
 
         @Override TorchDType dtype() throws IOException { return resolve().dtype(); }
         @Override long numel() throws IOException { return resolve().numel(); }
-        @Override ByteBuffer data() throws IOException { return resolve().data(); }
+        @Override ByteBuffer data(long first, long count) throws IOException { return resolve().data(first, count); }
+        @Override void verify() throws IOException { resolve().verify(); }
+        @Override Place place(long first, long count) throws IOException { return resolve().place(first, count); }
         @Override String describe() { return bytes.name(); }
     }
 
@@ -108,21 +135,27 @@ final class LegacyTorchFormat {
      * pickle (with the given allow-list), the key list and the raw section. Returns the object.
      */
     static Object readAfterMagic(BoundedInput in, Map<String, Py.Global> allowed) throws IOException {
+        return readAfterMagic(in, allowed, null);
+    }
+
+    /** The same, charging every pickle to the given budget (null: a new one sized by the bytes that remain). */
+    static Object readAfterMagic(BoundedInput in, Map<String, Py.Global> allowed, WorkBudget budget) throws IOException {
         String file = in.source().name();
-        Object proto = new SafeUnpickler(file, AllowList.none(), null).loadFrom(in);
+        if (budget == null) budget = WorkBudget.forBytes(file, in.remaining());
+        Object proto = new SafeUnpickler(file, AllowList.none(), null, budget).loadFrom(in);
         if (!(proto instanceof Integer p) || p != PROTOCOL_VERSION) {
             throw new CheckpointException(file + ": legacy torch.save protocol version " + (proto instanceof Integer ? proto : Py.typeName(proto))
                     + " is not supported (expected " + PROTOCOL_VERSION + ")");
         }
-        Object sysInfo = new SafeUnpickler(file, AllowList.none(), null).loadFrom(in);
+        Object sysInfo = new SafeUnpickler(file, AllowList.none(), null, budget).loadFrom(in);
         if (!(sysInfo instanceof Map<?, ?> info)) throw new CheckpointException(file + ": legacy torch.save sys_info is a " + Py.typeName(sysInfo) + ", not a dict");
         ByteOrder order = Boolean.FALSE.equals(info.get("little_endian")) ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
 
         Map<String, Storage> storages = new LinkedHashMap<>();
         SafeUnpickler.PersistentLoader pids = pid -> persistent(pid, storages, file);
-        Object result = new SafeUnpickler(file, allowed, pids).loadFrom(in);
+        Object result = new SafeUnpickler(file, allowed, pids, budget).loadFrom(in);
 
-        List<String> keys = AllowList.stringList(new SafeUnpickler(file, AllowList.none(), null).loadFrom(in), "legacy storage key list", file);
+        List<String> keys = AllowList.stringList(new SafeUnpickler(file, AllowList.none(), null, budget).loadFrom(in), "legacy storage key list", file);
         for (String key : keys) {
             Storage s = storages.get(key);
             if (s == null) throw new CheckpointException(file + ": raw data for storage '" + SafeUnpickler.printable(key) + "' which the pickle never referenced");
@@ -148,7 +181,7 @@ final class LegacyTorchFormat {
             throw new CheckpointException(file + ": malformed storage view metadata");
         }
         long off = Py.asLong(v[1]), n = Py.asLong(v[2]);
-        if (off < 0 || n < 0 || off + n > id.numel()) {
+        if (off < 0 || n < 0 || off > id.numel() - n) {
             throw new CheckpointException(file + ": storage view [" + off + ", " + (off + n) + ") outside its root of " + id.numel() + " elements");
         }
         return new View(s, off, n);

@@ -163,6 +163,7 @@ final class NvlabsDiscriminator {
         // tensors
         Map<String, TensorRef> refs = new LinkedHashMap<>();
         NvlabsNetwork.collect(dm, KEY, "", refs, 0, file);
+        TensorRef.checkAll(refs, KEY + ".", file);
         Map<String, Tensor> all = new LinkedHashMap<>();
         for (Map.Entry<String, TensorRef> e : refs.entrySet()) all.put(e.getKey(), e.getValue().toF32(KEY + "." + e.getKey(), file));
 

@@ -4,6 +4,7 @@ import draggan.tensor.Tensor;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,20 +119,18 @@ final class NvlabsNetwork {
             notes.add("num_fp16_res not stored; counted " + fp16Blocks + " fp16 blocks");
         }
 
-        // tensors
+        // tensors: found (nothing read), channels from their shapes
         Map<String, TensorRef> refs = new LinkedHashMap<>();
         collect(g, "", refs, 0, file);
-        Map<String, Tensor> params = new LinkedHashMap<>();
-        for (Map.Entry<String, TensorRef> e : refs.entrySet()) params.put(e.getKey(), e.getValue().toF32(e.getKey(), file));
 
         int[] resolutions = new int[expected.size()];
         int[] channels = new int[expected.size()];
         for (int i = 0; i < resolutions.length; i++) {
             resolutions[i] = 4 << i;
             String conv = "synthesis.b" + resolutions[i] + ".conv1.weight";
-            Tensor w = params.get(conv);
-            if (w == null || w.dim() != 4) throw new CheckpointException(file + ": " + conv + " is missing or not 4-dimensional");
-            channels[i] = w.size(0);
+            TensorRef w = refs.get(conv);
+            if (w == null || w.size.length != 4) throw new CheckpointException(file + ": " + conv + " is missing or not 4-dimensional");
+            channels[i] = w.size[0];
         }
         Object base = synthesisKwarg(g, synthesis, "channel_base"), max = synthesisKwarg(g, synthesis, "channel_max");
         int channelBase, channelMax;
@@ -150,6 +149,14 @@ final class NvlabsNetwork {
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file + ": " + e.getMessage(), e);
         }
+
+        // names and shapes against the config, then every layout against its storage, then (only then) the data
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorRef> e : refs.entrySet()) shapes.put(e.getKey(), e.getValue().size);
+        Checkpoints.validateShapes(config, shapes, file, true, true);
+        TensorRef.checkAll(refs, "", file);
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorRef> e : refs.entrySet()) params.put(e.getKey(), e.getValue().toF32(e.getKey(), file));
         return new Result(config, params, notes);
     }
 
@@ -222,8 +229,23 @@ final class NvlabsNetwork {
         collect(m, "G_ema", prefix, out, depth, file);
     }
 
-    /** The same for any module; root names the top module in messages (G_ema, D). */
+    /**
+     * The same for any module; root names the top module in messages (G_ema, D). Each module is visited once: a
+     * module reached a second time (shared between two parents through the pickle's memo, or its own ancestor) is
+     * refused, so the walk is linear in the modules the file holds (a DAG of n levels would otherwise be 2^n paths).
+     */
     static void collect(Py.Persistent m, String root, String prefix, Map<String, TensorRef> out, int depth, String file) throws CheckpointException {
+        collect(m, root, prefix, out, depth, file, new IdentityHashMap<>());
+    }
+
+    private static void collect(Py.Persistent m, String root, String prefix, Map<String, TensorRef> out, int depth, String file,
+                                Map<Py.Persistent, String> visited) throws CheckpointException {
+        String here = prefix.isEmpty() ? root : root + "." + prefix.substring(0, prefix.length() - 1);
+        String before = visited.putIfAbsent(m, here);
+        if (before != null) {
+            throw new CheckpointException(file + ": submodule " + here + " is the same module object as " + before
+                    + " (shared or cyclic submodules are not supported: each module of a network has its own parameters)");
+        }
         if (depth > MAX_DEPTH) throw new CheckpointException(file + ": modules nested deeper than " + MAX_DEPTH + " at " + prefix);
         Set<?> nonPersistent = m.state().get("_non_persistent_buffers_set") instanceof Set<?> s ? s : Set.of();
         for (String group : new String[] {"_parameters", "_buffers"}) {
@@ -239,12 +261,12 @@ final class NvlabsNetwork {
                 out.put(prefix + k, t);
             }
         }
-        for (Map.Entry<?, ?> e : modules(m, file, prefix.isEmpty() ? root : root + "." + prefix.substring(0, prefix.length() - 1)).entrySet()) {
+        for (Map.Entry<?, ?> e : modules(m, file, here).entrySet()) {
             if (e.getValue() == null) continue;
             if (!(e.getKey() instanceof String k) || !(e.getValue() instanceof Py.Persistent child)) {
                 throw new CheckpointException(file + ": submodule " + prefix + Py.describe(e.getKey()) + " is a " + Py.typeName(e.getValue()) + ", not a persistent NVlabs module");
             }
-            collect(child, root, prefix + k + ".", out, depth + 1, file);
+            collect(child, root, prefix + k + ".", out, depth + 1, file, visited);
         }
     }
 

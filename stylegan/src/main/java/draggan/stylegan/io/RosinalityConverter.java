@@ -77,25 +77,30 @@ final class RosinalityConverter {
         while (src.containsKey("to_rgbs." + numRgbs + ".conv.weight")) numRgbs++;
         int res = 4 << numRgbs;
         if (numRgbs > 16) throw new CheckpointException(file + ": " + numRgbs + " to_rgbs layers is not a plausible generator");
-        Tensor const0 = r.get("input.input", 4);
-        Tensor rgb1 = r.get("to_rgb1.conv.weight", 5);
         int[] resolutions = new int[numRgbs + 1];
         int[] channels = new int[numRgbs + 1];
         resolutions[0] = 4;
-        channels[0] = const0.size(1);
+        channels[0] = r.peekShape("input.input", 4)[1];
         for (int k = 0; k < numRgbs; k++) {
             resolutions[k + 1] = 8 << k;
             channels[k + 1] = r.peekShape("convs." + 2 * k + ".conv.weight", 5)[1];
         }
         int[] cb = Checkpoints.inferChannels(resolutions, channels, file);
-        Tensor fc0 = r.get("style.1.weight", 2), fcLast = r.get("style." + layers + ".weight", 2);
-        int imgChannels = rgb1.size(1);
+        int[] fc0 = r.peekShape("style.1.weight", 2), fcLast = r.peekShape("style." + layers + ".weight", 2);
+        int imgChannels = r.peekShape("to_rgb1.conv.weight", 5)[1];
         GeneratorConfig config;
         try {
-            config = new GeneratorConfig(fc0.size(1), fcLast.size(0), 0, res, imgChannels, layers, ROSINALITY_MAPPING_LR, cb[0], cb[1], null, 0, "skip");
+            config = new GeneratorConfig(fc0[1], fcLast[0], 0, res, imgChannels, layers, ROSINALITY_MAPPING_LR, cb[0], cb[1], null, 0, "skip");
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file + ": " + e.getMessage(), e);
         }
+
+        // ---- names and shapes against the config, then every layout against its storage; only then data
+        checkShapes(config, src, latentAvg, file);
+        Map<String, TensorRef> all = new LinkedHashMap<>(src);
+        if (latentAvg instanceof TensorRef t) all.put("latent_avg", t);
+        TensorRef.checkAll(all, "", file);
+        Tensor const0 = r.get("input.input", 4);
 
         // ---- tensors, in NVlabs order
         Map<String, Tensor> p = new LinkedHashMap<>();
@@ -132,6 +137,69 @@ final class RosinalityConverter {
                     + " z from NumPy RandomState(0).randn");
         }
         return new NvlabsNetwork.Result(config, p, notes);
+    }
+
+    /**
+     * Checks the state dict's names and shapes against the config inferred from it, before any tensor is read: every
+     * tensor of a rosinality StyleGAN2 generator of that config present with its shape (the FIR kernels 2-D, latent_avg
+     * w_dim elements), nothing else; all problems listed.
+     */
+    private static void checkShapes(GeneratorConfig c, Map<String, TensorRef> src, Object latentAvg, String file) throws CheckpointException {
+        Map<String, int[]> want = new LinkedHashMap<>();
+        int w = c.wDim();
+        for (int i = 1; i <= c.mappingLayers(); i++) {
+            want.put("style." + i + ".weight", new int[] {w, i == 1 ? c.zDim() : w});
+            want.put("style." + i + ".bias", new int[] {w});
+        }
+        int c4 = c.channels(4);
+        want.put("input.input", new int[] {1, c4, 4, 4});
+        expectLayer(want, "conv1.", c4, c4, w);
+        expectRgb(want, "to_rgb1.", c4, c);
+        want.put("noises.noise_0", new int[] {1, 1, 4, 4});
+        int[] res = c.blockResolutions();
+        for (int k = 0; k + 1 < res.length; k++) {
+            int r = res[k + 1], in = c.channels(res[k]), out = c.channels(r);
+            expectLayer(want, "convs." + 2 * k + ".", in, out, w);
+            want.put("convs." + 2 * k + ".conv.blur.kernel", null);
+            expectLayer(want, "convs." + (2 * k + 1) + ".", out, out, w);
+            expectRgb(want, "to_rgbs." + k + ".", out, c);
+            want.put("to_rgbs." + k + ".upsample.kernel", null);
+            want.put("noises.noise_" + (2 * k + 1), new int[] {1, 1, r, r});
+            want.put("noises.noise_" + (2 * k + 2), new int[] {1, 1, r, r});
+        }
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : want.entrySet()) {
+            TensorRef t = src.get(e.getKey());
+            if (t == null) problems.add("g_ema has no " + e.getKey());
+            else if (e.getValue() == null ? t.size.length != 2 : !java.util.Arrays.equals(t.size, e.getValue())) {
+                problems.add(e.getKey() + " has shape " + java.util.Arrays.toString(t.size) + ", expected "
+                        + (e.getValue() == null ? "a 2-D FIR kernel" : java.util.Arrays.toString(e.getValue())));
+            }
+        }
+        for (String k : src.keySet()) if (!want.containsKey(k)) problems.add(k + " is a tensor this converter does not know");
+        if (latentAvg instanceof TensorRef t && t.numel() != w) {
+            problems.add("latent_avg has shape " + java.util.Arrays.toString(t.size) + ", expected " + w + " elements");
+        }
+        if (!problems.isEmpty()) {
+            throw new CheckpointException(file + ": g_ema's tensors do not match a rosinality StyleGAN2 generator " + c + ": "
+                    + String.join("; ", problems.subList(0, Math.min(8, problems.size())))
+                    + (problems.size() > 8 ? "; and " + (problems.size() - 8) + " more" : ""));
+        }
+    }
+
+    private static void expectLayer(Map<String, int[]> want, String ros, int in, int out, int w) {
+        want.put(ros + "conv.weight", new int[] {1, out, in, 3, 3});
+        want.put(ros + "conv.modulation.weight", new int[] {in, w});
+        want.put(ros + "conv.modulation.bias", new int[] {in});
+        want.put(ros + "noise.weight", new int[] {1});
+        want.put(ros + "activate.bias", new int[] {out});
+    }
+
+    private static void expectRgb(Map<String, int[]> want, String ros, int in, GeneratorConfig c) {
+        want.put(ros + "conv.weight", new int[] {1, c.imgChannels(), in, 1, 1});
+        want.put(ros + "conv.modulation.weight", new int[] {in, c.wDim()});
+        want.put(ros + "conv.modulation.bias", new int[] {in});
+        want.put(ros + "bias", new int[] {1, c.imgChannels(), 1, 1});
     }
 
     private static void layer(Map<String, Tensor> p, Reader r, String nv, String ros, String noise, String file) throws IOException {

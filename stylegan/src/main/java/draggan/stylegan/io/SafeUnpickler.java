@@ -32,7 +32,10 @@ import java.util.Set;
  * bytes that remain before anything is allocated; byte strings of 64 KiB or more are not read at all but kept as
  * {@link Py.ByteSlice}s of the source; text lines are capped; the number of opcodes, the stack and the memo are
  * capped; dict keys and set items must be plain scalars (so no hash of a deep or cyclic structure can recurse).
- * Nothing here recurses over the data. Every failure, including Pyrolite's own exceptions, leaves as a
+ * The opcode cap does not bound work (one REDUCE or BUILD can copy a whole memoized container, one
+ * {@code _codecs.encode} a whole memoized string), so every element copied by a builder (DICT, LIST, TUPLE, SETITEM(S),
+ * APPEND(S), ADDITEMS, FROZENSET, BUILD's state, the arguments of an allowed call) and every character encoded is
+ * charged to a {@link WorkBudget} proportional to the file's size. Nothing here recurses over the data. Every failure, including Pyrolite's own exceptions, leaves as a
  * {@link CheckpointException} naming the file, the byte offset and the opcode.
  */
 final class SafeUnpickler extends Unpickler {
@@ -51,6 +54,7 @@ final class SafeUnpickler extends Unpickler {
     private final String what;
     private final Map<String, Py.Global> allowed;
     private final PersistentLoader persistent;
+    private WorkBudget budget;
     private BoundedInput in;
     private long opcodes, opcodeAt;
     private int opcode;
@@ -61,10 +65,22 @@ final class SafeUnpickler extends Unpickler {
      * @param persistent handler of persistent ids, or null to refuse them
      */
     SafeUnpickler(String what, Map<String, Py.Global> allowed, PersistentLoader persistent) {
+        this(what, allowed, persistent, null);
+    }
+
+    /**
+     * @param budget the work budget to charge (shared by a whole load), or null for a new one sized by the bytes from
+     *               the stream's position to the end of its source
+     */
+    SafeUnpickler(String what, Map<String, Py.Global> allowed, PersistentLoader persistent, WorkBudget budget) {
         this.what = what;
         this.allowed = allowed;
         this.persistent = persistent;
+        this.budget = budget;
     }
+
+    /** The budget this unpickler charged (after {@link #loadFrom}: for sharing with later parts of the same file). */
+    WorkBudget budget() { return budget; }
 
     /** Not used: {@link #loadFrom} is the entry point (it sets up the bounded stream the opcodes rely on). */
     @Override
@@ -76,6 +92,7 @@ final class SafeUnpickler extends Unpickler {
     Object loadFrom(BoundedInput input) throws CheckpointException {
         in = input;
         this.input = input;
+        if (budget == null) budget = WorkBudget.forBytes(what, input.remaining());
         stack = new UnpickleStack();
         memo = new HashMap<>();
         try {
@@ -190,37 +207,59 @@ final class SafeUnpickler extends Unpickler {
             case Opcodes.EMPTY_DICT -> stack.add(new Py.Dict("dict"));
             case Opcodes.DICT -> {
                 List<Object> items = stack.pop_all_since_marker();
+                charge(items.size(), "DICT of " + items.size() + " items");
                 Py.Dict d = new Py.Dict("dict");
                 putItems(d, items);
                 stack.add(d);
             }
             case Opcodes.SETITEM -> {
                 Object value = stack.pop(), k = stack.pop();
-                dictTarget().put(key(k), value);
+                Map<Object, Object> d = dictTarget();
+                charge(1, "SETITEM");
+                d.put(key(k), value);
             }
             case Opcodes.SETITEMS -> {
                 List<Object> items = stack.pop_all_since_marker();
-                putItems(dictTarget(), items);
+                Map<Object, Object> d = dictTarget();
+                charge(items.size(), "SETITEMS of " + items.size() + " items");
+                putItems(d, items);
             }
             case Opcodes.APPEND -> {
                 Object value = stack.pop();
-                listTarget().add(value);
+                List<Object> l = listTarget();
+                charge(1, "APPEND");
+                l.add(value);
             }
             case Opcodes.APPENDS -> {
                 List<Object> items = stack.pop_all_since_marker();
-                listTarget().addAll(items);
+                List<Object> l = listTarget();
+                charge(items.size(), "APPENDS of " + items.size() + " items");
+                l.addAll(items);
             }
             case Opcodes.EMPTY_SET -> stack.add(new HashSet<>());
             case Opcodes.ADDITEMS -> {
                 List<Object> items = stack.pop_all_since_marker();
                 if (!(stack.peek() instanceof Set<?>)) throw fail("ADDITEMS on a " + Py.typeName(stack.peek()) + ", not a set");
                 @SuppressWarnings("unchecked") Set<Object> set = (Set<Object>) stack.peek();
+                charge(items.size(), "ADDITEMS of " + items.size() + " items");
                 for (Object o : items) set.add(key(o));
             }
             case Opcodes.FROZENSET -> {
                 Set<Object> set = new HashSet<>();
-                for (Object o : stack.pop_all_since_marker()) set.add(key(o));
+                List<Object> items = stack.pop_all_since_marker();
+                charge(items.size(), "FROZENSET of " + items.size() + " items");
+                for (Object o : items) set.add(key(o));
                 stack.add(set);
+            }
+            case Opcodes.TUPLE -> {
+                List<Object> items = stack.pop_all_since_marker();
+                charge(items.size(), "TUPLE of " + items.size() + " items");
+                stack.add(items.toArray());
+            }
+            case Opcodes.LIST -> {
+                List<Object> items = stack.pop_all_since_marker();
+                charge(items.size(), "LIST of " + items.size() + " items");
+                stack.add(new ArrayList<>(items));
             }
             default -> {
                 // Fixed-size opcodes (MARK, tuples, ints, floats, short strings, memo, PROTO, FRAME, STOP, ...)
@@ -259,13 +298,31 @@ final class SafeUnpickler extends Unpickler {
             throw fail("'" + g.qualifiedName() + "' may not be " + (asClass ? "instantiated with this opcode" : "called"));
         }
         if (!(args instanceof Object[] a)) throw fail("arguments of '" + g.qualifiedName() + "' must be a tuple, got " + Py.typeName(args));
-        return g.constructor().construct(a, what);
+        long work = a.length;
+        for (Object o : a) work += shallowSize(o);
+        charge(work, "a call of " + g.qualifiedName() + " with arguments of " + work + " elements");
+        Object made = g.constructor().construct(a, what);
+        if (made instanceof LegacyTorchFormat.EmbeddedStorage e) e.shareBudget(budget);
+        return made;
+    }
+
+    /**
+     * What an allowed constructor may copy from one argument: the elements of a container, the characters of a
+     * string (encoded by {@code _codecs.encode}). Byte strings are not copied by any constructor (storages keep
+     * windows of them), so they cost nothing here; parsing an embedded storage is charged when it happens.
+     */
+    private static long shallowSize(Object o) {
+        if (o instanceof java.util.Collection<?> c) return c.size();
+        if (o instanceof Map<?, ?> m) return m.size();
+        if (o instanceof Object[] t) return t.length;
+        if (o instanceof String s) return s.length();
+        return 0;
     }
 
     private void build(Object target, Object state) throws CheckpointException {
         switch (target) {
-            case Py.Dict d -> d.attributes.putAll(stateDict(target, state));
-            case Py.Instance i -> i.attributes.putAll(stateDict(target, state));
+            case Py.Dict d -> d.attributes.putAll(chargedState(target, state));
+            case Py.Instance i -> i.attributes.putAll(chargedState(target, state));
             case Py.NumpyDtype dt -> {
                 if (!(state instanceof Object[] s) || s.length < 2 || !(s[1] instanceof String order)) {
                     throw fail("numpy.dtype state must be a tuple (version, byte order, ...), got " + Py.typeName(state));
@@ -282,6 +339,12 @@ final class SafeUnpickler extends Unpickler {
             }
             default -> throw fail("BUILD (__setstate__) on a " + Py.typeName(target) + " is not allowed");
         }
+    }
+
+    private Map<?, ?> chargedState(Object target, Object state) throws CheckpointException {
+        Map<?, ?> m = stateDict(target, state);
+        charge(m.size(), "BUILD with a state of " + m.size() + " items");
+        return m;
     }
 
     private Map<?, ?> stateDict(Object target, Object state) throws CheckpointException {
@@ -315,7 +378,14 @@ final class SafeUnpickler extends Unpickler {
 
     private Object key(Object k) throws CheckpointException {
         if (!Py.isSimpleKey(k)) throw fail("dict key or set item of type " + Py.typeName(k) + " is not supported (only str, int, float, bool, None)");
+        // hashing and comparing a long key costs its length (String caches its hash, BigInteger does not)
+        if (k instanceof String s && s.length() > 64) charge(s.length(), "a key of " + s.length() + " characters");
+        else if (k instanceof BigInteger b && b.bitLength() > 512) charge(b.bitLength() / 8, "a key of " + b.bitLength() + " bits");
         return k;
+    }
+
+    private void charge(long units, String step) throws CheckpointException {
+        if (!budget.tryCharge(units)) throw fail(budget.exceeded(step));
     }
 
     // ------------------------------------------------------------------ reading

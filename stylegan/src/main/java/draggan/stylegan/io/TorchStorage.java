@@ -16,8 +16,37 @@ abstract class TorchStorage {
     /** Elements, as the file claims them (checked against the data before reading). */
     abstract long numel() throws IOException;
 
-    /** Exactly numel * dtype.bytes bytes in the file's byte order, positioned at 0. */
-    abstract ByteBuffer data() throws IOException;
+    /**
+     * The bytes of elements [first, first + count) in the file's byte order, positioned at 0 (exactly count *
+     * dtype.bytes bytes; only those are read).
+     */
+    abstract ByteBuffer data(long first, long count) throws IOException;
+
+    /** All numel * dtype.bytes bytes. */
+    final ByteBuffer data() throws IOException { return data(0, numel()); }
+
+    /**
+     * Checks, without reading or allocating, that the elements this storage claims exist in the file: after this,
+     * {@link #data} of any range within numel reads bytes that are there.
+     */
+    abstract void verify() throws IOException;
+
+    /**
+     * Where the bytes of elements [first, first + count) lie: in which file, array or zip entry ({@code place},
+     * compared with equals) and at which byte offset in it. Two tensors whose places overlap read the same bytes,
+     * whatever storage objects the pickle made for them.
+     */
+    abstract Place place(long first, long count) throws IOException;
+
+    /** Bytes [offset, offset + length) of a base (a file or array source's {@link ByteSource#baseKey()}, or a zip entry). */
+    record Place(Object base, long offset, long length) {}
+
+    /** Refuses a range outside [0, numel). */
+    final void checkRange(long first, long count) throws IOException {
+        if (first < 0 || count < 0 || first > numel() - count) {
+            throw new CheckpointException(describe() + ": read of elements [" + first + ", " + (first + count) + ") outside its " + numel() + " elements");
+        }
+    }
 
     /** Where the storage lives, for messages. */
     abstract String describe();
@@ -89,8 +118,13 @@ abstract class TorchStorage {
 
         @Override TorchDType dtype() { return dtype; }
         @Override long numel() { return numel; }
-        @Override ByteBuffer data() throws IOException {
-            return ByteBuffer.wrap(src.readBytes(offset, (int) (numel * dtype.bytes))).order(order);
+        @Override void verify() {}  // checked when made
+        @Override Place place(long first, long count) {
+            return new Place(src.baseKey(), src.baseOffset() + offset + first * dtype.bytes, count * dtype.bytes);
+        }
+        @Override ByteBuffer data(long first, long count) throws IOException {
+            checkRange(first, count);
+            return ByteBuffer.wrap(src.readBytes(offset + first * dtype.bytes, (int) (count * dtype.bytes))).order(order);
         }
         @Override String describe() { return src.name() + " at byte " + offset; }
     }

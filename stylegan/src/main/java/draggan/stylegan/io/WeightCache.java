@@ -14,7 +14,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +27,11 @@ import java.util.zip.CRC32C;
  * A cache of converted weights: one binary file per checkpoint, so that loading a model the second time is one
  * sequential read instead of a pickle parse and conversion.
  *
- * <p>An entry is keyed by the checkpoint's absolute path, size, modification time and CRC32C checksums of its first
- * and last MiB, plus this loader's format version; any mismatch means the source changed and the entry is rebuilt.
+ * <p>An entry is keyed by the checkpoint's absolute path, size and the SHA-256 of its whole content (streamed, 1 MiB
+ * at a time), plus this loader's format version; any mismatch means the source changed and the entry is rebuilt. Size
+ * and modification time are not trusted to detect a change (a rewrite can keep both); hashing costs one sequential
+ * read of the file, a small fraction of converting it. The key is computed again after a conversion, and the entry is
+ * written only when the file did not change meanwhile.
  * Entries end with a CRC32C of their content; an entry that is truncated, corrupt or unreadable is ignored (and
  * rewritten), never trusted. Writes go to a temporary file that is atomically moved into place.
  *
@@ -35,9 +41,9 @@ import java.util.zip.CRC32C;
 public final class WeightCache {
     private static final System.Logger LOG = System.getLogger(WeightCache.class.getName());
     /** Bump when the conversion or the entry layout changes: old entries are then rebuilt. */
-    static final String LOADER_VERSION = "draggan-weights-1";
+    static final String LOADER_VERSION = "draggan-weights-2";
     private static final byte[] MAGIC = "DGWCACHE".getBytes(StandardCharsets.US_ASCII);
-    private static final int HASH_SPAN = 1 << 20;
+    private static final int HASH_BUFFER = 1 << 20;
     private static final int MAX_TENSORS = 100_000;
 
     private final Path dir;
@@ -62,33 +68,33 @@ public final class WeightCache {
     /** The cache folder. */
     public Path dir() { return dir; }
 
-    /** What identifies one version of a source file. */
-    record Key(String path, long size, long mtimeMillis, String contentHash) {
-        String line() { return LOADER_VERSION + "|" + path + "|" + size + "|" + mtimeMillis + "|" + contentHash; }
+    /** What identifies one version of a source file: its path, size and the SHA-256 of its content (hex). */
+    record Key(String path, long size, String sha256) {
+        String line() { return LOADER_VERSION + "|" + path + "|" + size + "|sha256=" + sha256; }
     }
 
     /**
-     * The key of a file as it is now: path, size, mtime and CRC32C checksums of its first and last MiB (a change
-     * detector, not a defence against an attacker who can write the checkpoint: such a one could write the cache too).
+     * The key of a file as it is now: path, size and SHA-256 of every byte (read sequentially in 1 MiB pieces; about
+     * the time of reading the file once). A file whose size and mtime are kept but whose bytes change gets a new key.
      */
     static Key keyOf(Path abs) throws IOException {
-        long size = Files.size(abs);
-        long mtime = Files.getLastModifiedTime(abs).toMillis();
-        long head, tail = 0;
-        try (FileChannel ch = FileChannel.open(abs, StandardOpenOption.READ)) {
-            head = crcOfRange(ch, 0, Math.min(size, HASH_SPAN), abs.toString());
-            if (size > HASH_SPAN) tail = crcOfRange(ch, Math.max(HASH_SPAN, size - HASH_SPAN), size, abs.toString());
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
         }
-        return new Key(abs.toString(), size, mtime, String.format("%08x%08x", head, tail));
-    }
-
-    private static long crcOfRange(FileChannel ch, long from, long to, String name) throws IOException {
-        ByteBuffer bb = ByteBuffer.allocate((int) (to - from));
-        ByteSource.readFully(ch, bb, from, name);
-        bb.flip();
-        CRC32C crc = new CRC32C();
-        crc.update(bb);
-        return crc.getValue();
+        long size = 0;
+        try (FileChannel ch = FileChannel.open(abs, StandardOpenOption.READ)) {
+            ByteBuffer bb = ByteBuffer.allocate(HASH_BUFFER);
+            while (ch.read(bb) >= 0) {
+                bb.flip();
+                size += bb.remaining();
+                sha.update(bb);
+                bb.clear();
+            }
+        }
+        return new Key(abs.toString(), size, HexFormat.of().formatHex(sha.digest()));
     }
 
     /** The entry file for a source path (two independent 32-bit hashes of it; the full path is checked on read). */

@@ -13,14 +13,20 @@
  * allow-list of inert data types (dicts, tensors, storages, numpy scalars, the persistence wrapper; the stored
  * Python source of persistent classes is never run) and refuses any other global, naming it and the file, before
  * anything is called. Every size a file claims is checked before memory is allocated; malformed files end in a
- * {@link draggan.stylegan.io.CheckpointException} that names the file and says what was wrong.
+ * {@link draggan.stylegan.io.CheckpointException} that names the file and says what was wrong. What a hostile file
+ * can make the loader do is bounded by the file's size: the work of the unpickler (elements copied, bytes encoded)
+ * by a budget proportional to it; tensor names and shapes are checked against the hyper-parameters, and every
+ * tensor's layout against its storage (no stride 0 or overlapping strides, no two tensors on the same bytes), before
+ * any tensor is read; submodules are walked once each (shared or cyclic ones refused); weights must be finite and
+ * below 2^64 in magnitude; a zip with duplicate entry names is refused.
  *
  * <p>The project's own format is safetensors ({@link draggan.stylegan.io.SafeTensors}: a validated reader and an
  * atomic, deterministic writer of the Hugging Face format). A generator checkpoint in it follows
  * {@link draggan.stylegan.io.GeneratorSafetensors} ({@code G_ema.*} tensors, the config in the metadata) and is written
  * by {@link draggan.stylegan.io.Checkpoints#saveSafetensors}; {@code Checkpoints.load} recognises it by content.
  *
- * <p>Converted weights are cached per file ({@link draggan.stylegan.io.WeightCache}; {@code -Ddraggan.cache=DIR|off});
+ * <p>Converted weights are cached per file, keyed by the SHA-256 of its content ({@link draggan.stylegan.io.WeightCache};
+ * {@code -Ddraggan.cache=DIR|off});
  * safetensors files are read directly, without the cache.
  */
 package draggan.stylegan.io;

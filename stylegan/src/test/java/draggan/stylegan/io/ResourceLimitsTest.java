@@ -175,7 +175,7 @@ class ResourceLimitsTest {
     }
 
     /** The mini G_ema with one more submodule, "extra". */
-    private static Object generatorWithExtra(Object extra) {
+    static Object generatorWithExtra(Object extra) {
         GeneratorConfig c = MiniCheckpoints.tinyConfig();
         MiniCheckpoints.Nv o = new MiniCheckpoints.Nv();
         java.util.concurrent.atomic.AtomicReference<Object> gEma = new java.util.concurrent.atomic.AtomicReference<>();

@@ -259,7 +259,7 @@ class SafetensorsCheckpointTest {
         poke(f, "D.b4.fc.weight", 5, Float.NaN);
         assertTrue(Checkpoints.loadUncached(f).sameWeights(Checkpoints.loadUncached(saved("ok.safetensors"))), "D is never read by the model loader");
         poke(f, "G_ema.mapping.fc1.bias", 3, Float.POSITIVE_INFINITY);
-        refused(f, "tensor G_ema.mapping.fc1.bias [16] holds Infinity at flat index 3; a generator's weights must be finite");
+        refused(f, "tensor G_ema.mapping.fc1.bias [16] holds Infinity at flat index 3; a network's weights must be finite");
         poke(f, "G_ema.mapping.fc1.bias", 3, 0);
         poke(f, "G_ema.synthesis.b16.torgb.weight", 23, Float.NaN);
         refused(f, "tensor G_ema.synthesis.b16.torgb.weight [3, 8, 1, 1] holds NaN at flat index 23");
