@@ -14,7 +14,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +22,9 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code ./draggan drag}: one drag from the command line, with every output a user wants to look at. */
 final class DragCommand implements Main.Command {
+    /** Every file drag may write into --out DIR (an existing DIR holding only these is replaced by the new run's). */
+    static final List<String> OUTPUTS = List.of("start.png", "final.png", "final-annotated.png", "drag.gif", "session.json", "trace.csv");
+
     @Override public String summary() { return "drag handle points to targets on a generated image (DragGAN)"; }
 
     static Args args() {
@@ -44,7 +46,7 @@ final class DragCommand implements Main.Command {
                 .option("frame-every", "N", "put every N-th step's image into drag.gif", "5")
                 .flag("straightforward", "resize the whole feature map every step (the reference's way; slower, same result)")
                 .option("replay", "FILE", "replay a session.json instead of --seed/--points", null)
-                .option("out", "DIR", "output folder (created if missing)", null);
+                .option("out", "DIR", "output folder (created with its parents; written whole at the end, replacing an earlier drag's output there)", null);
     }
 
     @Override public int run(String[] argv) throws Exception {
@@ -53,7 +55,7 @@ final class DragCommand implements Main.Command {
             System.out.print(a.help());
             return 0;
         }
-        Path out = Cli.outputDir(a.require("out"), "out");
+        OutputFolder outDir = OutputFolder.forOption(a.require("out"), "out", "drag", OUTPUTS);
         int frameEvery = a.intIn("frame-every", 1, 1_000_000);
         PrintStream log = System.out;
 
@@ -118,7 +120,7 @@ final class DragCommand implements Main.Command {
         }
 
         // all input is valid: from here on we write
-        Files.createDirectories(out);
+        Path out = outDir.begin();      // a staging folder beside --out, renamed to it by commit() at the end
         List<String> trace = new ArrayList<>();
         trace.add("step,points,loss,ms");
         List<BufferedImage> frames = new ArrayList<>();
@@ -135,7 +137,8 @@ final class DragCommand implements Main.Command {
             Images.writePng(Annotate.markers(fin, hs, ts), out.resolve("final-annotated.png"));
             writeText(out.resolve("trace.csv"), String.join("\n", trace) + "\n");
             writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), replay.seed(), replay.psi()));
-            log.println("wrote " + out);
+            outDir.commit();
+            log.println("wrote " + outDir.target());
             return 0;
         }
 
@@ -181,7 +184,8 @@ final class DragCommand implements Main.Command {
             Images.writeGif(frames, 100, out.resolve("drag.gif"));
             writeText(out.resolve("trace.csv"), String.join("\n", trace) + "\n");
             writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), seed, psi));
-            log.println("wrote " + out + " (start.png, final.png, final-annotated.png, drag.gif, session.json, trace.csv)");
+            outDir.commit();
+            log.println("wrote " + outDir.target() + " (start.png, final.png, final-annotated.png, drag.gif, session.json, trace.csv)");
         } finally {
             finished.countDown();
             try {
@@ -214,15 +218,7 @@ final class DragCommand implements Main.Command {
         return b;
     }
 
-    static void writeText(Path file, String text) throws IOException {
-        Path tmp = Images.tempSibling(file);
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
+    static void writeText(Path file, String text) throws IOException { OutputFolder.writeString(file, text); }
 
     /** The terminal progress line: step, loss, handle-target distance, steps/s. */
     static final class Progress {
