@@ -75,14 +75,15 @@ public final class Golden {
     }
 
     /**
-     * The shared data folder, or null when it is absent: -Ddraggan.shared when set (nothing else is tried then),
-     * else ../shared from the working directory or one of its parents (a test run from an IDE).
+     * The shared data folder, or null when it is absent: -Ddraggan.shared when it holds golden/, else the first
+     * {@code shared} folder holding golden/ beside the working directory or one of its parents (a git worktree
+     * nested below the main checkout's parent, a test run from an IDE).
      */
     public static Path sharedOrNull() {
         String p = System.getProperty(SHARED_PROPERTY);
         if (p != null) {
             Path d = Paths.get(p).toAbsolutePath().normalize();
-            return Files.isDirectory(d.resolve("golden")) ? d : null;
+            if (Files.isDirectory(d.resolve("golden"))) return d;
         }
         for (Path c = Paths.get("").toAbsolutePath(); c != null; c = c.getParent()) {
             Path s = c.resolveSibling("shared");
