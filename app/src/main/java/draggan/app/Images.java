@@ -65,7 +65,9 @@ public final class Images {
     /** Writes a PNG all or nothing ({@link OutputFolder#writeFile}: parents created, normal permissions). */
     public static void writePng(BufferedImage img, Path file) throws IOException {
         OutputFolder.writeFile(file, out -> {
-            if (!ImageIO.write(img, "png", out)) throw new IOException("no PNG writer available");
+            try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+                if (!ImageIO.write(img, "png", ios)) throw new IOException("no PNG writer available");
+            }
         });
     }
 

@@ -1,5 +1,6 @@
 package draggan.app;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -123,7 +124,7 @@ public final class OutputFolder implements AutoCloseable {
         createdParents.addAll(createParents(parent));
         sweepStale(parent, target.getFileName().toString());
         staging = createUnique(parent, "." + target.getFileName() + ".partial-" + PID + "-", "", true);
-        pending = register(staging, true);
+        pending = register(staging, this::close);
         return staging;
     }
 
@@ -236,8 +237,15 @@ public final class OutputFolder implements AutoCloseable {
         boolean done = false;
         try {
             tmp = createUnique(dir, "." + abs.getFileName() + "." + PID + "-", ".tmp", false);
-            p = register(tmp, false);
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            Path registered = tmp;
+            p = register(tmp, () -> {
+                try {
+                    Files.deleteIfExists(registered);
+                } catch (IOException e) {
+                    System.err.println("draggan: could not remove the partial output " + registered + ": " + e.getMessage());
+                }
+            });
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), 1 << 16)) {
                 body.writeTo(out);
             }
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -378,25 +386,25 @@ public final class OutputFolder implements AutoCloseable {
         });
     }
 
-    /** A staging folder or temporary file not yet committed. */
-    private record Pending(Path path, boolean folder, Thread thread) {
+    /** A staging folder or temporary file not yet committed, the thread writing it, and how to discard it. */
+    private record Pending(Path path, Thread thread, Runnable cleanup) {
         void discard() {
-            try {
-                deleteRecursively(path);
-            } catch (IOException e) {
-                System.err.println("draggan: could not remove the partial output " + path + ": " + e.getMessage());
-            }
+            cleanup.run();
             unregister(this);
         }
     }
 
-    private static Pending register(Path path, boolean folder) {
-        Pending p = new Pending(path, folder, Thread.currentThread());
+    private static Pending register(Path path, Runnable cleanup) {
+        Pending p = new Pending(path, Thread.currentThread(), cleanup);
         synchronized (PENDING) {
             PENDING.add(p);
             if (!exitHookInstalled) {
-                Runtime.getRuntime().addShutdownHook(new Thread(OutputFolder::atExit, "draggan-output-cleanup"));
-                exitHookInstalled = true;
+                try {
+                    Runtime.getRuntime().addShutdownHook(new Thread(OutputFolder::atExit, "draggan-output-cleanup"));
+                    exitHookInstalled = true;
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is exiting already: the command's own finally / Main discards what it leaves
+                }
             }
         }
         return p;

@@ -95,10 +95,10 @@ class OutputFolderTest {
             }
         });
         other.join();
-        Path mine = OutputFolder.forOption(dir.resolve("mine").toString(), "out", "test", OWN).begin();
+        Path mine = OutputFolder.forOption(dir.resolve("deep/mine").toString(), "out", "test", OWN).begin();
         OutputFolder.writeString(mine.resolve("a.txt"), "x");
         OutputFolder.discardUncommitted();
-        assertFalse(Files.exists(mine), "this thread's staging folder is gone");
+        assertFalse(Files.exists(dir.resolve("deep")), "this thread's staging folder and the parent made for it are gone");
         assertTrue(Files.isDirectory(staging[0]), "another thread's is not touched");
         OutputFolder.deleteRecursively(staging[0]);
     }
