@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -175,6 +176,40 @@ class OutputFolderTest {
         assertFalse(Files.exists(tmp), "stale temporary file removed");
     }
 
+    /** Starts {@code drag} with many steps in a child JVM and waits until it has written start.png into its staging folder. */
+    static Process startChildDrag(Path dir, Path out) throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                "draggan.app.Main", "drag", "--model", "random:64:256", "--seed", "0", "--points", "10,10->50,50", "--steps", "100000",
+                "--frame-every", "1", "--out", out.toString()));
+        Path log = dir.resolve("child-" + System.nanoTime() + ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Path parent = out.getParent();
+        String staged = "\\." + Pattern.quote(out.getFileName().toString()) + "\\.partial-\\d+-[0-9a-f]{12}/start\\.png";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            if (tree(parent).stream().anyMatch(n -> n.matches(staged))) {
+                Thread.sleep(300);                              // a few drag steps into the run
+                return p;
+            }
+            Thread.sleep(50);
+        }
+        p.destroyForcibly();
+        throw new AssertionError("the child did not begin writing: " + tree(dir) + "\n" + Files.readString(log));
+    }
+
+    /** SIGTERM (as Ctrl-C): the drag stops, writes everything and commits; the exit hook waits for it, nothing is left staged. */
+    @Test void aDragStoppedBySigtermStillWritesEverything(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("runs/drag");
+        Process p = startChildDrag(dir, out);
+        p.destroy();                                            // SIGTERM
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child ended");
+        System.out.println("after SIGTERM: " + tree(dir.resolve("runs")));
+        assertEquals(DragCommand.OUTPUTS.stream().sorted().toList(), tree(out), "every output, complete");
+        assertEquals(List.of("drag"), tree(dir.resolve("runs")).stream().filter(n -> !n.contains("/")).toList(), "no staging folder left");
+        assertTrue(Files.readAllLines(out.resolve("trace.csv")).size() >= 2, "trace.csv holds the steps made");
+    }
+
     /**
      * The real thing: {@code ./draggan drag} in a child JVM, SIGKILLed while it runs, leaves no --out folder (nor the
      * parents it made visible: only its hidden staging folder, which the next run removes); then the same command in
@@ -182,20 +217,8 @@ class OutputFolderTest {
      */
     @Test void aKilledDragLeavesNoOutFolder(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("runs/drag");
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                "draggan.app.Main", "drag", "--model", "random:64:256", "--seed", "0", "--points", "10,10->50,50", "--steps", "100000",
-                "--frame-every", "1", "--out", out.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        Process p = startChildDrag(dir, out);
         Path runs = dir.resolve("runs");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        boolean started = false;
-        while (!started && System.nanoTime() < deadline && p.isAlive()) {
-            started = tree(runs).stream().anyMatch(n -> n.matches("\\.drag\\.partial-\\d+-[0-9a-f]{12}/start\\.png"));
-            if (!started) Thread.sleep(50);
-        }
-        assertTrue(started, "the child began writing: " + tree(dir) + "\n" + Files.readString(dir.resolve("child.log")));
-        Thread.sleep(300);                                      // a few drag steps into the run
         p.destroyForcibly();                                    // SIGKILL: no hook, no cleanup
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         System.out.println("after SIGKILL: " + tree(runs));
