@@ -162,14 +162,14 @@ final class DragCommand implements Main.Command {
         PrintStream log = io.info();
         PrintStream result = json ? log : io.out();      // the summary line: the result unless --json prints one
         Progress progress = new Progress(log, steps);
-        BufferedImage start = Images.toImage(session.image());
-        Images.writePng(start, out.resolve("start.png"));
-        GifStream gif = new GifStream(out.resolve("drag.gif"), 100);
-        gif.add(Annotate.markers(start, session.initialHandles(), pairs.targets()));
-
+        // Ctrl-C / SIGTERM stops the drag, which then writes everything. The hook is installed before anything is written;
+        // a signal before run() starts (which clears a stale stop request) is remembered and stops the drag after its
+        // first step, and one before the hook (the JVM already shutting down) likewise
         final DragSession s = session;
         CountDownLatch finished = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
         Thread hook = new Thread(() -> {
+            signalled.set(true);
             s.stop();
             try {
                 finished.await(120, TimeUnit.SECONDS);
@@ -177,7 +177,16 @@ final class DragCommand implements Main.Command {
                 Thread.currentThread().interrupt();
             }
         }, "draggan-ctrl-c");
-        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            signalled.set(true);
+        }
+        BufferedImage start = Images.toImage(session.image());
+        Images.writePng(start, out.resolve("start.png"));
+        GifStream gif = new GifStream(out.resolve("drag.gif"), 100);
+        gif.add(Annotate.markers(start, session.initialHandles(), pairs.targets()));
+
         DragSession.RunResult rr;
         DragSession.StepResult[] last = {null};
         long tDrag = System.nanoTime();
@@ -185,6 +194,7 @@ final class DragCommand implements Main.Command {
             rr = session.run(steps, new DragSession.StepListener() {
                 @Override public void onStep(DragSession.StepResult r) {
                     last[0] = r;
+                    if (signalled.get()) s.stop();
                     trace.line(traceLine(r));
                     progress.update(r);
                     if (r.image() != null) {
