@@ -149,6 +149,10 @@ final class TfGeneratorConverter {
             throw new CheckpointException(file + ": " + where + ": " + e.getMessage(), e);
         }
 
+        if (2L * layers + 3L * (config.resolutionLog2() - 1) > vars.size()) {   // before listing the tensors of an absurd config
+            throw new CheckpointException(file + ": " + where + " has " + vars.size() + " variables, too few for a StyleGAN2 generator of " + layers
+                    + " mapping layers at resolution " + res + " " + config);
+        }
         // every variable the generator needs, with its TF shape, before any data is read
         Map<String, int[]> required = config.requiredShapes();
         Map<String, Source> sources = new LinkedHashMap<>();

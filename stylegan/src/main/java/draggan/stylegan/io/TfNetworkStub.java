@@ -98,7 +98,8 @@ final class TfNetworkStub {
         }
         if (depth > MAX_DEPTH) throw new CheckpointException(file + ": TensorFlow components nested deeper than " + MAX_DEPTH + " at " + here);
         Object vars = net.attributes.get("variables");
-        if (!(vars instanceof List<?> list)) {
+        List<?> list = vars instanceof List<?> l ? l : vars instanceof Object[] t ? java.util.Arrays.asList(t) : null;
+        if (list == null) {
             throw new CheckpointException(file + ": TensorFlow network " + here + " has no 'variables' list (got " + Py.typeName(vars) + ")");
         }
         for (Object item : list) {

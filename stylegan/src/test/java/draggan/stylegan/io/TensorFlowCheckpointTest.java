@@ -244,7 +244,8 @@ class TensorFlowCheckpointTest {
                 new Case("no-noise", "use_noise", false, "use_noise false"),
                 new Case("elu", "nonlinearity", "elu", "nonlinearity 'elu'"),
                 new Case("unknown-kwarg", "fmap_decay", 1.0, "unknown TensorFlow kwarg 'fmap_decay'"),
-                new Case("wrong-resolution", "resolution", 32, "lacks"))) {
+                new Case("wrong-resolution", "resolution", 32, "lacks"),
+                new Case("absurd-mapping", "mapping_layers", 1_000_000, "too few for a StyleGAN2 generator of 1000000 mapping layers"))) {
             MiniTfPickle.Opts o = new MiniTfPickle.Opts();
             o.kwargs.put(k.kwarg(), k.value());
             rejected(k.name() + ".pkl", MiniTfPickle.pickle(c, p, o), k.expected());
