@@ -61,4 +61,28 @@ class GeneratorGoldenTest {
             Golden.assertClose(folder + "/" + file + " image", Golden.npy(folder, pre + "img"), out.image().value(), 1e-3);
         }
     }
+
+    /**
+     * The classic TensorFlow pickles of golden/compact-128 (NVlabs/stylegan2 and StyleGAN2-ADA TF layouts, converted at
+     * load time) give the reference's goldens of that folder: w and ws within 1e-5, the last block's features (feat5 =
+     * b128, the only block stored there) and the image within 1e-3.
+     */
+    @ParameterizedTest(name = "compact-128/{0} seed {1}")
+    @CsvSource({"model-tf.pkl, 0", "model-tf.pkl, 1", "model-tf-ada.pkl, 0", "model-tf-ada.pkl, 1"})
+    void tensorFlowPicklesMatchReference(String file, int seed) throws Exception {
+        String folder = "compact-128";
+        Generator g = load(folder, file);
+        String pre = "seed" + seed + "_";
+        Tensor z = g.z(seed);
+        Golden.assertBitEqual(folder + " z", Golden.npy(folder, pre + "z"), z);
+        Golden.assertClose(folder + "/" + file + " w (psi 1)", Golden.npy(folder, pre + "w_psi1"), g.mappingW(z), 1e-5);
+        Golden.assertClose(folder + "/" + file + " ws (psi 0.7)", Golden.npy(folder, pre + "ws"), g.mapping(z, 0.7, -1), 1e-5);
+        try (var ng = GradMode.noGrad()) {
+            Generator.Output out = g.synthesis(Var.constant(Golden.npy(folder, pre + "ws")), Generator.Request.full(NoiseMode.CONST));
+            int last = g.blockResolutions().length - 1;
+            assertEquals(5, last);
+            Golden.assertClose(folder + "/" + file + " feat b128", Golden.npy(folder, pre + "feat5"), out.features().get(last).value(), 1e-3);
+            Golden.assertClose(folder + "/" + file + " image", Golden.npy(folder, pre + "img"), out.image().value(), 1e-3);
+        }
+    }
 }

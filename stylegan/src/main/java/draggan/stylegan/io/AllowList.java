@@ -24,17 +24,28 @@ import java.util.Set;
  * numpy 2's {@code numpy._core} names and {@code _reconstruct}/{@code ndarray} for numpy arrays, sets (also under
  * protocol 2's {@code __builtin__} name), {@code _codecs.encode} (how protocol 2 stores bytes), the older
  * {@code _rebuild_tensor} and torch 2's {@code _rebuild_parameter_with_state}, the other storage types (half,
- * bfloat16, double, integer), and {@code argparse.Namespace} (the {@code args} of rosinality training checkpoints).
+ * bfloat16, double, integer), {@code argparse.Namespace} (the {@code args} of rosinality training checkpoints), and
+ * {@code dnnlib.tflib.network.Network} with numpy arrays and scalars (classic TensorFlow StyleGAN2 pickles: each
+ * Network is its state dict as data, see {@link TfNetworkStub}).
  */
 final class AllowList {
     private AllowList() {}
 
-    /** The main pickle of an NVlabs network .pkl (the storages are embedded legacy torch.save bytes). */
+    /**
+     * The main pickle of an NVlabs network .pkl (the storages are embedded legacy torch.save bytes), or of a classic
+     * TensorFlow StyleGAN2 pickle (a tuple of dnnlib.tflib.network.Network objects holding numpy arrays).
+     */
     static Map<String, Py.Global> networkPickle() {
         Map<String, Py.Global> m = common();
         put(m, "torch_utils.persistence", "_reconstruct_persistent_obj", Py.Kind.FUNCTION, AllowList::persistentObject);
         put(m, "torch.storage", "_load_from_bytes", Py.Kind.FUNCTION, AllowList::loadFromBytes);
         for (String mod : List.of("dnnlib.util", "dnnlib")) put(m, mod, "EasyDict", Py.Kind.CLASS, (a, s) -> dict("EasyDict", a, s));
+        // a classic TensorFlow StyleGAN2 pickle's networks: NEWOBJ + BUILD of a state dict, kept as plain data (its
+        // build_module_src is a string like any other: never run, see TfNetworkStub)
+        put(m, "dnnlib.tflib.network", "Network", Py.Kind.CLASS, (a, s) -> {
+            if (a.length != 0) throw new CheckpointException(s + ": " + TfNetworkStub.CLASS + " takes no positional arguments, got " + a.length);
+            return new Py.Instance(TfNetworkStub.CLASS);
+        });
         return Collections.unmodifiableMap(m);
     }
 

@@ -40,7 +40,12 @@ public record Checkpoint(Path source, Format format, GeneratorConfig config, Map
         /** rosinality stylegan2-pytorch checkpoint, legacy torch.save format. */
         ROSINALITY_TORCH_LEGACY,
         /** The project's own safetensors checkpoint ({@link GeneratorSafetensors}: G_ema tensors and config). */
-        SAFETENSORS
+        SAFETENSORS,
+        /**
+         * Classic TensorFlow StyleGAN2 pickle (NVlabs/stylegan2, StyleGAN2-ADA TF: e.g. stylegan2-car-config-f.pkl),
+         * converted at load time as the reference's legacy.py does; Gs is used.
+         */
+        TENSORFLOW_PICKLE
     }
 
     public Checkpoint {

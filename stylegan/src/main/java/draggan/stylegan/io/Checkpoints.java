@@ -16,7 +16,9 @@ import java.util.zip.ZipFile;
 
 /**
  * Loads StyleGAN2 generator checkpoints without Python: NVlabs network pickles ({@code .pkl}: stylegan2-ada-pytorch,
- * stylegan3, DragGAN's downloads; G_ema is taken), rosinality stylegan2-pytorch {@code .pt} files (torch.save,
+ * stylegan3, DragGAN's downloads; G_ema is taken), classic TensorFlow StyleGAN2 pickles ({@code .pkl} of NVlabs/stylegan2
+ * and StyleGAN2-ADA TF, e.g. {@code stylegan2-car-config-f.pkl}; Gs is taken and converted as the reference's
+ * {@code legacy.py} does, see {@link TfGeneratorConverter}), rosinality stylegan2-pytorch {@code .pt} files (torch.save,
  * zip or legacy format; converted to NVlabs naming) and the project's own safetensors checkpoints (the convention of
  * {@link GeneratorSafetensors}: {@code G_ema.*} tensors in NVlabs naming plus the config in the metadata; written by
  * {@link #saveSafetensors}). The format is recognised from the content, not the name.
@@ -90,7 +92,8 @@ public final class Checkpoints {
 
     /**
      * Reads one generator of an NVlabs network pickle by its key: {@code "G"} (the trained generator, which training
-     * resumes from) or {@code "G_ema"} (what {@link #load} takes). No cache is used; the same safety checks and
+     * resumes from) or {@code "G_ema"} (what {@link #load} takes). A classic TensorFlow pickle's tuple (G, D, Gs) is
+     * read the same way: "G" is its G, "G_ema" its Gs. No cache is used; the same safety checks and
      * hyper-parameter reading as {@link #load} apply, and the tensors are validated against the config.
      *
      * @param file an NVlabs {@code .pkl} (a dict with {@code G}, {@code D}, {@code G_ema}, ...)
@@ -106,9 +109,10 @@ public final class Checkpoints {
                 throw new CheckpointException(name + ": not a pickle (expected an NVlabs network pickle starting with byte 0x80)");
             }
             Object top = new SafeUnpickler(name, AllowList.networkPickle(), null).loadFrom(new BoundedInput(src, 0));
-            NvlabsNetwork.Result r = NvlabsNetwork.read(name, top, key);
+            boolean tf = TfNetworkStub.isTfPickle(top);
+            NvlabsNetwork.Result r = tf ? TfGeneratorConverter.read(name, top, key) : NvlabsNetwork.read(name, top, key);
             validate(r.config(), r.params(), name, true);
-            return new Checkpoint(abs, Checkpoint.Format.NVLABS_PICKLE, r.config(), r.params(), r.notes(), false);
+            return new Checkpoint(abs, tf ? Checkpoint.Format.TENSORFLOW_PICKLE : Checkpoint.Format.NVLABS_PICKLE, r.config(), r.params(), r.notes(), false);
         });
     }
 
@@ -157,6 +161,9 @@ public final class Checkpoints {
             Object first = new SafeUnpickler(name, AllowList.networkPickle(), null).loadFrom(new BoundedInput(src, 0));
             if (LegacyTorchFormat.MAGIC.equals(first)) {
                 throw new CheckpointException(name + ": a legacy torch.save file (rosinality .pt); loadDiscriminator reads NVlabs network pickles only");
+            }
+            if (TfNetworkStub.isTfPickle(first)) {
+                throw new CheckpointException(name + ": a TensorFlow StyleGAN2 pickle; its discriminator is not converted (loadDiscriminator reads NVlabs network pickles only)");
             }
             NvlabsDiscriminator.Result r = NvlabsDiscriminator.read(name, first);
             return new DiscriminatorCheckpoint(abs, r.config(), r.params(), r.notes());
@@ -237,6 +244,9 @@ public final class Checkpoints {
                 if (LegacyTorchFormat.MAGIC.equals(first)) {
                     format = Checkpoint.Format.ROSINALITY_TORCH_LEGACY;
                     r = RosinalityConverter.convert(name, LegacyTorchFormat.readAfterMagic(in, AllowList.torchSave(), unpickler.budget()));
+                } else if (TfNetworkStub.isTfPickle(first)) {
+                    format = Checkpoint.Format.TENSORFLOW_PICKLE;
+                    r = TfGeneratorConverter.read(name, first, "G_ema");
                 } else {
                     format = Checkpoint.Format.NVLABS_PICKLE;
                     r = NvlabsNetwork.read(name, first);

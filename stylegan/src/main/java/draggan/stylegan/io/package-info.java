@@ -2,16 +2,17 @@
  * Loading StyleGAN2 checkpoints without Python, safely.
  *
  * <p>{@link draggan.stylegan.io.Checkpoints#load(java.nio.file.Path)} reads an NVlabs network pickle ({@code .pkl};
- * its {@code G_ema}) or a rosinality stylegan2-pytorch {@code .pt} (torch.save, zip or legacy format; converted to
- * NVlabs naming) and returns a {@link draggan.stylegan.io.Checkpoint}: the {@link draggan.stylegan.io.GeneratorConfig}
+ * its {@code G_ema}), a classic TensorFlow StyleGAN2 pickle ({@code .pkl} of NVlabs/stylegan2 or StyleGAN2-ADA TF; its
+ * {@code Gs}, converted as the reference's {@code legacy.py} does) or a rosinality stylegan2-pytorch {@code .pt}
+ * (torch.save, zip or legacy format; converted to NVlabs naming) and returns a {@link draggan.stylegan.io.Checkpoint}: the {@link draggan.stylegan.io.GeneratorConfig}
  * read from the file and the float32 parameters by NVlabs name.
  * {@link draggan.stylegan.io.Checkpoints#loadDiscriminator(java.nio.file.Path)} reads the discriminator {@code D} of
  * an NVlabs training snapshot into a {@link draggan.stylegan.io.DiscriminatorCheckpoint}
  * ({@link draggan.stylegan.io.DiscriminatorConfig} and parameters by NVlabs name without the {@code D.} prefix).
  *
  * <p>A pickle is a program: unpickling runs whatever callables it names. The unpickler here builds only an explicit
- * allow-list of inert data types (dicts, tensors, storages, numpy scalars, the persistence wrapper; the stored
- * Python source of persistent classes is never run) and refuses any other global, naming it and the file, before
+ * allow-list of inert data types (dicts, tensors, storages, numpy scalars and arrays, the persistence wrapper, TF
+ * Network state dicts; the stored Python source of persistent classes and TF networks is never run) and refuses any other global, naming it and the file, before
  * anything is called. Every size a file claims is checked before memory is allocated; malformed files end in a
  * {@link draggan.stylegan.io.CheckpointException} that names the file and says what was wrong. What a hostile file
  * can make the loader do is bounded by the file's size: the work of the unpickler (elements copied, bytes encoded)

@@ -1,5 +1,6 @@
 package draggan.stylegan.io;
 
+import draggan.tensor.testing.Golden;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * where they are interesting.
  */
 class CheckpointFuzzTest {
-    static final int PKL_CASES = 200, PT_CASES = 100, ST_CASES = 400;
+    static final int PKL_CASES = 200, PT_CASES = 100, ST_CASES = 400, TF_CASES = 150;
 
     @TempDir Path dir;
 
@@ -67,6 +68,47 @@ class CheckpointFuzzTest {
             for (int p : pos) b[p] = orig[p];
         }
         System.out.println("pkl fuzz outcomes: " + outcomes);
+        assertArrayEquals(orig, b, "restored");
+    }
+
+    /**
+     * The golden TensorFlow pickle (compact-128/model-tf.pkl), mutated near the opcodes around Gs's variables (the
+     * names, tuples and numpy headers next to each variable name), anywhere, or truncated.
+     */
+    @Test
+    void mutatedGoldenTensorFlowPickle() throws Exception {
+        byte[] b = Files.readAllBytes(Golden.dir("compact-128").resolve("model-tf.pkl"));
+        byte[] orig = b.clone();
+        int gs = indexOf(b, "Gs".getBytes(), 0);
+        java.util.List<Integer> names = new java.util.ArrayList<>();
+        for (int i = gs; i + 6 <= b.length; i++) if (b[i] == 'w' && b[i + 1] == 'e' && b[i + 2] == 'i' && b[i + 3] == 'g' && b[i + 4] == 'h' && b[i + 5] == 't') names.add(i);
+        names.add(gs);
+        SplittableRandom rnd = new SplittableRandom(1313);
+        Map<String, Integer> outcomes = new TreeMap<>();
+        for (int k = 0; k < TF_CASES; k++) {
+            int kind = rnd.nextInt(10);
+            int n = 1 + rnd.nextInt(kind < 5 ? 2 : 6);
+            int[] pos = new int[n];
+            for (int i = 0; i < n; i++) {
+                pos[i] = rnd.nextInt(5) == 0 ? rnd.nextInt(b.length)
+                        : Math.clamp(names.get(rnd.nextInt(names.size())) - 40 + rnd.nextInt(120), 0, b.length - 1);
+            }
+            String how;
+            long size = b.length;
+            if (kind == 9) {
+                size = pos[0];
+                how = "truncate at " + size;
+            } else {
+                for (int p : pos) b[p] = kind < 7 ? (byte) (b[p] ^ (1 << rnd.nextInt(8))) : (byte) 0xff;
+                how = (kind < 7 ? "flip " : "0xff at ") + Arrays.toString(pos);
+            }
+            Path name = dir.resolve("fuzz-tf" + k + ".pkl");
+            ByteSource src = ByteSource.of(name.toString(), b).window(name.toString(), 0, size);
+            String outcome = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> run(() -> Checkpoints.read(name, src), name, how), "case " + k + " (" + how + ")");
+            outcomes.merge(outcome, 1, Integer::sum);
+            for (int p : pos) b[p] = orig[p];
+        }
+        System.out.println("tf pkl fuzz outcomes: " + outcomes);
         assertArrayEquals(orig, b, "restored");
     }
 

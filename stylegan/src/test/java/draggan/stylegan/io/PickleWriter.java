@@ -23,6 +23,9 @@ final class PickleWriter {
     /** cls.__new__(cls, *args) via NEWOBJ, then BUILD with state when it is not null. */
     record NewObj(G cls, Object state, Object... args) {}
 
+    /** obj, then BUILD with state (__setstate__: a numpy dtype's or array's state). */
+    record Built(Object obj, Object state) {}
+
     /** A persistent id (BINPERSID). */
     record PersId(Object id) {}
 
@@ -111,6 +114,11 @@ final class PickleWriter {
                     value(n.state());
                     op('b');
                 }
+            }
+            case Built b -> {
+                value(b.obj());
+                value(b.state());
+                op('b');
             }
             case PersId p -> {
                 value(p.id());
