@@ -16,5 +16,5 @@ MVN=("$ROOT/mvnw" -B -q "-Dmaven.repo.local=$REPO" "-Dmaven.repo.local.tail=$TAI
 echo "consumer: installing the library modules into $REPO" >&2
 (cd "$ROOT" && "${MVN[@]}" install -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl dragcore,bom -am "$@")
 echo "consumer: building and testing examples/consumer against them" >&2
-(cd "$HERE" && "$ROOT/mvnw" -B "-Dmaven.repo.local=$REPO" "-Dmaven.repo.local.tail=$TAIL" -f pom.xml verify "-Dconsumer.model=${CONSUMER_MODEL:-auto}" "$@")
+(cd "$HERE" && "$ROOT/mvnw" -B "-Dmaven.repo.local=$REPO" "-Dmaven.repo.local.tail=$TAIL" -f pom.xml verify "-DconsumerModel=${CONSUMER_MODEL:-auto}" "$@")
 echo "consumer: passed (images in $HERE/target/consumer-out)" >&2
