@@ -1,31 +1,17 @@
 package draggan.app;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Shared validation of command-line values. */
+/** Shared validation of command-line values (outputs: see {@link OutputFolder}). */
 final class Cli {
     private Cli() {}
 
-    /** An output PNG path whose folder exists. */
+    /** An output PNG path; missing folders above it are created when it is written. */
     static Path outputPng(String value, String option) { return outputFile(value, option, ".png"); }
 
-    /** An output file with the given extension whose folder exists. */
-    static Path outputFile(String value, String option, String ext) {
-        if (!value.toLowerCase().endsWith(ext)) throw new UsageException("--" + option + " must name a " + ext + " file but is '" + value + "'");
-        Path p = Path.of(value).toAbsolutePath();
-        Path dir = p.getParent();
-        if (dir == null || !Files.isDirectory(dir)) throw new UsageException("--" + option + ": folder " + dir + " does not exist");
-        if (Files.isDirectory(p)) throw new UsageException("--" + option + ": " + p + " is a folder");
-        return p;
-    }
+    /** An output file with the given extension; missing folders above it are created when it is written. */
+    static Path outputFile(String value, String option, String ext) { return OutputFolder.checkFile(value, option, ext); }
 
-    /** An output folder: created if missing; must not be a file. */
-    static Path outputDir(String value, String option) {
-        Path p = Path.of(value).toAbsolutePath();
-        if (Files.exists(p) && !Files.isDirectory(p)) throw new UsageException("--" + option + ": " + p + " exists and is not a folder");
-        Path parent = p.getParent();
-        if (parent != null && !Files.isDirectory(parent)) throw new UsageException("--" + option + ": folder " + parent + " does not exist");
-        return p;
-    }
+    /** A folder a command fills over time (a training run): created with its parents if missing; must not be a file. */
+    static Path outputDir(String value, String option) { return OutputFolder.checkGrowingFolder(value, option); }
 }

@@ -15,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +23,9 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code ./draggan drag}: one drag from the command line, with every output a user wants to look at. */
 final class DragCommand implements Main.Command {
+    /** Every file drag may write into --out DIR (an existing DIR holding only these is replaced by the new run's). */
+    static final List<String> OUTPUTS = List.of("start.png", "final.png", "final-annotated.png", "drag.gif", "session.json", "trace.csv");
+
     @Override public String summary() { return "drag handle points to targets on a generated image (DragGAN)"; }
 
     static Args args() {
@@ -45,7 +47,7 @@ final class DragCommand implements Main.Command {
                 .option("frame-every", "N", "put every N-th step's image into drag.gif", "5")
                 .flag("straightforward", "resize the whole feature map every step (the reference's way; slower, same result)")
                 .option("replay", "FILE", "replay a session.json instead of --seed/--points, on --model or else on the model it names; either must have the SHA-256 it records", null)
-                .option("out", "DIR", "output folder (created if missing)", null)
+                .option("out", "DIR", "output folder (created with its parents; written whole at the end, replacing an earlier drag's output there)", null)
                 .jsonFlag();
     }
 
@@ -56,7 +58,7 @@ final class DragCommand implements Main.Command {
             return 0;
         }
         io = io.with(a);
-        Path out = Cli.outputDir(a.require("out"), "out");
+        OutputFolder outDir = OutputFolder.forOption(a.require("out"), "out", "drag", OUTPUTS);
         int frameEvery = a.intIn("frame-every", 1, 1_000_000);
         PrintStream log = io.info();
 
@@ -120,16 +122,16 @@ final class DragCommand implements Main.Command {
         }
 
         // all input is valid: from here on we write
-        Files.createDirectories(out);
+        Path out = outDir.begin();      // a staging folder beside --out, renamed to it by commit() at the end
         // trace.csv and drag.gif are streamed to disk step by step (memory does not grow with --steps)
         try (TraceStream trace = new TraceStream(out.resolve("trace.csv"))) {
             trace.line("step,points,loss,ms");
-            return replay != null ? replay(replay, g, m, trace, out, io, a.has("json")) : drag(session, steps, frameEvery, pairs, seed, psi, m, trace, out, io, a.has("json"));
+            return replay != null ? replay(replay, g, m, trace, out, outDir, io, a.has("json")) : drag(session, steps, frameEvery, pairs, seed, psi, m, trace, out, outDir, io, a.has("json"));
         }
     }
 
     /** Replays a session file with a progress line over all its recorded steps; writes final.png, final-annotated.png, trace.csv, session.json. */
-    private static int replay(SessionFile.State replay, Generator g, Models.Loaded m, TraceStream trace, Path out, Console io, boolean json) throws IOException {
+    private static int replay(SessionFile.State replay, Generator g, Models.Loaded m, TraceStream trace, Path out, OutputFolder outDir, Console io, boolean json) throws IOException {
         PrintStream log = io.info();
         long total = 0;
         for (DragSession.DragRecord d : replay.drags()) total += d.steps();
@@ -148,14 +150,15 @@ final class DragCommand implements Main.Command {
         Images.writePng(Annotate.markers(fin, hs, ts), out.resolve("final-annotated.png"));
         trace.finish();
         writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), replay.seed(), replay.psi()));
-        log.println("wrote " + out);
-        if (json) JsonResult.print(DragJson.replayed(out, m, replay.drags().size(), session, (System.nanoTime() - tr) / 1e9), io.out());
+        outDir.commit();
+        log.println("wrote " + outDir.target());
+        if (json) JsonResult.print(DragJson.replayed(outDir.target(), m, replay.drags().size(), session, (System.nanoTime() - tr) / 1e9), io.out());
         return 0;
     }
 
     /** Runs the drag; writes start.png, drag.gif (frames streamed as they come), final.png, final-annotated.png, trace.csv, session.json. */
     private static int drag(DragSession session, int steps, int frameEvery, PointsSpec.Pairs pairs, long seed, double psi, Models.Loaded m,
-                            TraceStream trace, Path out, Console io, boolean json) throws IOException {
+                            TraceStream trace, Path out, OutputFolder outDir, Console io, boolean json) throws IOException {
         PrintStream log = io.info();
         PrintStream result = json ? log : io.out();      // the summary line: the result unless --json prints one
         Progress progress = new Progress(log, steps);
@@ -212,8 +215,9 @@ final class DragCommand implements Main.Command {
             gif.finish();
             trace.finish();
             writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), seed, psi));
-            log.println("wrote " + out + " (start.png, final.png, final-annotated.png, drag.gif, session.json, trace.csv)");
-            if (json) JsonResult.print(DragJson.dragged(out, m, seed, rr, pairs, last[0], dragSeconds), io.out());
+            outDir.commit();
+            log.println("wrote " + outDir.target() + " (start.png, final.png, final-annotated.png, drag.gif, session.json, trace.csv)");
+            if (json) JsonResult.print(DragJson.dragged(outDir.target(), m, seed, rr, pairs, last[0], dragSeconds), io.out());
         } finally {
             finished.countDown();
             try {
@@ -281,15 +285,7 @@ final class DragCommand implements Main.Command {
         return b;
     }
 
-    static void writeText(Path file, String text) throws IOException {
-        Path tmp = Images.tempSibling(file);
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
+    static void writeText(Path file, String text) throws IOException { OutputFolder.writeString(file, text); }
 
     /** The terminal progress line: step, loss, handle-target distance, steps/s. */
     static final class Progress {

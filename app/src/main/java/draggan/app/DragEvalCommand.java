@@ -45,7 +45,7 @@ final class DragEvalCommand implements Main.Command {
                 .flag("truth", "keypoint drags judged by the toy-face keypoint detector (needs the 64 px toy-world model)")
                 .option("reconstruction", "K", "paired-reconstruction cases (0 to skip)", "2")
                 .option("sigma", "X", "perturbation of w1's optimised rows for the reconstruction test", "0.3")
-                .option("lr", "X", "Adam learning rate", "0.002")
+                .option("lr", "X", "Adam learning rate (default: 0.002, the paper's; a built-in model's own, e.g. 0.01 for builtin:toy-faces-64)", null)
                 .option("out", "FILE.csv", "also write every outcome as CSV", null)
                 .jsonFlag();
     }
@@ -61,17 +61,19 @@ final class DragEvalCommand implements Main.Command {
         PrintStream log = io.info(), table = json ? log : io.out();     // the table is the result unless --json prints one
         int cases = a.intIn("cases", 0, 100_000), steps = a.intIn("steps", 1, 100_000), recon = a.intIn("reconstruction", 0, 10_000);
         long seed0 = a.longIn("seed0", 0, 0xFFFFFFFFL);
-        double sigma = a.doubleIn("sigma", 0, 100), lr = a.doubleIn("lr", 1e-12, 10);
-        Map<String, DragConfig> methods = methods(a, lr);
+        double sigma = a.doubleIn("sigma", 0, 100);
+        Double lrGiven = a.has("lr") ? a.doubleIn("lr", 1e-12, 10) : null;
+        Map<String, DragConfig> methods = methods(a, lrGiven != null ? lrGiven : PAPER_LR);   // lr set again once the model is known
         Path csv = a.has("out") ? Cli.outputFile(a.get("out"), "out", ".csv") : null;
         if (seed0 + cases > 0xFFFFFFFFL + 1) throw new UsageException("--seed0 + --cases exceeds the seed range");
         if (a.has("truth")) {
             for (String o : List.of("reconstruction", "sigma")) if (a.has(o)) throw new UsageException("--" + o + " does not apply with --truth");
-            return runTruth(a.get("model"), cases, seed0, steps, lr, methods, csv, log, table, json ? io.out() : null);
+            return runTruth(a.get("model"), cases, seed0, steps, lrGiven, methods, csv, log, table, json ? io.out() : null);
         }
 
         Models.Loaded m = Models.load(a.get("model"), log);
         Generator g = m.generator();
+        double lr = lrFor(m, lrGiven, methods);
         log.printf(Locale.ROOT, "model %s, %d cases from seed %d, up to %d steps, lr %g%n", m.description(), cases, seed0, steps, lr);
         List<String> rows = new ArrayList<>();
         rows.add("kind,case,seed,points,method,start_px,tracker_px,independent_px,steps,converged,seconds,mse_no_edit,mse_after");
@@ -183,6 +185,16 @@ final class DragEvalCommand implements Main.Command {
         return DragConfig.reference().withLr(lr).withTracker(t).withSupervision(sv);
     }
 
+    /** drag-eval's learning rate on checkpoints and random models when --lr is absent: the paper's 0.002. */
+    static final double PAPER_LR = 0.002;
+
+    /** The learning rate: --lr, else a built-in model's own, else {@link #PAPER_LR}; set on every method's config. */
+    private static double lrFor(Models.Loaded m, Double lrGiven, Map<String, DragConfig> methods) {
+        double lr = lrGiven != null ? lrGiven : m.source().startsWith(Models.BUILTIN) ? m.dragLr() : PAPER_LR;
+        methods.replaceAll((name, c) -> c.withLr(lr));
+        return lr;
+    }
+
     /**
      * --truth: keypoint drags on the 64 px toy-world model judged by the toy-face keypoint detector; a table per method.
      *
@@ -190,10 +202,11 @@ final class DragEvalCommand implements Main.Command {
      * @param table the table and its notes (the result unless --json)
      * @param json  where the --json result goes, or null without --json
      */
-    private static int runTruth(String model, int cases, long seed0, int steps, double lr, Map<String, DragConfig> methods, Path csv,
+    private static int runTruth(String model, int cases, long seed0, int steps, Double lrGiven, Map<String, DragConfig> methods, Path csv,
                                 PrintStream log, PrintStream table, PrintStream json) throws Exception {
         Models.Loaded m = Models.load(model, log);
         Generator g = m.generator();
+        double lr = lrFor(m, lrGiven, methods);
         ToyFaceLocator loc = ToyFaceLocator.toyFaces64();
         if (g.resolution() != loc.resolution()) {
             throw new UsageException("--truth needs the " + loc.resolution() + " px toy-world model; this model is " + g.resolution() + " px");

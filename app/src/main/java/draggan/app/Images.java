@@ -10,15 +10,13 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
  * Images in and out: generator output [1, 3, H, W] (roughly [-1, 1]) to 8-bit RGB exactly as the reference tools
  * convert it (x * 127.5 + 128, clamped to [0, 255], truncated), PNG and animated GIF files, grids.
- * Files are written to a temporary sibling and moved into place, so nothing is ever half-written.
+ * Files are written through {@link OutputFolder#writeFile}, so nothing is ever half-written.
  */
 public final class Images {
     private Images() {}
@@ -34,32 +32,19 @@ public final class Images {
         return draggan.stylegan.image.Images.grid(images, cols, rows);
     }
 
-    /** Writes a PNG atomically. */
+    /** Writes a PNG all or nothing ({@link OutputFolder#writeFile}: parents created, normal permissions). */
     public static void writePng(BufferedImage img, Path file) throws IOException {
-        Path tmp = tempSibling(file);
-        try {
-            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer available");
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        OutputFolder.writeFile(file, out -> {
+            try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+                if (!ImageIO.write(img, "png", ios)) throw new IOException("no PNG writer available");
+            }
+        });
     }
 
-    /** Writes an animated GIF (looping) atomically; delayMs per frame. */
+    /** Writes an animated GIF (looping) all or nothing ({@link OutputFolder#writeFile}); delayMs per frame. */
     public static void writeGif(List<BufferedImage> frames, int delayMs, Path file) throws IOException {
         if (frames.isEmpty()) throw new IllegalArgumentException("writeGif: no frames");
-        Path tmp = tempSibling(file);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            writeGif(frames, delayMs, out);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        OutputFolder.writeFile(file, out -> writeGif(frames, delayMs, out));
     }
 
     /** Writes an animated GIF (looping) to a stream (left open); delayMs per frame. */
@@ -70,10 +55,5 @@ public final class Images {
     /** The GIF metadata of one frame (see {@link draggan.stylegan.image.Images#gifFrameMetadata}). */
     static IIOMetadata gifFrameMetadata(ImageWriter writer, BufferedImage f, int delayMs, boolean first) throws IOException {
         return draggan.stylegan.image.Images.gifFrameMetadata(writer, f, delayMs, first);
-    }
-
-    static Path tempSibling(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        return Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
     }
 }

@@ -80,6 +80,8 @@ public final class Main {
             err.println("draggan " + argv[0] + ": internal error: " + e + " (set DRAGGAN_DEBUG=1 for the stack trace)");
             debug(e, err);
             return EXIT_FAILED;
+        } finally {
+            OutputFolder.discardUncommitted();      // a command that failed leaves no partial output
         }
     }
 

@@ -16,7 +16,7 @@ final class PendingFile implements AutoCloseable {
 
     PendingFile(Path file) throws IOException {
         this.file = file;
-        this.temp = Images.tempSibling(file);
+        this.temp = OutputFolder.newTempSibling(file);
     }
 
     /** Where the bytes go until the commit. */

@@ -178,7 +178,7 @@ final class TrainCommand implements Main.Command {
         Files.writeString(out.resolve("command.txt"), "./draggan train " + String.join(" ", quoted(a.raw())) + "\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         Path metrics = out.resolve(METRICS);
-        if (!Files.exists(metrics)) Files.writeString(metrics, METRICS_HEADER + "\n");
+        if (!Files.exists(metrics)) OutputFolder.writeString(metrics, METRICS_HEADER + "\n");
         else dropRowsAfter(metrics, t.curNimg());
         log.printf("training %dx%d G %s, D channel base %d, batch %d, until %.1f kimg; output %s%n", t.generator().resolution(), t.generator().resolution(),
                 t.generator().config(), t.discriminator().config().channelBase(), t.options().batch(), kimg, out);

@@ -110,18 +110,10 @@ class DragReplayTest {
 
         // the named built-in model, verified by its hash: same image, progress over the recorded steps
         Path again = dir.resolve("again");
-        java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream stderr = System.err;
-        CliTest.Result r;
-        System.setErr(new java.io.PrintStream(progress, true, StandardCharsets.UTF_8));      // the progress line goes to System.err
-        try {
-            r = CliTest.run("drag", "--replay", session.toString(), "--out", again.toString());
-        } finally {
-            System.setErr(stderr);
-        }
+        CliTest.Result r = CliTest.run("drag", "--replay", session.toString(), "--out", again.toString());
         assertEquals(0, r.code(), r.err());
         assertArrayEquals(Files.readAllBytes(out.resolve("final.png")), Files.readAllBytes(again.resolve("final.png")));
-        assertTrue(progress.toString(StandardCharsets.UTF_8).contains("] step 4/4"), "replay shows the drag's progress line: " + progress);
+        assertTrue(r.err().contains("] step 4/4"), "replay shows the drag's progress line on the informational stream: " + r.err());
         assertEquals(Files.readAllLines(out.resolve("trace.csv")).size(), Files.readAllLines(again.resolve("trace.csv")).size());
 
         // --model given: it must have the recorded hash

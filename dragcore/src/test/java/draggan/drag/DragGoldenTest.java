@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DragGoldenTest {
     @ParameterizedTest(name = "{0} drag {1} direct={2}")
     @CsvSource({
+            "compact-128, 0, true", "compact-128, 0, false",
+            "compact-128, 1, true", "compact-128, 1, false",
             "tiny-random-256, 0, true", "tiny-random-256, 0, false",
             "tiny-random-256, 1, true", "tiny-random-256, 1, false",
             "variant-128, 0, true", "variant-128, 0, false"})

@@ -9,13 +9,16 @@ import draggan.tensor.testing.Golden;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The generator against the PyTorch reference on the golden models (float32, noise const): z bit-equal, w and ws
- * within 1e-5, every block's features and the image within 1e-3; the worst element is printed.
+ * within 1e-5, the image and every block's features the golden set records (compact-128, the repository's own
+ * set, records b128 only) within 1e-3; the worst element is printed.
  */
 class GeneratorGoldenTest {
     private static Generator load(String folder, String file) throws Exception {
@@ -25,6 +28,10 @@ class GeneratorGoldenTest {
 
     @ParameterizedTest(name = "{0}/{1} seed {2}")
     @CsvSource({
+            "compact-128, model.pkl, 0",
+            "compact-128, model.pkl, 1",
+            "compact-128, model-rosinality.pt, 0",
+            "compact-128, model-rosinality.pt, 1",
             "tiny-random-256, model.pkl, 0",
             "tiny-random-256, model.pkl, 1",
             "tiny-random-256, model-rosinality.pt, 0",
@@ -43,9 +50,14 @@ class GeneratorGoldenTest {
             Generator.Output out = g.synthesis(Var.constant(Golden.npy(folder, pre + "ws")), Generator.Request.full(NoiseMode.CONST));
             int[] res = g.blockResolutions();
             assertEquals(res.length, out.features().size());
+            int compared = 0;
             for (int i = 0; i < res.length; i++) {
+                if (!Files.exists(Golden.dir(folder).resolve(pre + "feat" + i + ".npy"))) continue;
+                compared++;
                 Golden.assertClose(folder + "/" + file + " feat b" + res[i], Golden.npy(folder, pre + "feat" + i), out.features().get(i).value(), 1e-3);
             }
+            assertTrue(compared == res.length || folder.equals("compact-128") && compared == 1,
+                    folder + ": " + compared + " of " + res.length + " feature files found");
             Golden.assertClose(folder + "/" + file + " image", Golden.npy(folder, pre + "img"), out.image().value(), 1e-3);
         }
     }

@@ -2,9 +2,9 @@
 # The training run of the toy-world model (64 px cartoon faces, preset tiny: channel base 1024 / max 128), resumable:
 # the first call starts it in RUN_DIR, every later call continues from its last snapshot (written every 2 kimg).
 # It runs from a copy of the jar, so rebuilding the project while it trains does not disturb it.
-#   models/train-toy-faces-64.sh [RUN_DIR=runs/toy64] [KIMG=1000]
+#   models/toy-faces-64/train.sh [RUN_DIR=runs/toy64] [KIMG=1000]
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 RUN="${1:-$ROOT/runs/toy64}" KIMG="${2:-1000}"
 "$ROOT/draggan" --help > /dev/null                    # builds the programs when needed
 mkdir -p "$RUN"
