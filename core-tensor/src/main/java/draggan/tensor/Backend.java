@@ -66,7 +66,7 @@ public interface Backend {
     /**
      * Fused bias + activation + gain + clamp, as NVlabs {@code bias_act}:
      * {@code y = clamp(act(x + b) * gain, -clamp, clamp)}, b broadcast along dimension {@code dim} of x.
-     * b may be null; clamp < 0 means no clamp; act LINEAR or LRELU (slope alpha for x < 0).
+     * b may be null; clamp &lt; 0 means no clamp; act LINEAR or LRELU (slope alpha for x &lt; 0).
      */
     Tensor biasAct(Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp);
 

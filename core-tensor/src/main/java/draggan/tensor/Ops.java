@@ -153,7 +153,7 @@ public final class Ops {
     public static Tensor scale(Tensor x, double s) { return affine(x, s, 0); }
     public static Tensor addScalar(Tensor x, double s) { return affine(x, 1, s); }
 
-    /** y = clamp(x, lo, hi); lo <= hi. */
+    /** y = clamp(x, lo, hi); lo &lt;= hi. */
     public static Tensor clamp(Tensor x, double lo, double hi) {
         if (!(lo <= hi)) throw new IllegalArgumentException("clamp: lo " + lo + " must be <= hi " + hi);
         return Backends.of("clamp", x).clamp(x, lo, hi);
@@ -177,7 +177,7 @@ public final class Ops {
 
     /**
      * NVlabs bias_act: {@code y = clamp(act(x + b) * gain, -clamp, clamp)}.
-     * x: any rank; b: [x.size(dim)] or null; act LINEAR or LRELU(alpha); clamp < 0 disables clamping.
+     * x: any rank; b: [x.size(dim)] or null; act LINEAR or LRELU(alpha); clamp &lt; 0 disables clamping.
      */
     public static Tensor biasAct(Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
         int d = x.dim() == 0 ? 0 : Shapes.dim("biasAct", dim, x.dim());
@@ -193,7 +193,7 @@ public final class Ops {
 
     /**
      * dL/dx of {@link #biasAct}, recomputed from the op's inputs (see {@link Backend#biasActBackward}):
-     * {@code gout * gain * act'(x + b)} where {@code -clamp <= act(x + b) * gain <= clamp} or clamp < 0, else 0.
+     * {@code gout * gain * act'(x + b)} where {@code -clamp <= act(x + b) * gain <= clamp} or clamp &lt; 0, else 0.
      * gout: the shape of x; x: any rank; b: [x.size(dim)] or null; the other arguments those of the forward.
      */
     public static Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {

@@ -82,7 +82,10 @@ public record DragConfig(int featureBlockRes, int optimizedRows, double lr, doub
         if (supervision == null) throw new IllegalArgumentException("supervision must be given");
     }
 
-    /** The reference tool's values. */
+    /**
+     * The reference tool's values. Its feature block is 128 px: for a smaller model (e.g. 64 px) fit it with
+     * {@code DragConfig.reference().fittedTo(generator.resolution())}; a session refuses an unfitted one, saying so.
+     */
     public static DragConfig reference() {
         return new DragConfig(128, 6, 1e-3, 20, 3, 12, 2, 2, 1, Tracker.REFERENCE, true, 0.3, 0.03, Supervision.REFERENCE);
     }

@@ -141,7 +141,17 @@ public final class DragSession {
 
     private static void checkConfig(Generator g, DragConfig cfg) {
         if (cfg.optimizedRows() > g.numWs()) throw new IllegalArgumentException("DragSession: optimizedRows " + cfg.optimizedRows() + " exceeds num_ws " + g.numWs());
-        g.blockIndex(cfg.featureBlockRes());
+        int res = g.resolution();
+        if (cfg.featureBlockRes() > res) {
+            throw new IllegalArgumentException("DragSession: the config's feature block (" + cfg.featureBlockRes() + " px) is larger than this "
+                    + res + " px model; fit the config to the model with config.fittedTo(" + res + "), e.g. DragConfig.reference().fittedTo(generator.resolution())");
+        }
+        try {
+            g.blockIndex(cfg.featureBlockRes());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("DragSession: the config's feature block " + cfg.featureBlockRes() + " px is not a block of this model ("
+                    + e.getMessage() + "); choose one with config.withFeatureBlock(res)", e);
+        }
     }
 
     /** A session on the image of a seed: ws = truncation(mapping(z(seed)), psi). */

@@ -11,7 +11,7 @@ public interface KeypointLocator {
     /** Number of keypoints K that {@link #locate} returns. */
     int count();
 
-    /** Human-readable name of keypoint k (0 <= k < K), e.g. "left mouth corner"; used in task descriptions. */
+    /** Human-readable name of keypoint k (0 &lt;= k &lt; K), e.g. "left mouth corner"; used in task descriptions. */
     String name(int k);
 
     /**

@@ -34,7 +34,7 @@ public final class Mask {
     /** Side length in pixels. */
     public int size() { return size; }
 
-    /** Marks the box x0 <= x < x1, y0 <= y < y1 flexible; the box must lie inside the image and be non-empty. */
+    /** Marks the box x0 &lt;= x &lt; x1, y0 &lt;= y &lt; y1 flexible; the box must lie inside the image and be non-empty. */
     public Mask withFlexibleBox(int x0, int y0, int x1, int y1) {
         if (x0 < 0 || y0 < 0 || x1 > size || y1 > size || x0 >= x1 || y0 >= y1) {
             throw new IllegalArgumentException("mask box " + x0 + "," + y0 + "," + x1 + "," + y1 + " must satisfy 0 <= x0 < x1 <= " + size + " and 0 <= y0 < y1 <= " + size);

@@ -25,7 +25,7 @@ public final class MotionSupervision {
 
     /**
      * The disc around p as the reference selects it: pixel (i, j) (row, column) belongs when
-     * sqrt((i * h/(h-1) - p.y)^2 + (j * h/(h-1) - p.x)^2) < r1. The reference builds its coordinate grid with
+     * sqrt((i * h/(h-1) - p.y)^2 + (j * h/(h-1) - p.x)^2) &lt; r1. The reference builds its coordinate grid with
      * linspace(0, h, h), whose spacing is h/(h-1), not 1; the disc is therefore selected on that slightly stretched
      * grid (it matters at some handle positions), while the pixels read are the integer (i, j).
      * Returns {rows, cols}.

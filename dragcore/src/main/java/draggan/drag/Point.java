@@ -12,7 +12,7 @@ public record Point(double x, double y) {
     /** This point with both coordinates rounded as Python's round() (half to even), as the reference rounds. */
     public Point rounded() { return new Point(PyMath.round(x), PyMath.round(y)); }
 
-    /** True when the point lies on an image of the given resolution (0 <= x, y <= res - 1). */
+    /** True when the point lies on an image of the given resolution (0 &lt;= x, y &lt;= res - 1). */
     public boolean inside(int resolution) { return x >= 0 && y >= 0 && x <= resolution - 1 && y <= resolution - 1; }
 
     @Override public String toString() { return fmt(x) + "," + fmt(y); }

@@ -93,7 +93,7 @@ public final class TruthEval {
      * @param drift           mean over the other keypoints of their movement, px
      * @param steps           iterations run
      * @param converged       the session's stop rule ended the drag (the tracker saw the handle arrive)
-     * @param arrived         targetDistance <= the config's stop distance at this resolution
+     * @param arrived         targetDistance &lt;= the config's stop distance at this resolution
      * @param seconds         wall time of the drag alone (not the locator)
      * @param skipped         null, or why the drag was not run
      */

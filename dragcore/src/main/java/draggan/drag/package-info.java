@@ -13,7 +13,7 @@
  * F  = resize(block b128 of synthesis(ws), h x h, bilinear, align_corners=False)
  * first iteration (and after the points changed): F0 = F, f0_i = F0[:, :, round(p_i.y), round(p_i.x)]
  * tracking (no grad): p_i = argmin over the (2 r2 + 1)^2 window around p_i of |F(q) - f0_i|_2
- * stop when every |t_i - p_i| <= max(2, 2h/512)
+ * stop when every |t_i - p_i| &lt;= max(2, 2h/512)
  * loss = sum_i L1_mean over the disc(p_i, r1) of F(q) against F(q + d_i) (bilinear, align_corners=True)
  *        + lambda * L1_mean(F * m, F0 * m)     (m = 1 where fixed; only when the mask holds both 0 and 1)
  * Adam step on w[:, :rows]

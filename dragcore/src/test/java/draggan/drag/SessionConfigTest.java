@@ -42,6 +42,19 @@ class SessionConfigTest {
     }
 
     @Test
+    void anUnfittedConfigIsRefusedWithAMessageNamingTheFix() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DragSession.fromSeed(g, 3, 0.7, NoiseMode.CONST, DragConfig.reference()));
+        System.out.println(e.getMessage());
+        assertTrue(e.getMessage().contains("feature block (128 px) is larger than this 64 px model"), e.getMessage());
+        assertTrue(e.getMessage().contains("fittedTo(64)"), "the message names the fix: " + e.getMessage());
+        DragSession s = DragSession.fromSeed(g, 3, 0.7, NoiseMode.CONST, DragConfig.reference().fittedTo(g.resolution()));
+        assertEquals(64, s.config().featureBlockRes(), "the fix the message names works");
+        IllegalArgumentException set = assertThrows(IllegalArgumentException.class, () -> s.setConfig(DragConfig.reference()));
+        assertTrue(set.getMessage().contains("fittedTo(64)"), set.getMessage());
+    }
+
+    @Test
     void eachDragKeepsItsConfigAndReplaysExactly() {
         DragSession s = twoDrags();
         assertEquals(2, s.history().size());

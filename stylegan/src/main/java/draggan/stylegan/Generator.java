@@ -175,7 +175,7 @@ public final class Generator {
 
     /**
      * Mapping network plus truncation: z [N, z_dim] -> ws [N, num_ws, w_dim]; rows below {@code cutoff} (or all when
-     * cutoff < 0) become w_avg + psi (w - w_avg). No gradient.
+     * cutoff &lt; 0) become w_avg + psi (w - w_avg). No gradient.
      */
     public Tensor mapping(Tensor z, double psi, int cutoff) {
         if (z.dim() != 2 || z.size(1) != config.zDim()) {

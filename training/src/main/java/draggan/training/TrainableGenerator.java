@@ -260,7 +260,7 @@ public final class TrainableGenerator {
     }
 
     /**
-     * torch.lerp(start, end, weight) as PyTorch computes it: start + weight (end - start) for weight < 0.5, else
+     * torch.lerp(start, end, weight) as PyTorch computes it: start + weight (end - start) for weight &lt; 0.5, else
      * end - (end - start)(1 - weight) (exact at weight 1). A new tensor.
      */
     static Tensor lerp(Tensor start, Tensor end, double weight) {
@@ -317,7 +317,7 @@ public final class TrainableGenerator {
 
     /**
      * NVlabs MappingNetwork.forward: z [N, z_dim] -> ws [N, num_ws, w_dim], with truncation toward w_avg (a
-     * constant) for psi != 1: rows below {@code cutoff} (all rows when cutoff < 0) become w_avg + psi (w - w_avg),
+     * constant) for psi != 1: rows below {@code cutoff} (all rows when cutoff &lt; 0) become w_avg + psi (w - w_avg),
      * as {@link Generator#mapping}. Training uses psi 1; the w_avg update is {@link #updateWAvg}, not done here.
      */
     public Var mapping(Var z, double psi, int cutoff) {

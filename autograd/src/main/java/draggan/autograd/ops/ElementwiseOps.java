@@ -164,9 +164,9 @@ public final class ElementwiseOps {
     }
 
     /**
-     * NVlabs bias_act: y = clamp(act(x + b) * gain, -clamp, clamp), b [C] along dim (b may be null, clamp < 0: none).
+     * NVlabs bias_act: y = clamp(act(x + b) * gain, -clamp, clamp), b [C] along dim (b may be null, clamp &lt; 0: none).
      * Backward (PyTorch autograd of the reference, see {@link Ops#biasActBackward}): with v = x + b,
-     * dx = gout * gain * act'(v) where -clamp <= act(v) * gain <= clamp (bounds inclusive), 0 outside, act'(v) = 1
+     * dx = gout * gain * act'(v) where -clamp &lt;= act(v) * gain &lt;= clamp (bounds inclusive), 0 outside, act'(v) = 1
      * for v > 0 else alpha (LRELU); db = dx summed over all dims but dim. Saves x and b (the graph holds them anyway).
      */
     public static Var biasAct(Var x, Var b, int dim, Activation act, double alpha, double gain, double clamp) {

@@ -389,7 +389,7 @@ public final class VBasics {
             return clamped ? Math.min(Math.max(v, -clamp), clamp) : v;
         }
 
-        /** dx for cotangent g at pre-activation v = x + b: g * gain * act'(v) where -clamp <= act(v) * gain <= clamp, else 0. */
+        /** dx for cotangent g at pre-activation v = x + b: g * gain * act'(v) where -clamp &lt;= act(v) * gain &lt;= clamp, else 0. */
         FloatVector grad(FloatVector g, FloatVector v) {
             VectorMask<Float> pos = v.compare(VectorOperators.GT, 0f);
             FloatVector d = g.mul(gain);
@@ -412,7 +412,7 @@ public final class VBasics {
 
     /**
      * dx of bias_act from its inputs (Backend#biasActBackward has the math): g * gain * act'(x + b[c]) where
-     * -clamp <= act(x + b[c]) * gain <= clamp (or no clamp), else 0; c the index along dim. gout and x: any views of
+     * -clamp &lt;= act(x + b[c]) * gain &lt;= clamp (or no clamp), else 0; c the index along dim. gout and x: any views of
      * one shape; b: [x.size(dim)] or null. Null (the caller falls back) when the bias is strided and varies along the
      * contiguous dimension, as {@link #biasAct}.
      */

@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Accuracy against {@code (float) StrictMath.f((double) x)} (VMathTest: every 1021st float bit pattern and dense ranges):
  * exp within 1 ulp (subnormal results: within 1 unit of the smallest subnormal), log within 1 ulp, log1p within
  * 2 ulp. Special values as {@code Math}: exp(-inf) = 0, exp(+inf) = +inf, exp overflows to +inf above
- * ln(Float.MAX_VALUE); log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf, log1p(-1) = -inf; NaN gives NaN.
+ * ln(Float.MAX_VALUE); log(0) = -inf, log(x &lt; 0) = NaN, log(+inf) = +inf, log1p(-1) = -inf; NaN gives NaN.
  */
 public final class VMath {
     private VMath() {}

@@ -320,7 +320,7 @@ public final class Winograd {
     }
 
     /**
-     * convTranspose2d(x, w, stride 1, padding (ph, pw)), ph, pw <= 2: x [N, C, H, W], w [C, O, 3, 3]
+     * convTranspose2d(x, w, stride 1, padding (ph, pw)), ph, pw &lt;= 2: x [N, C, H, W], w [C, O, 3, 3]
      * -> [N, O, H - 2ph + 2, W - 2pw + 2]; the conv2d with the flipped, swapped kernel and padding 2 - p.
      */
     public static Tensor convTranspose2d(Tensor x, Tensor w, int ph, int pw) {

@@ -41,7 +41,7 @@ public enum Keypoint {
     /** Middle of the lower lip line (lip colour). */
     LOWER_LIP;
 
-    /** The point that this one becomes when the picture is mirrored left-right (LEFT_x <-> RIGHT_x, others fixed). */
+    /** The point that this one becomes when the picture is mirrored left-right (LEFT_x &lt;-> RIGHT_x, others fixed). */
     public Keypoint mirrored() {
         return switch (this) {
             case LEFT_EAR -> RIGHT_EAR;

@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
 
 /**
  * Trains a {@link KeypointDetector} on fresh procedural toy faces. Step s (from 0) renders the faces of seeds
- * {@code TRAIN_SEED_BASE + s * batch + i}, i < batch (never a seed below {@value #TRAIN_SEED_BASE}, so the evaluation
+ * {@code TRAIN_SEED_BASE + s * batch + i}, i &lt; batch (never a seed below {@value #TRAIN_SEED_BASE}, so the evaluation
  * seeds from {@value #EVAL_SEED_BASE} stay unseen), degrades them by the options' {@link ImageJitter} with random
  * draws from (run seed, s), and takes one Adam step on
  * <pre>
