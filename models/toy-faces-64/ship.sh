@@ -8,7 +8,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 RUN="${1:?usage: ship.sh RUN_DIR}"
-CASES="${CASES:-12}" STEPS="${STEPS:-80}"
+CASES="${CASES:-20}" STEPS="${STEPS:-80}"
 [ -f "$RUN/model.safetensors" ] || { echo "ship.sh: $RUN has no model.safetensors" >&2; exit 2; }
 cp "$RUN/model.safetensors" "$ROOT/stylegan/src/main/resources/draggan/stylegan/models/toy-faces-64.safetensors"
 for f in metrics.csv loss.png samples.png command.txt; do cp "$RUN/$f" "$HERE/$f"; done
@@ -18,5 +18,5 @@ cd "$ROOT"
 ./draggan drag-eval --truth --cases "$CASES" --seed0 0 --steps "$STEPS" --methods reference,reference+original,template,template+original \
   --quiet > "$HERE/truth.md"
 rm -rf "$HERE/drag"
-./draggan drag --seed 0 --points "${POINTS:-38,44->42,38}" --steps 80 --quiet --out "$HERE/drag"
+./draggan drag --seed 0 --points "${POINTS:-35,54->35,60}" --steps 80 --quiet --out "$HERE/drag"
 echo "shipped $RUN/model.safetensors; report in $HERE"
