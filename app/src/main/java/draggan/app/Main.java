@@ -127,9 +127,11 @@ public final class Main {
 
                 models (--model):
                   FILE.pkl            an NVlabs network pickle (stylegan2-ada-pytorch, stylegan3; read without running code)
+                                      or a classic TensorFlow StyleGAN2 pickle (its Gs; code in it is never run)
                   FILE.pt             a rosinality stylegan2-pytorch checkpoint
                   FILE.safetensors    our own format (./draggan train writes it)
                                       (files are recognised by their content, not their name)
+                  builtin:toy-faces-64  the 64 px StyleGAN2 this project trained on cartoon faces (in the jar)
                   random:RES[:CBASE]  a built-in StyleGAN2 with seeded random weights: RES 64, 128, 256, 512 or 1024,
                                       CBASE its channel base, a power of two from RES to 65536 (default 16384, 32768
                                       above 256 px); e.g. random:64:1024 is tiny and fast
