@@ -375,12 +375,39 @@ public final class EditorServer implements AutoCloseable {
             // which it does not retry) fails with no answer at all.
             Headers rq = ex.getRequestHeaders();
             String cl = rq.getFirst("Content-Length");
-            if (rq.containsKey("Transfer-Encoding") || (cl != null && !cl.strip().equals("0"))) ex.getResponseHeaders().set("Connection", "close");
+            if (rq.containsKey("Transfer-Encoding") || (cl != null && !cl.strip().equals("0"))) {
+                ex.getResponseHeaders().set("Connection", "close");
+                if (status == 413) drainSmallRefusedBody(ex, cl);      // a 503's body waits for a turn: never read it
+            }
             sendBytes(ex, status, "application/json; charset=utf-8",
                     Json.bytes(Json.MAPPER.createObjectNode().put("error", e.getMessage()).put("status", status)), false);
         } catch (RuntimeException ignored) {
             // nothing more to say
         }
+    }
+
+    /** Refused bodies up to this size are read and discarded before the answer (within the I/O time limit). */
+    static final long DRAIN_REFUSED_BODY_MAX = 1 << 20;
+
+    /**
+     * Reads and discards what is left of a refused request's body when its Content-Length is at most
+     * {@link #DRAIN_REFUSED_BODY_MAX}: closing a socket with unread input makes TCP reset it, and the reset can destroy
+     * the answer before the client reads it ("no bytes"). Larger bodies are not read (the connection closes).
+     */
+    private void drainSmallRefusedBody(HttpExchange ex, String contentLength) throws IOException {
+        long n;
+        try {
+            n = contentLength == null ? -1 : Long.parseLong(contentLength.strip());
+        } catch (NumberFormatException e) {
+            return;
+        }
+        if (n <= 0 || n > DRAIN_REFUSED_BODY_MAX) return;
+        deadline.run("reading a refused body", limits.ioTimeout(), () -> {
+            try (InputStream in = ex.getRequestBody()) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+            return null;
+        });
     }
 
     /**
