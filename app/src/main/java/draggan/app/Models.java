@@ -85,9 +85,10 @@ final class Models {
             if (!BuiltinModels.NAMES.contains(name)) {
                 throw new UsageException("--model " + spec + ": no built-in model '" + name + "'; built-in: " + BUILTIN + String.join(", " + BUILTIN, BuiltinModels.NAMES));
             }
-            Checkpoint c = BuiltinModels.load(name);
+            byte[] file = BuiltinModels.bytes(name);                        // read once: loaded and hashed
+            Checkpoint c = Checkpoints.loadSafetensors(BuiltinModels.resource(name), file);
             return new Loaded(new Generator(c.config(), c.params()), spec + " (" + c.config().imgResolution() + " px, trained by this project)",
-                    spec, null, BuiltinModels.sha256(name));
+                    spec, null, sha256(file));
         }
         if (spec.startsWith("random:")) {
             // random:RES, or random:RES:CBASE with a smaller channel base for quick tests (e.g. random:64:1024)
@@ -134,9 +135,12 @@ final class Models {
     }
 
     /** SHA-256 (lowercase hex) of a built-in model's canonical spec random:RES:CBASE in UTF-8. */
-    static String specSha256(String canonical) {
+    static String specSha256(String canonical) { return sha256(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8)); }
+
+    /** SHA-256 (lowercase hex) of bytes in memory. */
+    static String sha256(byte[] bytes) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

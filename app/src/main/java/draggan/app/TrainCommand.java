@@ -272,10 +272,7 @@ final class TrainCommand implements Main.Command {
             }
             keep.add(line);
         }
-        if (keep.size() == lines.size()) return;
-        Path tmp = metrics.resolveSibling(metrics.getFileName() + ".tmp");
-        Files.write(tmp, keep);
-        Files.move(tmp, metrics, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        if (keep.size() < lines.size()) OutputFolder.writeString(metrics, String.join("\n", keep) + "\n");
     }
 
     private static double lastSeconds(Path metrics) throws IOException {

@@ -2,9 +2,6 @@ package draggan.stylegan.io;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -33,7 +30,7 @@ public final class BuiltinModels {
 
     /** The Adam learning rate DragGAN should start with on a built-in model. */
     public static double dragLr(String name) {
-        if (!NAMES.contains(name)) throw new IllegalArgumentException("BuiltinModels: no built-in model '" + name + "' (have " + String.join(", ", NAMES) + ")");
+        requireName(name);
         return TOY_FACES_64_DRAG_LR;
     }
 
@@ -49,7 +46,7 @@ public final class BuiltinModels {
      * @throws IllegalStateException when the resource is missing from the class path (a broken build)
      */
     public static byte[] bytes(String name) {
-        if (!NAMES.contains(name)) throw new IllegalArgumentException("BuiltinModels: no built-in model '" + name + "' (have " + String.join(", ", NAMES) + ")");
+        requireName(name);
         try (InputStream in = BuiltinModels.class.getResourceAsStream(resource(name))) {
             if (in == null) throw new IllegalStateException("BuiltinModels: resource " + resource(name) + " is not on the class path");
             return in.readAllBytes();
@@ -63,12 +60,7 @@ public final class BuiltinModels {
         return Checkpoints.loadSafetensors(resource(name), bytes(name));
     }
 
-    /** The SHA-256 of a built-in model's file, as lower-case hex (its identity in session files). */
-    public static String sha256(String name) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes(name)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private static void requireName(String name) {
+        if (!NAMES.contains(name)) throw new IllegalArgumentException("BuiltinModels: no built-in model '" + name + "' (have " + String.join(", ", NAMES) + ")");
     }
 }

@@ -108,10 +108,11 @@ public final class GeneratorQuality {
         return sb.toString();
     }
 
+    /** Per coordinate, the unbiased standard deviation: the root of the covariance's diagonal. */
     private static double[] std(double[][] v, double[] mean) {
+        double[][] c = FrechetDistance.covariance(v, mean);
         double[] s = new double[mean.length];
-        for (double[] x : v) for (int i = 0; i < s.length; i++) s[i] += (x[i] - mean[i]) * (x[i] - mean[i]);
-        for (int i = 0; i < s.length; i++) s[i] = Math.sqrt(s[i] / (v.length - 1));
+        for (int i = 0; i < s.length; i++) s[i] = Math.sqrt(c[i][i]);
         return s;
     }
 
