@@ -92,12 +92,23 @@ public record ModulatedConvPlan(int n, int c, int o, int kh, int kw, int up, int
      */
     public Tensor filterBackward(Tensor g) {
         if (up == 1) return g;
+        int[] b = filterBackwardPadding(g.size(2), g.size(3));
+        return Ops.upfirdn2d(g, f, 1, 1, 1, 1, b[0], b[1], b[2], b[3], (double) up * up, true);
+    }
+
+    /**
+     * For up 2: the padding {x0, x1, y0, y1} of the upfirdn2d (flipped filter, gain up^2) that is the resample
+     * filter's adjoint, for a gradient of gh x gw.
+     *
+     * @param gh rows of the gradient at the output
+     * @param gw columns
+     * @return {x0, x1, y0, y1}
+     */
+    public int[] filterBackwardPadding(int gh, int gw) {
         int fh = f.size(0), fw = f.size(1);
-        // the conv output t had the size the filter's input needs: ho = g.size(2), so t = ho + fh - 1 - py0 - py1
-        int th = g.size(2) - 1 + fh - filterPad[2] - filterPad[3], tw = g.size(3) - 1 + fw - filterPad[0] - filterPad[1];
-        int bx0 = fw - filterPad[0] - 1, bx1 = tw - g.size(3) + filterPad[0];
-        int by0 = fh - filterPad[2] - 1, by1 = th - g.size(2) + filterPad[2];
-        return Ops.upfirdn2d(g, f, 1, 1, 1, 1, bx0, bx1, by0, by1, (double) up * up, true);
+        // the conv output t had the size the filter's input needs: ho = gh, so t = ho + fh - 1 - py0 - py1
+        int th = gh - 1 + fh - filterPad[2] - filterPad[3], tw = gw - 1 + fw - filterPad[0] - filterPad[1];
+        return new int[]{fw - filterPad[0] - 1, tw - gw + filterPad[0], fh - filterPad[2] - 1, th - gh + filterPad[2]};
     }
 
     /**
