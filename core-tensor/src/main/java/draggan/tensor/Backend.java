@@ -197,10 +197,12 @@ public interface Backend {
     /**
      * Point tracking's window search (DragGAN's nearest-neighbour step): over the window rows y0..y1-1, columns
      * x0..x1-1 of feat [C, H, W], the pixel whose feature is nearest in L2 to the query f0 [C]. The distance of a
-     * pixel is the square root, in float32, of its {@link #windowDistances} value rounded to float32 (also for F64
-     * inputs): {@code (float) Math.sqrt((float) d2)}; the search is {@link WindowNearest#ofSquared} (first pixel in
-     * row-major order on ties). Reads back three numbers instead of the window. The default computes the window's
-     * distances with this backend and searches them on the host.
+     * pixel is {@code (float) Math.sqrt((float) d2)}, d2 the squared distance as the reference computes it
+     * ({@code RefBasics.windowDistances}: summed in double over the channels in order; also for F64 inputs); the
+     * search is {@link WindowNearest#ofSquared} (first pixel in row-major order on ties). Every backend gives exactly
+     * this result, so the tracked points do not depend on the backend. The default computes the window's distances
+     * with this backend's {@link #windowDistances} (the reference's arithmetic on the CPU backends) and searches them
+     * on the host; the CUDA backend does it all in one kernel and reads back three numbers instead of the window.
      *
      * @param feat [C, H, W]
      * @param f0   [C]
