@@ -11,11 +11,17 @@
 #
 # 2. THERE, through the device tool, from the repository root:
 #        run(command="bash cuda-kernels/gpu-run.sh run", carry=[".gpu"], timeout_s=600)
-#    or one part at a time: "... run tests", "... run bench", "... run torch", "... run sanitize", "... run models".
-#    It writes tests.log, bench.log, torch.log, sanitize.log, models.log to $OUT and prints them. Parts:
+#    or one part at a time: "... run tests", "... run seam", "... run bench", "... run torch", "... run sanitize",
+#    "... run models". It writes tests.log, seam.log, bench.log, torch.log, sanitize.log, models.log to $OUT and
+#    prints them. Parts:
 #      tests     every CUDA kernel test on the GPU (each kernel vs its Java reference and the PyTorch golden data,
 #                TF32 variants, determinism, scoped memory over 1000 drag-like steps, PTX regeneration with the
-#                box's nvcc); the CPU-emulator variants are skipped there.
+#                box's nvcc, and what "seam" runs); the CPU-emulator variants are skipped there.
+#      seam      the short check of the Backend seam ops on the GPU (~1-2 minutes): SeamOpsTest (the fused modulated
+#                convolution forward and backward vs the composed default; the tracker's window_nearest bit-identical
+#                to the reference), EmulatedModelsTest (the golden compact-128 generator and drag 1 end to end
+#                through CudaBackend vs the CPU: ws 1e-5, features and image 1e-3, tracked points identical),
+#                then the same two with TF32 tensor cores (-Ddraggan.cuda.tf32=true; informative: TF32 is looser).
 #      bench     GpuBench: GEMM and modulated-conv TFLOP/s next to cuBLAS (libcublas.so.13 of the PyTorch venv,
 #                called through FFM), StyleGAN2-shaped forward and drag step at 256 and 512 px (FP32 and TF32).
 #      torch     the same GEMM / conv shapes in PyTorch on that box (baseline only; Python is no project dependency).
@@ -64,6 +70,15 @@ part_tests() {
   timeout 420 $J $FLAGS -cp "$CP" draggan.cuda.GpuTestMain 2>&1 | grep -v '^WARNING' | tee "$out/tests.log"
 }
 
+part_seam() {
+  nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+  timeout 240 $J $FLAGS -cp "$CP" draggan.cuda.GpuTestMain SeamOpsTest EmulatedModelsTest 2>&1 | grep -v '^WARNING' | tee "$out/seam.log"
+  local rc=${PIPESTATUS[0]}
+  echo "== the same with TF32 tensor cores (informative)" | tee -a "$out/seam.log"
+  timeout 120 $J $FLAGS -Ddraggan.cuda.tf32=true -cp "$CP" draggan.cuda.GpuTestMain SeamOpsTest EmulatedModelsTest 2>&1 | grep -v '^WARNING' | tee -a "$out/seam.log"
+  return $rc
+}
+
 part_bench() {
   timeout 400 $J $FLAGS -Ddraggan.cublas="$CUBLAS" -cp "$CP" draggan.cuda.tools.GpuBench 2>&1 | grep -v '^WARNING' | tee "$out/bench.log"
 }
@@ -94,7 +109,7 @@ PY
 part_sanitize() {
   for tool in memcheck racecheck; do
     timeout 250 compute-sanitizer --tool $tool --print-limit 20 $J $FLAGS -cp "$CP" draggan.cuda.GpuTestMain \
-      ElementwiseKernelsTest GemmAndConvKernelsTest ModulatedConvKernelsTest ResampleKernelsTest TrackingAndAdamKernelsTest 2>&1 \
+      ElementwiseKernelsTest GemmAndConvKernelsTest ModulatedConvKernelsTest ResampleKernelsTest TrackingAndAdamKernelsTest SeamOpsTest 2>&1 \
       | grep -v '^WARNING' | tail -40 | tee -a "$out/sanitize.log"
   done
 }

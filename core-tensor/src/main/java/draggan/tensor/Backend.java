@@ -115,6 +115,51 @@ public interface Backend {
      */
     Tensor conv2dWeightGrad(Tensor x, Tensor gout, int kh, int kw, int strideH, int strideW, int padH, int padW, int groups);
 
+    // ------------------------------------------------------------------ StyleGAN2's modulated convolution
+
+    /**
+     * StyleGAN2's modulated convolution (NVlabs {@code networks.modulated_conv2d}, float32 path; its fused (grouped
+     * conv with per-sample weights) and non-fused forms compute the same function):
+     * <pre>
+     *   y[n, o] = dcoef[n, o] * conv2d_resample(x[n] * s[n, :], W)[o]
+     *   dcoef[n, o] = rsqrt(sum_{i, kh, kw} (W[o, i, kh, kw] s[n, i])^2 + 1e-8)    (1 without demodulation)
+     * </pre>
+     * conv2d_resample is a conv2d with the spec's padding (up 1) or NVlabs' up-sampling conv (up 2: transposed conv
+     * stride 2, then upfirdn2d with the resample filter, gain 4), see {@link ModulatedConvPlan}. The default is
+     * {@link ComposedModulatedConv#forward} (composed from other ops); the CUDA backend fuses the modulation and
+     * demodulation into its convolution kernels.
+     *
+     * @param x      [N, C, H, W]
+     * @param weight the weight [O, C, kh, kw], with optional precomputed squared sums and swapped copy
+     * @param styles s [N, C]
+     * @param spec   up, resample filter, padding, demodulation
+     * @return {y [N, O, Ho, Wo], dcoef [N, O] (null without demodulation)}; keep both for the backward
+     */
+    default Tensor[] modulatedConv2d(Tensor x, ModulatedWeight weight, Tensor styles, ModulatedConvSpec spec) {
+        return ComposedModulatedConv.forward(x, weight, styles, spec);
+    }
+
+    /**
+     * Gradients of {@link #modulatedConv2d} from gout = dL/dy, computing only those asked for. The default is
+     * {@link ComposedModulatedConv#backward}.
+     *
+     * @param gout       dL/dy [N, O, Ho, Wo]
+     * @param y          the forward's y
+     * @param dcoef      the forward's dcoef [N, O] (null without demodulation)
+     * @param x          [N, C, H, W] as in the forward
+     * @param weight     as in the forward
+     * @param styles     [N, C] as in the forward
+     * @param spec       as in the forward
+     * @param needX      whether to compute dx
+     * @param needWeight whether to compute dweight
+     * @param needStyles whether to compute dstyles
+     * @return {dx [N, C, H, W], dweight [O, C, kh, kw], dstyles [N, C]}, null where not asked for
+     */
+    default Tensor[] modulatedConv2dBackward(Tensor gout, Tensor y, Tensor dcoef, Tensor x, ModulatedWeight weight, Tensor styles,
+                                             ModulatedConvSpec spec, boolean needX, boolean needWeight, boolean needStyles) {
+        return ComposedModulatedConv.backward(gout, y, dcoef, x, weight, styles, spec, needX, needWeight, needStyles);
+    }
+
     // ------------------------------------------------------------------ resampling
 
     /**
@@ -148,6 +193,28 @@ public interface Backend {
      * distance sum_c (feat[c, y, x] - f0[c])^2 of every pixel to the query f0 [C]. Returns [y1-y0, x1-x0].
      */
     Tensor windowDistances(Tensor feat, Tensor f0, int y0, int y1, int x0, int x1);
+
+    /**
+     * Point tracking's window search (DragGAN's nearest-neighbour step): over the window rows y0..y1-1, columns
+     * x0..x1-1 of feat [C, H, W], the pixel whose feature is nearest in L2 to the query f0 [C]. The distance of a
+     * pixel is {@code (float) Math.sqrt((float) d2)}, d2 the squared distance as the reference computes it
+     * ({@code RefBasics.windowDistances}: summed in double over the channels in order; also for F64 inputs); the
+     * search is {@link WindowNearest#ofSquared} (first pixel in row-major order on ties). Every backend gives exactly
+     * this result, so the tracked points do not depend on the backend. The default computes the window's distances
+     * with this backend's {@link #windowDistances} (the reference's arithmetic on the CPU backends) and searches them
+     * on the host; the CUDA backend does it all in one kernel and reads back three numbers instead of the window.
+     *
+     * @param feat [C, H, W]
+     * @param f0   [C]
+     * @param y0   first row of the window (inclusive)
+     * @param y1   last row (exclusive)
+     * @param x0   first column (inclusive)
+     * @param x1   last column (exclusive)
+     * @return the nearest pixel's row-major index in the window and the best and second best distances
+     */
+    default WindowNearest windowNearest(Tensor feat, Tensor f0, int y0, int y1, int x0, int x1) {
+        return WindowNearest.ofSquared(toHost(windowDistances(feat, f0, y0, y1, x0, x1)).toFloatArray());
+    }
 
     /**
      * The smallest box holding every non-zero element of x [N, C, H, W], over all N and C: {y0, y1, x0, x1}

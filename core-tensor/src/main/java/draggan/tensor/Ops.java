@@ -395,6 +395,39 @@ public final class Ops {
         Shapes.requireSameKind(op, x, grid);
     }
 
+    // ================================================================== StyleGAN2's modulated convolution
+
+    /**
+     * StyleGAN2's modulated convolution: {y [N, O, Ho, Wo], dcoef [N, O] or null}; see {@link Backend#modulatedConv2d}.
+     * x [N, C, H, W], weight [O, C, kh, kw] (with optional precomputed parts), styles [N, C].
+     */
+    public static Tensor[] modulatedConv2d(Tensor x, ModulatedWeight weight, Tensor styles, ModulatedConvSpec spec) {
+        spec.plan(x, weight.weight(), styles);
+        return Backends.of("modulatedConv2d", x, weight.weight(), styles, spec.resampleFilter()).modulatedConv2d(x, weight, styles, spec);
+    }
+
+    /**
+     * Gradients {dx, dweight, dstyles} (null where not asked for) of {@link #modulatedConv2d} from gout = dL/dy and
+     * the forward's y and dcoef; see {@link Backend#modulatedConv2dBackward}.
+     */
+    public static Tensor[] modulatedConv2dBackward(Tensor gout, Tensor y, Tensor dcoef, Tensor x, ModulatedWeight weight, Tensor styles,
+                                                   ModulatedConvSpec spec, boolean needX, boolean needWeight, boolean needStyles) {
+        String op = "modulatedConv2dBackward";
+        ModulatedConvPlan plan = spec.plan(x, weight.weight(), styles);
+        int[] hw = plan.outputSize(x.size(2), x.size(3));
+        Shapes.requireShape(op, "gout", gout, plan.n(), plan.o(), hw[0], hw[1]);
+        Shapes.requireShape(op, "y", y, plan.n(), plan.o(), hw[0], hw[1]);
+        Shapes.requireSameKind(op, x, gout);
+        Shapes.requireSameKind(op, x, y);
+        if (spec.demodulate()) {
+            if (dcoef == null) throw new IllegalArgumentException(op + ": demodulation needs the forward's dcoef [N, O] but got null");
+            Shapes.requireShape(op, "dcoef", dcoef, plan.n(), plan.o());
+            Shapes.requireSameKind(op, x, dcoef);
+        }
+        return Backends.of(op, gout, y, dcoef, x, weight.weight(), styles, spec.resampleFilter())
+                .modulatedConv2dBackward(gout, y, dcoef, x, weight, styles, spec, needX, needWeight, needStyles);
+    }
+
     // ================================================================== search
 
     /**
@@ -402,14 +435,28 @@ public final class Ops {
      * feat [C, H, W], f0 [C] -> [y1-y0, x1-x0]. The window must lie inside the map.
      */
     public static Tensor windowDistances(Tensor feat, Tensor f0, int y0, int y1, int x0, int x1) {
-        Shapes.requireRank("windowDistances", "feat", feat, 3, "[C, H, W]");
-        Shapes.requireShape("windowDistances", "f0", f0, feat.size(0));
-        Shapes.requireSameKind("windowDistances", feat, f0);
+        checkWindow("windowDistances", feat, f0, y0, y1, x0, x1);
+        return Backends.of("windowDistances", feat, f0).windowDistances(feat, f0, y0, y1, x0, x1);
+    }
+
+    /**
+     * Point tracking's window search: the pixel of the window rows y0..y1-1, columns x0..x1-1 of feat [C, H, W]
+     * nearest in L2 to f0 [C] (first in row-major order on ties), with the best and second best distances; see
+     * {@link Backend#windowNearest}. The window must lie inside the map.
+     */
+    public static WindowNearest windowNearest(Tensor feat, Tensor f0, int y0, int y1, int x0, int x1) {
+        checkWindow("windowNearest", feat, f0, y0, y1, x0, x1);
+        return Backends.of("windowNearest", feat, f0).windowNearest(feat, f0, y0, y1, x0, x1);
+    }
+
+    private static void checkWindow(String op, Tensor feat, Tensor f0, int y0, int y1, int x0, int x1) {
+        Shapes.requireRank(op, "feat", feat, 3, "[C, H, W]");
+        Shapes.requireShape(op, "f0", f0, feat.size(0));
+        Shapes.requireSameKind(op, feat, f0);
         if (y0 < 0 || x0 < 0 || y1 > feat.size(1) || x1 > feat.size(2) || y0 >= y1 || x0 >= x1) {
-            throw new IllegalArgumentException("windowDistances: window rows [" + y0 + ", " + y1 + ") columns [" + x0 + ", " + x1
+            throw new IllegalArgumentException(op + ": window rows [" + y0 + ", " + y1 + ") columns [" + x0 + ", " + x1
                     + ") is empty or outside the " + feat.size(1) + "x" + feat.size(2) + " map");
         }
-        return Backends.of("windowDistances", feat, f0).windowDistances(feat, f0, y0, y1, x0, x1);
     }
 
     /** Index (row-major, first wins on ties) of the smallest element of a host-readable tensor. */

@@ -6,9 +6,13 @@ import draggan.tensor.BinaryOp;
 import draggan.tensor.DType;
 import draggan.tensor.Device;
 import draggan.tensor.HostStorage;
+import draggan.tensor.ModulatedConvPlan;
+import draggan.tensor.ModulatedConvSpec;
+import draggan.tensor.ModulatedWeight;
 import draggan.tensor.Shapes;
 import draggan.tensor.Tensor;
 import draggan.tensor.UnaryOp;
+import draggan.tensor.WindowNearest;
 
 import java.util.Arrays;
 
@@ -22,9 +26,11 @@ import java.util.Arrays;
  * {@code -Ddraggan.cuda.tf32=true} (or {@link #setTf32}) the GEMM-shaped F32 kernels (matmul, convolutions,
  * modulated convolutions) use TF32 tensor cores: 10-bit mantissa products, float sums, relative error ~1e-3.
  *
- * <p>Beyond the Backend interface (ops no Backend method exists for yet; callers reach them by casting
- * {@code Backends.forDevice(Device.CUDA)}): {@link #noiseAdd}, {@link #argmin}, and the fused StyleGAN2 modulated
- * convolution {@link #modulatedConv2d}, {@link #modulatedConvTranspose2d}, {@link #modulatedConvBackward}.
+ * <p>The seam's modulated convolution ({@code Backend.modulatedConv2d} and its backward) runs on the fused StyleGAN2
+ * kernels, and its tracker search ({@code Backend.windowNearest}) on one kernel launch. Beyond the Backend interface
+ * (callers reach them by casting {@code Backends.forDevice(Device.CUDA)}): {@link #noiseAdd}, {@link #argmin}, and
+ * the fused kernels' own entry points {@link #modulatedConv2d(Tensor, Tensor, Tensor, boolean, int)},
+ * {@link #modulatedConvTranspose2d}, {@link #modulatedConvBackward}.
  */
 public final class CudaBackend implements Backend {
     private static final int THREADS = 256;
@@ -486,6 +492,28 @@ public final class CudaBackend implements Backend {
         return ModulatedConv.backward(this, gout, out, x, weight, styles, d, up, padding, needX, needWeight, needStyles);
     }
 
+    /**
+     * The seam's modulated convolution on the fused kernels ({@link #modulatedConv2d(Tensor, Tensor, Tensor, boolean, int)},
+     * or for up 2 {@link #modulatedConvTranspose2d} followed by the resample filter); a plan they do not cover (an
+     * up-sampling conv whose transposed conv needs padding) runs the composed default. The precomputed parts of
+     * the weight are not needed here.
+     */
+    @Override public Tensor[] modulatedConv2d(Tensor x, ModulatedWeight weight, Tensor styles, ModulatedConvSpec spec) {
+        ModulatedConvPlan plan = spec.plan(x, weight.weight(), styles);
+        if (!ModulatedConv.fuses(plan)) return Backend.super.modulatedConv2d(x, weight, styles, spec);
+        return ModulatedConv.forward(this, x, weight.weight(), styles, plan, spec.demodulate());
+    }
+
+    /** The seam's modulated convolution backward on the fused kernels ({@link #modulatedConvBackward}); see {@link #modulatedConv2d(Tensor, ModulatedWeight, Tensor, ModulatedConvSpec)}. */
+    @Override public Tensor[] modulatedConv2dBackward(Tensor gout, Tensor y, Tensor dcoef, Tensor x, ModulatedWeight weight, Tensor styles,
+                                                      ModulatedConvSpec spec, boolean needX, boolean needWeight, boolean needStyles) {
+        ModulatedConvPlan plan = spec.plan(x, weight.weight(), styles);
+        if (!ModulatedConv.fuses(plan)) {
+            return Backend.super.modulatedConv2dBackward(gout, y, dcoef, x, weight, styles, spec, needX, needWeight, needStyles);
+        }
+        return ModulatedConv.backward(this, gout, y, dcoef, x, weight.weight(), styles, plan, needX, needWeight, needStyles);
+    }
+
     // ================================================================== resampling
 
     @Override public Tensor upfirdn2d(Tensor x, Tensor f, int upX, int upY, int downX, int downY,
@@ -573,6 +601,27 @@ public final class CudaBackend implements Backend {
         freeIfCopy(fc, feat);
         freeIfCopy(qc, f0);
         return out;
+    }
+
+    /**
+     * The tracker's window search in one launch (tracking.cu window_nearest, one block): reads back the index and
+     * the two distances, bit-identical to the default ({@link WindowNearest#ofSquared} over the reference's
+     * double-accumulated window distances).
+     */
+    @Override public WindowNearest windowNearest(Tensor feat, Tensor f0, int y0, int y1, int x0, int x1) {
+        int c = feat.size(0), h = feat.size(1), w = feat.size(2), wh = y1 - y0, ww = x1 - x0;
+        Tensor fc = contiguous(feat), qc = contiguous(f0), res = temp(DType.F32, 3);
+        try {
+            driver.launch(Kernels.WINDOW_NEAREST.of(feat.dtype()), 1, 1, 1, THREADS, 1, 1, new KernelArgs()
+                    .ptr(addr(fc)).ptr(addr(qc)).ptr(addr(res)).i32(c).i32(h).i32(w).i32(y0).i32(x0).i32(wh).i32(ww));
+            int[] r = new int[3];
+            driver.download(addr(res), r, 0, 3);
+            return new WindowNearest(r[0], Float.intBitsToFloat(r[1]), Float.intBitsToFloat(r[2]));
+        } finally {
+            free(res);
+            freeIfCopy(fc, feat);
+            freeIfCopy(qc, f0);
+        }
     }
 
     /**

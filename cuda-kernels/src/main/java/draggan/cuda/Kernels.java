@@ -90,6 +90,7 @@ public final class Kernels {
     // tracking.cu
     public static final Typed WINDOW_DIST = typed("tracking", "window_dist");
     public static final Typed ARGMIN = typed("tracking", "argmin");
+    public static final Typed WINDOW_NEAREST = typed("tracking", "window_nearest");
     // adam.cu
     public static final Typed ADAM = typed("adam", "adam");
 

@@ -1,6 +1,7 @@
 package draggan.cuda;
 
 import draggan.tensor.DType;
+import draggan.tensor.ModulatedConvPlan;
 import draggan.tensor.Shapes;
 import draggan.tensor.Tensor;
 
@@ -79,7 +80,50 @@ final class ModulatedConv {
         return d;
     }
 
+    /**
+     * The seam's forward ({@code Backend.modulatedConv2d}) for a plan the kernels cover ({@link #fuses}): up 1 is
+     * {@link #forward} itself; up 2 is the transposed variant followed by the resample filter (upfirdn2d, gain 4,
+     * the plan's padding), its intermediate freed. Returns {y, dcoef}.
+     */
+    static Tensor[] forward(CudaBackend be, Tensor x, Tensor weight, Tensor styles, ModulatedConvPlan plan, boolean demodulate) {
+        if (plan.up() == 1) return forward(be, x, weight, styles, demodulate, false, plan.padding());
+        Tensor[] t = forward(be, x, weight, styles, demodulate, true, 0);
+        int[] fp = plan.filterPad();
+        Tensor y = be.upfirdn2d(t[0], plan.f(), 1, 1, 1, 1, fp[0], fp[1], fp[2], fp[3], 4.0, false);
+        CudaBackend.free(t[0]);
+        return new Tensor[]{y, t[1]};
+    }
+
+    /**
+     * The seam's backward ({@code Backend.modulatedConv2dBackward}) for a plan the kernels cover: for up 2 the
+     * filter's adjoint first, then {@link #backward}; the demodulation terms come from gout and y at the output
+     * (sum_p G y there equals sum_p G' t at the transposed conv's output t, as the filter's adjoint is its transpose).
+     */
+    static Tensor[] backward(CudaBackend be, Tensor gout, Tensor y, Tensor dcoef, Tensor x, Tensor weight, Tensor styles,
+                             ModulatedConvPlan plan, boolean needX, boolean needWeight, boolean needStyles) {
+        if (plan.up() == 1) return backward(be, gout, gout, y, x, weight, styles, dcoef, false, plan.padding(), needX, needWeight, needStyles);
+        int[] b = plan.filterBackwardPadding(gout.size(2), gout.size(3));
+        Tensor gT = be.upfirdn2d(gout, plan.f(), 1, 1, 1, 1, b[0], b[1], b[2], b[3], 4.0, true);
+        try {
+            return backward(be, gT, gout, y, x, weight, styles, dcoef, true, 0, needX, needWeight, needStyles);
+        } finally {
+            CudaBackend.free(gT);
+        }
+    }
+
+    /** Whether the fused kernels compute this plan: stride-1 convs, and up-sampling whose transposed conv has padding 0. */
+    static boolean fuses(ModulatedConvPlan plan) { return plan.up() == 1 || plan.pt() == 0; }
+
     static Tensor[] backward(CudaBackend be, Tensor gout, Tensor out, Tensor x, Tensor weight, Tensor styles, Tensor d,
+                             boolean up, int padding, boolean needX, boolean needWeight, boolean needStyles) {
+        return backward(be, gout, gout, out, x, weight, styles, d, up, padding, needX, needWeight, needStyles);
+    }
+
+    /**
+     * gout: dL/d(the kernels' output) [N, O, ho, wo]; coefG and coefOut: a gradient and output pair [N, O, *, *]
+     * (the same size) whose per-(n, o) dot product is the demodulation term's sum_p G out.
+     */
+    static Tensor[] backward(CudaBackend be, Tensor gout, Tensor coefG, Tensor coefOut, Tensor x, Tensor weight, Tensor styles, Tensor d,
                              boolean up, int padding, boolean needX, boolean needWeight, boolean needStyles) {
         String op = "modulatedConvBackward";
         check(op, x, weight, styles);
@@ -87,16 +131,22 @@ final class ModulatedConv {
         int kk = kh * kw;
         int ho = up ? 2 * (h - 1) + kh : h + 2 * padding - kh + 1, wo = up ? 2 * (w - 1) + kw : w + 2 * padding - kw + 1;
         Shapes.requireShape(op, "gout", gout, n, o, ho, wo);
-        Shapes.requireShape(op, "out", out, n, o, ho, wo);
+        Shapes.requireRank(op, "out", coefOut, 4, "[N, O, Ho, Wo]");
+        Shapes.requireShape(op, "out", coefOut, n, o, coefOut.size(2), coefOut.size(3));
+        Shapes.requireShape(op, "gradient at out", coefG, coefOut.shape());
         if (d != null) Shapes.requireShape(op, "d", d, n, o);
         DType dt = x.dtype();
-        Tensor gc = be.contiguous(gout), oc = be.contiguous(out), xc = be.contiguous(x), wc = be.contiguous(weight), sc = be.contiguous(styles);
+        Tensor xc = be.contiguous(x), wc = be.contiguous(weight), sc = be.contiguous(styles);
+        Tensor gc = be.contiguous(gout);
         long dAddr = d == null ? 0 : CudaBackend.addr(d);
         Tensor coef = null;
         if (d != null && (needWeight || needStyles)) {
             coef = be.temp(dt, n, o);
+            Tensor cg = be.contiguous(coefG), co = be.contiguous(coefOut);
             be.launch(Kernels.MODCONV_COEF.of(dt), (long) n * o, 1, 1, 256, new KernelArgs()
-                    .ptr(CudaBackend.addr(gc)).ptr(CudaBackend.addr(oc)).ptr(dAddr).ptr(CudaBackend.addr(coef)).i32(ho * wo));
+                    .ptr(CudaBackend.addr(cg)).ptr(CudaBackend.addr(co)).ptr(dAddr).ptr(CudaBackend.addr(coef)).i32(coefOut.size(2) * coefOut.size(3)));
+            CudaBackend.freeIfCopy(cg, coefG);
+            CudaBackend.freeIfCopy(co, coefOut);
         }
         Tensor dx = null, dw = null, ds = null;
         if (needX || needStyles) {
@@ -148,7 +198,6 @@ final class ModulatedConv {
         }
         if (coef != null) CudaBackend.free(coef);
         CudaBackend.freeIfCopy(gc, gout);
-        CudaBackend.freeIfCopy(oc, out);
         CudaBackend.freeIfCopy(xc, x);
         CudaBackend.freeIfCopy(wc, weight);
         CudaBackend.freeIfCopy(sc, styles);

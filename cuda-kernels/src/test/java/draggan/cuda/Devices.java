@@ -24,6 +24,20 @@ final class Devices {
         return Emulator.backend();
     }
 
+    /**
+     * Runs body with be as {@code Backends.current()} and the backend of CUDA tensors (so {@code Ops} on device
+     * tensors, and models built meanwhile, use it), then makes the CPU backend current again.
+     */
+    static void asCurrent(CudaBackend be, Runnable body) {
+        draggan.tensor.Backend cpu = draggan.tensor.Backends.cpu();
+        draggan.tensor.Backends.use(be);
+        try {
+            body.run();
+        } finally {
+            draggan.tensor.Backends.use(cpu);
+        }
+    }
+
     /** A backend of its own (own memory pool and counters) on the same device, for memory accounting tests. */
     static CudaBackend fresh(String which) { return new CudaBackend(get(which).driver()); }
 }

@@ -3,11 +3,13 @@ package draggan.drag;
 import draggan.autograd.GradMode;
 import draggan.tensor.Ops;
 import draggan.tensor.Tensor;
+import draggan.tensor.WindowNearest;
 
 /**
  * Point tracking (paper section 3.3): the new handle is the pixel of the (2 r2 + 1)^2 window around the current
  * handle (clipped to the image) whose feature is nearest, in L2 over channels, to the handle's initial feature
- * f0. Ties go to the first pixel in row-major order of the window, as torch.min does. Pure: no state.
+ * f0. Ties go to the first pixel in row-major order of the window, as torch.min does. The search is the backend
+ * seam's {@link Ops#windowNearest} (on CUDA a kernel that reads back three numbers). Pure: no state.
  */
 public final class PointTracker {
     private PointTracker() {}
@@ -28,25 +30,14 @@ public final class PointTracker {
         if (px != handle.x() || py != handle.y()) throw new IllegalArgumentException("track: handle " + handle + " must have integer coordinates");
         int y0 = Math.max(py - r2, 0), y1 = Math.min(py + r2 + 1, h);
         int x0 = Math.max(px - r2, 0), x1 = Math.min(px + r2 + 1, h);
-        Tensor d2;
+        WindowNearest m;
         try (var ng = GradMode.noGrad()) {
             Tensor win = f.window(y0, y1, x0, x1).value().selectView(0, 0);       // [C, wy, wx]
-            d2 = Ops.windowDistances(win, f0, 0, y1 - y0, 0, x1 - x0);           // [wy, wx] squared L2
-        }
-        // The reference compares float32 L2 norms: compare sqrt of the float32 squared distances the same way.
-        float[] v = d2.toFloatArray();
-        int best = 0;
-        float bestV = (float) Math.sqrt(v[0]), second = Float.POSITIVE_INFINITY;
-        for (int i = 1; i < v.length; i++) {
-            float n = (float) Math.sqrt(v[i]);
-            if (n < bestV) {
-                second = bestV;
-                bestV = n;
-                best = i;
-            } else if (n < second) second = n;
+            // the reference compares float32 L2 norms: the seam's search takes sqrt of the float32 squared distances
+            m = Ops.windowNearest(win, f0, 0, y1 - y0, 0, x1 - x0);
         }
         int width = x1 - x0;
-        return new Match(new Point(x0 + best % width, y0 + best / width), bestV, second);
+        return new Match(new Point(x0 + m.index() % width, y0 + m.index() / width), m.distance(), m.secondDistance());
     }
 
     /**
