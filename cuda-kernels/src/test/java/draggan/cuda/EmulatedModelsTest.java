@@ -34,9 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Every op of the generator and the drag loop runs on the device (the fused
  * modulated convolution, the tracker's window search, the loss's grid sampling, Adam).
  *
- * <p>On the GPU it always runs. On the CPU emulator it takes minutes, so it runs only with
- * {@code -Ddraggan.cuda.e2e=true} (CI: {@code ./mvnw -pl cuda-kernels -am test -Dtest=EmulatedModelsTest
- * -Ddraggan.cuda.e2e=true -Dsurefire.failIfNoSpecifiedTests=false}).
+ * <p>On the GPU it always runs. On the CPU emulator it takes 2-3 minutes; the root pom turns it on
+ * ({@code draggan.cuda.e2e=true}) so {@code ./draggan test} and CI run it, and {@code -Ddraggan.cuda.e2e=false}
+ * skips it. Alone: {@code ./mvnw -pl cuda-kernels -am test -Dtest=EmulatedModelsTest
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class EmulatedModelsTest {
     private static final String FOLDER = "compact-128";
@@ -45,7 +46,7 @@ class EmulatedModelsTest {
     private static CudaBackend device(String which) {
         if (which.equals(Devices.EMULATOR)) {
             Assumptions.assumeTrue(Boolean.getBoolean("draggan.cuda.e2e"),
-                    "the end-to-end model runs on the emulator take minutes: enable with -Ddraggan.cuda.e2e=true");
+                    "draggan.cuda.e2e=false: the end-to-end model runs on the emulator are skipped");
         }
         return Devices.get(which);
     }
