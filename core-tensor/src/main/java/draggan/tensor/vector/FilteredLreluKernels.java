@@ -1,0 +1,240 @@
+package draggan.tensor.vector;
+
+import draggan.tensor.DType;
+import draggan.tensor.FilteredLreluParams;
+import draggan.tensor.HostStorage;
+import draggan.tensor.Parallel;
+import draggan.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * Fused F32 filtered leaky ReLU (what {@code RefFilteredLrelu} defines), one image plane at a time: the plane's
+ * bias-added input, its up-sampled image u (the only large temporary, [Hu, Wu] floats) and one row pass of each
+ * stage live in per-thread buffers, so nothing of size [N, C, Hu, Wu] is ever allocated. Work units are planes.
+ *
+ * <p>Each stage is a pair of {@link Fir1d} plans, along x and along y. A separable ([taps]) filter runs as a row
+ * pass into a temporary of the stage's input rows and an axpy pass across rows; a 2-D filter as one row pass per
+ * (output row, filter row) accumulated into the output row. The activation runs on u in place. The backward
+ * recomputes u, runs the adjoint plans (axpy passes scattered to the input rows, row passes with reversed taps)
+ * and the activation's masked gradient in between.
+ */
+public final class FilteredLreluKernels {
+    private FilteredLreluKernels() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    /** Whether these kernels take the op: F32 host tensors. */
+    public static boolean handles(Tensor... ts) {
+        for (Tensor t : ts) if (t != null && (t.dtype() != DType.F32 || !(t.storage() instanceof HostStorage))) return false;
+        return true;
+    }
+
+    /**
+     * One stage: plans along x and y, and its taps in correlation order times the gain: for a separable filter
+     * {@code sep} (both axes, each with the square root of the gain), else {@code rows[i]} (row i of the 2-D
+     * filter, used with the x plan; the y plan only picks rows).
+     */
+    private record Stage(Fir1d x, Fir1d y, float[] sep, float[][] rows) {
+        boolean separable() { return sep != null; }
+
+        static Stage of(Tensor f, int up, int down, int px0, int py0, int inH, int inW, int outH, int outW, double gain, boolean flip) {
+            int fh = FilteredLreluParams.filterHeight(f), fw = FilteredLreluParams.filterWidth(f);
+            Fir1d x = new Fir1d(up, down, px0, fw, inW, outW), y = new Fir1d(up, down, py0, fh, inH, outH);
+            if (f != null && f.dim() == 1) {
+                float[] k = new float[fw];
+                for (int j = 0; j < fw; j++) k[j] = (float) (f.get(flip ? j : fw - 1 - j) * Math.sqrt(gain));
+                return new Stage(x, y, k, null);
+            }
+            float[][] rows = new float[fh][fw];
+            for (int i = 0; i < fh; i++)
+                for (int j = 0; j < fw; j++) {
+                    double v = f == null ? 1 : f.get(flip ? i : fh - 1 - i, flip ? j : fw - 1 - j);
+                    rows[i][j] = (float) (v * gain);
+                }
+            return new Stage(x, y, null, rows);
+        }
+
+        /** The adjoint stage: adjoint plans, taps reversed (rows of a 2-D filter reversed in both axes). */
+        Stage adjoint() {
+            if (separable()) return new Stage(x.adjoint(), y.adjoint(), Fir1d.reversed(sep), null);
+            float[][] r = new float[rows.length][];
+            for (int i = 0; i < rows.length; i++) r[i] = Fir1d.reversed(rows[rows.length - 1 - i]);
+            return new Stage(x.adjoint(), y.adjoint(), null, r);
+        }
+
+        int bufLen() { return Math.max(x.bufLen(), 1); }
+        int tmpLen() { return Math.max(x.tmpLen(), 1); }
+
+        /**
+         * dst [y.outLen, x.outLen] += this stage applied to src [y.inLen, x.inLen] (both contiguous planes at the
+         * offsets); mid: at least y.inLen * x.outLen floats (separable only).
+         */
+        void apply(float[] src, int srcOff, float[] dst, int dstOff, float[] mid, float[] buf, float[] tmp) {
+            int inW = x.inLen, outW = x.outLen;
+            if (separable()) {
+                Arrays.fill(mid, 0, y.inLen * outW, 0f);
+                for (int r = 0; r < y.inLen; r++) x.accumulateRow(src, srcOff + r * inW, sep, mid, r * outW, buf, tmp);
+                for (int k = 0; k < y.outLen; k++) {
+                    int[] js = y.rowTaps(k), rs = y.rowInputs(k);
+                    for (int t = 0; t < js.length; t++) Fir1d.axpy(sep[js[t]], mid, rs[t] * outW, dst, dstOff + k * outW, outW);
+                }
+            } else {
+                for (int k = 0; k < y.outLen; k++) {
+                    int[] js = y.rowTaps(k), rs = y.rowInputs(k);
+                    for (int t = 0; t < js.length; t++) x.accumulateRow(src, srcOff + rs[t] * inW, rows[js[t]], dst, dstOff + k * outW, buf, tmp);
+                }
+            }
+        }
+    }
+
+    /** Both stages of one call and the sizes. */
+    private record Plan(Stage up, Stage down, int h, int w, int uh, int uw, int ho, int wo) {
+        static Plan of(Tensor x, Tensor fu, Tensor fd, FilteredLreluParams p) {
+            int h = x.size(2), w = x.size(3);
+            int uh = p.upHeight(h, fu), uw = p.upWidth(w, fu), ho = p.outHeight(h, fu, fd), wo = p.outWidth(w, fu, fd);
+            Stage up = Stage.of(fu, p.up(), 1, p.padX0(), p.padY0(), h, w, uh, uw, p.upGain(), p.flipFilter());
+            Stage down = Stage.of(fd, 1, p.down(), 0, 0, uh, uw, ho, wo, 1, p.flipFilter());
+            return new Plan(up, down, h, w, uh, uw, ho, wo);
+        }
+    }
+
+    /** Copies plane (n, c) of x plus b[c] into v (contiguous [h, w]). */
+    private static void loadPlane(Tensor x, Tensor b, int n, int c, float[] v) {
+        int h = x.size(2), w = x.size(3);
+        float bias = b == null ? 0f : (float) b.get(c);
+        float[] xs = x.host().f32;
+        int base = x.offset() + n * x.stride(0) + c * x.stride(1), sy = x.stride(2), sx = x.stride(3);
+        for (int iy = 0; iy < h; iy++) {
+            int src = base + iy * sy, dst = iy * w;
+            if (sx == 1) {
+                int i = 0;
+                FloatVector bv = FloatVector.broadcast(S, bias);
+                for (; i <= w - L; i += L) FloatVector.fromArray(S, xs, src + i).add(bv).intoArray(v, dst + i);
+                for (; i < w; i++) v[dst + i] = xs[src + i] + bias;
+            } else {
+                for (int i = 0; i < w; i++) v[dst + i] = xs[src + i * sx] + bias;
+            }
+        }
+    }
+
+    /** Per-thread buffers. */
+    private static final class Scratch {
+        final float[] v, u, mid, buf, tmp, g;
+        Scratch(Plan pl, boolean backward) {
+            v = new float[pl.h() * pl.w()];
+            u = new float[pl.uh() * pl.uw()];
+            int midLen = Math.max(pl.h() * pl.uw(), pl.uh() * pl.wo());
+            if (backward) midLen = Math.max(midLen, Math.max(pl.ho() * pl.uw(), pl.uh() * pl.w()));
+            int bufLen = Math.max(pl.up().bufLen(), pl.down().bufLen()), tmpLen = Math.max(pl.up().tmpLen(), pl.down().tmpLen());
+            if (backward) {
+                Stage ua = pl.up().adjoint(), da = pl.down().adjoint();
+                bufLen = Math.max(bufLen, Math.max(ua.bufLen(), da.bufLen()));
+                tmpLen = Math.max(tmpLen, Math.max(ua.tmpLen(), da.tmpLen()));
+            }
+            mid = new float[midLen];
+            buf = new float[bufLen];
+            tmp = new float[tmpLen];
+            g = backward ? new float[Math.max(pl.uh() * pl.uw(), pl.ho() * pl.wo())] : null;
+        }
+    }
+
+    /** y of {@code Ops.filteredLrelu} for F32 host tensors. */
+    public static Tensor forward(Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        Plan pl = Plan.of(x, fu, fd, p);
+        int nb = x.size(0), nc = x.size(1);
+        Tensor out = Tensor.zeros(DType.F32, nb, nc, pl.ho(), pl.wo());
+        float[] os = out.host().f32;
+        float slope = (float) p.slope(), gain = (float) p.gain(), clamp = p.clamped() ? (float) p.clamp() : Float.POSITIVE_INFINITY;
+        long cost = (long) pl.uh() * pl.uw() * (2 + FilteredLreluParams.filterWidth(fu) + FilteredLreluParams.filterWidth(fd));
+        Parallel.forRange(nb * nc, cost, (from, to) -> {
+            Scratch s = new Scratch(pl, false);
+            for (int plane = from; plane < to; plane++) {
+                loadPlane(x, b, plane / nc, plane % nc, s.v);
+                Arrays.fill(s.u, 0f);
+                pl.up().apply(s.v, 0, s.u, 0, s.mid, s.buf, s.tmp);
+                activate(s.u, pl.uh() * pl.uw(), slope, gain, clamp);
+                pl.down().apply(s.u, 0, os, plane * pl.ho() * pl.wo(), s.mid, s.buf, s.tmp);
+            }
+        });
+        return out;
+    }
+
+    /** dx of {@code Ops.filteredLreluBackward} for F32 host tensors. */
+    public static Tensor backward(Tensor gout, Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        Plan pl = Plan.of(x, fu, fd, p);
+        Stage upAdj = pl.up().adjoint(), downAdj = pl.down().adjoint();
+        int nb = x.size(0), nc = x.size(1);
+        Tensor out = Tensor.zeros(DType.F32, nb, nc, pl.h(), pl.w());
+        float[] os = out.host().f32;
+        long cost = (long) pl.uh() * pl.uw() * (4 + 2 * FilteredLreluParams.filterWidth(fu) + FilteredLreluParams.filterWidth(fd));
+        Parallel.forRange(nb * nc, cost, (from, to) -> {
+            Scratch s = new Scratch(pl, true);
+            float[] gp = new float[pl.ho() * pl.wo()];
+            for (int plane = from; plane < to; plane++) {
+                int n = plane / nc, c = plane % nc;
+                loadPlane(x, b, n, c, s.v);
+                Arrays.fill(s.u, 0f);
+                pl.up().apply(s.v, 0, s.u, 0, s.mid, s.buf, s.tmp);
+                loadGrad(gout, n, c, gp);
+                Arrays.fill(s.g, 0, pl.uh() * pl.uw(), 0f);
+                downAdj.apply(gp, 0, s.g, 0, s.mid, s.buf, s.tmp);
+                activationGrad(s.g, s.u, pl.uh() * pl.uw(), p);
+                upAdj.apply(s.g, 0, os, plane * pl.h() * pl.w(), s.mid, s.buf, s.tmp);
+            }
+        });
+        return out;
+    }
+
+    private static void loadGrad(Tensor g, int n, int c, float[] dst) {
+        int h = g.size(2), w = g.size(3);
+        float[] gs = g.host().f32;
+        int base = g.offset() + n * g.stride(0) + c * g.stride(1);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) dst[y * w + x] = gs[base + y * g.stride(2) + x * g.stride(3)];
+    }
+
+    /** In place: u = clamp((u > 0 ? u : u * slope) * gain, -clamp, clamp) for the first len elements. */
+    private static void activate(float[] u, int len, float slope, float gain, float clamp) {
+        int i = 0;
+        for (; i <= len - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, u, i);
+            FloatVector t = v.mul(slope).blend(v, v.compare(VectorOperators.GT, 0f)).mul(gain);
+            t.max(-clamp).min(clamp).intoArray(u, i);
+        }
+        for (; i < len; i++) {
+            float v = u[i], t = (v > 0 ? v : v * slope) * gain;
+            u[i] = Math.min(Math.max(t, -clamp), clamp);
+        }
+    }
+
+    /**
+     * In place: g = g * gain * (u > 0 ? 1 : slope) where -clamp &lt;= (u > 0 ? u : u * slope) * gain &lt;= clamp, else 0,
+     * step by step in float as the reference (PyTorch's float32 autograd).
+     */
+    private static void activationGrad(float[] g, float[] u, int len, FilteredLreluParams p) {
+        float fa = (float) p.slope(), fg = (float) p.gain(), fc = p.clamped() ? (float) p.clamp() : Float.POSITIVE_INFINITY;
+        int i = 0;
+        for (; i <= len - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, u, i);
+            VectorMask<Float> pos = v.compare(VectorOperators.GT, 0f);
+            FloatVector t = v.mul(fa).blend(v, pos).mul(fg);
+            FloatVector d = FloatVector.fromArray(S, g, i).mul(fg);
+            d = d.mul(fa).blend(d, pos);
+            VectorMask<Float> inside = t.compare(VectorOperators.GE, -fc).and(t.compare(VectorOperators.LE, fc));
+            FloatVector.zero(S).blend(d, inside).intoArray(g, i);
+        }
+        for (; i < len; i++) {
+            float v = u[i];
+            boolean pos = v > 0;
+            float t = (pos ? v : v * fa) * fg, d = g[i] * fg;
+            if (!pos) d *= fa;
+            g[i] = t >= -fc && t <= fc ? d : 0f;
+        }
+    }
+}
