@@ -389,6 +389,20 @@ public final class Ops {
         return Backends.of("filteredLreluBackward", gout, x, b, fu, fd).filteredLreluBackward(gout, x, b, fu, fd, p);
     }
 
+    /**
+     * The Jacobian-vector product of {@link #filteredLrelu} with respect to x at (x, b), applied to h [N, C, H, W]:
+     * upfirdn2d(act'(u) * gain * mask * upfirdn2d(h, fu, up, padding, gain up^2), fd, down), with u and the clamp
+     * mask of (x, b) (see {@link Backend#filteredLreluBackward}). It is the adjoint of
+     * {@link #filteredLreluBackward}'s map gout -&gt; dx, which makes the op differentiable to any order. Runs as a
+     * composition of the backend's ops ({@link FilteredLreluComposed#linearized}).
+     */
+    public static Tensor filteredLreluJvp(Tensor h, Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        checkFilteredLrelu("filteredLreluJvp", x, b, fu, fd, p);
+        Shapes.requireShape("filteredLreluJvp", "h", h, x.shape());
+        Shapes.requireSameKind("filteredLreluJvp", x, h);
+        return FilteredLreluComposed.linearized(Backends.of("filteredLreluJvp", h, x, b, fu, fd), h, x, b, fu, fd, p);
+    }
+
     /** Validates filteredLrelu's arguments; returns the output shape. */
     private static int[] checkFilteredLrelu(String op, Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
         if (p == null) throw new IllegalArgumentException(op + ": params must not be null");
