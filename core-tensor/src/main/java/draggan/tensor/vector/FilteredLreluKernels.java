@@ -68,29 +68,46 @@ public final class FilteredLreluKernels {
             return new Stage(x.adjoint(), y.adjoint(), null, r);
         }
 
-        int bufLen() { return Math.max(x.bufLen(), 1); }
         int tmpLen() { return Math.max(x.tmpLen(), 1); }
 
         /**
          * dst [y.outLen, x.outLen] += this stage applied to src [y.inLen, x.inLen] (both contiguous planes at the
-         * offsets); mid: at least y.inLen * x.outLen floats (separable only).
+         * offsets); mid: at least {@link #midLen()} floats, tmp: at least {@link #tmpLen()}.
          */
-        void apply(float[] src, int srcOff, float[] dst, int dstOff, float[] mid, float[] buf, float[] tmp) {
-            int inW = x.inLen, outW = x.outLen;
+        void apply(float[] src, int srcOff, float[] dst, int dstOff, float[] mid, float[] tmp) {
+            int inW = x.inLen, outW = x.outLen, bl = x.bufLen();
             if (separable()) {
-                Arrays.fill(mid, 0, y.inLen * outW, 0f);
-                for (int r = 0; r < y.inLen; r++) x.accumulateRow(src, srcOff + r * inW, sep, mid, r * outW, buf, tmp);
+                // along x into mid's first y.inLen * outW floats (input rows buffered after them), then axpy along y
+                int bufAt = y.inLen * outW;
+                Arrays.fill(mid, 0, bufAt, 0f);
+                int[] at0 = {bufAt};
+                float[][] w1 = {sep};
+                for (int r = 0; r < y.inLen; r++) {
+                    x.bufferRow(src, srcOff + r * inW, mid, bufAt);
+                    x.accumulateRows(mid, at0, w1, 1, mid, r * outW, tmp);
+                }
                 for (int k = 0; k < y.outLen; k++) {
                     int[] js = y.rowTaps(k), rs = y.rowInputs(k);
                     for (int t = 0; t < js.length; t++) Fir1d.axpy(sep[js[t]], mid, rs[t] * outW, dst, dstOff + k * outW, outW);
                 }
             } else {
+                // every input row buffered once into mid, then each output row in one pass over its filter rows
+                for (int r = 0; r < y.inLen; r++) x.bufferRow(src, srcOff + r * inW, mid, r * bl);
+                int[] at = new int[rows.length];
+                float[][] w = new float[rows.length][];
                 for (int k = 0; k < y.outLen; k++) {
                     int[] js = y.rowTaps(k), rs = y.rowInputs(k);
-                    for (int t = 0; t < js.length; t++) x.accumulateRow(src, srcOff + rs[t] * inW, rows[js[t]], dst, dstOff + k * outW, buf, tmp);
+                    for (int t = 0; t < js.length; t++) {
+                        at[t] = rs[t] * bl;
+                        w[t] = rows[js[t]];
+                    }
+                    x.accumulateRows(mid, at, w, js.length, dst, dstOff + k * outW, tmp);
                 }
             }
         }
+
+        /** Scratch floats {@link #apply} needs in mid. */
+        int midLen() { return separable() ? y.inLen * x.outLen + x.bufLen() : y.inLen * x.bufLen(); }
     }
 
     /** Both stages of one call and the sizes. */
@@ -125,22 +142,18 @@ public final class FilteredLreluKernels {
 
     /** Per-thread buffers. */
     private static final class Scratch {
-        final float[] v, u, mid, buf, tmp, g;
-        Scratch(Plan pl, boolean backward) {
+        final float[] v, u, mid, tmp, g;
+        Scratch(Plan pl, Stage... stages) {
             v = new float[pl.h() * pl.w()];
             u = new float[pl.uh() * pl.uw()];
-            int midLen = Math.max(pl.h() * pl.uw(), pl.uh() * pl.wo());
-            if (backward) midLen = Math.max(midLen, Math.max(pl.ho() * pl.uw(), pl.uh() * pl.w()));
-            int bufLen = Math.max(pl.up().bufLen(), pl.down().bufLen()), tmpLen = Math.max(pl.up().tmpLen(), pl.down().tmpLen());
-            if (backward) {
-                Stage ua = pl.up().adjoint(), da = pl.down().adjoint();
-                bufLen = Math.max(bufLen, Math.max(ua.bufLen(), da.bufLen()));
-                tmpLen = Math.max(tmpLen, Math.max(ua.tmpLen(), da.tmpLen()));
+            int midLen = 1, tmpLen = 1;
+            for (Stage st : stages) {
+                midLen = Math.max(midLen, st.midLen());
+                tmpLen = Math.max(tmpLen, st.tmpLen());
             }
             mid = new float[midLen];
-            buf = new float[bufLen];
             tmp = new float[tmpLen];
-            g = backward ? new float[Math.max(pl.uh() * pl.uw(), pl.ho() * pl.wo())] : null;
+            g = stages.length > 2 ? new float[pl.uh() * pl.uw()] : null;
         }
     }
 
@@ -153,13 +166,13 @@ public final class FilteredLreluKernels {
         float slope = (float) p.slope(), gain = (float) p.gain(), clamp = p.clamped() ? (float) p.clamp() : Float.POSITIVE_INFINITY;
         long cost = (long) pl.uh() * pl.uw() * (2 + FilteredLreluParams.filterWidth(fu) + FilteredLreluParams.filterWidth(fd));
         Parallel.forRange(nb * nc, cost, (from, to) -> {
-            Scratch s = new Scratch(pl, false);
+            Scratch s = new Scratch(pl, pl.up(), pl.down());
             for (int plane = from; plane < to; plane++) {
                 loadPlane(x, b, plane / nc, plane % nc, s.v);
                 Arrays.fill(s.u, 0f);
-                pl.up().apply(s.v, 0, s.u, 0, s.mid, s.buf, s.tmp);
+                pl.up().apply(s.v, 0, s.u, 0, s.mid, s.tmp);
                 activate(s.u, pl.uh() * pl.uw(), slope, gain, clamp);
-                pl.down().apply(s.u, 0, os, plane * pl.ho() * pl.wo(), s.mid, s.buf, s.tmp);
+                pl.down().apply(s.u, 0, os, plane * pl.ho() * pl.wo(), s.mid, s.tmp);
             }
         });
         return out;
@@ -174,18 +187,18 @@ public final class FilteredLreluKernels {
         float[] os = out.host().f32;
         long cost = (long) pl.uh() * pl.uw() * (4 + 2 * FilteredLreluParams.filterWidth(fu) + FilteredLreluParams.filterWidth(fd));
         Parallel.forRange(nb * nc, cost, (from, to) -> {
-            Scratch s = new Scratch(pl, true);
+            Scratch s = new Scratch(pl, pl.up(), pl.down(), upAdj, downAdj);
             float[] gp = new float[pl.ho() * pl.wo()];
             for (int plane = from; plane < to; plane++) {
                 int n = plane / nc, c = plane % nc;
                 loadPlane(x, b, n, c, s.v);
                 Arrays.fill(s.u, 0f);
-                pl.up().apply(s.v, 0, s.u, 0, s.mid, s.buf, s.tmp);
+                pl.up().apply(s.v, 0, s.u, 0, s.mid, s.tmp);
                 loadGrad(gout, n, c, gp);
                 Arrays.fill(s.g, 0, pl.uh() * pl.uw(), 0f);
-                downAdj.apply(gp, 0, s.g, 0, s.mid, s.buf, s.tmp);
+                downAdj.apply(gp, 0, s.g, 0, s.mid, s.tmp);
                 activationGrad(s.g, s.u, pl.uh() * pl.uw(), p);
-                upAdj.apply(s.g, 0, os, plane * pl.h() * pl.w(), s.mid, s.buf, s.tmp);
+                upAdj.apply(s.g, 0, os, plane * pl.h() * pl.w(), s.mid, s.tmp);
             }
         });
         return out;

@@ -11,7 +11,7 @@ import java.util.Arrays;
  * divides l and l / up lies in the input, else 0) and w are the taps in correlation order. The weights are given
  * per call, so one plan serves every row of a 2-D filter.
  *
- * <p>Two ways to use it: along a row ({@link #accumulateRow}, polyphase: with g = gcd(up, down) the outputs fall
+ * <p>Two ways to use it: along a row ({@link #bufferRow}, {@link #accumulateRows}, polyphase: with g = gcd(up, down) the outputs fall
  * into P = up/g phases, output k = P*m + r reading through tap j, when (r*down + j - pad0) % up == 0, input
  * m*S + off(r, j) with S = down/g; the input row is copied into a buffer split into S interleaved phases with zeros
  * outside the row, so every inner loop is a contiguous vector load) and across rows ({@link #rowTaps},
@@ -93,10 +93,10 @@ final class Fir1d {
     /** The adjoint plan (use it with the taps reversed). */
     Fir1d adjoint() { return new Fir1d(down, up, taps - 1 - pad0, taps, outLen, inLen); }
 
-    /** Length of the scratch buffer {@link #accumulateRow} needs. */
+    /** Length of one row buffered by {@link #bufferRow}. */
     int bufLen() { return step * phaseLen; }
 
-    /** Length of the per-phase scratch row {@link #accumulateRow} needs. */
+    /** Length of the per-phase scratch row {@link #accumulateRows} needs. */
     int tmpLen() { return phases == 1 ? 0 : count[0]; }
 
     /** Taps j that reach output row k (for passes across rows). */
@@ -106,44 +106,69 @@ final class Fir1d {
     int[] rowInputs(int k) { return rowIdx[k]; }
 
     /**
-     * dst[dstOff + k] += sum_j w[j] * s[k*down + j - pad0] for k in [0, outLen), s the zero-inserted row
-     * src[srcOff .. srcOff + inLen). buf: at least {@link #bufLen()}, tmp: at least {@link #tmpLen()} floats.
+     * Copies the input row src[srcOff .. srcOff + inLen) into buf[at .. at + bufLen()) in the layout the passes
+     * read: the columns this plan touches, split into its S interleaved phases, zero outside the row.
      */
-    void accumulateRow(float[] src, int srcOff, float[] w, float[] dst, int dstOff, float[] buf, float[] tmp) {
+    void bufferRow(float[] src, int srcOff, float[] buf, int at) {
         if (span == 0) return;
         if (step == 1) {
             int a = Math.max(0, -lo), b = Math.min(span, inLen - lo);
             if (b > a) {
-                Arrays.fill(buf, 0, a, 0f);
-                System.arraycopy(src, srcOff + lo + a, buf, a, b - a);
-                Arrays.fill(buf, b, span, 0f);
+                Arrays.fill(buf, at, at + a, 0f);
+                System.arraycopy(src, srcOff + lo + a, buf, at + a, b - a);
+                Arrays.fill(buf, at + b, at + span, 0f);
             } else {
-                Arrays.fill(buf, 0, span, 0f);
+                Arrays.fill(buf, at, at + span, 0f);
             }
         } else {
             for (int q = 0; q < step; q++) {
-                int at = q * phaseLen;
-                for (int t = 0, ix = lo + q; t < phaseLen; t++, ix += step) buf[at + t] = ix >= 0 && ix < inLen ? src[srcOff + ix] : 0f;
+                int d = at + q * phaseLen;
+                for (int t = 0, ix = lo + q; t < phaseLen; t++, ix += step) buf[d + t] = ix >= 0 && ix < inLen ? src[srcOff + ix] : 0f;
             }
         }
-        float[] kW = new float[taps];
+    }
+
+    /**
+     * dst[dstOff + k] += sum_a sum_j w[a][j] * s_a[k*down + j - pad0]: several buffered input rows (row a at
+     * buf[rowAt[a]], laid out by {@link #bufferRow}), each with its own taps, in one pass per output phase (so a
+     * 2-D filter's rows cost one pass, not one each). tmp: at least {@link #tmpLen()} floats.
+     */
+    void accumulateRows(float[] buf, int[] rowAt, float[][] w, int nRows, float[] dst, int dstOff, float[] tmp) {
+        if (span == 0 || nRows == 0) return;
+        int[] kAt = new int[nRows * taps];
+        float[] kW = new float[nRows * taps];
         for (int r = 0; r < phases; r++) {
             int m1 = count[r], nt = tapJ[r].length;
             if (m1 == 0 || nt == 0) continue;
-            int[] at = tapAt[r];
-            for (int t = 0; t < nt; t++) kW[t] = w[tapJ[r][t]];
+            int nk = 0;
+            for (int a = 0; a < nRows; a++)
+                for (int t = 0; t < nt; t++) {
+                    kAt[nk] = rowAt[a] + tapAt[r][t];
+                    kW[nk++] = w[a][tapJ[r][t]];
+                }
             boolean direct = phases == 1;
             float[] target = direct ? dst : tmp;
             int tOff = direct ? dstOff : 0;
             int m = 0;
+            for (; m <= m1 - 2 * L; m += 2 * L) {          // two vectors per pass: each weight feeds two FMAs
+                FloatVector acc0 = direct ? FloatVector.fromArray(S, dst, tOff + m) : FloatVector.zero(S);
+                FloatVector acc1 = direct ? FloatVector.fromArray(S, dst, tOff + m + L) : FloatVector.zero(S);
+                for (int k = 0; k < nk; k++) {
+                    FloatVector wk = FloatVector.broadcast(S, kW[k]);
+                    acc0 = FloatVector.fromArray(S, buf, kAt[k] + m).fma(wk, acc0);
+                    acc1 = FloatVector.fromArray(S, buf, kAt[k] + m + L).fma(wk, acc1);
+                }
+                acc0.intoArray(target, tOff + m);
+                acc1.intoArray(target, tOff + m + L);
+            }
             for (; m <= m1 - L; m += L) {
                 FloatVector acc = direct ? FloatVector.fromArray(S, dst, tOff + m) : FloatVector.zero(S);
-                for (int t = 0; t < nt; t++) acc = FloatVector.fromArray(S, buf, at[t] + m).fma(FloatVector.broadcast(S, kW[t]), acc);
+                for (int k = 0; k < nk; k++) acc = FloatVector.fromArray(S, buf, kAt[k] + m).fma(FloatVector.broadcast(S, kW[k]), acc);
                 acc.intoArray(target, tOff + m);
             }
             for (; m < m1; m++) {
                 float s = direct ? dst[tOff + m] : 0f;
-                for (int t = 0; t < nt; t++) s += kW[t] * buf[at[t] + m];
+                for (int k = 0; k < nk; k++) s += kW[k] * buf[kAt[k] + m];
                 target[tOff + m] = s;
             }
             if (!direct) for (int k = 0; k < m1; k++) dst[dstOff + k * phases + r] += tmp[k];
