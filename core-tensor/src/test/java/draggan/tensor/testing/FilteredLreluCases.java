@@ -53,14 +53,20 @@ public final class FilteredLreluCases {
         return big.permuteView(0, 3, 1, 2).sliceView(2, 1, 1 + k.h()).sliceView(3, 2, 2 + k.w());
     }
 
-    /** The case's params, with the clamp set to hit about a third of the activations when clampHit. */
+    /**
+     * The case's params, with the clamp set to hit about a third of the activations when clampHit: half-way between
+     * two neighbouring activation magnitudes, so that no activation lies on the bound (where backends rounding u
+     * differently would disagree about the gradient mask; values exactly on the bound are bias_act's PyTorch cases).
+     */
     public static FilteredLreluParams params(Case k, Tensor x, Tensor b, Tensor fu, Tensor fd) {
         if (!k.clampHit()) return k.p();
         Tensor a = Ops.filteredLrelu(x, b, fu, null, k.p().withClamp(FilteredLreluParams.NO_CLAMP));
         double[] v = a.toDoubleArray();
         for (int i = 0; i < v.length; i++) v[i] = Math.abs(v[i]);
         Arrays.sort(v);
-        return k.p().withClamp(v[(int) (v.length * 0.7)]);
+        int i = (int) (v.length * 0.7);
+        while (i + 2 < v.length && !(v[i + 1] - v[i] > 1e-4 * v[i + 1])) i++;
+        return k.p().withClamp(i + 1 < v.length ? (v[i] + v[i + 1]) / 2 : v[i] * 1.001);
     }
 
     /** max |a - e| / max |e| with the worst index; fails above tol. */
