@@ -14,14 +14,18 @@ import java.util.Arrays;
 
 /**
  * Fused F32 filtered leaky ReLU (what {@code RefFilteredLrelu} defines), one image plane at a time: the plane's
- * bias-added input, its up-sampled image u (the only large temporary, [Hu, Wu] floats) and one row pass of each
- * stage live in per-thread buffers, so nothing of size [N, C, Hu, Wu] is ever allocated. Work units are planes.
+ * bias-added input, its up-sampled image u (the only large temporary, [Hu, Wu] floats) and a stage's intermediate
+ * rows live in per-thread buffers, so nothing of size [N, C, Hu, Wu] is ever allocated. Work units are planes.
  *
  * <p>Each stage is a pair of {@link Fir1d} plans, along x and along y. A separable ([taps]) filter runs as a row
- * pass into a temporary of the stage's input rows and an axpy pass across rows; a 2-D filter as one row pass per
- * (output row, filter row) accumulated into the output row. The activation runs on u in place. The backward
- * recomputes u, runs the adjoint plans (axpy passes scattered to the input rows, row passes with reversed taps)
- * and the activation's masked gradient in between.
+ * pass over the stage's input rows into a temporary, then axpy passes across rows; a 2-D filter buffers every input
+ * row once and makes each output row in one pass over all its (filter row, tap) pairs. The activation runs on u in
+ * place. The backward recomputes u and runs the adjoint stages (the adjoint plans with reversed taps, the same
+ * code) with the activation's masked gradient in between.
+ *
+ * <p>Measured (FilteredLreluBench, [1, 256, 36, 36], up 2, down 2, 12 taps, 2 shared cores, noisy): forward
+ * 35-48 ms fused vs 55-170 ms composed with a separable fd, about equal (65-87 ms) with a 12x12 radial fd; backward
+ * 37-71 ms vs 95-277 ms separable, 74-161 ms vs 123-480 ms radial.
  */
 public final class FilteredLreluKernels {
     private FilteredLreluKernels() {}
