@@ -170,6 +170,27 @@ public interface Backend {
     Tensor upfirdn2d(Tensor x, Tensor f, int upX, int upY, int downX, int downY,
                      int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter);
 
+    /**
+     * StyleGAN3's filtered leaky ReLU, NVlabs {@code _filtered_lrelu_ref}: u = upfirdn2d(x + b, fu, up, padding,
+     * gain up^2); a = clamp(lrelu(u, slope) * gain, -clamp, clamp); y = upfirdn2d(a, fd, down). x [N, C, H, W],
+     * b [C] or null, fu and fd null (identity), [taps] (separable) or [fh, fw] -> [N, C, Ho, Wo] with the sizes of
+     * {@link FilteredLreluParams}. The default composes this backend's own ops ({@link FilteredLreluComposed},
+     * every intermediate materialised); the CPU backends override it with fused kernels.
+     */
+    default Tensor filteredLrelu(Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        return FilteredLreluComposed.forward(this, x, b, fu, fd, p);
+    }
+
+    /**
+     * dL/dx of {@link #filteredLrelu} from gout = dL/dy [N, C, Ho, Wo], recomputed from the op's inputs: the
+     * down-stage adjoint of gout, times gain * (u > 0 ? 1 : slope) where -clamp &lt;= that activation's result
+     * &lt;= clamp (bounds inclusive, as {@link #biasActBackward}) and 0 elsewhere, then the up-stage adjoint.
+     * The bias gradient is the result summed over N, H, W. Default: by composition.
+     */
+    default Tensor filteredLreluBackward(Tensor gout, Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        return FilteredLreluComposed.backward(this, gout, x, b, fu, fd, p);
+    }
+
     /** Bilinear resize of x [N, C, H, W] to [N, C, outH, outW], exactly F.interpolate(mode='bilinear'). */
     Tensor resizeBilinear(Tensor x, int outH, int outW, boolean alignCorners);
 

@@ -360,6 +360,77 @@ public final class Ops {
         return Math.floorDiv(in * up + pad0 + pad1 - taps, down) + 1;
     }
 
+    /**
+     * StyleGAN3's filtered leaky ReLU, exactly NVlabs {@code _filtered_lrelu_ref}:
+     * <ol>
+     *   <li>u = upfirdn2d(x + b, fu, up, padding {x0, x1, y0, y1}, gain up^2) (zero insertion, pad or crop, FIR);</li>
+     *   <li>a = clamp(lrelu(u) * gain, -clamp, clamp), lrelu(u) = u &gt; 0 ? u : slope * u (no clamp when
+     *       clamp &lt; 0);</li>
+     *   <li>y = upfirdn2d(a, fd, down) (FIR without padding, every down-th sample).</li>
+     * </ol>
+     * x [N, C, H, W]; b [C] or null; fu, fd null (identity), [taps] (separable, applied along x then y, each
+     * with the square root of its gain) or [fh, fw]; filters flipped (true convolution) unless p.flipFilter().
+     * Output [N, C, Ho, Wo], Ho = floor((H*up + y0 + y1 - (fuh - 1) - (fdh - 1) + down - 1) / down), likewise Wo
+     * ({@link FilteredLreluParams#outSize}).
+     */
+    public static Tensor filteredLrelu(Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        checkFilteredLrelu("filteredLrelu", x, b, fu, fd, p);
+        return Backends.of("filteredLrelu", x, b, fu, fd).filteredLrelu(x, b, fu, fd, p);
+    }
+
+    /**
+     * dL/dx of {@link #filteredLrelu} from gout = dL/dy [N, C, Ho, Wo] (see {@link Backend#filteredLreluBackward});
+     * the bias gradient is the result summed over dimensions 0, 2 and 3. The other arguments those of the forward.
+     */
+    public static Tensor filteredLreluBackward(Tensor gout, Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        int[] out = checkFilteredLrelu("filteredLreluBackward", x, b, fu, fd, p);
+        Shapes.requireShape("filteredLreluBackward", "gout", gout, out);
+        Shapes.requireSameKind("filteredLreluBackward", x, gout);
+        return Backends.of("filteredLreluBackward", gout, x, b, fu, fd).filteredLreluBackward(gout, x, b, fu, fd, p);
+    }
+
+    /**
+     * The Jacobian-vector product of {@link #filteredLrelu} with respect to x at (x, b), applied to h [N, C, H, W]:
+     * upfirdn2d(act'(u) * gain * mask * upfirdn2d(h, fu, up, padding, gain up^2), fd, down), with u and the clamp
+     * mask of (x, b) (see {@link Backend#filteredLreluBackward}). It is the adjoint of
+     * {@link #filteredLreluBackward}'s map gout -&gt; dx, which makes the op differentiable to any order. Runs as a
+     * composition of the backend's ops ({@link FilteredLreluComposed#linearized}).
+     */
+    public static Tensor filteredLreluJvp(Tensor h, Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        checkFilteredLrelu("filteredLreluJvp", x, b, fu, fd, p);
+        Shapes.requireShape("filteredLreluJvp", "h", h, x.shape());
+        Shapes.requireSameKind("filteredLreluJvp", x, h);
+        return FilteredLreluComposed.linearized(Backends.of("filteredLreluJvp", h, x, b, fu, fd), h, x, b, fu, fd, p);
+    }
+
+    /** Validates filteredLrelu's arguments; returns the output shape. */
+    private static int[] checkFilteredLrelu(String op, Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        if (p == null) throw new IllegalArgumentException(op + ": params must not be null");
+        Shapes.requireRank(op, "x", x, 4, "[N, C, H, W]");
+        if (b != null) {
+            Shapes.requireShape(op, "b", b, x.size(1));
+            Shapes.requireSameKind(op, x, b);
+        }
+        for (Tensor f : new Tensor[]{fu, fd}) {
+            if (f == null) continue;
+            String name = f == fu ? "fu" : "fd";
+            if (f.dim() != 1 && f.dim() != 2) {
+                throw new IllegalArgumentException(op + ": " + name + " must be [taps] (separable) or [fh, fw] but has shape " + Shapes.str(f.shape()));
+            }
+            if (f.numel() == 0) throw new IllegalArgumentException(op + ": " + name + " is empty: " + Shapes.str(f.shape()));
+            Shapes.requireSameKind(op, x, f);
+        }
+        int uh = p.upHeight(x.size(2), fu), uw = p.upWidth(x.size(3), fu);
+        int ho = p.outHeight(x.size(2), fu, fd), wo = p.outWidth(x.size(3), fu, fd);
+        if (uh < 1 || uw < 1 || ho < 1 || wo < 1) {
+            throw new IllegalArgumentException(op + ": output would be " + ho + "x" + wo + " (up-sampled " + uh + "x" + uw + ") for input "
+                    + Shapes.str(x.shape()) + ", fu " + (fu == null ? "none" : Shapes.str(fu.shape())) + ", fd "
+                    + (fd == null ? "none" : Shapes.str(fd.shape())) + ", up " + p.up() + ", down " + p.down()
+                    + ", padding " + Arrays.toString(p.padding()));
+        }
+        return new int[]{x.size(0), x.size(1), ho, wo};
+    }
+
     /** Bilinear resize, exactly F.interpolate(x, size=(outH, outW), mode='bilinear', align_corners). */
     public static Tensor resizeBilinear(Tensor x, int outH, int outW, boolean alignCorners) {
         Shapes.requireRank("resizeBilinear", "x", x, 4, "[N, C, H, W]");

@@ -2,6 +2,7 @@ package draggan.tensor;
 
 import draggan.tensor.reference.RefBasics;
 import draggan.tensor.reference.RefConv;
+import draggan.tensor.reference.RefFilteredLrelu;
 import draggan.tensor.reference.RefResample;
 
 /**
@@ -54,6 +55,14 @@ public class ReferenceBackend implements Backend {
     @Override public Tensor upfirdn2d(Tensor x, Tensor f, int upX, int upY, int downX, int downY,
                                       int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter) {
         return RefResample.upfirdn2d(x, f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
+    }
+
+    @Override public Tensor filteredLrelu(Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        return RefFilteredLrelu.forward(x, b, fu, fd, p);
+    }
+
+    @Override public Tensor filteredLreluBackward(Tensor gout, Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        return RefFilteredLrelu.backward(gout, x, b, fu, fd, p);
     }
 
     @Override public Tensor resizeBilinear(Tensor x, int outH, int outW, boolean alignCorners) {

@@ -1,5 +1,6 @@
 package draggan.tensor;
 
+import draggan.tensor.vector.FilteredLreluKernels;
 import draggan.tensor.vector.ResampleKernels;
 import draggan.tensor.vector.VBasics;
 import draggan.tensor.vector.VConv;
@@ -23,6 +24,16 @@ public class VectorBackend extends ReferenceBackend {
                                       int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter) {
         if (!ResampleKernels.handles(x, f)) return super.upfirdn2d(x, f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
         return ResampleKernels.upfirdn2d(x, f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
+    }
+
+    @Override public Tensor filteredLrelu(Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        if (!FilteredLreluKernels.handles(x, b, fu, fd)) return super.filteredLrelu(x, b, fu, fd, p);
+        return FilteredLreluKernels.forward(x, b, fu, fd, p);
+    }
+
+    @Override public Tensor filteredLreluBackward(Tensor gout, Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {
+        if (!FilteredLreluKernels.handles(gout, x, b, fu, fd)) return super.filteredLreluBackward(gout, x, b, fu, fd, p);
+        return FilteredLreluKernels.backward(gout, x, b, fu, fd, p);
     }
 
     @Override public Tensor resizeBilinear(Tensor x, int outH, int outW, boolean alignCorners) {

@@ -4,6 +4,7 @@ import draggan.autograd.Var;
 import draggan.tensor.Activation;
 import draggan.tensor.Backends;
 import draggan.tensor.DType;
+import draggan.tensor.FilteredLreluParams;
 import draggan.tensor.Ops;
 import draggan.tensor.Tensor;
 import draggan.tensor.io.Npy;
@@ -27,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Randomized differential suite against PyTorch: ~850 cases recorded with PyTorch 1.13 by
  * {@code autograd/src/test/python/record_torch_differential.py} (fixed seed; its docstring has every case layout)
  * into {@code src/test/resources/differential/*.npz}: bias_act (linear and lrelu, negative alpha and gain, values
- * exactly on +-clamp and on 0), upfirdn2d (up, down, crop/pad, flip, gain), conv2d and conv_transpose2d (stride,
+ * exactly on +-clamp and on 0), upfirdn2d (up, down, crop/pad, flip, gain), StyleGAN3's filtered leaky ReLU (its own
+ * recorder, {@code record_filtered_lrelu.py}), conv2d and conv_transpose2d (stride,
  * padding, groups, non-square kernels), matmul (2-d, batched) and linear, unary and broadcasting binary ops
  * (softplus around its threshold, sigmoid, clamp on its bounds, ...) and reductions, float32 and float64, shapes
  * with size-1 and odd dimensions. Each case runs forward and a vector-Jacobian product with the recorded random
@@ -149,6 +151,12 @@ class TorchDifferentialTest {
      */
     private static void run(String set, double tolF32, List<String> inputNames, Function<Case, List<String>> grads,
                             OpFn op) {
+        run(set, tolF32, tolF32, inputNames, grads, op);
+    }
+
+    /** {@link #run} with its own float32 tolerance for the gradients. */
+    private static void run(String set, double tolF32, double gradTolF32, List<String> inputNames, Function<Case, List<String>> grads,
+                            OpFn op) {
         Report r = new Report(set);
         for (Case c : load(set)) {
             r.cases++;
@@ -163,7 +171,7 @@ class TorchDifferentialTest {
                 Var[] in = gn.stream().map(vars::get).toArray(Var[]::new);
                 Var[] g = Var.grad(y, c.get("gy"), in, createGraph);
                 for (int k = 0; k < gn.size(); k++) {
-                    r.check(c, "grad " + gn.get(k) + (createGraph ? " (createGraph)" : ""), c.get("g" + gn.get(k)), g[k].value(), tolF32);
+                    r.check(c, "grad " + gn.get(k) + (createGraph ? " (createGraph)" : ""), c.get("g" + gn.get(k)), g[k].value(), gradTolF32);
                 }
             }
         }
@@ -185,6 +193,18 @@ class TorchDifferentialTest {
     @Test void upfirdn2d() {
         run("upfirdn2d", F32_TOL, List.of("x"), c -> List.of("x"), (c, v) -> ResampleOps.upfirdn2d(v.get("x"), c.get("f"), c.i(1), c.i(2),
                 new int[]{c.i(3), c.i(4), c.i(5), c.i(6)}, c.p()[7], c.i(8) == 1));
+    }
+
+    /**
+     * StyleGAN3's filtered leaky ReLU ({@code record_filtered_lrelu.py}: NVlabs {@code _filtered_lrelu_ref}), 64 cases:
+     * StyleGAN3-like layers (up 2 or 4, down 2, 12/24-tap separable up filters, separable or radial 2-D 12x12 down
+     * filters, their paddings) and random ones (no filter, separable, 2-D non-square, up 1/2/4, down 1/2, padding
+     * -2..6, slope 0, flip, clamp between two activations). Forward 1e-5, gradients 1e-4 relative (float32).
+     */
+    @Test void filteredLrelu() {
+        run("filtered_lrelu", F32_TOL, 1e-4, List.of("x", "b"), c -> present(c, "x", "b"), (c, v) -> FilteredLrelu.apply(v.get("x"), v.get("b"),
+                c.has("fu") ? c.get("fu") : null, c.has("fd") ? c.get("fd") : null,
+                new FilteredLreluParams(c.i(1), c.i(2), c.i(3), c.i(4), c.i(5), c.i(6), c.p()[7], c.p()[8], c.p()[9], c.i(10) == 1)));
     }
 
     @Test void conv2d() {
