@@ -233,7 +233,15 @@ public final class Checkpoints {
 
     /** Reads and converts a StyleGAN2 checkpoint file (no cache); a StyleGAN3 pickle is refused, naming {@link #loadModel}. */
     static Checkpoint read(Path abs) throws IOException {
-        GeneratorCheckpoint c = readAny(abs);
+        return stylegan2(abs, readAny(abs));
+    }
+
+    /** {@link #readModel} for StyleGAN2 checkpoints only. */
+    static Checkpoint read(Path abs, ByteSource src) throws IOException {
+        return stylegan2(abs, readModel(abs, src));
+    }
+
+    private static Checkpoint stylegan2(Path abs, GeneratorCheckpoint c) throws CheckpointException {
         if (c instanceof Checkpoint sg2) return sg2;
         throw new CheckpointException(abs + ": G_ema is a StyleGAN3 (alias-free) generator (" + c.architectureName()
                 + "); Checkpoints.load reads StyleGAN2 generators only: load it with Checkpoints.loadModel");
@@ -241,7 +249,7 @@ public final class Checkpoints {
 
     private static GeneratorCheckpoint readAny(Path abs) throws IOException {
         try (ByteSource src = ByteSource.open(abs)) {
-            return read(abs, src);
+            return readModel(abs, src);
         } catch (CheckpointException | NoSuchFileException e) {
             throw e;
         } catch (IOException e) {
@@ -253,7 +261,7 @@ public final class Checkpoints {
      * Reads a checkpoint whose bytes are src (a zip is opened from abs, which must hold the same bytes): a StyleGAN2
      * {@link Checkpoint} or a {@link StyleGan3Checkpoint}.
      */
-    static GeneratorCheckpoint read(Path abs, ByteSource src) throws IOException {
+    static GeneratorCheckpoint readModel(Path abs, ByteSource src) throws IOException {
         String name = abs.toString();
         try {
             long size = src.size();
