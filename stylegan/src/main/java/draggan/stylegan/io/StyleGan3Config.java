@@ -147,10 +147,12 @@ public record StyleGan3Config(int zDim, int wDim, int imgResolution, int imgChan
     }
 
     /**
-     * Every tensor of this generator in NVlabs naming with its shape: the mapping (as StyleGAN2's),
-     * {@code synthesis.input.{weight [C, C], affine.weight [4, w_dim], affine.bias [4], transform [3, 3], freqs [C, 2], phases [C]}}
-     * and per layer {@code synthesis.L..{weight [O, I, k, k], bias [O], magnitude_ema [], affine.weight [I, w_dim], affine.bias [I],
-     * up_filter [upTaps], down_filter [downTaps] or [downTaps, downTaps] (radial)} (a filter of 1 tap is absent: None).
+     * Every tensor of this generator in NVlabs naming with its shape: the mapping (as StyleGAN2's); the Fourier input's
+     * {@code synthesis.input.weight [C, C]}, {@code .affine.weight [4, w_dim]}, {@code .affine.bias [4]},
+     * {@code .transform [3, 3]}, {@code .freqs [C, 2]}, {@code .phases [C]}; per layer {@code synthesis.L...}:
+     * {@code weight [O, I, k, k]}, {@code bias [O]}, {@code magnitude_ema []}, {@code affine.weight [I, w_dim]},
+     * {@code affine.bias [I]}, {@code up_filter [upTaps]}, {@code down_filter [downTaps]} (radial: [downTaps, downTaps]);
+     * a filter of one tap is absent (the reference's None).
      */
     public Map<String, int[]> requiredShapes() {
         Map<String, int[]> m = new LinkedHashMap<>();
