@@ -67,7 +67,7 @@ final class Models {
          */
         Generator stylegan2(String program) {
             if (generator instanceof Generator g) return g;
-            throw new UsageException(program + ": --model " + source + " is a " + generator.architecture() + " generator; " + program + " runs on StyleGAN2 models only");
+            throw new UsageException("--model " + source + " is a " + generator.architecture() + " generator; " + program + " runs on StyleGAN2 models only");
         }
 
         /**
