@@ -36,7 +36,14 @@ final class StyleGan3Network {
         return s.state().get("_modules") instanceof Map<?, ?> sm && sm.get("input") instanceof Py.Persistent in && in.className().equals("SynthesisInput");
     }
 
-    static StyleGan3Checkpoint read(java.nio.file.Path source, String file, Object top) throws IOException {
+    /**
+     * Reads G_ema of a pickle that {@link #isStyleGan3} accepted. Messages name the file as "FILE (StyleGAN3 pickle)".
+     *
+     * @param source the file (absolute), for the result
+     * @param name   the file's name for messages
+     */
+    static StyleGan3Checkpoint read(java.nio.file.Path source, String name, Object top) throws IOException {
+        String file = name + " (StyleGAN3 pickle)";
         String key = "G_ema";
         if (!(top instanceof Map<?, ?> d) || !(d.get(key) instanceof Py.Persistent g)) throw new CheckpointException(file + ": no G_ema module in the pickle");
         if (!g.className().equals("Generator")) throw new CheckpointException(file + ": G_ema is a '" + SafeUnpickler.printable(g.className()) + "', not a Generator");
