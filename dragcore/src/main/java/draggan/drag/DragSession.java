@@ -41,6 +41,9 @@ import java.util.List;
  *     uses {@link #forwardNoiseSeed(long, long) forwardNoiseSeed(noiseSeed, k)}, so a run and its replay agree.</li>
  * </ul>
  * How each drag began ({@link Start}) is recorded, so {@link SessionFile#replay} rebuilds the same state.
+ *
+ * <p>The generator is any {@link DragGenerator} (StyleGAN2 {@link Generator}, StyleGAN3); the feature F is the
+ * output it names for the config's feature block ({@link DragGenerator#dragFeature}), resized to the image.
  */
 public final class DragSession {
     /** A handle (current, tracked position) and its target. */

@@ -53,6 +53,7 @@ final class StyleGan3Network {
             throw new CheckpointException(file + ": G_ema.synthesis is a '" + SafeUnpickler.printable(synthesis.className()) + "', not a StyleGAN3 SynthesisNetwork");
         }
         Py.Persistent input = module(synthesis, "input", file, key + ".synthesis");
+        if (!mapping.className().equals("MappingNetwork")) throw new CheckpointException(file + ": G_ema.mapping is a '" + SafeUnpickler.printable(mapping.className()) + "', not a MappingNetwork");
 
         int zDim = intAttr(g, "z_dim", file, key), cDim = intAttr(g, "c_dim", file, key), wDim = intAttr(g, "w_dim", file, key);
         int res = intAttr(g, "img_resolution", file, key), imgChannels = intAttr(g, "img_channels", file, key);
@@ -122,6 +123,7 @@ final class StyleGan3Network {
             }
             Py.Persistent l = layerModule(synthesis, s.name(), file);
             String p = "synthesis." + s.name() + ".";
+            if (!l.className().equals("SynthesisLayer")) throw new CheckpointException(file + ": " + p + " is a '" + SafeUnpickler.printable(l.className()) + "', not a SynthesisLayer");
             expect(file, p + "in_channels", attr(l, "in_channels"), s.inChannels());
             expect(file, p + "out_channels", attr(l, "out_channels"), s.outChannels());
             expect(file, p + "conv_kernel", attr(l, "conv_kernel"), s.kernel());
