@@ -74,4 +74,55 @@ class StyleGan3CheckpointTest {
         assertEquals(16, cfg.numWs());
         assertEquals(512, cfg.input().channels());
     }
+
+    /** The golden sg3-t pickle unpickled (inert data), for tampering. */
+    private static Object unpickled() throws Exception {
+        Path f = Golden.dir("sg3-t-256").resolve("model.pkl");
+        try (ByteSource src = ByteSource.open(f)) {
+            return new SafeUnpickler(f.toString(), AllowList.networkPickle(), null).loadFrom(new BoundedInput(src, 0));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<Object, Object> state(Object top, String... path) {
+        Py.Persistent m = (Py.Persistent) ((Map<?, ?>) top).get("G_ema");
+        for (String p : path) m = (Py.Persistent) ((Map<?, ?>) m.state().get("_modules")).get(p);
+        return (Map<Object, Object>) m.state();
+    }
+
+    private static String refused(Object top) {
+        assertTrue(StyleGan3Network.isStyleGan3(top));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> StyleGan3Network.read(null, "model.pkl", top));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        return e.getMessage();
+    }
+
+    /** A stored attribute, a hyper-parameter or a tensor that disagrees with the rest is refused, naming it, before any tensor data is read. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void tamperedPicklesAreRefused() throws Exception {
+        Object top = unpickled();
+        state(top, "synthesis", "L3_52_16").put("padding", new ArrayList<>(List.of(0, 0, 0, 0)));
+        String m = refused(top);
+        assertTrue(m.contains("synthesis.L3_52_16.padding[0] is 0 but the hyper-parameters give"), m);
+
+        top = unpickled();
+        ((Map<Object, Object>) state(top, "synthesis").get("_init_kwargs")).put("channel_max", 32);
+        m = refused(top);
+        assertTrue(m.contains("synthesis.input.channels is 16 but the hyper-parameters give 32"), m);
+
+        top = unpickled();
+        Map<Object, Object> params = (Map<Object, Object>) state(top, "synthesis", "L0_36_16").get("_parameters");
+        Object w = params.get("weight");
+        params.put("weight", params.get("bias"));
+        params.put("bias", w);
+        m = refused(top);
+        assertTrue(m.contains("synthesis.L0_36_16.weight has shape [16], expected [16, 16, 3, 3]"), m);
+
+        top = unpickled();
+        state(top, "synthesis", "L14_256_3").put("is_torgb", false);
+        m = refused(top);
+        assertTrue(m.contains("synthesis.L14_256_3.is_torgb is false, expected true"), m);
+        assertTrue(m.startsWith("model.pkl (StyleGAN3 pickle): "), m);
+    }
 }
