@@ -5,7 +5,7 @@ import draggan.drag.DragSession;
 import draggan.drag.Mask;
 import draggan.drag.Point;
 import draggan.drag.SessionFile;
-import draggan.stylegan.Generator;
+import draggan.stylegan.DragGenerator;
 import draggan.stylegan.NoiseMode;
 
 import java.awt.image.BufferedImage;
@@ -34,6 +34,7 @@ final class DragCommand implements Main.Command {
                 start.png, final.png, final-annotated.png, drag.gif, session.json (replayable), trace.csv.
                 Points: "x,y->x,y;x,y->x,y" with x = column, y = row. Ctrl-C stops cleanly and still writes everything.""")
                 .option("model", Models.METAVAR, Models.HELP, null)
+                .option(Models.TRANSFORM_OPTION, Models.TRANSFORM_METAVAR, Models.TRANSFORM_HELP, null)
                 .option("seed", "N", "seed of the image to edit, 0 .. 4294967295", null)
                 .option("points", "SPEC", "handle->target pairs, x,y->x,y[;...]", null)
                 .repeatable("mask", "x0,y0,x1,y1", "a box the content may move in (x1, y1 exclusive); everything outside is held fixed")
@@ -97,8 +98,8 @@ final class DragCommand implements Main.Command {
 
         long t0 = System.nanoTime();
         // a replay runs only on --model or on the model the session names once its recorded SHA-256 matches
-        Models.Loaded m = replay != null ? ReplayModel.resolve(a.get("model"), replay.model(), log) : Models.load(a.get("model"), log);
-        Generator g = m.generator();
+        Models.Loaded m = replay != null ? ReplayModel.resolve(a.get("model"), replay.model(), log, a.get(Models.TRANSFORM_OPTION)) : Models.load(a.get("model"), log, a.get(Models.TRANSFORM_OPTION));
+        DragGenerator g = m.generator();
         log.printf(Locale.ROOT, "loaded %s (%dx%d) in %.2f s%n", m.description(), g.resolution(), g.resolution(), (System.nanoTime() - t0) / 1e9);
         if (replay == null) cfg = cfg.withLr(a.has("lr") ? a.doubleIn("lr", 1e-12, 10) : m.dragLr());
         int res = g.resolution();
@@ -131,7 +132,7 @@ final class DragCommand implements Main.Command {
     }
 
     /** Replays a session file with a progress line over all its recorded steps; writes final.png, final-annotated.png, trace.csv, session.json. */
-    private static int replay(SessionFile.State replay, Generator g, Models.Loaded m, TraceStream trace, Path out, OutputFolder outDir, Console io, boolean json) throws IOException {
+    private static int replay(SessionFile.State replay, DragGenerator g, Models.Loaded m, TraceStream trace, Path out, OutputFolder outDir, Console io, boolean json) throws IOException {
         PrintStream log = io.info();
         long total = 0;
         for (DragSession.DragRecord d : replay.drags()) total += d.steps();

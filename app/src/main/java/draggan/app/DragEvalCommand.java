@@ -72,7 +72,7 @@ final class DragEvalCommand implements Main.Command {
         }
 
         Models.Loaded m = Models.load(a.get("model"), log);
-        Generator g = m.generator();
+        Generator g = m.stylegan2("drag-eval");
         double lr = lrFor(m, lrGiven, methods);
         log.printf(Locale.ROOT, "model %s, %d cases from seed %d, up to %d steps, lr %g%n", m.description(), cases, seed0, steps, lr);
         List<String> rows = new ArrayList<>();
@@ -205,7 +205,7 @@ final class DragEvalCommand implements Main.Command {
     private static int runTruth(String model, int cases, long seed0, int steps, Double lrGiven, Map<String, DragConfig> methods, Path csv,
                                 PrintStream log, PrintStream table, PrintStream json) throws Exception {
         Models.Loaded m = Models.load(model, log);
-        Generator g = m.generator();
+        Generator g = m.stylegan2("drag-eval");
         double lr = lrFor(m, lrGiven, methods);
         ToyFaceLocator loc = ToyFaceLocator.toyFaces64();
         if (g.resolution() != loc.resolution()) {

@@ -1,7 +1,7 @@
 package draggan.app;
 
 import draggan.app.web.EditorServer;
-import draggan.stylegan.Generator;
+import draggan.stylegan.DragGenerator;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -27,6 +27,7 @@ final class EditCommand implements Main.Command {
                 Start and watch the drag. Serves only this computer (127.0.0.1) unless --host says otherwise.
                 Ctrl-C (or SIGTERM) stops the server within a few seconds, ending a running drag.""")
                 .option("model", Models.METAVAR, Models.HELP, null)
+                .option(Models.TRANSFORM_OPTION, Models.TRANSFORM_METAVAR, Models.TRANSFORM_HELP, null)
                 .option("port", "N", "TCP port (0: any free port)", "7860")
                 .option("host", "ADDRESS", "address to listen on; anything but a loopback address exposes the editor to the network", "127.0.0.1")
                 .option("max-sessions", "N", "browser tabs served at once (the least recently used idle one makes room)", "8")
@@ -58,8 +59,8 @@ final class EditCommand implements Main.Command {
         }
 
         long t0 = System.nanoTime();
-        Models.Loaded m = Models.load(a.get("model"), log);
-        Generator g = m.generator();
+        Models.Loaded m = Models.load(a.get("model"), log, a.get(Models.TRANSFORM_OPTION));
+        DragGenerator g = m.generator();
         log.printf(Locale.ROOT, "loaded %s (%dx%d) in %.2f s%n", m.description(), g.resolution(), g.resolution(), (System.nanoTime() - t0) / 1e9);
 
         EditorServer.configureJdkServer();

@@ -1,7 +1,7 @@
 package draggan.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import draggan.stylegan.Generator;
+import draggan.stylegan.DragGenerator;
 import draggan.stylegan.NoiseMode;
 
 import java.awt.image.BufferedImage;
@@ -18,6 +18,7 @@ final class GenerateCommand implements Main.Command {
     static Args args() {
         return new Args("generate", "Generates the image of a seed (z = NumPy RandomState(seed).randn(1, z_dim)) and writes a PNG.")
                 .option("model", Models.METAVAR, Models.HELP, null)
+                .option(Models.TRANSFORM_OPTION, Models.TRANSFORM_METAVAR, Models.TRANSFORM_HELP, null)
                 .option("seed", "N", "seed, 0 .. 4294967295", null)
                 .option("seeds", "A-B", "a range of seeds (with --grid)", null)
                 .option("grid", "CxR", "tile the seeds' images into C columns and R rows", null)
@@ -74,8 +75,8 @@ final class GenerateCommand implements Main.Command {
         Path out = Cli.outputPng(a.require("out"), "out");
 
         long t0 = System.nanoTime();
-        Models.Loaded m = Models.load(a.get("model"), log);
-        Generator g = m.generator();
+        Models.Loaded m = Models.load(a.get("model"), log, a.get(Models.TRANSFORM_OPTION));
+        DragGenerator g = m.generator();
         log.printf("loaded %s (%dx%d, %d w rows) in %.2f s%n", m.description(), g.resolution(), g.resolution(), g.numWs(), (System.nanoTime() - t0) / 1e9);
         List<BufferedImage> imgs = new ArrayList<>();
         for (long seed : seeds) {

@@ -1,11 +1,15 @@
 package draggan.app;
 
 import draggan.drag.SessionFile;
+import draggan.stylegan.DragGenerator;
 import draggan.stylegan.Generator;
 import draggan.stylegan.RandomModels;
 import draggan.stylegan.io.BuiltinModels;
 import draggan.stylegan.io.Checkpoint;
 import draggan.stylegan.io.Checkpoints;
+import draggan.stylegan.io.GeneratorCheckpoint;
+import draggan.stylegan.io.StyleGan3Checkpoint;
+import draggan.stylegan.sg3.StyleGan3Generator;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,9 +26,14 @@ final class Models {
 
     /** The --model option's metavar and help, shared by every program. */
     static final String METAVAR = "FILE|builtin:NAME|random:RES[:CBASE]";
-    static final String HELP = "checkpoint: NVlabs .pkl, rosinality .pt or our .safetensors (./draggan train writes them), recognised by content;"
+    static final String HELP = "checkpoint: NVlabs .pkl (StyleGAN2 or StyleGAN3), rosinality .pt or our .safetensors (./draggan train writes them), recognised by content;"
             + " builtin:" + BuiltinModels.TOY_FACES_64 + " (the default: a 64 px StyleGAN2 this project trained on procedural cartoon faces);"
             + " or random:RES[:CBASE], a generator with seeded random weights (RES 64..1024, channel base CBASE; colour fields)";
+
+    /** The --input-transform option (generate, drag, edit): its metavar and help. */
+    static final String TRANSFORM_OPTION = "input-transform", TRANSFORM_METAVAR = "identity|stored",
+            TRANSFORM_HELP = "StyleGAN3 models only: the Fourier input's transform, identity (the default, as DragGAN and NVlabs' gen_images.py)"
+                    + " or the checkpoint's stored one";
 
     /** The prefix of a built-in model's spec. */
     static final String BUILTIN = "builtin:";
@@ -34,7 +43,7 @@ final class Models {
 
     /** A loaded model, its description and (lazily hashed) identity for session files. */
     static final class Loaded {
-        private final Generator generator;
+        private final DragGenerator generator;
         private final String description;
         private final String source;
         private final Path file;
@@ -42,7 +51,7 @@ final class Models {
         private SessionFile.ModelRef ref;
 
         /** file: the checkpoint (hashed on first use), or null with sha256 the built-in model's identity. */
-        Loaded(Generator generator, String description, String source, Path file, String sha256) {
+        Loaded(DragGenerator generator, String description, String source, Path file, String sha256) {
             this.generator = generator;
             this.description = description;
             this.source = source;
@@ -50,7 +59,16 @@ final class Models {
             this.sha256 = sha256;
         }
 
-        Generator generator() { return generator; }
+        DragGenerator generator() { return generator; }
+
+        /**
+         * The StyleGAN2 generator, for the programs that run only on StyleGAN2 (quality, drag-eval); a StyleGAN3 model is
+         * refused in one line naming the program.
+         */
+        Generator stylegan2(String program) {
+            if (generator instanceof Generator g) return g;
+            throw new UsageException("--model " + source + " is a " + generator.architecture() + " generator; " + program + " runs on StyleGAN2 models only");
+        }
 
         /**
          * The Adam learning rate drags on this model start with when none is given: the reference tool's 0.001 for
@@ -75,7 +93,27 @@ final class Models {
     }
 
     /** Loads spec (null: the default built-in model, announced in one line on out). */
-    static Loaded load(String spec, PrintStream out) throws IOException {
+    static Loaded load(String spec, PrintStream out) throws IOException { return load(spec, out, null); }
+
+    /**
+     * Loads spec with a --input-transform value (null: not given, the identity for StyleGAN3 models); a value given
+     * for a StyleGAN2 model is refused in one line.
+     */
+    static Loaded load(String spec, PrintStream out, String inputTransform) throws IOException {
+        StyleGan3Generator.InputTransform transform;
+        try {
+            transform = inputTransform == null ? StyleGan3Generator.InputTransform.IDENTITY : StyleGan3Generator.InputTransform.parse(inputTransform);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + TRANSFORM_OPTION + " must be identity or stored but is '" + inputTransform + "'");
+        }
+        Loaded m = loadSpec(spec, out, transform);
+        if (inputTransform != null && !(m.generator instanceof StyleGan3Generator)) {
+            throw new UsageException("--" + TRANSFORM_OPTION + " applies to StyleGAN3 models only; " + m.description() + " is a " + m.generator.architecture() + " generator");
+        }
+        return m;
+    }
+
+    private static Loaded loadSpec(String spec, PrintStream out, StyleGan3Generator.InputTransform transform) throws IOException {
         if (spec == null) {
             out.println("no --model given: using " + DEFAULT + " (a 64 px StyleGAN2 trained on cartoon faces; pass --model FILE.pkl for your own)");
             spec = DEFAULT;
@@ -109,7 +147,13 @@ final class Models {
         Path f = Path.of(spec);
         if (!Files.exists(f)) throw new UsageException("--model: file " + f + " not found");
         if (!Files.isRegularFile(f)) throw new UsageException("--model: " + f + " is not a file");
-        Checkpoint c = Checkpoints.load(f);
+        GeneratorCheckpoint any = Checkpoints.loadModel(f);
+        if (any instanceof StyleGan3Checkpoint c3) {
+            StyleGan3Generator g = new StyleGan3Generator(c3.config(), c3.params(), transform);
+            return new Loaded(g, f.getFileName() + " (" + c3.architectureName() + ", NVLABS_PICKLE, input transform " + transform.name().toLowerCase(java.util.Locale.ROOT) + ")",
+                    f.toAbsolutePath().toString(), f.toAbsolutePath(), null);
+        }
+        Checkpoint c = (Checkpoint) any;
         Generator g = new Generator(c.config(), c.params());
         return new Loaded(g, f.getFileName() + " (" + c.format() + (c.fromCache() ? ", from cache" : "") + ")", f.toAbsolutePath().toString(), f.toAbsolutePath(), null);
     }

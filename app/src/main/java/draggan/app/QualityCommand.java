@@ -40,7 +40,7 @@ final class QualityCommand implements Main.Command {
         int count = a.intIn("count", 2, 20000);
         double psi = a.doubleIn("psi", -10, 10);
         Models.Loaded m = Models.load(a.get("model"), io.info());
-        Generator g = m.generator();
+        Generator g = m.stylegan2("quality");
         KeypointDetector det = KeypointDetector.toyFaces64();
         if (g.resolution() != det.resolution()) {
             throw new UsageException("--model: quality needs a " + det.resolution() + " px toy-faces model; " + m.description() + " draws " + g.resolution() + " px images");

@@ -23,9 +23,14 @@ final class ReplayModel {
 
     /** Resolves and verifies; modelOption is --model (null when absent). */
     static Models.Loaded resolve(String modelOption, SessionFile.ModelRef recorded, PrintStream log) throws IOException {
+        return resolve(modelOption, recorded, log, null);
+    }
+
+    /** The same with a --input-transform value (null: not given; see {@link Models#load(String, PrintStream, String)}). */
+    static Models.Loaded resolve(String modelOption, SessionFile.ModelRef recorded, PrintStream log, String inputTransform) throws IOException {
         String expected = expectedSha256(recorded);
         if (modelOption != null) {
-            Models.Loaded m = Models.load(modelOption, log);
+            Models.Loaded m = Models.load(modelOption, log, inputTransform);
             if (expected == null) throw new UsageException("--replay: the session file records no SHA-256 of its model, so no model can be checked against it");
             String mine = m.ref().sha256();
             if (!expected.equals(mine)) {
@@ -35,7 +40,7 @@ final class ReplayModel {
         }
         if (expected == null) throw new UsageException("--replay: the session file records no SHA-256 of its model file; pass the model with --model FILE");
         if (Models.canonicalBuiltIn(recorded.source()) != null) {
-            Models.Loaded m = Models.load(recorded.source(), log);
+            Models.Loaded m = Models.load(recorded.source(), log, inputTransform);
             if (!expected.equals(m.ref().sha256())) throw new UsageException("--replay: the built-in model the session names does not have its recorded SHA-256 " + expected + "; pass the model with --model");
             return m;
         }
@@ -44,7 +49,7 @@ final class ReplayModel {
             throw new UsageException("--replay: the model file the session names is missing or does not have the recorded SHA-256 " + expected
                     + "; pass the model with --model FILE");
         }
-        return Models.load(p.toString(), log);
+        return Models.load(p.toString(), log, inputTransform);
     }
 
     /** The SHA-256 the session records, or, for older files of built-in models that recorded none, the spec's. */

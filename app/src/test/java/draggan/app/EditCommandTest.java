@@ -35,7 +35,7 @@ class EditCommandTest {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         Models.Loaded m = Models.load("random:64:1024", quiet);
         assertEquals(64, m.generator().resolution());
-        assertEquals(1024, m.generator().config().channelBase());
+        assertEquals(1024, m.stylegan2("test").config().channelBase());
         assertEquals("random:64:1024", m.ref().source());
         assertThrows(UsageException.class, () -> Models.load("random:64:1000", quiet));
         assertThrows(UsageException.class, () -> Models.load("random:64:32", quiet));

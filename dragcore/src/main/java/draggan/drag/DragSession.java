@@ -5,6 +5,7 @@ import draggan.autograd.GradMode;
 import draggan.autograd.Var;
 import draggan.autograd.ops.ElementwiseOps;
 import draggan.autograd.ops.ShapeOps;
+import draggan.stylegan.DragGenerator;
 import draggan.stylegan.Generator;
 import draggan.stylegan.NoiseMode;
 import draggan.tensor.Ops;
@@ -40,6 +41,9 @@ import java.util.List;
  *     uses {@link #forwardNoiseSeed(long, long) forwardNoiseSeed(noiseSeed, k)}, so a run and its replay agree.</li>
  * </ul>
  * How each drag began ({@link Start}) is recorded, so {@link SessionFile#replay} rebuilds the same state.
+ *
+ * <p>The generator is any {@link DragGenerator} (StyleGAN2 {@link Generator}, StyleGAN3); the feature F is the
+ * output it names for the config's feature block ({@link DragGenerator#dragFeature}), resized to the image.
  */
 public final class DragSession {
     /** A handle (current, tracked position) and its target. */
@@ -86,7 +90,7 @@ public final class DragSession {
         }
     }
 
-    private final Generator g;
+    private final DragGenerator g;
     private DragConfig cfg;
     private final NoiseMode noise;
     private final long noiseSeed;
@@ -124,7 +128,7 @@ public final class DragSession {
 
     private record Snapshot(Tensor ws, List<Point> handles, List<Point> initialHandles, int historySize, long noiseDraws) {}
 
-    private DragSession(Generator g, Tensor ws, NoiseMode noise, long noiseSeed, DragConfig cfg) {
+    private DragSession(DragGenerator g, Tensor ws, NoiseMode noise, long noiseSeed, DragConfig cfg) {
         int[] s = ws.shape();
         if (s.length != 3 || s[0] != 1 || s[1] != g.numWs() || s[2] != g.wDim()) {
             throw new IllegalArgumentException("DragSession: w+ must be [1, " + g.numWs() + ", " + g.wDim() + "] but is " + java.util.Arrays.toString(s));
@@ -139,7 +143,7 @@ public final class DragSession {
         this.ws = ws.copy();
     }
 
-    private static void checkConfig(Generator g, DragConfig cfg) {
+    private static void checkConfig(DragGenerator g, DragConfig cfg) {
         if (cfg.optimizedRows() > g.numWs()) throw new IllegalArgumentException("DragSession: optimizedRows " + cfg.optimizedRows() + " exceeds num_ws " + g.numWs());
         int res = g.resolution();
         if (cfg.featureBlockRes() > res) {
@@ -147,7 +151,7 @@ public final class DragSession {
                     + res + " px model; fit the config to the model with config.fittedTo(" + res + "), e.g. DragConfig.reference().fittedTo(generator.resolution())");
         }
         try {
-            g.blockIndex(cfg.featureBlockRes());
+            g.featureIndex(cfg.featureBlockRes());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("DragSession: the config's feature block " + cfg.featureBlockRes() + " px is not a block of this model ("
                     + e.getMessage() + "); choose one with config.withFeatureBlock(res)", e);
@@ -155,12 +159,12 @@ public final class DragSession {
     }
 
     /** A session on the image of a seed: ws = truncation(mapping(z(seed)), psi). */
-    public static DragSession fromSeed(Generator g, long seed, double psi, NoiseMode noise, DragConfig cfg) {
+    public static DragSession fromSeed(DragGenerator g, long seed, double psi, NoiseMode noise, DragConfig cfg) {
         return new DragSession(g, g.mapping(g.z(seed), psi, -1), noise, seed, cfg);
     }
 
     /** A session on a given w+ [1, num_ws, w_dim]. */
-    public static DragSession fromWs(Generator g, Tensor ws, NoiseMode noise, long noiseSeed, DragConfig cfg) {
+    public static DragSession fromWs(DragGenerator g, Tensor ws, NoiseMode noise, long noiseSeed, DragConfig cfg) {
         return new DragSession(g, ws, noise, noiseSeed, cfg);
     }
 
@@ -261,7 +265,7 @@ public final class DragSession {
                 : Generator.Request.full(noise).withNoiseSeed(nSeed);                  // the reference's whole taped forward
         Generator.Output out = g.synthesis(wsVar, req);
         noiseDraws++;
-        FeatureMap f = new FeatureMap(out.feature(g, cfg.featureBlockRes()), h, cfg.directSampling());
+        FeatureMap f = new FeatureMap(g.dragFeature(out, cfg.featureBlockRes()), h, cfg.directSampling());
 
         if (featRefs == null) {
             f0Block = f.block().value().copy();
@@ -520,7 +524,7 @@ public final class DragSession {
         }
     }
 
-    public Generator generator() { return g; }
+    public DragGenerator generator() { return g; }
     public synchronized DragConfig config() { return cfg; }
 
     /**

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import draggan.stylegan.Generator;
+import draggan.stylegan.DragGenerator;
 import draggan.stylegan.NoiseMode;
 import draggan.tensor.Tensor;
 
@@ -177,7 +177,7 @@ public final class SessionFile {
      * iterations, from the optimisation state it recorded ({@link DragSession.Start}), then sets the pending pairs
      * and mask. The listener (may be null) sees every replayed step.
      */
-    public static DragSession replay(State st, Generator g, DragSession.StepListener listener) {
+    public static DragSession replay(State st, DragGenerator g, DragSession.StepListener listener) {
         if (g.resolution() != st.model().resolution()) {
             throw new IllegalArgumentException("session was made on a " + st.model().resolution() + " px model but this model is " + g.resolution() + " px");
         }

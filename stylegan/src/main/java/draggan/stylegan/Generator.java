@@ -38,7 +38,7 @@ import java.util.Map;
  * are folded into the weights once at construction, and every parameter tensor is marked constant
  * ({@link Tensor#markConstant()}), so the backend packs each convolution weight once instead of on every call.
  */
-public final class Generator {
+public final class Generator implements DragGenerator {
     private final GeneratorConfig config;
     private final Map<String, Tensor> raw;
     private final int[] resolutions;
@@ -148,6 +148,11 @@ public final class Generator {
 
     /** Feature channels of block r: min(channel_base / r, channel_max). */
     public int channels(int r) { return config.channels(r); }
+
+    /** The feature list entry of block b{r}: {@link #blockIndex}. */
+    @Override public int featureIndex(int blockRes) { return blockIndex(blockRes); }
+
+    @Override public String architecture() { return "StyleGAN2"; }
 
     /** Index of the block with resolution r (0 for b4); fails for a resolution the generator lacks. */
     public int blockIndex(int r) {

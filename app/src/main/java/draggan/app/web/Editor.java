@@ -2,7 +2,7 @@ package draggan.app.web;
 
 import draggan.drag.DragConfig;
 import draggan.drag.SessionFile;
-import draggan.stylegan.Generator;
+import draggan.stylegan.DragGenerator;
 
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -41,7 +41,7 @@ final class Editor implements AutoCloseable {
         Options withDragLr(double lr) { return new Options(maxSessions, idleTimeout, dragWorkers, maxSteps, maxPairs, minFrameIntervalMs, maxRecordedFrames, maxRecordedBytes, lr); }
     }
 
-    final Generator generator;
+    final DragGenerator generator;
     final int resolution;
     final String modelDescription;
     final Options options;
@@ -51,7 +51,7 @@ final class Editor implements AutoCloseable {
     private final Map<String, EditorSession> sessions = new LinkedHashMap<>(16, 0.75f, true);   // access order: LRU first
     private final SecureRandom random = new SecureRandom();
 
-    Editor(Generator generator, Supplier<SessionFile.ModelRef> modelRef, String modelDescription, Options options) {
+    Editor(DragGenerator generator, Supplier<SessionFile.ModelRef> modelRef, String modelDescription, Options options) {
         this.generator = generator;
         this.resolution = generator.resolution();
         this.modelRef = modelRef;

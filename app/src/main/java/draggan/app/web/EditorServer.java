@@ -6,7 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import draggan.drag.DragConfig;
 import draggan.drag.SessionFile;
-import draggan.stylegan.Generator;
+import draggan.stylegan.DragGenerator;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -128,7 +128,7 @@ public final class EditorServer implements AutoCloseable {
      * @param idleTimeout  sessions without requests or an open page for this long are closed
      * @param dragLr       the Adam learning rate the page offers first (the model's recommended one)
      */
-    public static EditorServer start(Generator generator, Supplier<SessionFile.ModelRef> modelRef, String modelDescription,
+    public static EditorServer start(DragGenerator generator, Supplier<SessionFile.ModelRef> modelRef, String modelDescription,
                                      String host, int port, int maxSessions, Duration idleTimeout, double dragLr) throws IOException {
         return start(new Editor(generator, modelRef, modelDescription,
                 Editor.Options.defaults().withMaxSessions(maxSessions).withIdleTimeout(idleTimeout).withDragLr(dragLr)), HttpLimits.defaults(), host, port);

@@ -29,7 +29,8 @@ import java.util.Map;
  * @param notes     what the loader had to infer or estimate (empty for a complete NVlabs pickle)
  * @param fromCache true when the weights came from the converted-weights cache
  */
-public record Checkpoint(Path source, Format format, GeneratorConfig config, Map<String, Tensor> params, List<String> notes, boolean fromCache) {
+public record Checkpoint(Path source, Format format, GeneratorConfig config, Map<String, Tensor> params, List<String> notes, boolean fromCache)
+        implements GeneratorCheckpoint {
 
     /** The kinds of file this loader reads. */
     public enum Format {
@@ -52,6 +53,8 @@ public record Checkpoint(Path source, Format format, GeneratorConfig config, Map
         params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
         notes = List.copyOf(notes);
     }
+
+    @Override public String architectureName() { return "StyleGAN2"; }
 
     /** The tensor of that NVlabs name; fails naming the file and the name when it is absent. */
     public Tensor param(String name) {

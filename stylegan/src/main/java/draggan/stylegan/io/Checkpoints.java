@@ -207,10 +207,49 @@ public final class Checkpoints {
         }
     }
 
-    /** Reads and converts a checkpoint file (no cache). */
+    /**
+     * Loads a generator checkpoint of any supported architecture, told from the content: a StyleGAN2 checkpoint in
+     * every format {@link #load} reads (returned as a {@link Checkpoint}, through the same cache), or a StyleGAN3
+     * generator (configs T and R) in an NVlabs network pickle (a {@link StyleGan3Checkpoint}; not cached: its tensors
+     * are read straight from the pickle). The same safety as {@link #load}: an allow-listed unpickler, every shape
+     * checked against the hyper-parameters before data is read.
+     *
+     * @throws java.nio.file.NoSuchFileException when the file does not exist
+     * @throws CheckpointException when it is not a generator checkpoint this loader reads (the message names the file)
+     */
+    public static GeneratorCheckpoint loadModel(Path file) throws IOException {
+        WeightCache cache = WeightCache.fromSystemProperties();
+        Path abs = file.toAbsolutePath().normalize();
+        if (!Files.exists(abs)) throw new NoSuchFileException(abs.toString(), null, "checkpoint file not found");
+        if (!Files.isRegularFile(abs)) throw new CheckpointException(abs + ": not a regular file");
+        if (cache == null || isSafeTensors(abs)) return readAny(abs);
+        WeightCache.Key key = WeightCache.keyOf(abs);
+        Checkpoint hit = cache.lookup(abs, key);
+        if (hit != null) return hit;
+        GeneratorCheckpoint c = readAny(abs);
+        if (c instanceof Checkpoint sg2 && WeightCache.keyOf(abs).equals(key)) cache.store(key, sg2);
+        return c;
+    }
+
+    /** Reads and converts a StyleGAN2 checkpoint file (no cache); a StyleGAN3 pickle is refused, naming {@link #loadModel}. */
     static Checkpoint read(Path abs) throws IOException {
+        return stylegan2(abs, readAny(abs));
+    }
+
+    /** {@link #readModel} for StyleGAN2 checkpoints only. */
+    static Checkpoint read(Path abs, ByteSource src) throws IOException {
+        return stylegan2(abs, readModel(abs, src));
+    }
+
+    private static Checkpoint stylegan2(Path abs, GeneratorCheckpoint c) throws CheckpointException {
+        if (c instanceof Checkpoint sg2) return sg2;
+        throw new CheckpointException(abs + ": G_ema is a StyleGAN3 (alias-free) generator (" + c.architectureName()
+                + "); Checkpoints.load reads StyleGAN2 generators only: load it with Checkpoints.loadModel");
+    }
+
+    private static GeneratorCheckpoint readAny(Path abs) throws IOException {
         try (ByteSource src = ByteSource.open(abs)) {
-            return read(abs, src);
+            return readModel(abs, src);
         } catch (CheckpointException | NoSuchFileException e) {
             throw e;
         } catch (IOException e) {
@@ -218,8 +257,11 @@ public final class Checkpoints {
         }
     }
 
-    /** Reads a checkpoint whose bytes are src (a zip is opened from abs, which must hold the same bytes). */
-    static Checkpoint read(Path abs, ByteSource src) throws IOException {
+    /**
+     * Reads a checkpoint whose bytes are src (a zip is opened from abs, which must hold the same bytes): a StyleGAN2
+     * {@link Checkpoint} or a {@link StyleGan3Checkpoint}.
+     */
+    static GeneratorCheckpoint readModel(Path abs, ByteSource src) throws IOException {
         String name = abs.toString();
         try {
             long size = src.size();
@@ -247,6 +289,8 @@ public final class Checkpoints {
                 } else if (TfNetworkStub.isTfPickle(first)) {
                     format = Checkpoint.Format.TENSORFLOW_PICKLE;
                     r = TfGeneratorConverter.read(name, first, "G_ema");
+                } else if (StyleGan3Network.isStyleGan3(first)) {
+                    return StyleGan3Network.read(abs, name, first);
                 } else {
                     format = Checkpoint.Format.NVLABS_PICKLE;
                     r = NvlabsNetwork.read(name, first);

@@ -176,7 +176,7 @@ final class NvlabsNetwork {
     }
 
     /** A SynthesisNetwork hyper-parameter: its own init kwargs, then G's synthesis_kwargs, then G's flat kwargs. */
-    private static Object synthesisKwarg(Py.Persistent g, Py.Persistent synthesis, String name) {
+    static Object synthesisKwarg(Py.Persistent g, Py.Persistent synthesis, String name) {
         Object v = kwarg(synthesis, name);
         if (v != MISSING) return v;
         if (kwarg(g, "synthesis_kwargs") instanceof Map<?, ?> sk && sk.containsKey(name)) return sk.get(name);
@@ -194,7 +194,7 @@ final class NvlabsNetwork {
     }
 
     /** The mapping's lr multiplier: fc0's bias_gain (what the stored module applies), else the init kwargs. */
-    private static double mappingLr(Py.Persistent g, Py.Persistent mapping, String file, String key) throws CheckpointException {
+    static double mappingLr(Py.Persistent g, Py.Persistent mapping, String file, String key) throws CheckpointException {
         Py.Persistent fc0 = module(mapping, "fc0", file, key + ".mapping");
         Object v = fc0.state().get("bias_gain");
         String from = "mapping.fc0.bias_gain";

@@ -1,5 +1,5 @@
 /**
- * Loading StyleGAN2 checkpoints without Python, safely.
+ * Loading StyleGAN2 and StyleGAN3 checkpoints without Python, safely.
  *
  * <p>{@link draggan.stylegan.io.Checkpoints#load(java.nio.file.Path)} reads an NVlabs network pickle ({@code .pkl};
  * its {@code G_ema}), a classic TensorFlow StyleGAN2 pickle ({@code .pkl} of NVlabs/stylegan2 or StyleGAN2-ADA TF; its
@@ -9,6 +9,12 @@
  * {@link draggan.stylegan.io.Checkpoints#loadDiscriminator(java.nio.file.Path)} reads the discriminator {@code D} of
  * an NVlabs training snapshot into a {@link draggan.stylegan.io.DiscriminatorCheckpoint}
  * ({@link draggan.stylegan.io.DiscriminatorConfig} and parameters by NVlabs name without the {@code D.} prefix).
+ *
+ * <p>{@link draggan.stylegan.io.Checkpoints#loadModel(java.nio.file.Path)} reads every generator the loader knows,
+ * the kind told from the content: the StyleGAN2 checkpoints above, or a StyleGAN3 generator (configs T and R) in an
+ * NVlabs network pickle (its {@code G_ema}'s synthesis has a {@code SynthesisInput}), returned as a
+ * {@link draggan.stylegan.io.StyleGan3Checkpoint} ({@link draggan.stylegan.io.StyleGan3Config}, whose layer schedule is
+ * checked against every stored layer's attributes, and the float32 tensors); {@code Checkpoints.load} refuses those.
  *
  * <p>A pickle is a program: unpickling runs whatever callables it names. The unpickler here builds only an explicit
  * allow-list of inert data types (dicts, tensors, storages, numpy scalars and arrays, the persistence wrapper, TF
