@@ -2,6 +2,8 @@ package draggan.stylegan.sg3;
 
 import draggan.autograd.GradMode;
 import draggan.autograd.Var;
+import draggan.autograd.ops.FilteredLrelu;
+import draggan.tensor.FilteredLreluParams;
 import draggan.autograd.ops.ElementwiseOps;
 import draggan.autograd.ops.LinalgOps;
 import draggan.autograd.ops.ModulatedConv2d;
@@ -289,8 +291,9 @@ public final class StyleGan3Generator implements DragGenerator {
             y = ElementwiseOps.affine(y, l.inputGain(), 0);
         }
         Double clamp = config.convClamp();
-        return FilteredLreluComposed.apply(y, l.upFilter(), l.downFilter(), Var.constant(l.bias()), s.up(), s.down(), s.padding(),
-                s.torgb() ? 1 : GAIN, s.torgb() ? 1 : SLOPE, clamp == null ? -1 : clamp, false);
+        int[] p = s.padding();                                                                       // {x0, x1, y0, y1}
+        return FilteredLrelu.apply(y, Var.constant(l.bias()), l.upFilter(), l.downFilter(), new FilteredLreluParams(s.up(), s.down(),
+                p[0], p[1], p[2], p[3], s.torgb() ? 1 : GAIN, s.torgb() ? 1 : SLOPE, clamp == null ? FilteredLreluParams.NO_CLAMP : clamp, false));
     }
 
     // ------------------------------------------------------------------ conveniences

@@ -1,6 +1,8 @@
 package draggan.stylegan.sg3;
 
 import draggan.autograd.Var;
+import draggan.autograd.ops.FilteredLrelu;
+import draggan.tensor.FilteredLreluParams;
 import draggan.tensor.DType;
 import draggan.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -9,12 +11,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link FilteredLreluComposed} in float64 against a scalar re-implementation of the reference's definition
+ * {@link FilteredLrelu} (the fused op, as the generator calls it) in float64 against a scalar re-implementation of the reference's definition
  * (bias; zero-insert by up, pad, convolve with the flipped filter (a 1-D filter applied as its outer product) times
  * up^2; lrelu times gain, clamp; convolve with the down filter, keep every down-th sample): forward within 1e-12, and
  * dL/dx and dL/db against central differences of the scalar version along a random direction (relative 1e-6).
  */
-class FilteredLreluComposedTest {
+class FilteredLreluScalarTest {
     /** Reference upfirdn2d on [C][H][W] with a 2-D filter f[fh][fw] (convolution: flipped taps). */
     static double[][][] upfirdn(double[][][] x, double[][] f, int up, int down, int[] p, double gain) {
         int c = x.length, h = x[0].length, w = x[0][0].length, fh = f.length, fw = f[0].length;
@@ -88,7 +90,7 @@ class FilteredLreluComposedTest {
         Tensor fuT = Tensor.of(fu1, taps);
         Tensor fdT = radialDown ? Tensor.of(flat(fd2), fd2.length, fd2.length) : Tensor.of(fd1, fd1.length);
         Var x = Var.param(Tensor.of(xv, 1, c, h, w)), b = Var.param(Tensor.of(bv, c));
-        Var y = FilteredLreluComposed.apply(x, fuT, fdT, b, up, down, p, gain, slope, clamp, false);
+        Var y = FilteredLrelu.apply(x, b, fuT, fdT, new FilteredLreluParams(up, down, p[0], p[1], p[2], p[3], gain, slope, clamp, false));
         double[][][] ref = reference(unflat(xv, c, h, w), bv, outer(fu1), fd2, up, down, p, gain, slope, clamp);
         double[] got = y.value().toDoubleArray();
         double worst = 0;
