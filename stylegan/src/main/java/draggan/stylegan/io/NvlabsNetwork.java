@@ -143,9 +143,12 @@ final class NvlabsNetwork {
             channelMax = max != MISSING && Py.asLong(max) != null ? (int) (long) Py.asLong(max) : inferred[1];
             notes.add("channel_base/channel_max not both in the init kwargs; inferred from shapes");
         }
+        GeneratorConfig.Aspect aspect = aspect(g, refs.get("synthesis.b4.const"), file, key);
+        if (aspect != GeneratorConfig.Aspect.SQUARE) notes.add("StyleGAN-Human rectangular generator (const 4x2): images " + res + "x" + aspect.width(res)
+                + ", padded to " + res + "x" + res + " as DragGAN does");
         GeneratorConfig config;
         try {
-            config = new GeneratorConfig(zDim, wDim, cDim, res, imgChannels, layers, lr, channelBase, channelMax, clamp, fp16, "skip");
+            config = new GeneratorConfig(zDim, wDim, cDim, res, imgChannels, layers, lr, channelBase, channelMax, clamp, fp16, "skip", aspect);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file + ": " + e.getMessage(), e);
         }
@@ -158,6 +161,31 @@ final class NvlabsNetwork {
         Map<String, Tensor> params = new LinkedHashMap<>();
         for (Map.Entry<String, TensorRef> e : refs.entrySet()) params.put(e.getKey(), e.getValue().toF32(e.getKey(), file));
         return new Result(config, params, notes);
+    }
+
+    /**
+     * The blocks' aspect from the shape of {@code synthesis.b4.const}: [C, 4, 4] square, [C, 4, 2] StyleGAN-Human's
+     * rectangular layout. A {@code square} init kwarg (StyleGAN-Human's Generator has one; DragGAN's renderer passes
+     * it instead of the pickle) must agree with the shape.
+     */
+    static GeneratorConfig.Aspect aspect(Py.Persistent g, TensorRef constRef, String file, String key) throws CheckpointException {
+        if (constRef == null || constRef.size.length != 3) {
+            throw new CheckpointException(file + ": " + key + ".synthesis.b4.const is " + (constRef == null ? "missing" : "of shape "
+                    + java.util.Arrays.toString(constRef.size)) + "; expected [C, 4, 4] (StyleGAN2) or [C, 4, 2] (StyleGAN-Human)");
+        }
+        int h = constRef.size[1], w = constRef.size[2];
+        GeneratorConfig.Aspect a = null;
+        for (GeneratorConfig.Aspect c : GeneratorConfig.Aspect.values()) if (h == 4 && w == c.width(4)) a = c;
+        if (a == null) {
+            throw new CheckpointException(file + ": " + key + ".synthesis.b4.const has shape " + java.util.Arrays.toString(constRef.size)
+                    + "; expected [C, 4, 4] (StyleGAN2) or [C, 4, 2] (StyleGAN-Human)");
+        }
+        Object sq = kwarg(g, "square");
+        if (sq != MISSING && sq instanceof Boolean b && b != (a == GeneratorConfig.Aspect.SQUARE)) {
+            throw new CheckpointException(file + ": " + key + " has the init kwarg square=" + (b ? "True" : "False") + " but synthesis.b4.const has shape "
+                    + java.util.Arrays.toString(constRef.size));
+        }
+        return a;
     }
 
     /** A sentinel for "no such attribute" (distinct from Python None, which is null). */
