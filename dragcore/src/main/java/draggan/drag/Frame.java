@@ -99,4 +99,27 @@ public record Frame(int height, int width, int padLeft) {
         }
         return m.withFlexibleBox(x0 + padLeft, y0, x1 + padLeft, y1);
     }
+
+    /**
+     * A mask painted on the generator's frame as the square's mask: flexible [height * width] (row-major) placed at
+     * column padLeft; the padding is fixed (its features are 0, so it adds nothing to the loss).
+     */
+    public Mask maskToSquare(boolean[] flexible) {
+        if (flexible.length != width * height) {
+            throw new IllegalArgumentException("Frame.maskToSquare: the bitmap has " + flexible.length + " entries, expected " + width + "x" + height);
+        }
+        int s = squareSize();
+        boolean[] sq = new boolean[s * s];
+        for (int y = 0; y < height; y++) System.arraycopy(flexible, y * width, sq, y * s + padLeft, width);
+        return Mask.ofFlexible(s, sq);
+    }
+
+    /** The generator's frame of a square mask, row-major [height * width] (the padding is dropped). */
+    public boolean[] maskFromSquare(Mask m) {
+        int s = squareSize();
+        if (m.size() != s) throw new IllegalArgumentException("Frame.maskFromSquare: the mask is " + m.size() + "x" + m.size() + ", expected " + s + "x" + s);
+        boolean[] sq = m.flexibleBitmap(), out = new boolean[width * height];
+        for (int y = 0; y < height; y++) System.arraycopy(sq, y * s + padLeft, out, y * width, width);
+        return out;
+    }
 }

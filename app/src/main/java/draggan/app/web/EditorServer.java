@@ -298,6 +298,7 @@ public final class EditorServer implements AutoCloseable {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("model", editor.modelDescription);
         n.put("resolution", editor.resolution);
+        n.put("width", editor.frame.width()).put("height", editor.frame.height());   // the image the page shows
         DragConfig c = editor.baseConfig();
         ObjectNode d = n.putObject("defaults");
         d.put("seed", 0).put("psi", 0.7).put("noise", "const").put("lr", c.lr()).put("lambda", c.lambdaMask())
