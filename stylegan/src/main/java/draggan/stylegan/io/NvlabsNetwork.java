@@ -165,25 +165,18 @@ final class NvlabsNetwork {
 
     /**
      * The blocks' aspect from the shape of {@code synthesis.b4.const}: [C, 4, 4] square, [C, 4, 2] StyleGAN-Human's
-     * rectangular layout. A {@code square} init kwarg (StyleGAN-Human's Generator has one; DragGAN's renderer passes
+     * rectangular layout (any other shape: square, so that the shape check names the tensor and the expected shape). A {@code square} init kwarg (StyleGAN-Human's Generator has one; DragGAN's renderer passes
      * it instead of the pickle) must agree with the shape.
      */
     static GeneratorConfig.Aspect aspect(Py.Persistent g, TensorRef constRef, String file, String key) throws CheckpointException {
-        if (constRef == null || constRef.size.length != 3) {
-            throw new CheckpointException(file + ": " + key + ".synthesis.b4.const is " + (constRef == null ? "missing" : "of shape "
-                    + java.util.Arrays.toString(constRef.size)) + "; expected [C, 4, 4] (StyleGAN2) or [C, 4, 2] (StyleGAN-Human)");
-        }
-        int h = constRef.size[1], w = constRef.size[2];
-        GeneratorConfig.Aspect a = null;
-        for (GeneratorConfig.Aspect c : GeneratorConfig.Aspect.values()) if (h == 4 && w == c.width(4)) a = c;
-        if (a == null) {
-            throw new CheckpointException(file + ": " + key + ".synthesis.b4.const has shape " + java.util.Arrays.toString(constRef.size)
-                    + "; expected [C, 4, 4] (StyleGAN2) or [C, 4, 2] (StyleGAN-Human)");
+        GeneratorConfig.Aspect a = GeneratorConfig.Aspect.SQUARE;   // any other shape is reported by the shape check against SQUARE
+        if (constRef != null && constRef.size.length == 3 && constRef.size[1] == 4) {
+            for (GeneratorConfig.Aspect c : GeneratorConfig.Aspect.values()) if (constRef.size[2] == c.width(4)) a = c;
         }
         Object sq = kwarg(g, "square");
         if (sq != MISSING && sq instanceof Boolean b && b != (a == GeneratorConfig.Aspect.SQUARE)) {
             throw new CheckpointException(file + ": " + key + " has the init kwarg square=" + (b ? "True" : "False") + " but synthesis.b4.const has shape "
-                    + java.util.Arrays.toString(constRef.size));
+                    + (constRef == null ? "(missing)" : java.util.Arrays.toString(constRef.size)));
         }
         return a;
     }
