@@ -70,6 +70,7 @@ public final class DragEval {
         DragSession s = DragSession.fromSeed(g, c.seed(), 0.7, NoiseMode.CONST, cfg);
         for (int i = 0; i < c.handles().size(); i++) s.addPair(c.handles().get(i), c.targets().get(i));
         Tensor f0 = features(g, s.ws(), cfg);                                  // [C, h, h]
+        Frame frame = Frame.of(g);                                              // the search stays off the padding
         List<Tensor> refs = new ArrayList<>();
         for (Point p : c.handles()) {
             Point q = p.rounded();
@@ -82,7 +83,7 @@ public final class DragEval {
         for (int i = 0; i < c.handles().size(); i++) {
             Point t = c.targets().get(i);
             trackerD += rr.pairs().get(i).handle().distance(t);
-            indepD += nearest(f1, refs.get(i)).distance(t);
+            indepD += nearest(f1, refs.get(i), frame).distance(t);
             startD += c.handles().get(i).distance(t);
         }
         int n = c.handles().size();
@@ -108,7 +109,7 @@ public final class DragEval {
         for (int tries = 0; added < 32 && tries < 1000; tries++) {
             Point p = frame.toSquare(new Point(mx + r.nextInt(frame.width() - 2 * mx), my + r.nextInt(frame.height() - 2 * my)));
             Tensor f = f1.sliceView(1, (int) p.y(), (int) p.y() + 1).sliceView(2, (int) p.x(), (int) p.x() + 1).copy().reshapeView(-1);
-            Point t = nearest(f2, f);
+            Point t = nearest(f2, f, frame);
             if (t.equals(p)) continue;                                          // a pixel that does not move is no pair
             s.addPair(p, t);
             added++;
@@ -131,11 +132,14 @@ public final class DragEval {
         }
     }
 
-    /** Global nearest neighbour (L2, first in row-major order on ties) of f [C] in feat [C, h, w]. */
-    static Point nearest(Tensor feat, Tensor f) {
-        Tensor d = Ops.windowDistances(feat, f, 0, feat.size(1), 0, feat.size(2));
+    /**
+     * Global nearest neighbour (L2, first in row-major order on ties) of f [C] in feat [C, h, h] over the generator's
+     * own frame (columns padLeft .. padLeft + width - 1; all of it for a square model), in the square's coordinates.
+     */
+    static Point nearest(Tensor feat, Tensor f, Frame frame) {
+        Tensor d = Ops.windowDistances(feat, f, 0, feat.size(1), frame.padLeft(), frame.padLeft() + frame.width());
         int i = Ops.argmin(d);
-        return new Point(i % feat.size(2), i / feat.size(2));
+        return new Point(frame.padLeft() + i % frame.width(), i / frame.width());
     }
 
     /** Mean squared error of two images in [-1, 1] units scaled as the paper's tables (x in [0, 1]). */
