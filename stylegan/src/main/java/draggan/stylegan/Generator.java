@@ -153,6 +153,7 @@ public final class Generator {
 
     /** Columns of padding on the left (and right) of the returned image: (resolution - imageWidth) / 2. */
     public int imagePadLeft() { return config.aspect().padLeft(config.imgResolution()); }
+
     public int numWs() { return numWs; }
     public int wDim() { return config.wDim(); }
     public int zDim() { return config.zDim(); }
@@ -339,7 +340,10 @@ public final class Generator {
 
     // ------------------------------------------------------------------ conveniences
 
-    /** The image [1, C, H, W] for a seed, psi and noise mode (no gradient). */
+    /**
+     * The image [1, C, R, R] (R = {@link #resolution()}; a rectangular generator's padded as in {@link #synthesis}) for
+     * a seed, psi and noise mode (no gradient).
+     */
     public Tensor generate(long seed, double psi, NoiseMode noise) {
         Tensor ws = mapping(z(seed), psi, -1);
         try (var ng = GradMode.noGrad()) {
