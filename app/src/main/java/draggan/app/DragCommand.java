@@ -2,6 +2,7 @@ package draggan.app;
 
 import draggan.drag.DragConfig;
 import draggan.drag.DragSession;
+import draggan.drag.Frame;
 import draggan.drag.Mask;
 import draggan.drag.Point;
 import draggan.drag.SessionFile;
@@ -32,7 +33,9 @@ final class DragCommand implements Main.Command {
         return new Args("drag", """
                 Drags handle points toward targets on the image of a seed, DragGAN style, and writes into DIR:
                 start.png, final.png, final-annotated.png, drag.gif, session.json (replayable), trace.csv.
-                Points: "x,y->x,y;x,y->x,y" with x = column, y = row. Ctrl-C stops cleanly and still writes everything.""")
+                Points: "x,y->x,y;x,y->x,y" with x = column, y = row, in the model's own image (a StyleGAN-Human model's
+                128 px wide, 256 px tall picture; the drag runs in its padded 256x256 square, as DragGAN's, and session.json
+                keeps that square's coordinates). Ctrl-C stops cleanly and still writes everything.""")
                 .option("model", Models.METAVAR, Models.HELP, null)
                 .option(Models.TRANSFORM_OPTION, Models.TRANSFORM_METAVAR, Models.TRANSFORM_HELP, null)
                 .option("seed", "N", "seed of the image to edit, 0 .. 4294967295", null)
@@ -100,7 +103,8 @@ final class DragCommand implements Main.Command {
         // a replay runs only on --model or on the model the session names once its recorded SHA-256 matches
         Models.Loaded m = replay != null ? ReplayModel.resolve(a.get("model"), replay.model(), log, a.get(Models.TRANSFORM_OPTION)) : Models.load(a.get("model"), log, a.get(Models.TRANSFORM_OPTION));
         DragGenerator g = m.generator();
-        log.printf(Locale.ROOT, "loaded %s (%dx%d) in %.2f s%n", m.description(), g.resolution(), g.resolution(), (System.nanoTime() - t0) / 1e9);
+        Frame frame = Frame.of(g);     // points and images in the model's own frame; the session works in the padded square
+        log.printf(Locale.ROOT, "loaded %s (%dx%d) in %.2f s%n", m.description(), frame.width(), frame.height(), (System.nanoTime() - t0) / 1e9);
         if (replay == null) cfg = cfg.withLr(a.has("lr") ? a.doubleIn("lr", 1e-12, 10) : m.dragLr());
         int res = g.resolution();
 
@@ -109,16 +113,18 @@ final class DragCommand implements Main.Command {
             if (replay.model().resolution() != res) throw new UsageException("--replay: the session was made on a " + replay.model().resolution() + " px model but this one is " + res + " px");
             session = null;
         } else {
-            PointsSpec.validate(pairs, res);
+            PointsSpec.validate(pairs, frame);
             Mask mask = null;
             for (int[] b : boxes) {
-                if (b[0] < 0 || b[1] < 0 || b[2] > res || b[3] > res || b[0] >= b[2] || b[1] >= b[3]) {
-                    throw new UsageException("--mask " + b[0] + "," + b[1] + "," + b[2] + "," + b[3] + " must satisfy 0 <= x0 < x1 <= " + res + " and 0 <= y0 < y1 <= " + res);
+                if (b[0] < 0 || b[1] < 0 || b[2] > frame.width() || b[3] > frame.height() || b[0] >= b[2] || b[1] >= b[3]) {
+                    throw new UsageException("--mask " + b[0] + "," + b[1] + "," + b[2] + "," + b[3] + " must satisfy 0 <= x0 < x1 <= " + frame.width()
+                            + " and 0 <= y0 < y1 <= " + frame.height());
                 }
-                mask = (mask == null ? Mask.allFixed(res) : mask).withFlexibleBox(b[0], b[1], b[2], b[3]);
+                mask = frame.withFlexibleBox(mask == null ? Mask.allFixed(res) : mask, b[0], b[1], b[2], b[3]);
             }
             session = DragSession.fromSeed(g, seed, psi, noise, cfg.fittedTo(res));
-            for (int i = 0; i < pairs.handles().size(); i++) session.addPair(pairs.handles().get(i), pairs.targets().get(i));
+            PointsSpec.Pairs sq = PointsSpec.toSquare(pairs, frame);
+            for (int i = 0; i < sq.handles().size(); i++) session.addPair(sq.handles().get(i), sq.targets().get(i));
             session.setMask(mask);
         }
 
@@ -127,38 +133,42 @@ final class DragCommand implements Main.Command {
         // trace.csv and drag.gif are streamed to disk step by step (memory does not grow with --steps)
         try (TraceStream trace = new TraceStream(out.resolve("trace.csv"))) {
             trace.line("step,points,loss,ms");
-            return replay != null ? replay(replay, g, m, trace, out, outDir, io, a.has("json")) : drag(session, steps, frameEvery, pairs, seed, psi, m, trace, out, outDir, io, a.has("json"));
+            return replay != null ? replay(replay, g, frame, m, trace, out, outDir, io, a.has("json"))
+                    : drag(session, frame, steps, frameEvery, pairs, seed, psi, m, trace, out, outDir, io, a.has("json"));
         }
     }
 
     /** Replays a session file with a progress line over all its recorded steps; writes final.png, final-annotated.png, trace.csv, session.json. */
-    private static int replay(SessionFile.State replay, DragGenerator g, Models.Loaded m, TraceStream trace, Path out, OutputFolder outDir, Console io, boolean json) throws IOException {
+    private static int replay(SessionFile.State replay, DragGenerator g, Frame frame, Models.Loaded m, TraceStream trace, Path out, OutputFolder outDir, Console io, boolean json) throws IOException {
         PrintStream log = io.info();
         long total = 0;
         for (DragSession.DragRecord d : replay.drags()) total += d.steps();
         Progress progress = new Progress(log, (int) Math.min(Integer.MAX_VALUE, total));
         long tr = System.nanoTime();
         DragSession session = SessionFile.replay(replay, g, r -> {
-            trace.line(traceLine(r));
+            trace.line(traceLine(r, frame));
             progress.update(r);
         });
         progress.finish();
         log.printf(Locale.ROOT, "replayed %d drags (%d steps) in %.1f s%n", replay.drags().size(), session.totalSteps(), (System.nanoTime() - tr) / 1e9);
-        BufferedImage fin = Images.toImage(session.image());
+        BufferedImage fin = Images.toImage(frame.cropView(session.image()));
         Images.writePng(fin, out.resolve("final.png"));
         List<Point> hs = new ArrayList<>(), ts = new ArrayList<>();
-        for (DragSession.Pair p : session.pairs()) { hs.add(p.handle()); ts.add(p.target()); }
+        for (DragSession.Pair p : session.pairs()) { hs.add(frame.fromSquare(p.handle())); ts.add(frame.fromSquare(p.target())); }
         Images.writePng(Annotate.markers(fin, hs, ts), out.resolve("final-annotated.png"));
         trace.finish();
         writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), replay.seed(), replay.psi()));
         outDir.commit();
         log.println("wrote " + outDir.target());
-        if (json) JsonResult.print(DragJson.replayed(outDir.target(), m, replay.drags().size(), session, (System.nanoTime() - tr) / 1e9), io.out());
+        if (json) JsonResult.print(DragJson.replayed(outDir.target(), m, frame, replay.drags().size(), session, (System.nanoTime() - tr) / 1e9), io.out());
         return 0;
     }
 
-    /** Runs the drag; writes start.png, drag.gif (frames streamed as they come), final.png, final-annotated.png, trace.csv, session.json. */
-    private static int drag(DragSession session, int steps, int frameEvery, PointsSpec.Pairs pairs, long seed, double psi, Models.Loaded m,
+    /**
+     * Runs the drag; writes start.png, drag.gif (frames streamed as they come), final.png, final-annotated.png, trace.csv,
+     * session.json. Images, trace and printed points are in the model's frame; pairs (the user's) are in it too.
+     */
+    private static int drag(DragSession session, Frame frame, int steps, int frameEvery, PointsSpec.Pairs pairs, long seed, double psi, Models.Loaded m,
                             TraceStream trace, Path out, OutputFolder outDir, Console io, boolean json) throws IOException {
         PrintStream log = io.info();
         PrintStream result = json ? log : io.out();      // the summary line: the result unless --json prints one
@@ -183,10 +193,10 @@ final class DragCommand implements Main.Command {
         } catch (IllegalStateException shuttingDown) {
             signalled.set(true);
         }
-        BufferedImage start = Images.toImage(session.image());
+        BufferedImage start = Images.toImage(frame.cropView(session.image()));
         Images.writePng(start, out.resolve("start.png"));
         GifStream gif = new GifStream(out.resolve("drag.gif"), 100);
-        gif.add(Annotate.markers(start, session.initialHandles(), pairs.targets()));
+        gif.add(Annotate.markers(start, frame.fromSquare(session.initialHandles()), pairs.targets()));
 
         DragSession.RunResult rr;
         DragSession.StepResult[] last = {null};
@@ -196,11 +206,11 @@ final class DragCommand implements Main.Command {
                 @Override public void onStep(DragSession.StepResult r) {
                     last[0] = r;
                     if (signalled.get()) s.stop();
-                    trace.line(traceLine(r));
+                    trace.line(traceLine(r, frame));
                     progress.update(r);
                     if (r.image() != null) {
                         try {
-                            gif.add(Annotate.markers(Images.toImage(r.image()), r.handles(), r.targets()));
+                            gif.add(Annotate.markers(Images.toImage(frame.cropView(r.image())), frame.fromSquare(r.handles()), frame.fromSquare(r.targets())));
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
@@ -215,11 +225,11 @@ final class DragCommand implements Main.Command {
                 case CONVERGED -> "every handle reached its target";
                 case MAX_STEPS -> "stopped at --steps";
                 case STOPPED -> "stopped by the user";
-            }, rr.steps(), rr.pairs().stream().map(p -> p.handle().toString()).toList(), pairs.targets());
+            }, rr.steps(), rr.pairs().stream().map(p -> frame.fromSquare(p.handle()).toString()).toList(), pairs.targets());
 
-            BufferedImage fin = Images.toImage(session.image());
+            BufferedImage fin = Images.toImage(frame.cropView(session.image()));
             Images.writePng(fin, out.resolve("final.png"));
-            List<Point> hs = rr.pairs().stream().map(DragSession.Pair::handle).toList();
+            List<Point> hs = rr.pairs().stream().map(p -> frame.fromSquare(p.handle())).toList();
             BufferedImage ann = Annotate.markers(fin, hs, pairs.targets());
             Images.writePng(ann, out.resolve("final-annotated.png"));
             gif.add(ann);
@@ -228,7 +238,7 @@ final class DragCommand implements Main.Command {
             writeText(out.resolve("session.json"), SessionFile.toJson(session, m.ref(), seed, psi));
             outDir.commit();
             log.println("wrote " + outDir.target() + " (start.png, final.png, final-annotated.png, drag.gif, session.json, trace.csv)");
-            if (json) JsonResult.print(DragJson.dragged(outDir.target(), m, seed, rr, pairs, last[0], dragSeconds), io.out());
+            if (json) JsonResult.print(DragJson.dragged(outDir.target(), m, frame, seed, rr, pairs, last[0], dragSeconds), io.out());
         } finally {
             finished.countDown();
             try {
@@ -275,9 +285,10 @@ final class DragCommand implements Main.Command {
         }
     }
 
-    static String traceLine(DragSession.StepResult r) {
+    /** One line of trace.csv: step, the tracked handles in the model's frame, loss, milliseconds. */
+    static String traceLine(DragSession.StepResult r, Frame frame) {
         StringBuilder pts = new StringBuilder();
-        for (Point p : r.handles()) {
+        for (Point p : frame.fromSquare(r.handles())) {
             if (!pts.isEmpty()) pts.append(';');
             pts.append(p);
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import draggan.drag.DragConfig;
 import draggan.drag.DragEval;
 import draggan.drag.DragSession;
+import draggan.drag.Frame;
 import draggan.drag.TruthEval;
 import draggan.stylegan.Generator;
 import draggan.stylegan.NoiseMode;
@@ -82,7 +83,7 @@ final class DragEvalCommand implements Main.Command {
                 .put("seed0", seed0).put("steps", steps).put("lr", lr);
         ArrayNode outcomes = result.putArray("outcomes");
         for (int i = 0; i < cases; i++) {
-            DragEval.Case c = DragEval.randomCase(i, seed0, g.resolution());
+            DragEval.Case c = DragEval.randomCase(i, seed0, Frame.of(g));   // points in the square, drawn inside the generator's frame
             for (Map.Entry<String, DragConfig> me : methods.entrySet()) {
                 String name = me.getKey();
                 DragEval.Outcome o = DragEval.run(g, c, me.getValue().fittedTo(g.resolution()), steps);

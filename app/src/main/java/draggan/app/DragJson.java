@@ -2,6 +2,7 @@ package draggan.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import draggan.drag.DragSession;
+import draggan.drag.Frame;
 import draggan.drag.Point;
 
 import java.nio.file.Path;
@@ -20,19 +21,20 @@ final class DragJson {
     /**
      * A finished drag: {"command": "drag", "out", "files": {file name: path}, "model", "resolution", "seed", "reason"
      * (CONVERGED, MAX_STEPS, STOPPED), "steps", "seconds" (the drag loop), "loss" (of the last step; null if none),
-     * "maxDistance" (px, last step's largest handle-target distance), "handles" and "targets" ([[x, y], ...] at the end)}.
+     * "maxDistance" (px, last step's largest handle-target distance), "handles" and "targets" ([[x, y], ...] at the end,
+     * in the model's frame), "width" and "height" (of that frame)}.
      *
      * @param last the last step's result (null when no step ran)
      */
-    static ObjectNode dragged(Path out, Models.Loaded m, long seed, DragSession.RunResult rr, PointsSpec.Pairs pairs,
+    static ObjectNode dragged(Path out, Models.Loaded m, Frame frame, long seed, DragSession.RunResult rr, PointsSpec.Pairs pairs,
                               DragSession.StepResult last, double seconds) {
         ObjectNode j = JsonResult.of("drag");
         files(j, out, DRAG_FILES);
-        j.put("model", m.source()).put("resolution", m.generator().resolution()).put("seed", seed);
+        j.put("model", m.source()).put("resolution", m.generator().resolution()).put("width", frame.width()).put("height", frame.height()).put("seed", seed);
         j.put("reason", rr.reason().name()).put("steps", rr.steps()).put("seconds", seconds);
         JsonResult.number(j, "loss", last == null ? Double.NaN : last.loss());
         JsonResult.number(j, "maxDistance", last == null ? Double.NaN : last.maxDistance());
-        j.set("handles", JsonResult.points(rr.pairs().stream().map(DragSession.Pair::handle).toList()));
+        j.set("handles", JsonResult.points(rr.pairs().stream().map(p -> frame.fromSquare(p.handle())).toList()));
         j.set("targets", JsonResult.points(pairs.targets()));
         return j;
     }
@@ -41,15 +43,15 @@ final class DragJson {
      * A replayed session: {"command": "drag", "replay": true, "out", "files", "model", "resolution", "drags" (replayed),
      * "steps" (all of them), "seconds", "handles" and "targets" (the session's pending pairs)}.
      */
-    static ObjectNode replayed(Path out, Models.Loaded m, int drags, DragSession session, double seconds) {
+    static ObjectNode replayed(Path out, Models.Loaded m, Frame frame, int drags, DragSession session, double seconds) {
         ObjectNode j = JsonResult.of("drag").put("replay", true);
         files(j, out, REPLAY_FILES);
-        j.put("model", m.source()).put("resolution", m.generator().resolution());
+        j.put("model", m.source()).put("resolution", m.generator().resolution()).put("width", frame.width()).put("height", frame.height());
         j.put("drags", drags).put("steps", session.totalSteps()).put("seconds", seconds);
         List<Point> hs = new ArrayList<>(), ts = new ArrayList<>();
         for (DragSession.Pair p : session.pairs()) {
-            hs.add(p.handle());
-            ts.add(p.target());
+            hs.add(frame.fromSquare(p.handle()));
+            ts.add(frame.fromSquare(p.target()));
         }
         j.set("handles", JsonResult.points(hs));
         j.set("targets", JsonResult.points(ts));

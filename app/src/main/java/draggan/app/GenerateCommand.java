@@ -1,6 +1,7 @@
 package draggan.app;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import draggan.drag.Frame;
 import draggan.stylegan.DragGenerator;
 import draggan.stylegan.NoiseMode;
 
@@ -77,18 +78,20 @@ final class GenerateCommand implements Main.Command {
         long t0 = System.nanoTime();
         Models.Loaded m = Models.load(a.get("model"), log, a.get(Models.TRANSFORM_OPTION));
         DragGenerator g = m.generator();
-        log.printf("loaded %s (%dx%d, %d w rows) in %.2f s%n", m.description(), g.resolution(), g.resolution(), g.numWs(), (System.nanoTime() - t0) / 1e9);
+        Frame frame = Frame.of(g);                 // a StyleGAN-Human image is cut out of its padded square
+        log.printf("loaded %s (%dx%d, %d w rows) in %.2f s%n", m.description(), frame.width(), frame.height(), g.numWs(), (System.nanoTime() - t0) / 1e9);
         List<BufferedImage> imgs = new ArrayList<>();
         for (long seed : seeds) {
             long t1 = System.nanoTime();
-            imgs.add(Images.toImage(g.generate(seed, psi, noise)));
+            imgs.add(Images.toImage(frame.cropView(g.generate(seed, psi, noise))));
             log.printf("seed %d: generated in %.3f s%n", seed, (System.nanoTime() - t1) / 1e9);
         }
         BufferedImage img = imgs.size() == 1 ? imgs.get(0) : Images.grid(imgs, cols, rows);
         Images.writePng(img, out);
         log.println("wrote " + out);
         if (a.has("json")) {
-            ObjectNode j = JsonResult.of("generate").put("out", out.toString()).put("model", m.source()).put("resolution", g.resolution());
+            ObjectNode j = JsonResult.of("generate").put("out", out.toString()).put("model", m.source()).put("resolution", g.resolution())
+                    .put("width", frame.width()).put("height", frame.height());
             seeds.forEach(j.putArray("seeds")::add);
             if (seeds.size() > 1) j.putArray("grid").add(cols).add(rows); else j.putNull("grid");
             j.put("psi", psi).put("noise", noise.name().toLowerCase(Locale.ROOT)).put("seconds", (System.nanoTime() - t0) / 1e9);

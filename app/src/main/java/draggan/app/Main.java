@@ -128,6 +128,7 @@ public final class Main {
                 models (--model):
                   FILE.pkl            an NVlabs network pickle (stylegan2-ada-pytorch, stylegan3; read without running code)
                                       or a classic TensorFlow StyleGAN2 pickle (its Gs; code in it is never run)
+                                      or a StyleGAN-Human pickle (rectangular, e.g. 512 tall x 256 wide; also {'G_ema'} alone)
                   FILE.pt             a rosinality stylegan2-pytorch checkpoint
                   FILE.safetensors    our own format (./draggan train writes it)
                                       (files are recognised by their content, not their name)
@@ -136,7 +137,8 @@ public final class Main {
                                       CBASE its channel base, a power of two from RES to 65536 (default 16384, 32768
                                       above 256 px); e.g. random:64:1024 is tiny and fast
                 Without --model the programs use %s, so every command works on a fresh clone.
-                Points are x,y with x = column and y = row, in image pixels.
+                Points are x,y with x = column and y = row, in image pixels of the model's own image (a StyleGAN-Human
+                model's rectangle, not the padded square it is dragged in).
 
                 exit status:
                   %d  success (a drag stopped with Ctrl-C still writes its outputs)

@@ -26,7 +26,7 @@ final class Models {
 
     /** The --model option's metavar and help, shared by every program. */
     static final String METAVAR = "FILE|builtin:NAME|random:RES[:CBASE]";
-    static final String HELP = "checkpoint: NVlabs .pkl (StyleGAN2 or StyleGAN3), rosinality .pt or our .safetensors (./draggan train writes them), recognised by content;"
+    static final String HELP = "checkpoint: NVlabs .pkl (StyleGAN2, StyleGAN3, StyleGAN-Human; also TensorFlow StyleGAN2 pickles), rosinality .pt or our .safetensors (./draggan train writes them), recognised by content;"
             + " builtin:" + BuiltinModels.TOY_FACES_64 + " (the default: a 64 px StyleGAN2 this project trained on procedural cartoon faces);"
             + " or random:RES[:CBASE], a generator with seeded random weights (RES 64..1024, channel base CBASE; colour fields)";
 

@@ -1,5 +1,6 @@
 package draggan.app;
 
+import draggan.drag.Frame;
 import draggan.drag.Point;
 
 import java.util.ArrayList;
@@ -37,15 +38,24 @@ final class PointsSpec {
         }
     }
 
-    /** Checks every point against the image size and handle != target; one clear line on failure. */
-    static void validate(Pairs p, int res) {
+    /**
+     * Checks every point against the generator's own frame (a StyleGAN-Human model's 128x256 image, not its padded
+     * square) and handle != target; one clear line on failure.
+     */
+    static void validate(Pairs p, Frame frame) {
         for (int i = 0; i < p.handles().size(); i++) {
             Point h = p.handles().get(i), t = p.targets().get(i);
             for (Point q : new Point[]{h, t}) {
-                if (!q.inside(res)) throw new UsageException("--points: point " + q + " (pair " + (i + 1) + ") is off the " + res + "x" + res
-                        + " image: x and y must be in [0, " + (res - 1) + "]");
+                try {
+                    frame.requireInside(q, "--points: point " + q + " (pair " + (i + 1) + ")");
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
             }
             if (h.rounded().equals(t.rounded())) throw new UsageException("--points: pair " + (i + 1) + ": the target " + t + " equals its handle " + h);
         }
     }
+
+    /** The pairs moved from the generator's frame into the square a session works in ({@link Frame#toSquare}). */
+    static Pairs toSquare(Pairs p, Frame frame) { return new Pairs(frame.toSquare(p.handles()), frame.toSquare(p.targets())); }
 }

@@ -7,7 +7,7 @@ const canvas = $('canvas');
 const ctx = canvas.getContext('2d');
 
 const S = {
-  id: null, res: 256, info: null,
+  id: null, res: 256, w: 256, h: 256, info: null,
   image: null,                 // ImageBitmap of the latest image or frame
   imageVersion: -1,
   pairs: [],                   // [{h: [x, y], t: [x, y] | null}]; a pair with t null is a handle waiting for its target
@@ -103,11 +103,11 @@ function draw() {
   drawQueued = true;
   requestAnimationFrame(() => {
     drawQueued = false;
-    const W = canvas.width, k = W / S.res;
+    const W = canvas.width, H = canvas.height, k = W / S.w;
     ctx.imageSmoothingEnabled = true;
-    ctx.clearRect(0, 0, W, W);
-    if (S.image) ctx.drawImage(S.image, 0, 0, W, W);
-    if ($('show-mask').checked && S.mask) ctx.drawImage(S.maskCanvas, 0, 0, W, W);
+    ctx.clearRect(0, 0, W, H);
+    if (S.image) ctx.drawImage(S.image, 0, 0, W, H);
+    if ($('show-mask').checked && S.mask) ctx.drawImage(S.maskCanvas, 0, 0, W, H);
     const r = Math.max(5, W / 90);
     S.pairs.forEach((p, i) => {
       const hx = (p.h[0] + 0.5) * k, hy = (p.h[1] + 0.5) * k;
@@ -168,9 +168,10 @@ async function loadImage(version) {
 // ------------------------------------------------------------------ the mask (painted here, sent as run lengths)
 
 function resetMask() {
-  S.mask = new Uint8Array(S.res * S.res);
-  S.maskCanvas.width = S.maskCanvas.height = S.res;
-  repaintMask(0, 0, S.res, S.res);
+  S.mask = new Uint8Array(S.w * S.h);
+  S.maskCanvas.width = S.w;
+  S.maskCanvas.height = S.h;
+  repaintMask(0, 0, S.w, S.h);
 }
 
 function repaintMask(x0, y0, x1, y1) {
@@ -180,18 +181,18 @@ function repaintMask(x0, y0, x1, y1) {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const o = 4 * (y * w + x);
-      if (S.mask[(y + y0) * S.res + x + x0]) { img.data[o] = 255; img.data[o + 1] = 255; img.data[o + 2] = 255; img.data[o + 3] = 90; }
+      if (S.mask[(y + y0) * S.w + x + x0]) { img.data[o] = 255; img.data[o + 1] = 255; img.data[o + 2] = 255; img.data[o + 3] = 90; }
     }
   }
   S.maskCanvas.getContext('2d').putImageData(img, x0, y0);
 }
 
 function paintDisc(cx, cy, radius, value) {
-  const x0 = Math.max(0, Math.floor(cx - radius)), x1 = Math.min(S.res - 1, Math.ceil(cx + radius));
-  const y0 = Math.max(0, Math.floor(cy - radius)), y1 = Math.min(S.res - 1, Math.ceil(cy + radius));
+  const x0 = Math.max(0, Math.floor(cx - radius)), x1 = Math.min(S.w - 1, Math.ceil(cx + radius));
+  const y0 = Math.max(0, Math.floor(cy - radius)), y1 = Math.min(S.h - 1, Math.ceil(cy + radius));
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
-      if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) S.mask[y * S.res + x] = value;
+      if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) S.mask[y * S.w + x] = value;
     }
   }
   repaintMask(x0, y0, x1 + 1, y1 + 1);
@@ -214,7 +215,8 @@ function maskRuns() {
     else { runs.push(n); cur = v; n = 1; any = true; }
   }
   runs.push(n);
-  return any ? { size: S.res, flexibleRuns: runs } : null;
+  if (!any) return null;
+  return S.w === S.h ? { size: S.w, flexibleRuns: runs } : { width: S.w, height: S.h, flexibleRuns: runs };
 }
 
 function maskFromRuns(m) {
@@ -222,7 +224,7 @@ function maskFromRuns(m) {
   if (m) {
     let at = 0, v = 0;
     for (const r of m.flexibleRuns) { if (v) S.mask.fill(1, at, at + r); at += r; v ^= 1; }
-    repaintMask(0, 0, S.res, S.res);
+    repaintMask(0, 0, S.w, S.h);
   }
 }
 
@@ -245,13 +247,13 @@ function removePair(i) {
 // Image pixel under a pointer event: [column, row], clamped to the image.
 function pixelAt(e) {
   const b = canvas.getBoundingClientRect();
-  const clamp = (v) => Math.min(S.res - 1, Math.max(0, Math.floor(v)));
-  return [clamp((e.clientX - b.left) / b.width * S.res), clamp((e.clientY - b.top) / b.height * S.res)];
+  const clamp = (v, n) => Math.min(n - 1, Math.max(0, Math.floor(v)));
+  return [clamp((e.clientX - b.left) / b.width * S.w, S.w), clamp((e.clientY - b.top) / b.height * S.h, S.h)];
 }
 
 // The marker within 10 screen pixels of an event, nearest first.
 function markerAt(e) {
-  const b = canvas.getBoundingClientRect(), k = b.width / S.res;
+  const b = canvas.getBoundingClientRect(), k = b.width / S.w;
   let best = null, bestD = 10;
   S.pairs.forEach((p, i) => {
     for (const which of ['t', 'h']) {
@@ -539,7 +541,7 @@ window.addEventListener('pagehide', () => {
 
 // A read-only view for tests and curious users: window.draggan().
 window.draggan = () => ({
-  id: S.id, res: S.res, busy: S.busy, canUndo: S.canUndo, imageVersion: S.imageVersion,
+  id: S.id, res: S.res, width: S.w, height: S.h, busy: S.busy, canUndo: S.canUndo, imageVersion: S.imageVersion,
   pairs: S.pairs.map((p) => ({ handle: p.h, target: p.t })),
   flexiblePixels: S.mask ? S.mask.reduce((a, b) => a + b, 0) : 0,
   stats: { frames: S.stats.frames, steps: S.stats.steps, seconds: (S.stats.lastFrameAt - S.stats.firstFrameAt) / 1000 },
@@ -554,7 +556,10 @@ window.draggan = () => ({
     return;
   }
   S.res = S.info.resolution;
-  $('model').textContent = `${S.info.model} · ${S.res}×${S.res}`;
+  // the model's own image: a StyleGAN-Human model's 128 px wide, 256 px tall picture (its padded square stays on the server)
+  S.w = S.info.width || S.res;
+  S.h = S.info.height || S.res;
+  $('model').textContent = `${S.info.model} · ${S.w}×${S.h}`;
   const d = S.info.defaults;
   $('seed').value = d.seed; $('psi').value = d.psi; $('lr').value = d.lr; $('lambda').value = d.lambda;
   $('max-steps').value = d.maxSteps; $('max-steps').max = S.info.limits.maxSteps; $('tracker').value = d.tracker;
@@ -562,7 +567,13 @@ window.draggan = () => ({
   $('brush').max = Math.max(4, S.res / 4);
   $('brush').value = Math.max(2, Math.round(S.res / 16));
   $('brush-out').textContent = $('brush').value;
-  canvas.width = canvas.height = Math.max(768, S.res);
+  const side = Math.max(768, S.res);
+  canvas.width = Math.round(side * S.w / Math.max(S.w, S.h));
+  canvas.height = Math.round(side * S.h / Math.max(S.w, S.h));
+  if (S.w !== S.h) {
+    canvas.style.aspectRatio = `${S.w} / ${S.h}`;
+    if (S.h > S.w) { canvas.style.width = `${100 * S.w / S.h}%`; canvas.style.margin = '0 auto'; }
+  }
   resetMask();
   await newSession(false);
 })();

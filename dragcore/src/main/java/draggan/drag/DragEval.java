@@ -41,18 +41,25 @@ public final class DragEval {
      * Case i of a run seeded with seed0: image seed seed0 + i, 1 point for even i and 5 for odd i, handles at least
      * 16 px inside the image, targets 10-40 px away in a random direction (redrawn until inside).
      */
-    public static Case randomCase(int i, long seed0, int res) {
+    public static Case randomCase(int i, long seed0, int res) { return randomCase(i, seed0, Frame.square(res)); }
+
+    /**
+     * The same on a generator's own frame (StyleGAN-Human: 128 wide, 256 tall): handles and targets are drawn inside
+     * the frame (margin min(16, side / 8) from each side) and returned in the square a session works in
+     * ({@link Frame#toSquare}); for a square frame this is {@link #randomCase(int, long, int)}.
+     */
+    public static Case randomCase(int i, long seed0, Frame frame) {
         SplittableRandom r = new SplittableRandom(seed0 * 1_000_003L + i);
         int n = i % 2 == 0 ? 1 : 5;
-        int margin = Math.min(16, res / 8);
+        int mx = Math.min(16, frame.width() / 8), my = Math.min(16, frame.height() / 8);
         List<Point> hs = new ArrayList<>(), ts = new ArrayList<>();
         while (hs.size() < n) {
-            Point h = new Point(margin + r.nextInt(res - 2 * margin), margin + r.nextInt(res - 2 * margin));
+            Point h = new Point(mx + r.nextInt(frame.width() - 2 * mx), my + r.nextInt(frame.height() - 2 * my));
             double dist = 10 + 30 * r.nextDouble(), ang = 2 * Math.PI * r.nextDouble();
             Point t = new Point(Math.round(h.x() + dist * Math.cos(ang)), Math.round(h.y() + dist * Math.sin(ang)));
-            if (!t.inside(res) || t.equals(h)) continue;
-            hs.add(h);
-            ts.add(t);
+            if (!frame.inside(t) || t.equals(h)) continue;
+            hs.add(frame.toSquare(h));
+            ts.add(frame.toSquare(t));
         }
         return new Case(i, seed0 + i, hs, ts);
     }
@@ -63,6 +70,7 @@ public final class DragEval {
         DragSession s = DragSession.fromSeed(g, c.seed(), 0.7, NoiseMode.CONST, cfg);
         for (int i = 0; i < c.handles().size(); i++) s.addPair(c.handles().get(i), c.targets().get(i));
         Tensor f0 = features(g, s.ws(), cfg);                                  // [C, h, h]
+        Frame frame = Frame.of(g);                                              // the search stays off the padding
         List<Tensor> refs = new ArrayList<>();
         for (Point p : c.handles()) {
             Point q = p.rounded();
@@ -75,7 +83,7 @@ public final class DragEval {
         for (int i = 0; i < c.handles().size(); i++) {
             Point t = c.targets().get(i);
             trackerD += rr.pairs().get(i).handle().distance(t);
-            indepD += nearest(f1, refs.get(i)).distance(t);
+            indepD += nearest(f1, refs.get(i), frame).distance(t);
             startD += c.handles().get(i).distance(t);
         }
         int n = c.handles().size();
@@ -84,7 +92,7 @@ public final class DragEval {
 
     /**
      * Paired reconstruction: w2 = w1 with its first {@code cfg.optimizedRows()} rows moved by sigma * N(0, 1);
-     * 32 random pixels p of image 1 (16 px inside) and their nearest-feature positions in image 2 as targets.
+     * 32 random pixels p of image 1 (16 px inside the generator's own frame) and their nearest-feature positions in image 2 as targets.
      */
     public static Reconstruction reconstruction(Generator g, long seed, double sigma, DragConfig cfg, int maxSteps) {
         long t0 = System.nanoTime();
@@ -93,14 +101,15 @@ public final class DragEval {
         Tensor noise = Tensor.randn(w1.dtype(), seed * 31 + 7, 1, cfg.optimizedRows(), w1.size(2));
         Ops.copyInto(Ops.add(w2.sliceView(1, 0, cfg.optimizedRows()), Ops.scale(noise, sigma)), w2.sliceView(1, 0, cfg.optimizedRows()));
         Tensor f1 = features(g, w1, cfg), f2 = features(g, w2, cfg);
-        int res = g.resolution(), margin = Math.min(16, res / 8);
+        Frame frame = Frame.of(g);                                              // pixels of the generator's own frame only
+        int mx = Math.min(16, frame.width() / 8), my = Math.min(16, frame.height() / 8);
         SplittableRandom r = new SplittableRandom(seed);
         DragSession s = DragSession.fromWs(g, w1, NoiseMode.CONST, seed, cfg);
         int added = 0;
         for (int tries = 0; added < 32 && tries < 1000; tries++) {
-            Point p = new Point(margin + r.nextInt(res - 2 * margin), margin + r.nextInt(res - 2 * margin));
+            Point p = frame.toSquare(new Point(mx + r.nextInt(frame.width() - 2 * mx), my + r.nextInt(frame.height() - 2 * my)));
             Tensor f = f1.sliceView(1, (int) p.y(), (int) p.y() + 1).sliceView(2, (int) p.x(), (int) p.x() + 1).copy().reshapeView(-1);
-            Point t = nearest(f2, f);
+            Point t = nearest(f2, f, frame);
             if (t.equals(p)) continue;                                          // a pixel that does not move is no pair
             s.addPair(p, t);
             added++;
@@ -123,11 +132,14 @@ public final class DragEval {
         }
     }
 
-    /** Global nearest neighbour (L2, first in row-major order on ties) of f [C] in feat [C, h, w]. */
-    static Point nearest(Tensor feat, Tensor f) {
-        Tensor d = Ops.windowDistances(feat, f, 0, feat.size(1), 0, feat.size(2));
+    /**
+     * Global nearest neighbour (L2, first in row-major order on ties) of f [C] in feat [C, h, h] over the generator's
+     * own frame (columns padLeft .. padLeft + width - 1; all of it for a square model), in the square's coordinates.
+     */
+    static Point nearest(Tensor feat, Tensor f, Frame frame) {
+        Tensor d = Ops.windowDistances(feat, f, 0, feat.size(1), frame.padLeft(), frame.padLeft() + frame.width());
         int i = Ops.argmin(d);
-        return new Point(i % feat.size(2), i / feat.size(2));
+        return new Point(frame.padLeft() + i % frame.width(), i / frame.width());
     }
 
     /** Mean squared error of two images in [-1, 1] units scaled as the paper's tables (x in [0, 1]). */

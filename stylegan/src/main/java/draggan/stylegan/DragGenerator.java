@@ -60,4 +60,13 @@ public interface DragGenerator {
 
     /** A one-line description of the architecture for messages ("StyleGAN2", "StyleGAN3-T", ...). */
     String architecture();
+
+    /** Rows of the generator's own image (the square's side: every architecture here is as tall as it is wide or half as wide). */
+    default int imageHeight() { return resolution(); }
+
+    /** Columns of the generator's own image; less than {@link #resolution()} for a StyleGAN-Human (half-width) model. */
+    default int imageWidth() { return resolution(); }
+
+    /** Columns of padding left (and right) of the own image inside the square that synthesis returns. */
+    default int imagePadLeft() { return 0; }
 }

@@ -34,6 +34,10 @@ import java.util.Map;
  *   conv: styles = affine(w); modulated 3x3 conv (demodulated); + noise; bias + lrelu * sqrt 2; clamp
  *   torgb: styles = affine(w) / sqrt(C); modulated 1x1 conv (no demodulation); bias; clamp
  * </pre>
+ * StyleGAN-Human's rectangular generators ({@link GeneratorConfig.Aspect#HALF_WIDTH}: const [C, 4, 2], block r is r x r/2)
+ * run exactly as DragGAN rebuilds them ({@code square=False, padding=True}): every block's output x and the image
+ * are returned padded left and right to r x r, features with 0 and the image with 1, so callers see a square
+ * {@link #resolution()} x {@link #resolution()} frame; {@link #imageWidth()} is the generator's own width.
  * Parameters are constants (only ws is optimised by DragGAN); the runtime scales (lr multiplier, 1/sqrt(fan_in))
  * are folded into the weights once at construction, and every parameter tensor is marked constant
  * ({@link Tensor#markConstant()}), so the backend packs each convolution weight once instead of on every call.
@@ -85,7 +89,7 @@ public final class Generator implements DragGenerator {
         for (int r : resolutions) {
             int c = channels(r), cin = r == 4 ? 0 : channels(r / 2);
             String b = "synthesis.b" + r;
-            if (r == 4) param(b + ".const", c, 4, 4);
+            if (r == 4) param(b + ".const", c, 4, config.aspect().width(4));
             else layers.put(b + ".conv0", synthesisLayer(b + ".conv0", cin, c, r, 2));
             layers.put(b + ".conv1", synthesisLayer(b + ".conv1", c, c, r, 1));
             Tensor aw = param(b + ".torgb.affine.weight", c, wDim), ab = param(b + ".torgb.affine.bias", c);
@@ -100,7 +104,7 @@ public final class Generator implements DragGenerator {
         int wDim = config.wDim();
         Tensor aw = param(name + ".affine.weight", cin, wDim), ab = param(name + ".affine.bias", cin);
         Tensor w = param(name + ".weight", cout, cin, 3, 3), bias = param(name + ".bias", cout);
-        Tensor nc = param(name + ".noise_const", r, r);
+        Tensor nc = param(name + ".noise_const", r, config.aspect().width(r));
         double ns = param(name + ".noise_strength").item();
         return new Layer(Ops.scale(aw, 1 / Math.sqrt(wDim)).markConstant(), ab, prepared(w, up), bias, nc, ns, up, 1, true, r);
     }
@@ -138,7 +142,18 @@ public final class Generator implements DragGenerator {
     // ------------------------------------------------------------------ geometry
 
     public GeneratorConfig config() { return config; }
+    /** Side of the square frame of every image and feature map this generator returns (padded when rectangular). */
     public int resolution() { return config.imgResolution(); }
+
+    /** Height of the generator's own image, unpadded (= {@link #resolution()}). */
+    @Override public int imageHeight() { return config.imgResolution(); }
+
+    /** Width of the generator's own image, unpadded: {@link #resolution()}, or half of it for StyleGAN-Human. */
+    @Override public int imageWidth() { return config.imgWidth(); }
+
+    /** Columns of padding on the left (and right) of the returned image: (resolution - imageWidth) / 2. */
+    @Override public int imagePadLeft() { return config.aspect().padLeft(config.imgResolution()); }
+
     public int numWs() { return numWs; }
     public int wDim() { return config.wDim(); }
     public int zDim() { return config.zDim(); }
@@ -230,7 +245,10 @@ public final class Generator implements DragGenerator {
     /** Whether and how the RGB image is made. */
     public enum ImageMode { NONE, NO_GRAD, WITH_GRAD }
 
-    /** Block outputs x (index 0 = b4) up to the last computed block, and the image (null when not asked for). */
+    /**
+     * Block outputs x (index 0 = b4) up to the last computed block, and the image (null when not asked for); for a
+     * rectangular generator both padded to square (see the class documentation).
+     */
     public record Output(List<Var> features, Var image) {
         /** The output of block r. */
         public Var feature(Generator g, int r) { return features.get(g.blockIndex(r)); }
@@ -258,13 +276,14 @@ public final class Generator implements DragGenerator {
                 String b = "synthesis.b" + r;
                 if (r == 4) {
                     Tensor c = raw.get(b + ".const").toDevice(Backends.current().device());
-                    x = Var.constant(c.unsqueezeView(0).expandView(s[0], c.size(0), 4, 4).copy());
+                    x = Var.constant(c.unsqueezeView(0).expandView(s[0], c.size(0), c.size(1), c.size(2)).copy());
                 } else {
                     x = layer(b + ".conv0", x, wRow(ws, wi++), req, layerIndex++);
                 }
                 x = layer(b + ".conv1", x, wRow(ws, wi++), req, layerIndex++);
             }
-            feats.add(x);
+            if (config.aspect() == GeneratorConfig.Aspect.SQUARE) feats.add(x);
+            else try (var mode = taped ? GradMode.enableGrad() : GradMode.noGrad()) { feats.add(padToSquare(x, 0)); }
             if (req.image() != ImageMode.NONE) {
                 try (var mode = req.image() == ImageMode.WITH_GRAD && taped ? GradMode.enableGrad() : GradMode.noGrad()) {
                     Var xin = req.image() == ImageMode.NO_GRAD ? x.detach() : x;
@@ -273,7 +292,27 @@ public final class Generator implements DragGenerator {
                 }
             }
         }
+        if (img != null && config.aspect() != GeneratorConfig.Aspect.SQUARE) {
+            try (var mode = req.image() == ImageMode.WITH_GRAD && resolution() <= req.gradUpToRes() ? GradMode.enableGrad() : GradMode.noGrad()) {
+                img = padToSquare(img, 1);
+            }
+        }
         return new Output(feats, img);
+    }
+
+    /**
+     * torch.nn.functional.pad(x, (p, p), "constant", value) with p = (H - W) / 2: x [N, C, H, W] -> [N, C, H, H],
+     * the new columns equal to value (0 or 1). Gradient: the centre columns of the upstream gradient.
+     */
+    private static Var padToSquare(Var x, double value) {
+        int[] s = x.shape();
+        int p = (s[2] - s[3]) / 2;
+        Var y = ShapeOps.embed(x, new int[] {s[0], s[1], s[2], s[3] + 2 * p}, new int[] {0, 0, 0, p});
+        if (value == 0) return y;
+        Tensor border = Ops.zerosOn(x.value(), s[0], s[1], s[2], s[3] + 2 * p);   // value in the padding, 0 in the centre
+        Ops.fill(border.sliceView(3, 0, p), value);
+        Ops.fill(border.sliceView(3, p + s[3], s[3] + 2 * p), value);
+        return ElementwiseOps.add(y, Var.constant(border));
     }
 
     /** ws[:, i] as [N, w_dim]. */
@@ -306,7 +345,10 @@ public final class Generator implements DragGenerator {
 
     // ------------------------------------------------------------------ conveniences
 
-    /** The image [1, C, H, W] for a seed, psi and noise mode (no gradient). */
+    /**
+     * The image [1, C, R, R] (R = {@link #resolution()}; a rectangular generator's padded as in {@link #synthesis}) for
+     * a seed, psi and noise mode (no gradient).
+     */
     public Tensor generate(long seed, double psi, NoiseMode noise) {
         Tensor ws = mapping(z(seed), psi, -1);
         try (var ng = GradMode.noGrad()) {

@@ -79,6 +79,9 @@ public final class TrainableGenerator {
      * The map the checkpoint loaders and {@link GeneratorInit#nvlabs} produce fits.
      */
     public TrainableGenerator(GeneratorConfig config, Map<String, Tensor> tensors) {
+        if (config.aspect() != GeneratorConfig.Aspect.SQUARE) {
+            throw new IllegalArgumentException("TrainableGenerator: only square generators train; " + config + " is StyleGAN-Human's rectangular layout");
+        }
         this.config = config;
         Tensor avg = tensors.get("mapping.w_avg");
         if (avg == null) throw new IllegalArgumentException("TrainableGenerator: tensor 'mapping.w_avg' is missing");

@@ -1,6 +1,7 @@
 package draggan.app.web;
 
 import draggan.drag.DragConfig;
+import draggan.drag.Frame;
 import draggan.drag.SessionFile;
 import draggan.stylegan.DragGenerator;
 
@@ -43,6 +44,8 @@ final class Editor implements AutoCloseable {
 
     final DragGenerator generator;
     final int resolution;
+    /** The model's own image frame (a StyleGAN-Human model's 128x256 picture), in which the page shows and sends everything. */
+    final Frame frame;
     final String modelDescription;
     final Options options;
     private final Supplier<SessionFile.ModelRef> modelRef;
@@ -54,6 +57,7 @@ final class Editor implements AutoCloseable {
     Editor(DragGenerator generator, Supplier<SessionFile.ModelRef> modelRef, String modelDescription, Options options) {
         this.generator = generator;
         this.resolution = generator.resolution();
+        this.frame = Frame.of(generator);
         this.modelRef = modelRef;
         this.modelDescription = modelDescription;
         this.options = options;

@@ -45,13 +45,16 @@ import java.util.regex.Pattern;
  * GET    /api/sessions/ID/image.png        the current image (?download=1: as an attachment)
  * POST   /api/sessions/ID/image            {seed, psi, noise}: a new image
  * PUT    /api/sessions/ID/points           {pairs: [{handle: [x, y], target: [x, y]}]}
- * PUT    /api/sessions/ID/mask             {mask: null | {size, flexibleRuns}}
+ * PUT    /api/sessions/ID/mask             {mask: null | {size, flexibleRuns} | {width, height, flexibleRuns}}
  * POST   /api/sessions/ID/start            {maxSteps, lr, lambda, tracker, supervision}
  * POST   /api/sessions/ID/stop | reset | undo
  * GET    /api/sessions/ID/session.json     the replayable session file
  * POST   /api/sessions/ID/load             a session file as the body
  * GET    /api/sessions/ID/animation.gif    the last drag's frames
  * </pre>
+ * Images, points and masks are in the model's own frame ({@code width} x {@code height} in info and state: a
+ * StyleGAN-Human model's 128x256 picture); the session works in the padded square ({@link draggan.drag.Frame}), and
+ * its session.json keeps the square's coordinates.
  * State-changing requests must send {@code Content-Type: application/json} and, when the browser sends an Origin,
  * come from the page's own origin; on a loopback address the Host header must name it too (no DNS rebinding).
  * <p>
@@ -298,6 +301,7 @@ public final class EditorServer implements AutoCloseable {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("model", editor.modelDescription);
         n.put("resolution", editor.resolution);
+        n.put("width", editor.frame.width()).put("height", editor.frame.height());   // the image the page shows
         DragConfig c = editor.baseConfig();
         ObjectNode d = n.putObject("defaults");
         d.put("seed", 0).put("psi", 0.7).put("noise", "const").put("lr", c.lr()).put("lambda", c.lambdaMask())

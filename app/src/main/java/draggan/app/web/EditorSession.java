@@ -7,6 +7,7 @@ import draggan.app.Annotate;
 import draggan.app.Images;
 import draggan.drag.DragConfig;
 import draggan.drag.DragSession;
+import draggan.drag.Frame;
 import draggan.drag.Mask;
 import draggan.drag.Point;
 import draggan.drag.SessionFile;
@@ -167,6 +168,7 @@ final class EditorSession {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("id", id);
         n.put("resolution", ed.resolution);
+        n.put("width", ed.frame.width()).put("height", ed.frame.height());
         if (seed != null) n.put("seed", seed); else n.putNull("seed");
         if (psi != null) n.put("psi", psi); else n.putNull("psi");
         n.put("noise", drag.noise().name().toLowerCase(Locale.ROOT));
@@ -175,14 +177,9 @@ final class EditorSession {
         c.put("lambda", snap.config().lambdaMask());
         c.put("tracker", snap.config().tracker().name().toLowerCase(Locale.ROOT));
         c.put("supervision", snap.config().supervision().name().toLowerCase(Locale.ROOT));
-        n.set("pairs", pairsJson(snap.pairs()));
+        n.set("pairs", pairsJson(snap.pairs(), ed.frame));
         if (snap.mask() == null) n.putNull("mask");
-        else {
-            ObjectNode m = n.putObject("mask");
-            m.put("size", snap.mask().size());
-            ArrayNode runs = m.putArray("flexibleRuns");
-            for (int r : snap.mask().runLengths()) runs.add(r);
-        }
+        else n.set("mask", maskJson(snap.mask(), ed.frame));
         if (busy != null) n.put("busy", busy); else n.putNull("busy");
         n.put("run", run);
         n.put("totalSteps", snap.totalSteps());
@@ -193,14 +190,51 @@ final class EditorSession {
         return n;
     }
 
-    private static ArrayNode pairsJson(List<DragSession.Pair> pairs) {
+    /** Pairs of the session (the square) as the page sees them: [{handle: [x, y], target: [x, y]}] in the model's frame. */
+    private static ArrayNode pairsJson(List<DragSession.Pair> pairs, Frame frame) {
         ArrayNode a = Json.MAPPER.createArrayNode();
         for (DragSession.Pair p : pairs) {
             ObjectNode o = a.addObject();
-            o.set("handle", Json.point(p.handle()));
-            o.set("target", Json.point(p.target()));
+            o.set("handle", Json.point(frame.fromSquare(p.handle())));
+            o.set("target", Json.point(frame.fromSquare(p.target())));
         }
         return a;
+    }
+
+    /**
+     * A mask of the session as the page sees it: {size, flexibleRuns} for a square model, {width, height, flexibleRuns}
+     * on a padded model's own frame; runs alternate fixed, flexible, ... over the row-major bitmap.
+     */
+    static ObjectNode maskJson(Mask mask, Frame frame) {
+        ObjectNode m = Json.MAPPER.createObjectNode();
+        int[] runs;
+        if (frame.padded()) {
+            m.put("width", frame.width()).put("height", frame.height());
+            runs = runLengths(frame.maskFromSquare(mask));
+        } else {
+            m.put("size", mask.size());
+            runs = mask.runLengths();
+        }
+        ArrayNode a = m.putArray("flexibleRuns");
+        for (int r : runs) a.add(r);
+        return m;
+    }
+
+    /** Alternating run lengths (fixed first) of a bitmap, as {@link Mask#runLengths()}. */
+    private static int[] runLengths(boolean[] bits) {
+        List<Integer> runs = new ArrayList<>();
+        boolean cur = false;
+        int n = 0;
+        for (boolean b : bits) {
+            if (b == cur) n++;
+            else {
+                runs.add(n);
+                cur = b;
+                n = 1;
+            }
+        }
+        runs.add(n);
+        return runs.stream().mapToInt(Integer::intValue).toArray();
     }
 
     // ------------------------------------------------------------------ edits
@@ -208,7 +242,7 @@ final class EditorSession {
     /** PUT points {pairs: [{handle: [x, y], target: [x, y]}, ...]}: replaces every pair. */
     ObjectNode setPoints(ObjectNode body) {
         Json.allowOnly(body, "points", "pairs");
-        List<DragSession.Pair> pairs = parsePairs(body.get("pairs"), ed.resolution, ed.options.maxPairs());
+        List<DragSession.Pair> pairs = parsePairs(body.get("pairs"), ed.frame, ed.options.maxPairs());
         synchronized (this) {
             requireIdle("change the points");
             drag.clearPairs();
@@ -219,7 +253,8 @@ final class EditorSession {
         return state();
     }
 
-    static List<DragSession.Pair> parsePairs(JsonNode a, int res, int max) {
+    /** The page's pairs (in the model's frame, checked to lie on it) as the session's (in the square). */
+    static List<DragSession.Pair> parsePairs(JsonNode a, Frame frame, int max) {
         if (a == null || !a.isArray()) throw HttpError.badRequest("'pairs' must be an array of {handle: [x, y], target: [x, y]}");
         if (a.size() > max) throw HttpError.badRequest("at most " + max + " pairs are allowed but " + a.size() + " came");
         List<DragSession.Pair> out = new ArrayList<>();
@@ -228,9 +263,9 @@ final class EditorSession {
             String what = "pair " + (i + 1);
             if (!p.isObject()) throw HttpError.badRequest(what + " must be {handle: [x, y], target: [x, y]} but is " + p);
             Json.allowOnly((ObjectNode) p, what, "handle", "target");
-            Point h = Json.point(p.get("handle"), what + ": the handle", res), t = Json.point(p.get("target"), what + ": the target", res);
+            Point h = Json.point(p.get("handle"), what + ": the handle", frame), t = Json.point(p.get("target"), what + ": the target", frame);
             if (h.rounded().equals(t.rounded())) throw HttpError.badRequest(what + ": the target equals its handle (" + h + ")");
-            out.add(new DragSession.Pair(h, t));
+            out.add(new DragSession.Pair(frame.toSquare(h), frame.toSquare(t)));
         }
         return out;
     }
@@ -239,7 +274,7 @@ final class EditorSession {
     ObjectNode setMask(ObjectNode body) {
         Json.allowOnly(body, "mask", "mask");
         if (!body.has("mask")) throw HttpError.badRequest("missing field 'mask' (null or {size, flexibleRuns})");
-        Mask m = parseMask(body.get("mask"), ed.resolution);
+        Mask m = parseMask(body.get("mask"), ed.frame);
         synchronized (this) {
             requireIdle("change the mask");
             drag.setMask(m);
@@ -249,16 +284,31 @@ final class EditorSession {
         return state();
     }
 
-    static Mask parseMask(JsonNode n, int res) {
+    /**
+     * The page's mask, {size, flexibleRuns} (a square image) or {width, height, flexibleRuns} (any image, e.g. a
+     * StyleGAN-Human model's 128x256 frame), as the session's square mask ({@link Frame#maskToSquare}).
+     */
+    static Mask parseMask(JsonNode n, Frame frame) {
         if (n == null || n.isNull()) return null;
         if (!n.isObject()) throw HttpError.badRequest("'mask' must be null or {size, flexibleRuns} but is " + n.getNodeType().name().toLowerCase(Locale.ROOT));
-        Json.allowOnly((ObjectNode) n, "mask", "size", "flexibleRuns");
-        long size = Json.integer((ObjectNode) n, "size", 1, 1 << 14, null);
-        if (size != res) throw HttpError.badRequest("the mask is " + size + "x" + size + " but the image is " + res + "x" + res);
+        Json.allowOnly((ObjectNode) n, "mask", "size", "width", "height", "flexibleRuns");
+        long w, h;
+        if (n.has("size")) {
+            if (n.has("width") || n.has("height")) throw HttpError.badRequest("the mask has 'size' and 'width'/'height'; give one or the other");
+            w = h = Json.integer((ObjectNode) n, "size", 1, 1 << 14, null);
+        } else {
+            w = Json.integer((ObjectNode) n, "width", 1, 1 << 14, null);
+            h = Json.integer((ObjectNode) n, "height", 1, 1 << 14, null);
+        }
+        int res = frame.squareSize();
+        if (w != frame.width() || h != frame.height()) {
+            throw HttpError.badRequest(frame.padded() ? "the mask is " + w + "x" + h + " but the image is " + frame.size() + " (width x height)"
+                    : "the mask is " + w + "x" + h + " but the image is " + res + "x" + res);
+        }
         JsonNode runs = n.get("flexibleRuns");
         if (runs == null || !runs.isArray()) throw HttpError.badRequest("'flexibleRuns' must be an array of run lengths (fixed, flexible, fixed, ...)");
-        long total = (long) res * res;
-        if (runs.size() > total + 1) throw HttpError.badRequest("'flexibleRuns' has " + runs.size() + " runs, more than a " + res + "x" + res + " mask can have");
+        long total = w * h;
+        if (runs.size() > total + 1) throw HttpError.badRequest("'flexibleRuns' has " + runs.size() + " runs, more than a " + w + "x" + h + " mask can have");
         int[] r = new int[runs.size()];
         long sum = 0;
         for (int i = 0; i < r.length; i++) {
@@ -267,8 +317,15 @@ final class EditorSession {
             r[i] = v.asInt();
             sum += r[i];
         }
-        if (sum != total) throw HttpError.badRequest("the mask's runs cover " + sum + " pixels but a " + res + "x" + res + " mask has " + total);
-        return Mask.fromRunLengths(res, r);
+        if (sum != total) throw HttpError.badRequest("the mask's runs cover " + sum + " pixels but a " + w + "x" + h + " mask has " + total);
+        if (!frame.padded()) return Mask.fromRunLengths(res, r);
+        boolean[] bits = new boolean[(int) total];
+        int at = 0;
+        for (int i = 0; i < r.length; i++) {
+            if (i % 2 == 1) java.util.Arrays.fill(bits, at, at + r[i], true);
+            at += r[i];
+        }
+        return frame.maskToSquare(bits);
     }
 
     /** POST image {seed, psi, noise}: a new image (pairs and mask are kept, undo history starts over). */
@@ -397,11 +454,11 @@ final class EditorSession {
         byte[] png = null;
         try {
             if (!closed) {
-                BufferedImage img = Images.toImage(d.image());
+                BufferedImage img = Images.toImage(ed.frame.cropView(d.image()));
                 png = Png.encode(img);
                 List<DragSession.Pair> pairs = d.pairs();
-                frames.add(new FrameRecorder.Frame(png, pairs.stream().map(DragSession.Pair::handle).toList(),
-                        pairs.stream().map(DragSession.Pair::target).toList(), d.totalSteps()), true);
+                frames.add(new FrameRecorder.Frame(png, pairs.stream().map(p -> ed.frame.fromSquare(p.handle())).toList(),
+                        pairs.stream().map(p -> ed.frame.fromSquare(p.target())).toList(), d.totalSteps()), true);
             }
         } catch (Throwable t) {
             if (error == null) error = "rendering the final image failed: " + describe(t);
@@ -425,7 +482,7 @@ final class EditorSession {
         synchronized (this) {
             e.put("imageVersion", imageVersion);
         }
-        e.set("pairs", pairsJson(d.pairs()));
+        e.set("pairs", pairsJson(d.pairs(), ed.frame));
         publish("end", e);
         publishState();
     }
@@ -484,8 +541,8 @@ final class EditorSession {
 
         private void encodeFrame(Tensor img, DragSession.StepResult r, ObjectNode n) {
             try {
-                byte[] png = Png.encode(Images.toImage(img));
-                frames.add(new FrameRecorder.Frame(png, r.handles(), r.targets(), r.step()), false);
+                byte[] png = Png.encode(Images.toImage(ed.frame.cropView(img)));
+                frames.add(new FrameRecorder.Frame(png, ed.frame.fromSquare(r.handles()), ed.frame.fromSquare(r.targets()), r.step()), false);
                 n.put("png", Base64.getEncoder().encodeToString(png));
                 publish("frame", n);
             } catch (Throwable t) {
@@ -506,9 +563,9 @@ final class EditorSession {
             n.put("run", myRun);
             n.put("step", r.step());
             ArrayNode hs = n.putArray("handles");
-            for (Point p : r.handles()) hs.add(Json.point(p));
+            for (Point p : ed.frame.fromSquare(r.handles())) hs.add(Json.point(p));
             ArrayNode ts = n.putArray("targets");
-            for (Point p : r.targets()) ts.add(Json.point(p));
+            for (Point p : ed.frame.fromSquare(r.targets())) ts.add(Json.point(p));
             if (Double.isNaN(r.loss())) n.putNull("loss"); else n.put("loss", r.loss());
             n.put("distance", r.maxDistance());
             n.put("ms", r.nanos() / 1e6);
@@ -529,7 +586,7 @@ final class EditorSession {
             v = imageVersion;
             d = drag;
         }
-        byte[] png = ed.compute(() -> Png.encode(Images.toImage(d.image())));
+        byte[] png = ed.compute(() -> Png.encode(Images.toImage(ed.frame.cropView(d.image()))));
         synchronized (this) {
             if (imageVersion == v && d == drag && busy == null) {
                 imagePng = png;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import draggan.drag.Frame;
 import draggan.drag.Point;
 
 import java.nio.charset.StandardCharsets;
@@ -102,6 +103,20 @@ final class Json {
         if (!Double.isFinite(x) || !Double.isFinite(y)) throw HttpError.badRequest(what + " must be finite but is " + v);
         if (x < 0 || y < 0 || x > res - 1 || y > res - 1) {
             throw HttpError.badRequest(what + " " + v + " is off the image: x and y must be in [0, " + (res - 1) + "]");
+        }
+        return new Point(x, y);
+    }
+
+    /** A point of the model's own frame (x in [0, width - 1], y in [0, height - 1]). */
+    static Point point(JsonNode v, String what, Frame frame) {
+        if (!frame.padded()) return point(v, what, frame.width());
+        if (v == null || !v.isArray() || v.size() != 2 || !v.get(0).isNumber() || !v.get(1).isNumber()) {
+            throw HttpError.badRequest(what + " must be [x, y] (two numbers) but is " + (v == null ? "missing" : v));
+        }
+        double x = v.get(0).asDouble(), y = v.get(1).asDouble();
+        if (!Double.isFinite(x) || !Double.isFinite(y)) throw HttpError.badRequest(what + " must be finite but is " + v);
+        if (!frame.inside(new Point(x, y))) {
+            throw HttpError.badRequest(what + " " + v + " is off the image: x must be in [0, " + (frame.width() - 1) + "] and y in [0, " + (frame.height() - 1) + "]");
         }
         return new Point(x, y);
     }

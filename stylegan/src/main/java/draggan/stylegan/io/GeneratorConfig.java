@@ -13,7 +13,7 @@ import java.util.Map;
  * @param zDim                 latent z size (512 for the usual models)
  * @param wDim                 intermediate latent w size
  * @param cDim                 conditioning label size; always 0 here (conditional models are refused)
- * @param imgResolution        output height = width, a power of two >= 4
+ * @param imgResolution        output height (= width for {@link Aspect#SQUARE}), a power of two >= 4
  * @param imgChannels          output channels (3 for RGB)
  * @param mappingLayers        fully connected layers in the mapping network
  * @param mappingLrMultiplier  the mapping's learning-rate multiplier (runtime weight = stored * lr / sqrt(fan_in),
@@ -24,12 +24,66 @@ import java.util.Map;
  * @param numFp16Res           how many of the highest resolutions the model was trained in fp16 (recorded only:
  *                             we compute in float32, as DragGAN does)
  * @param architecture         synthesis architecture; always "skip" here (others are refused)
+ * @param aspect               the blocks' shape: {@link Aspect#SQUARE} (r x r) or StyleGAN-Human's rectangular
+ *                             {@link Aspect#HALF_WIDTH} (r x r/2, padded to r x r on output); inferred from the shape
+ *                             of {@code synthesis.b4.const}
  */
 public record GeneratorConfig(int zDim, int wDim, int cDim, int imgResolution, int imgChannels,
                               int mappingLayers, double mappingLrMultiplier, int channelBase, int channelMax,
-                              Double convClamp, int numFp16Res, String architecture) {
+                              Double convClamp, int numFp16Res, String architecture, Aspect aspect) {
+
+    /**
+     * The shape of every synthesis block's feature map and of the image.
+     * <ul>
+     *   <li>{@link #SQUARE}: block r is r x r (StyleGAN2 as NVlabs trains it).</li>
+     *   <li>{@link #HALF_WIDTH}: block r is r tall and r/2 wide ({@code const} [C, 4, 2], {@code noise_const}
+     *       [r, r/2]): StyleGAN-Human's rectangular generator ({@code stylegan_human/training_scripts/sg2/training/
+     *       networks.py}). As DragGAN rebuilds it ({@code square=False, padding=True}) every output is padded left
+     *       and right by (r - r/2) / 2 columns to r x r: the image with the constant 1 (white), each block's
+     *       features with 0. A 256 px model thus makes a 256 x 128 picture shown in a 256 x 256 square.</li>
+     * </ul>
+     */
+    public enum Aspect {
+        SQUARE(1), HALF_WIDTH(2);
+
+        private final int widthDivisor;
+
+        Aspect(int widthDivisor) { this.widthDivisor = widthDivisor; }
+
+        /** Width of a block (or image) of height r: r for SQUARE, r / 2 for HALF_WIDTH. */
+        public int width(int r) { return r / widthDivisor; }
+
+        /** Columns of padding on each side that square up a block of height r: (r - width(r)) / 2. */
+        public int padLeft(int r) { return (r - width(r)) / 2; }
+
+        /** The name used in files (safetensors metadata, the weight cache): "square" or "half_width". */
+        public String fileName() { return name().toLowerCase(java.util.Locale.ROOT); }
+
+        /** The aspect named by {@link #fileName()}; null for any other string. */
+        public static Aspect fromFileName(String s) {
+            for (Aspect a : values()) if (a.fileName().equals(s)) return a;
+            return null;
+        }
+    }
+
+    /** A square generator (the StyleGAN2 default): the canonical constructor with {@link Aspect#SQUARE}. */
+    public GeneratorConfig(int zDim, int wDim, int cDim, int imgResolution, int imgChannels, int mappingLayers, double mappingLrMultiplier,
+                           int channelBase, int channelMax, Double convClamp, int numFp16Res, String architecture) {
+        this(zDim, wDim, cDim, imgResolution, imgChannels, mappingLayers, mappingLrMultiplier, channelBase, channelMax, convClamp, numFp16Res,
+                architecture, Aspect.SQUARE);
+    }
+
+    /** This config with another aspect. */
+    public GeneratorConfig withAspect(Aspect a) {
+        return new GeneratorConfig(zDim, wDim, cDim, imgResolution, imgChannels, mappingLayers, mappingLrMultiplier, channelBase, channelMax,
+                convClamp, numFp16Res, architecture, a);
+    }
+
+    /** Width of the generator's own image (imgResolution, or imgResolution / 2 for {@link Aspect#HALF_WIDTH}). */
+    public int imgWidth() { return aspect.width(imgResolution); }
 
     public GeneratorConfig {
+        if (aspect == null) throw new IllegalArgumentException("GeneratorConfig: aspect is null");
         if (zDim <= 0 || wDim <= 0) throw new IllegalArgumentException("GeneratorConfig: zDim " + zDim + " and wDim " + wDim + " must be positive");
         if (cDim < 0) throw new IllegalArgumentException("GeneratorConfig: cDim " + cDim + " must be >= 0");
         if (imgResolution < 4 || Integer.bitCount(imgResolution) != 1) {
@@ -66,7 +120,8 @@ public record GeneratorConfig(int zDim, int wDim, int cDim, int imgResolution, i
 
     /**
      * Every tensor a skip-architecture StyleGAN2 generator with this config needs, in NVlabs naming, with its shape
-     * (a 0-dimensional tensor has shape []). Resample filters are not listed: they are optional buffers (see
+     * (a 0-dimensional tensor has shape []); for {@link Aspect#HALF_WIDTH} {@code const} and
+     * every {@code noise_const} are half as wide. Resample filters are not listed: they are optional buffers (see
      * {@link Checkpoint#params()}).
      */
     public Map<String, int[]> requiredShapes() {
@@ -82,7 +137,7 @@ public record GeneratorConfig(int zDim, int wDim, int cDim, int imgResolution, i
             int c = channels(res);
             String b = "synthesis.b" + res + ".";
             if (res == 4) {
-                m.put(b + "const", new int[] {c, 4, 4});
+                m.put(b + "const", new int[] {c, 4, aspect.width(4)});
                 layer(m, b + "conv1.", c, c, res);
             } else {
                 layer(m, b + "conv0.", prev, c, res);
@@ -103,14 +158,14 @@ public record GeneratorConfig(int zDim, int wDim, int cDim, int imgResolution, i
         m.put(p + "affine.weight", new int[] {in, wDim});
         m.put(p + "affine.bias", new int[] {in});
         m.put(p + "noise_strength", new int[] {});
-        m.put(p + "noise_const", new int[] {res, res});
+        m.put(p + "noise_const", new int[] {res, aspect.width(res)});
     }
 
     @Override public String toString() {
         return "GeneratorConfig[z_dim=" + zDim + ", w_dim=" + wDim + ", c_dim=" + cDim + ", img_resolution=" + imgResolution
                 + ", img_channels=" + imgChannels + ", mapping num_layers=" + mappingLayers + ", mapping lr_multiplier="
                 + mappingLrMultiplier + ", channel_base=" + channelBase + ", channel_max=" + channelMax + ", conv_clamp="
-                + convClamp + ", num_fp16_res=" + numFp16Res + ", architecture=" + architecture + ", blocks="
+                + convClamp + ", num_fp16_res=" + numFp16Res + ", architecture=" + architecture + (aspect == Aspect.SQUARE ? "" : ", aspect=" + aspect.fileName()) + ", blocks="
                 + Arrays.toString(blockResolutions()) + "]";
     }
 }

@@ -36,7 +36,10 @@ import java.util.Set;
  *  "mapping_lr_multiplier": 0.01, "channel_base": 32768, "channel_max": 512, "conv_clamp": null,
  *  "num_fp16_res": 0, "architecture": "skip"}</pre>
  * ({@code conv_clamp} is a number or null; the integers must lie in [0, 2^20]; {@code c_dim} must be 0 and
- * {@code architecture} "skip", the only kinds the generator runs). Other metadata keys are free for the trainer.
+ * {@code architecture} "skip", the only kinds the generator runs). A rectangular StyleGAN-Human generator adds
+ * {@code "aspect": "half_width"} (its {@code const} is [C, 4, 2] and each {@code noise_const} [r, r/2]); the field is
+ * absent for a square one ({@code "square"} is accepted too), so square files are unchanged.
+ * Other metadata keys are free for the trainer.
  *
  * <p><b>Loading</b> checks the metadata, then every {@value #G_EMA_PREFIX} tensor name and shape against the config
  * (all problems listed), all before any tensor data is read; then it reads only the {@value #G_EMA_PREFIX} tensors and
@@ -60,6 +63,8 @@ public final class GeneratorSafetensors {
 
     private static final List<String> CONFIG_FIELDS = List.of("z_dim", "w_dim", "c_dim", "img_resolution", "img_channels", "mapping_layers",
             "mapping_lr_multiplier", "channel_base", "channel_max", "conv_clamp", "num_fp16_res", "architecture");
+    /** The optional field naming a non-square {@link GeneratorConfig.Aspect}. */
+    private static final String ASPECT_FIELD = "aspect";
     private static final int MAX_INT_FIELD = 1 << 20;
 
     // ------------------------------------------------------------------ config <-> JSON
@@ -71,7 +76,8 @@ public final class GeneratorSafetensors {
                 + ",\"img_channels\":" + c.imgChannels() + ",\"mapping_layers\":" + c.mappingLayers() + ",\"mapping_lr_multiplier\":"
                 + Double.toString(c.mappingLrMultiplier()) + ",\"channel_base\":" + c.channelBase() + ",\"channel_max\":" + c.channelMax()
                 + ",\"conv_clamp\":" + (c.convClamp() == null ? "null" : Double.toString(c.convClamp())) + ",\"num_fp16_res\":" + c.numFp16Res()
-                + ",\"architecture\":" + StrictJson.appendString(new StringBuilder(), c.architecture()) + "}";
+                + ",\"architecture\":" + StrictJson.appendString(new StringBuilder(), c.architecture())
+                + (c.aspect() == GeneratorConfig.Aspect.SQUARE ? "" : ",\"" + ASPECT_FIELD + "\":\"" + c.aspect().fileName() + "\"") + "}";
     }
 
     private static void checkWritable(GeneratorConfig c, String what) {
@@ -93,7 +99,7 @@ public final class GeneratorSafetensors {
         }
         if (!(root instanceof Map<?, ?> m)) throw new CheckpointException(where + " is not a JSON object");
         for (Object k : m.keySet()) {
-            if (!CONFIG_FIELDS.contains(k)) throw new CheckpointException(where + " has the unknown field " + StrictJson.quoteForMessage((String) k) + " (expected " + CONFIG_FIELDS + ")");
+            if (!CONFIG_FIELDS.contains(k) && !ASPECT_FIELD.equals(k)) throw new CheckpointException(where + " has the unknown field " + StrictJson.quoteForMessage((String) k) + " (expected " + CONFIG_FIELDS + ")");
         }
         for (String k : CONFIG_FIELDS) if (!m.containsKey(k)) throw new CheckpointException(where + " has no field '" + k + "' (expected " + CONFIG_FIELDS + ")");
         int cDim = intField(m, "c_dim", where);
@@ -104,10 +110,15 @@ public final class GeneratorSafetensors {
         }
         double lr = positiveDouble(m.get("mapping_lr_multiplier"), "mapping_lr_multiplier", where);
         Double clamp = m.get("conv_clamp") == null ? null : positiveDouble(m.get("conv_clamp"), "conv_clamp", where);
+        GeneratorConfig.Aspect aspect = GeneratorConfig.Aspect.SQUARE;
+        if (m.containsKey(ASPECT_FIELD)) {
+            aspect = m.get(ASPECT_FIELD) instanceof String a ? GeneratorConfig.Aspect.fromFileName(a) : null;
+            if (aspect == null) throw new CheckpointException(where + ": aspect is " + show(m.get(ASPECT_FIELD)) + ", expected \"square\" or \"half_width\"");
+        }
         try {
             return new GeneratorConfig(intField(m, "z_dim", where), intField(m, "w_dim", where), cDim, intField(m, "img_resolution", where),
                     intField(m, "img_channels", where), intField(m, "mapping_layers", where), lr, intField(m, "channel_base", where),
-                    intField(m, "channel_max", where), clamp, intField(m, "num_fp16_res", where), arch);
+                    intField(m, "channel_max", where), clamp, intField(m, "num_fp16_res", where), arch, aspect);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(where + ": " + e.getMessage(), e);
         }

@@ -143,9 +143,12 @@ final class NvlabsNetwork {
             channelMax = max != MISSING && Py.asLong(max) != null ? (int) (long) Py.asLong(max) : inferred[1];
             notes.add("channel_base/channel_max not both in the init kwargs; inferred from shapes");
         }
+        GeneratorConfig.Aspect aspect = aspect(g, refs.get("synthesis.b4.const"), file, key);
+        if (aspect != GeneratorConfig.Aspect.SQUARE) notes.add("StyleGAN-Human rectangular generator (const 4x2): images " + res + "x" + aspect.width(res)
+                + ", padded to " + res + "x" + res + " as DragGAN does");
         GeneratorConfig config;
         try {
-            config = new GeneratorConfig(zDim, wDim, cDim, res, imgChannels, layers, lr, channelBase, channelMax, clamp, fp16, "skip");
+            config = new GeneratorConfig(zDim, wDim, cDim, res, imgChannels, layers, lr, channelBase, channelMax, clamp, fp16, "skip", aspect);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file + ": " + e.getMessage(), e);
         }
@@ -158,6 +161,24 @@ final class NvlabsNetwork {
         Map<String, Tensor> params = new LinkedHashMap<>();
         for (Map.Entry<String, TensorRef> e : refs.entrySet()) params.put(e.getKey(), e.getValue().toF32(e.getKey(), file));
         return new Result(config, params, notes);
+    }
+
+    /**
+     * The blocks' aspect from the shape of {@code synthesis.b4.const}: [C, 4, 4] square, [C, 4, 2] StyleGAN-Human's
+     * rectangular layout (any other shape: square, so that the shape check names the tensor and the expected shape). A {@code square} init kwarg (StyleGAN-Human's Generator has one; DragGAN's renderer passes
+     * it instead of the pickle) must agree with the shape.
+     */
+    static GeneratorConfig.Aspect aspect(Py.Persistent g, TensorRef constRef, String file, String key) throws CheckpointException {
+        GeneratorConfig.Aspect a = GeneratorConfig.Aspect.SQUARE;   // any other shape is reported by the shape check against SQUARE
+        if (constRef != null && constRef.size.length == 3 && constRef.size[1] == 4) {
+            for (GeneratorConfig.Aspect c : GeneratorConfig.Aspect.values()) if (constRef.size[2] == c.width(4)) a = c;
+        }
+        Object sq = kwarg(g, "square");
+        if (sq != MISSING && sq instanceof Boolean b && b != (a == GeneratorConfig.Aspect.SQUARE)) {
+            throw new CheckpointException(file + ": " + key + " has the init kwarg square=" + (b ? "True" : "False") + " but synthesis.b4.const has shape "
+                    + (constRef == null ? "(missing)" : java.util.Arrays.toString(constRef.size)));
+        }
+        return a;
     }
 
     /** A sentinel for "no such attribute" (distinct from Python None, which is null). */

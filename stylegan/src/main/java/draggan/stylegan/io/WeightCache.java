@@ -169,6 +169,7 @@ public final class WeightCache {
         h.put("conv_clamp", g.convClamp() == null ? "none" : Double.toString(g.convClamp()));
         h.put("num_fp16_res", "" + g.numFp16Res());
         h.put("architecture", g.architecture());
+        h.put("aspect", g.aspect().fileName());
         for (int i = 0; i < c.notes().size(); i++) h.put("note" + i, c.notes().get(i).replace('\n', ' '));
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, String> e : h.entrySet()) sb.append(e.getKey()).append('=').append(e.getValue().replace('\n', ' ')).append('\n');
@@ -247,7 +248,7 @@ public final class WeightCache {
         GeneratorConfig config = new GeneratorConfig(num(h, "z_dim"), num(h, "w_dim"), num(h, "c_dim"), num(h, "img_resolution"),
                 num(h, "img_channels"), num(h, "mapping_layers"), Double.parseDouble(req(h, "mapping_lr_multiplier")), num(h, "channel_base"),
                 num(h, "channel_max"), req(h, "conv_clamp").equals("none") ? null : Double.valueOf(req(h, "conv_clamp")), num(h, "num_fp16_res"),
-                req(h, "architecture"));
+                req(h, "architecture"), aspect(h.getOrDefault("aspect", GeneratorConfig.Aspect.SQUARE.fileName())));
         Checkpoint.Format format = Checkpoint.Format.valueOf(req(h, "format"));
         List<String> notes = new ArrayList<>();
         for (int i = 0; h.containsKey("note" + i); i++) notes.add(h.get("note" + i));
@@ -284,6 +285,13 @@ public final class WeightCache {
         String v = h.get(k);
         if (v == null) throw new IOException("header lacks " + k);
         return v;
+    }
+
+    /** The aspect by its file name (entries written before aspects existed have none: square). */
+    private static GeneratorConfig.Aspect aspect(String name) throws IOException {
+        GeneratorConfig.Aspect a = GeneratorConfig.Aspect.fromFileName(name);
+        if (a == null) throw new IOException("bad aspect");
+        return a;
     }
 
     private static int num(Map<String, String> h, String k) throws IOException {

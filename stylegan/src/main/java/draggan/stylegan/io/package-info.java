@@ -5,7 +5,10 @@
  * its {@code G_ema}), a classic TensorFlow StyleGAN2 pickle ({@code .pkl} of NVlabs/stylegan2 or StyleGAN2-ADA TF; its
  * {@code Gs}, converted as the reference's {@code legacy.py} does) or a rosinality stylegan2-pytorch {@code .pt}
  * (torch.save, zip or legacy format; converted to NVlabs naming) and returns a {@link draggan.stylegan.io.Checkpoint}: the {@link draggan.stylegan.io.GeneratorConfig}
- * read from the file and the float32 parameters by NVlabs name.
+ * read from the file and the float32 parameters by NVlabs name. StyleGAN-Human's rectangular generators (as a full
+ * network pickle or a {@code {'G_ema': ...}}-only pickle) load the same way: their layout is inferred from the shape
+ * of {@code synthesis.b4.const} ([C, 4, 2]: {@link draggan.stylegan.io.GeneratorConfig.Aspect#HALF_WIDTH}), never from
+ * the file name.
  * {@link draggan.stylegan.io.Checkpoints#loadDiscriminator(java.nio.file.Path)} reads the discriminator {@code D} of
  * an NVlabs training snapshot into a {@link draggan.stylegan.io.DiscriminatorCheckpoint}
  * ({@link draggan.stylegan.io.DiscriminatorConfig} and parameters by NVlabs name without the {@code D.} prefix).

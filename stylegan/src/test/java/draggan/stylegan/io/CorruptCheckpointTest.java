@@ -189,10 +189,15 @@ class CorruptCheckpointTest {
     @Test
     void tensorsThatDoNotMatchTheHyperParameters() throws Exception {
         Map<String, Tensor> bad = new LinkedHashMap<>(p);
-        bad.put("synthesis.b4.const", Tensor.zeros(16, 4, 2));
+        bad.put("synthesis.b4.const", Tensor.zeros(16, 4, 3));
         bad.remove("synthesis.b8.conv1.noise_const");
         fails("shapes.pkl", MiniCheckpoints.nvlabsPkl(c, bad, new MiniCheckpoints.Nv()),
-                "synthesis.b4.const has shape [16, 4, 2], expected [16, 4, 4]", "synthesis.b8.conv1.noise_const is missing");
+                "synthesis.b4.const has shape [16, 4, 3], expected [16, 4, 4]", "synthesis.b8.conv1.noise_const is missing");
+        // a [C, 4, 2] const makes it StyleGAN-Human's half-width layout, whose noise buffers are half as wide too
+        Map<String, Tensor> half = new LinkedHashMap<>(p);
+        half.put("synthesis.b4.const", Tensor.zeros(16, 4, 2));
+        fails("half.pkl", MiniCheckpoints.nvlabsPkl(c, half, new MiniCheckpoints.Nv()),
+                "aspect=half_width", "synthesis.b4.conv1.noise_const has shape [4, 4], expected [4, 2]");
 
         MiniCheckpoints.Nv ints = new MiniCheckpoints.Nv();
         ints.replaceStorageOf = "mapping.w_avg";

@@ -203,6 +203,9 @@ class SafetensorsCheckpointTest {
         refused(withMetadata("lr-inf.safetensors", meta(good.replace("0.01", "1e999"))), "mapping_lr_multiplier is 1e999");
         refused(withMetadata("clamp.safetensors", meta(good.replace("\"conv_clamp\":null", "\"conv_clamp\":-1"))), "conv_clamp is -1");
         refused(withMetadata("res.safetensors", meta(good.replace("\"img_resolution\":16", "\"img_resolution\":12"))), "imgResolution 12 must be a power of two");
+        refused(withMetadata("aspect.safetensors", meta(good.replace("}", ",\"aspect\":\"wide\"}"))), "aspect is the string 'wide', expected \"square\" or \"half_width\"");
+        // a half-width config over this file's square tensors: every misshapen tensor named
+        refused(withMetadata("half.safetensors", meta(good.replace("}", ",\"aspect\":\"half_width\"}"))), "synthesis.b4.const has shape [16, 4, 4], expected [16, 4, 2]");
     }
 
     /** A ByteSource over a file that records the furthest byte read. */
