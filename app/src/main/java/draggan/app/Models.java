@@ -87,7 +87,8 @@ final class Models {
          * shipped file for {@code builtin:NAME}, of the canonical spec {@code random:RES:CBASE} (UTF-8) for random ones.
          */
         synchronized SessionFile.ModelRef ref() {
-            if (ref == null) ref = new SessionFile.ModelRef(source, file == null ? sha256 : sha256(file), generator.resolution());
+            if (ref == null) ref = new SessionFile.ModelRef(source, file == null ? sha256 : sha256(file), generator.resolution(),
+                    SessionFile.inputTransformOf(generator));
             return ref;
         }
     }

@@ -28,6 +28,13 @@ final class ReplayModel {
 
     /** The same with a --input-transform value (null: not given; see {@link Models#load(String, PrintStream, String)}). */
     static Models.Loaded resolve(String modelOption, SessionFile.ModelRef recorded, PrintStream log, String inputTransform) throws IOException {
+        // a StyleGAN3 session replays under the input transform it was made with
+        if (inputTransform != null && recorded.inputTransform() != null
+                && !inputTransform.trim().toLowerCase(java.util.Locale.ROOT).equals(recorded.inputTransform())) {
+            throw new UsageException("--replay: the session was made with --" + Models.TRANSFORM_OPTION + " " + recorded.inputTransform()
+                    + " but " + inputTransform.trim() + " was given");
+        }
+        if (inputTransform == null) inputTransform = recorded.inputTransform();
         String expected = expectedSha256(recorded);
         if (modelOption != null) {
             Models.Loaded m = Models.load(modelOption, log, inputTransform);

@@ -57,4 +57,24 @@ class StyleGan3CliTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("StyleGAN2 models only"), r.err());
     }
+
+    /** A drag made under the stored transform records it: its replay without the option uses it and ends on the same image; the other transform is refused. */
+    @Test void aSessionReplaysUnderItsRecordedTransform(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("drag"), again = dir.resolve("again");
+        CliTest.Result r = CliTest.run("drag", "--model", model(), "--seed", "0", "--input-transform", "stored",
+                "--points", "128,128->140,128", "--steps", "2", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        String session = java.nio.file.Files.readString(out.resolve("session.json"));
+        assertTrue(session.matches("(?s).*\"inputTransform\"\\s*:\\s*\"stored\".*"), session.substring(0, Math.min(400, session.length())));
+        r = CliTest.run("drag", "--replay", out.resolve("session.json").toString(), "--model", model(), "--out", again.toString());
+        assertEquals(0, r.code(), r.err());
+        BufferedImage a = ImageIO.read(out.resolve("final.png").toFile()), b = ImageIO.read(again.resolve("final.png").toFile());
+        int differing = 0;
+        for (int y = 0; y < 256; y++) for (int x = 0; x < 256; x++) if (a.getRGB(x, y) != b.getRGB(x, y)) differing++;
+        assertEquals(0, differing, "pixels of the replay's final.png that differ from the drag's");
+        r = CliTest.run("drag", "--replay", out.resolve("session.json").toString(), "--model", model(), "--input-transform", "identity",
+                "--out", dir.resolve("refused").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("made with --input-transform stored") && r.err().strip().lines().count() == 1, r.err());
+    }
 }

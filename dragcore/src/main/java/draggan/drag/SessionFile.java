@@ -46,8 +46,21 @@ public final class SessionFile {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    /** Which model a session was made with. sha256 may be null for built-in models (the source names them). */
-    public record ModelRef(String source, String sha256, int resolution) {}
+    /**
+     * Which model a session was made with. sha256 may be null for built-in models (the source names them);
+     * inputTransform is a StyleGAN3 model's {@code identity} or {@code stored} (null for other architectures): the
+     * same weights draw another image under the other transform, so a replay must use the recorded one.
+     */
+    public record ModelRef(String source, String sha256, int resolution, String inputTransform) {
+        public ModelRef {
+            if (inputTransform != null && !inputTransform.equals("identity") && !inputTransform.equals("stored")) {
+                throw new IllegalArgumentException("session file: 'inputTransform' must be identity or stored but is '" + inputTransform + "'");
+            }
+        }
+
+        /** A model without an input transform (every architecture but StyleGAN3). */
+        public ModelRef(String source, String sha256, int resolution) { this(source, sha256, resolution, null); }
+    }
 
     /** A parsed session file. */
     public record State(ModelRef model, Long seed, Double psi, NoiseMode noise, long noiseSeed, Tensor ws0, DragConfig config,
@@ -61,6 +74,7 @@ public final class SessionFile {
         m.put("source", model.source());
         if (model.sha256() != null) m.put("sha256", model.sha256()); else m.putNull("sha256");
         m.put("resolution", model.resolution());
+        if (model.inputTransform() != null) m.put("inputTransform", model.inputTransform());
         if (seed != null) root.put("seed", seed); else root.putNull("seed");
         if (psi != null) root.put("psi", psi); else root.putNull("psi");
         root.put("noise", s.noise().name().toLowerCase());
@@ -121,7 +135,7 @@ public final class SessionFile {
         allowOnly(root, "the file", "format", "model", "seed", "psi", "noise", "noiseSeed", "ws0", "wsShape", "config", "drags", "pairs", "mask", "steps");
         if (!FORMAT.equals(text(root, "format", 64))) throw new IllegalArgumentException("session file: 'format' is not '" + FORMAT + "'");
         JsonNode m = object(root, "model");
-        allowOnly(m, "model", "source", "sha256", "resolution");
+        allowOnly(m, "model", "source", "sha256", "resolution", "inputTransform");
         String source = text(m, "source", MAX_SOURCE_CHARS);
         for (int i = 0; i < source.length(); i++) {
             if (Character.isISOControl(source.charAt(i))) throw new IllegalArgumentException("session file: 'source' holds a control character");
@@ -130,7 +144,7 @@ public final class SessionFile {
         if (sha != null && !sha.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("session file: 'sha256' must be 64 lowercase hex digits");
         int res = intField(m, "resolution", 4, MAX_RESOLUTION);
         if (Integer.bitCount(res) != 1) throw new IllegalArgumentException("session file: 'resolution' must be a power of two");
-        ModelRef model = new ModelRef(source, sha, res);
+        ModelRef model = new ModelRef(source, sha, res, m.has("inputTransform") ? text(m, "inputTransform", 16) : null);
         Long seed = root.hasNonNull("seed") ? longField(root, "seed", 0, 0xFFFFFFFFL) : null;
         Double psi = root.hasNonNull("psi") ? num(root, "psi", -100, 100) : null;
         NoiseMode noise = switch (text(root, "noise", 16)) {
@@ -180,6 +194,11 @@ public final class SessionFile {
     public static DragSession replay(State st, DragGenerator g, DragSession.StepListener listener) {
         if (g.resolution() != st.model().resolution()) {
             throw new IllegalArgumentException("session was made on a " + st.model().resolution() + " px model but this model is " + g.resolution() + " px");
+        }
+        String recorded = st.model().inputTransform(), mine = inputTransformOf(g);
+        if (!java.util.Objects.equals(recorded, mine)) {
+            throw new IllegalArgumentException("session was made with input transform " + (recorded == null ? "none (not a StyleGAN3 model)" : recorded)
+                    + " but this model has " + (mine == null ? "none (not a StyleGAN3 model)" : mine));
         }
         DragSession s = DragSession.fromWs(g, st.ws0(), st.noise(), st.noiseSeed(), st.config());
         int n = 0;
@@ -350,6 +369,11 @@ public final class SessionFile {
         JsonNode v = field(n, name);
         if (!v.isArray()) throw new IllegalArgumentException("session file: '" + name + "' must be an array");
         return v;
+    }
+
+    /** A StyleGAN3 generator's input transform as a session file writes it ("identity" / "stored"); null for others. */
+    public static String inputTransformOf(DragGenerator g) {
+        return g instanceof draggan.stylegan.sg3.StyleGan3Generator s3 ? s3.inputTransform().name().toLowerCase(java.util.Locale.ROOT) : null;
     }
 
     private static String text(JsonNode n, String name, int maxChars) {
