@@ -48,8 +48,7 @@ public final class Generator implements DragGenerator {
     private final int[] resolutions;
     private final int numWs;
     private final Tensor filter;                     // [4, 4] outer([1,3,3,1]) / 64
-    private final Tensor[] mapW, mapB;               // folded FC weights [out, in] and biases [out]
-    private final Tensor wAvg;                       // [w_dim]
+    private final MappingNetwork mappingNet;
     private final Map<String, Layer> layers = new LinkedHashMap<>();
     private final DType dtype;                       // of every parameter (F32 for models; F64 for gradient checks)
 
@@ -74,17 +73,12 @@ public final class Generator implements DragGenerator {
 
         int wDim = config.wDim();
         int nl = config.mappingLayers();
-        mapW = new Tensor[nl];
-        mapB = new Tensor[nl];
-        double lrMul = config.mappingLrMultiplier();
+        Tensor[] fcW = new Tensor[nl], fcB = new Tensor[nl];
         for (int i = 0; i < nl; i++) {
-            int in = i == 0 ? config.zDim() : wDim;
-            Tensor w = param("mapping.fc" + i + ".weight", wDim, in);
-            Tensor b = param("mapping.fc" + i + ".bias", wDim);
-            mapW[i] = Ops.scale(w, lrMul / Math.sqrt(in)).markConstant();
-            mapB[i] = Ops.scale(b, lrMul).markConstant();
+            fcW[i] = param("mapping.fc" + i + ".weight", wDim, i == 0 ? config.zDim() : wDim);
+            fcB[i] = param("mapping.fc" + i + ".bias", wDim);
         }
-        wAvg = param("mapping.w_avg", wDim);
+        mappingNet = new MappingNetwork(fcW, fcB, param("mapping.w_avg", wDim), config.mappingLrMultiplier(), numWs);
 
         for (int r : resolutions) {
             int c = channels(r), cin = r == 4 ? 0 : channels(r / 2);
@@ -176,7 +170,7 @@ public final class Generator implements DragGenerator {
     }
 
     /** The truncation centre w_avg [w_dim]. */
-    public Tensor wAvg() { return wAvg; }
+    public Tensor wAvg() { return mappingNet.wAvg(); }
 
     // ------------------------------------------------------------------ mapping
 
@@ -197,40 +191,10 @@ public final class Generator implements DragGenerator {
      * Mapping network plus truncation: z [N, z_dim] -> ws [N, num_ws, w_dim]; rows below {@code cutoff} (or all when
      * cutoff &lt; 0) become w_avg + psi (w - w_avg). No gradient.
      */
-    public Tensor mapping(Tensor z, double psi, int cutoff) {
-        if (z.dim() != 2 || z.size(1) != config.zDim()) {
-            throw new IllegalArgumentException("mapping: z must be [N, " + config.zDim() + "] but is " + Arrays.toString(z.shape()));
-        }
-        if (!Double.isFinite(psi)) throw new IllegalArgumentException("mapping: psi must be finite but is " + psi);
-        try (var ng = GradMode.noGrad()) {
-            Var x = Var.constant(z.toDevice(Backends.current().device()));
-            x = normalize2ndMoment(x);
-            for (int i = 0; i < mapW.length; i++) {
-                x = LinalgOps.matmul(x, Var.constant(mapW[i].transposeView(0, 1)));
-                x = ElementwiseOps.biasAct(x, Var.constant(mapB[i]), 1, Activation.LRELU, 0.2, Math.sqrt(2), -1);
-            }
-            Tensor w = x.value();                                             // [N, w_dim]
-            int nb = w.size(0);
-            Tensor ws = w.unsqueezeView(1).expandView(nb, numWs, config.wDim()).copy();   // [N, num_ws, w_dim]
-            if (psi != 1) {
-                int rows = cutoff < 0 ? numWs : Math.min(cutoff, numWs);
-                Tensor part = ws.sliceView(1, 0, rows);
-                Tensor avg = wAvg.unsqueezeView(0).unsqueezeView(0);            // [1, 1, w_dim]
-                // torch.lerp(w_avg, w, psi): w_avg + psi * (w - w_avg)
-                Tensor t = Ops.add(avg, Ops.scale(Ops.sub(part, avg), psi));
-                Ops.copyInto(t, part);
-            }
-            return ws;
-        }
-    }
+    public Tensor mapping(Tensor z, double psi, int cutoff) { return mappingNet.map(z, psi, cutoff); }
 
     /** The mapping output without truncation, [N, w_dim]. */
     public Tensor mappingW(Tensor z) { return mapping(z, 1, -1).selectView(1, 0).copy(); }
-
-    private static Var normalize2ndMoment(Var x) {
-        Var ms = ReduceOps.mean(ElementwiseOps.square(x), true, 1);
-        return ElementwiseOps.mul(x, ElementwiseOps.rsqrt(ElementwiseOps.affine(ms, 1, 1e-8)));
-    }
 
     // ------------------------------------------------------------------ synthesis
 

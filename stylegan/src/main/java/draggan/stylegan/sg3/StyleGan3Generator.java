@@ -11,6 +11,7 @@ import draggan.autograd.ops.ReduceOps;
 import draggan.autograd.ops.ShapeOps;
 import draggan.stylegan.DragGenerator;
 import draggan.stylegan.Generator;
+import draggan.stylegan.MappingNetwork;
 import draggan.stylegan.NoiseMode;
 import draggan.stylegan.NumpyRandom;
 import draggan.stylegan.io.StyleGan3Config;
@@ -71,8 +72,7 @@ public final class StyleGan3Generator implements DragGenerator {
     private final Map<String, Tensor> raw;
     private final InputTransform transformMode;
     private final DType dtype;
-    private final Tensor[] mapW, mapB;
-    private final Tensor wAvg;
+    private final MappingNetwork mappingNet;
     private final Tensor inputAffW, inputAffB;           // folded: [4, w_dim], [4]
     private final FourierInput input;
     private final List<Layer> layers = new ArrayList<>();
@@ -96,15 +96,12 @@ public final class StyleGan3Generator implements DragGenerator {
         Map<String, int[]> shapes = config.requiredShapes();
 
         int wDim = config.wDim(), nl = config.mappingLayers();
-        double lrMul = config.mappingLrMultiplier();
-        mapW = new Tensor[nl];
-        mapB = new Tensor[nl];
+        Tensor[] fcW = new Tensor[nl], fcB = new Tensor[nl];
         for (int i = 0; i < nl; i++) {
-            int in = i == 0 ? config.zDim() : wDim;
-            mapW[i] = Ops.scale(param("mapping.fc" + i + ".weight", shapes), lrMul / Math.sqrt(in)).markConstant();
-            mapB[i] = Ops.scale(param("mapping.fc" + i + ".bias", shapes), lrMul).markConstant();
+            fcW[i] = param("mapping.fc" + i + ".weight", shapes);
+            fcB[i] = param("mapping.fc" + i + ".bias", shapes);
         }
-        wAvg = param("mapping.w_avg", shapes);
+        mappingNet = new MappingNetwork(fcW, fcB, param("mapping.w_avg", shapes), config.mappingLrMultiplier(), config.numWs());
 
         StyleGan3Config.InputSpec is = config.input();
         inputAffW = Ops.scale(param("synthesis.input.affine.weight", shapes), 1 / Math.sqrt(wDim)).markConstant();
@@ -206,31 +203,7 @@ public final class StyleGan3Generator implements DragGenerator {
 
     @Override public Tensor z(long seed) { return NumpyRandom.latent(seed, config.zDim()).copyAs(dtype); }
 
-    @Override public Tensor mapping(Tensor z, double psi, int cutoff) {
-        if (z.dim() != 2 || z.size(1) != config.zDim()) {
-            throw new IllegalArgumentException("mapping: z must be [N, " + config.zDim() + "] but is " + Arrays.toString(z.shape()));
-        }
-        if (!Double.isFinite(psi)) throw new IllegalArgumentException("mapping: psi must be finite but is " + psi);
-        try (var ng = GradMode.noGrad()) {
-            Var x = Var.constant(z.toDevice(Backends.current().device()));
-            Var ms = ReduceOps.mean(ElementwiseOps.square(x), true, 1);
-            x = ElementwiseOps.mul(x, ElementwiseOps.rsqrt(ElementwiseOps.affine(ms, 1, 1e-8)));
-            for (int i = 0; i < mapW.length; i++) {
-                x = LinalgOps.matmul(x, Var.constant(mapW[i].transposeView(0, 1)));
-                x = ElementwiseOps.biasAct(x, Var.constant(mapB[i]), 1, Activation.LRELU, SLOPE, GAIN, -1);
-            }
-            Tensor w = x.value();
-            int nb = w.size(0), numWs = numWs();
-            Tensor ws = w.unsqueezeView(1).expandView(nb, numWs, config.wDim()).copy();
-            if (psi != 1) {
-                int rows = cutoff < 0 ? numWs : Math.min(cutoff, numWs);
-                Tensor part = ws.sliceView(1, 0, rows);
-                Tensor avg = wAvg.unsqueezeView(0).unsqueezeView(0);
-                Ops.copyInto(Ops.add(avg, Ops.scale(Ops.sub(part, avg), psi)), part);
-            }
-            return ws;
-        }
-    }
+    @Override public Tensor mapping(Tensor z, double psi, int cutoff) { return mappingNet.map(z, psi, cutoff); }
 
     /** The mapping output without truncation, [N, w_dim]. */
     public Tensor mappingW(Tensor z) { return mapping(z, 1, -1).selectView(1, 0).copy(); }
