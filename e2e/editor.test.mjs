@@ -41,11 +41,12 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => window.draggan && window.draggan().id && window.draggan().imageVersion >= 0);
   await page.waitForFunction(() => /click the image/.test(window.draggan().status));
-  const res = await page.evaluate(() => window.draggan().res);
-  log(`page loaded, session ${(await page.evaluate(() => window.draggan().id)).slice(0, 8)}, ${res} px`);
+  // the model's own frame: width < height for a StyleGAN-Human model (its padded square stays on the server)
+  const { width, height } = await page.evaluate(() => ({ width: window.draggan().width, height: window.draggan().height }));
+  log(`page loaded, session ${(await page.evaluate(() => window.draggan().id)).slice(0, 8)}, ${width}x${height} px`);
 
   const box = await page.locator('#canvas').boundingBox();
-  const at = ([x, y]) => [box.x + (x + 0.5) / res * box.width, box.y + (y + 0.5) / res * box.height];
+  const at = ([x, y]) => [box.x + (x + 0.5) / width * box.width, box.y + (y + 0.5) / height * box.height];
   const server = () => page.evaluate(async () => (await fetch(`/api/sessions/${window.draggan().id}`)).json());
 
   // a handle and its target, by clicking the canvas; then the target marker is dragged to its place
