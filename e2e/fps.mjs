@@ -38,10 +38,11 @@ try {
   if (await page.evaluate(() => window.draggan().busy)) await page.click('#stop');   // (a drag may also have ended by itself)
   await page.waitForFunction(() => window.draggan().busy === null, null, { timeout: 600_000 });
   const frames = t1.frames - t0.frames, secs = t1.seconds - t0.seconds, steps = t1.steps - t0.steps;
-  const lat = t1.latencies.slice(t0.latencies.length).sort((a, b) => a - b);
+  const lat = (t1.latencies || []).slice((t0.latencies || []).length)   // (pages before the latency record have none)
+   .sort((a, b) => a - b);
   const q = (p) => lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(0) : '-';
   console.log(`fps: ${res} px: ${frames} frames in ${secs.toFixed(2)} s = ${(frames / secs).toFixed(2)} frames/s; ${steps} steps = ${(steps / secs).toFixed(2)} steps/s (measured over ${seconds} s after the first frame)`);
-  console.log(`fps: frame latency (step event to frame drawn) median ${q(0.5)} ms, 90% ${q(0.9)} ms, max ${lat.length ? lat[lat.length - 1].toFixed(0) : '-'} ms over ${lat.length} frames; ${t1.replaced - t0.replaced} frames replaced by a newer one before being drawn`);
+  console.log(`fps: frame latency (step event to frame drawn) median ${q(0.5)} ms, 90% ${q(0.9)} ms, max ${lat.length ? lat[lat.length - 1].toFixed(0) : '-'} ms over ${lat.length} frames; ${(t1.replaced ?? 0) - (t0.replaced ?? 0)} frames replaced by a newer one before being drawn`);
 } finally {
   await context.close();
   rmSync(profile, { recursive: true, force: true });
