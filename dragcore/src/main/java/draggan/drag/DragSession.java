@@ -99,6 +99,14 @@ public final class DragSession {
 
         /** Whether the next step should also make its image (its pre-step image, as the reference shows; see {@link StepResult#pendingImage()}). */
         default boolean wantImage(int nextStep) { return false; }
+
+        /**
+         * Called inside step {@code step} as soon as its image can be rendered: after the forward, before tracking and
+         * the backward (on the drag thread, with the session locked: the step waits for it, which a listener may use
+         * as back-pressure). A listener may start {@link PendingImage#get()} on another thread, so the image renders
+         * while the step finishes; the same object comes again as {@link StepResult#pendingImage()}.
+         */
+        default void imageReady(int step, PendingImage image) {}
     }
 
     /** The optimisation state a drag's first step found (see the class comment). */
@@ -284,7 +292,9 @@ public final class DragSession {
      * only when read, from this step's forward, so the caller may render it on another thread while the next step runs). Starts a drag when none is in progress; makes Adam and captures the
      * tracking references when the session has none or the handles were edited (class comment).
      */
-    public synchronized StepResult step(boolean wantImage) {
+    public StepResult step(boolean wantImage) { return step(wantImage, null); }
+
+    private synchronized StepResult step(boolean wantImage, StepListener listener) {
         if (handles.isEmpty()) throw new IllegalStateException("step: no handle/target pairs");
         long t0 = System.nanoTime();
         if (!dragActive) beginDrag();
@@ -301,6 +311,7 @@ public final class DragSession {
         PendingImage pending = !wantImage ? null
                 : out.image() != null ? PendingImage.of(out.image().value())
                 : deferredImage(wsVar.value().copy(), out, req);
+        if (pending != null && listener != null) listener.imageReady(totalSteps + 1, pending);
         noiseDraws++;
         FeatureMap f = new FeatureMap(out.feature(g, cfg.featureBlockRes()), h, cfg.directSampling());
 
@@ -466,7 +477,7 @@ public final class DragSession {
         try {
             while (n < maxSteps) {
                 if (stopRequested) { reason = EndReason.STOPPED; break; }
-                StepResult r = step(listener != null && listener.wantImage(totalSteps + 1));
+                StepResult r = step(listener != null && listener.wantImage(totalSteps + 1), listener);
                 n++;
                 if (listener != null) listener.onStep(r);
                 if (r.done()) { reason = EndReason.CONVERGED; break; }

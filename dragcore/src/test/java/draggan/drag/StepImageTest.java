@@ -74,6 +74,30 @@ class StepImageTest {
         }
     }
 
+    @Test void aRunHandsEachImageOutAfterTheForwardToRenderBesideTheRestOfTheStep() throws Exception {
+        DragSession s = session(NoiseMode.RANDOM, true);
+        Map<Integer, Tensor> expected = new java.util.HashMap<>();
+        Map<Integer, CompletableFuture<Tensor>> early = new java.util.HashMap<>();
+        Map<Integer, DragSession.PendingImage> handedOut = new java.util.HashMap<>();
+        expected.put(1, s.image());
+        DragSession.RunResult rr = s.run(4, new DragSession.StepListener() {
+            @Override public boolean wantImage(int nextStep) { return true; }
+
+            @Override public void imageReady(int step, DragSession.PendingImage img) {
+                assertFalse(img.isRendered(), "handed out before it is rendered");
+                handedOut.put(step, img);
+                early.put(step, CompletableFuture.supplyAsync(img::get));      // renders while the step goes on
+            }
+
+            @Override public void onStep(DragSession.StepResult r) {
+                assertSame(handedOut.get(r.step()), r.pendingImage(), "the step's result carries the image handed out");
+                expected.put(r.step() + 1, s.image());                           // the next step's pre-step image
+            }
+        });
+        assertTrue(rr.steps() >= 1);
+        for (int k = 1; k <= rr.steps(); k++) Golden.assertBitEqual("step " + k + " rendered during its step", expected.get(k), early.get(k).get());
+    }
+
     @Test void noImageWhenNotAsked() {
         DragSession s = session(NoiseMode.CONST, true);
         DragSession.StepResult r = s.step(false);

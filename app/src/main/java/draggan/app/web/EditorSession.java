@@ -11,6 +11,7 @@ import draggan.drag.Mask;
 import draggan.drag.Point;
 import draggan.drag.SessionFile;
 import draggan.stylegan.NoiseMode;
+import draggan.tensor.Tensor;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -32,9 +33,9 @@ import java.util.concurrent.CompletableFuture;
  *   <li>{@code state}: the whole state (after every change);</li>
  *   <li>{@code step}: step, tracked handles, targets, loss, distance (every iteration);</li>
  *   <li>{@code frame}: the same plus the pre-step image as base64 PNG (for every step, unless steps come faster
- *       than {@code minFrameIntervalMs}: then at most one a minimum interval). The image is rendered and encoded on
- *       the render pool while the next step runs; a step waits for the previous step's frame before it starts, so
- *       frames never fall behind by more than one step;</li>
+ *       than {@code minFrameIntervalMs}: then at most one a minimum interval). The image is rendered on the render
+ *       pool from the moment the step's forward is done, while the step finishes and the next one runs, then
+ *       encoded; a step waits after its forward for the previous step's frame, so at most one image is in flight;</li>
  *   <li>{@code end}: why the job ended, its steps, the final image, or the error in words.</li>
  * </ul>
  * While a job runs, reads use a snapshot taken after each step, so no request waits for the drag.
@@ -432,7 +433,7 @@ final class EditorSession {
 
     /**
      * Receives a job's steps: updates the snapshot, sends step events, and renders and encodes each step's image on
-     * the render pool while the next step runs (one frame at most in flight: a step's listener first waits for the
+     * the render pool while the drag goes on (one image at most in flight: a step waits after its forward for the
      * previous frame, so the drag never runs ahead of its images by more than one step).
      */
     private final class Listener implements DragSession.StepListener {
@@ -440,7 +441,8 @@ final class EditorSession {
         private final DragSession target;   // null while loading (a load is cancelled by an exception instead)
         private long lastImageNs, lastStepNs;
         private boolean first = true;
-        private CompletableFuture<Void> encoding = CompletableFuture.completedFuture(null);   // the last frame's job
+        private CompletableFuture<?> encoding = CompletableFuture.completedFuture(null);      // the last frame's job
+        private CompletableFuture<Tensor> rendering;      // the image of the step in progress, rendering since its forward
 
         Listener(int myRun, DragSession target) {
             this.myRun = myRun;
@@ -457,6 +459,16 @@ final class EditorSession {
             if (target == null && !encoding.isDone()) return false;
             long expectedAt = System.nanoTime() + lastStepNs;
             return expectedAt - lastImageNs >= ed.options.minFrameIntervalMs() * 1_000_000L;
+        }
+
+        /**
+         * Starts rendering the step's image on the render pool as soon as its forward is done, so it renders while the
+         * step tracks, back-propagates and updates w+ (and while the next step runs); first waits for the previous
+         * frame, so at most one image is in flight.
+         */
+        @Override public void imageReady(int step, DragSession.PendingImage img) {
+            awaitEncoder();
+            rendering = CompletableFuture.supplyAsync(() -> closed ? null : img.get(), ed.quick);
         }
 
         @Override public void onStep(DragSession.StepResult r) {
@@ -476,15 +488,20 @@ final class EditorSession {
             DragSession.PendingImage img = r.pendingImage();
             if (img != null) {
                 lastImageNs = System.nanoTime();
-                awaitEncoder();                                            // the previous frame first: at most one in flight
-                encoding = CompletableFuture.runAsync(() -> encodeFrame(img, r, n), ed.quick);
+                CompletableFuture<Tensor> im = rendering != null ? rendering : CompletableFuture.supplyAsync(img::get, ed.quick);
+                rendering = null;
+                encoding = im.handleAsync((t, err) -> {
+                    if (err != null) log(err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null ? ce.getCause() : err);
+                    else if (t != null) encodeFrame(t, r, n);
+                    return null;
+                }, ed.quick);
             }
         }
 
-        private void encodeFrame(DragSession.PendingImage img, DragSession.StepResult r, ObjectNode n) {
+        private void encodeFrame(Tensor img, DragSession.StepResult r, ObjectNode n) {
             try {
                 if (closed) return;
-                byte[] png = Png.encode(Images.toImage(img.get()));
+                byte[] png = Png.encode(Images.toImage(img));
                 frames.add(new FrameRecorder.Frame(png, r.handles(), r.targets(), r.step()), false);
                 n.put("png", Base64.getEncoder().encodeToString(png));
                 publish("frame", n);
