@@ -121,6 +121,8 @@ class EditorServerTest {
 
     static JsonNode state(String id) { return ok(get("/api/sessions/" + id)); }
 
+    static JsonNode state(EditorServer s, String id) { return ok(call(s, "GET", "/api/sessions/" + id, null, Map.of())); }
+
     static String pairs(int... xyxy) {
         StringBuilder sb = new StringBuilder("{\"pairs\": [");
         for (int i = 0; i < xyxy.length; i += 4) {
@@ -403,7 +405,7 @@ class EditorServerTest {
     // ------------------------------------------------------------------ drags
 
     @Test
-    void everyStepOfADragGetsItsFrameInOrderBeforeTheEnd() throws Exception {
+    void everyStepOfADragMakesAFrameSentInOrderBeforeTheEnd() throws Exception {
         EditorServer s = startServer(Editor.Options.defaults().withMinFrameIntervalMs(0));
         try {
             String id = ok(call(s, "POST", "/api/sessions", "{\"seed\": 2}", JSON)).get("id").asText();
@@ -427,7 +429,10 @@ class EditorServerTest {
                 }
                 List<Integer> all = java.util.stream.IntStream.rangeClosed(1, steps).boxed().toList();
                 assertEquals(all, stepEvents, "one step event per step");
-                assertEquals(all, frameEvents, "one frame per step, in order, all before the end event");
+                // a frame still queued for a slow reader is replaced by the next (EventStream), so the page may see fewer
+                assertEquals(frameEvents.stream().sorted().distinct().toList(), frameEvents, "frames in step order");
+                assertTrue(frameEvents.contains(1) && !frameEvents.isEmpty(), "frames " + frameEvents);
+                assertEquals(steps + 1, state(s, id).get("frames").asInt(), "the server made a frame for every step (plus the final image)");
             }
         } finally {
             s.close();
