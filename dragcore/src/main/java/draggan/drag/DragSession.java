@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The stateful drag API programs use: one generated image (a w+ latent), the handle/target pairs, an optional
@@ -62,10 +63,10 @@ public final class DragSession {
      * Thread-safe; renders at most once.
      */
     public static final class PendingImage {
-        private java.util.function.Supplier<Tensor> job;
+        private Supplier<Tensor> job;
         private Tensor image;
 
-        PendingImage(java.util.function.Supplier<Tensor> job) { this.job = job; }
+        PendingImage(Supplier<Tensor> job) { this.job = job; }
 
         static PendingImage of(Tensor image) {
             PendingImage p = new PendingImage(null);
@@ -289,8 +290,9 @@ public final class DragSession {
     /**
      * One iteration (track, stop test, supervise, Adam step) with forward number {@link #noiseDraws()}'s noise;
      * when asked, the result carries the pre-step image as a {@link PendingImage} (on the default path it is rendered
-     * only when read, from this step's forward, so the caller may render it on another thread while the next step runs). Starts a drag when none is in progress; makes Adam and captures the
-     * tracking references when the session has none or the handles were edited (class comment).
+     * only when read, from this step's forward, so the caller may render it on another thread while the next step
+     * runs). Starts a drag when none is in progress; makes Adam and captures the tracking references when the session
+     * has none or the handles were edited (class comment).
      */
     public StepResult step(boolean wantImage) { return step(wantImage, null); }
 
@@ -359,7 +361,10 @@ public final class DragSession {
         return new StepResult(totalSteps, List.copyOf(handles), List.copyOf(targets), lossValue, done, maxDist, pending, System.nanoTime() - t0);
     }
 
-    /** The image of a forward that stopped at the feature block: keeps ws [1, num_ws, w_dim] (a copy Adam will not change) and the block outputs' values. */
+    /**
+     * The image of a forward that stopped at the feature block: keeps ws [1, num_ws, w_dim] (a copy Adam will not
+     * change) and the block outputs' values, and continues the synthesis from them when asked.
+     */
     private PendingImage deferredImage(Tensor wsValue, Generator.Output out, Generator.Request req) {
         List<Var> blocks = new ArrayList<>();
         for (Var v : out.features()) blocks.add(v.detach());

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * One browser tab's editing state: a {@link DragSession} (the image, pairs, mask, undo), the seed and psi it came
@@ -491,7 +492,7 @@ final class EditorSession {
                 CompletableFuture<Tensor> im = rendering != null ? rendering : CompletableFuture.supplyAsync(img::get, ed.quick);
                 rendering = null;
                 encoding = im.handleAsync((t, err) -> {
-                    if (err != null) log(err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null ? ce.getCause() : err);
+                    if (err != null) log(err instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : err);
                     else if (t != null) encodeFrame(t, r, n);
                     return null;
                 }, ed.quick);
