@@ -19,7 +19,7 @@ const S = {
   painting: false, lastPaint: null,
   events: null,
   lastRun: 0, lastStep: 0,     // the newest step shown
-  stats: { frames: 0, steps: 0, firstFrameAt: 0, lastFrameAt: 0, run: 0, fpsWindow: [] },
+  stats: { frames: 0, steps: 0, firstFrameAt: 0, lastFrameAt: 0, run: 0, fpsWindow: [], stepAt: new Map(), latencies: [], replaced: 0 },
 };
 
 // ------------------------------------------------------------------ server calls
@@ -384,7 +384,11 @@ function connectEvents() {
 
 // Step events come from the drag, frames from the encoder: a frame may arrive after the next step's numbers.
 function onStep(s, isFrame) {
-  if (!isFrame) S.stats.steps++;
+  if (!isFrame) {
+    S.stats.steps++;
+    S.stats.stepAt.set(s.step, performance.now());            // for the frame latency (step event to frame drawn)
+    if (S.stats.stepAt.size > 64) S.stats.stepAt.delete(S.stats.stepAt.keys().next().value);
+  }
   if (s.run === S.lastRun && s.step < S.lastStep) return;
   S.lastRun = s.run;
   S.lastStep = s.step;
@@ -401,6 +405,7 @@ function onStep(s, isFrame) {
 let framePending = null, frameDecoding = false;
 async function onFrame(f) {
   onStep(f, true);
+  if (framePending) S.stats.replaced++;
   framePending = f;
   if (frameDecoding) return;          // a newer frame replaces the waiting one
   frameDecoding = true;
@@ -412,13 +417,15 @@ async function onFrame(f) {
     } catch (e) {
       status(`could not show a frame: ${e.message}`, 'error');
     }
-    countFrame();
+    countFrame(next.step);
   }
   frameDecoding = false;
 }
 
-function countFrame() {
+function countFrame(step) {
   const now = performance.now(), st = S.stats;
+  const stepAt = st.stepAt.get(step);
+  if (stepAt !== undefined) st.latencies.push(now - stepAt);
   if (!st.frames) st.firstFrameAt = now;
   st.frames++;
   st.lastFrameAt = now;
@@ -490,7 +497,7 @@ $('random-image').onclick = () => {
 
 $('start').onclick = () => act(async () => {
   if (S.pairs.some((p) => !p.t)) status('the last handle has no target yet; it is left out of this drag');
-  S.stats = { frames: 0, steps: 0, firstFrameAt: 0, lastFrameAt: 0, run: 0, fpsWindow: [] };
+  S.stats = { frames: 0, steps: 0, firstFrameAt: 0, lastFrameAt: 0, run: 0, fpsWindow: [], stepAt: new Map(), latencies: [], replaced: 0 };
   const st = await api('POST', sessionPath('start'), {
     maxSteps: num('max-steps'), lr: num('lr'), lambda: num('lambda'), tracker: $('tracker').value, supervision: $('supervision').value,
   });
@@ -544,7 +551,8 @@ window.draggan = () => ({
   id: S.id, res: S.res, width: S.w, height: S.h, busy: S.busy, canUndo: S.canUndo, imageVersion: S.imageVersion,
   pairs: S.pairs.map((p) => ({ handle: p.h, target: p.t })),
   flexiblePixels: S.mask ? S.mask.reduce((a, b) => a + b, 0) : 0,
-  stats: { frames: S.stats.frames, steps: S.stats.steps, seconds: (S.stats.lastFrameAt - S.stats.firstFrameAt) / 1000 },
+  stats: { frames: S.stats.frames, steps: S.stats.steps, seconds: (S.stats.lastFrameAt - S.stats.firstFrameAt) / 1000,
+    latencies: S.stats.latencies.slice(), replaced: S.stats.replaced },
   status: $('status').textContent,
 });
 

@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The stateful drag API programs use: one generated image (a w+ latent), the handle/target pairs, an optional
@@ -49,9 +50,46 @@ public final class DragSession {
     /** A handle (current, tracked position) and its target. */
     public record Pair(Point handle, Point target) {}
 
-    /** What one iteration did. loss is the value before the step (NaN when nothing was supervised). */
+    /**
+     * What one iteration did. loss is the value before the step (NaN when nothing was supervised); nanos the step's
+     * time, without rendering its image; pendingImage the pre-step image when the step was asked for one, else null.
+     */
     public record StepResult(int step, List<Point> handles, List<Point> targets, double loss, boolean done,
-                             double maxDistance, Tensor image, long nanos) {}
+                             double maxDistance, PendingImage pendingImage, long nanos) {
+        /** The pre-step image [1, C, h, h], rendered now on the calling thread unless already rendered; null when not asked for. */
+        public Tensor image() { return pendingImage == null ? null : pendingImage.get(); }
+    }
+
+    /**
+     * A step's pre-step image, rendered on first use: it holds the step's latent and block outputs up to the feature
+     * block and runs only the blocks above them and ToRGB ({@link Generator#imageFrom}), with the step's noise, so the
+     * image equals a full synthesis of that latent and can be rendered on another thread while the next step runs.
+     * Thread-safe; renders at most once.
+     */
+    public static final class PendingImage {
+        private Supplier<Tensor> job;
+        private Tensor image;
+
+        PendingImage(Supplier<Tensor> job) { this.job = job; }
+
+        static PendingImage of(Tensor image) {
+            PendingImage p = new PendingImage(null);
+            p.image = image;
+            return p;
+        }
+
+        /** The image [1, C, h, h]; renders it (no gradient) on the first call. */
+        public synchronized Tensor get() {
+            if (image == null) {
+                image = job.get();
+                job = null;                       // lets the latent and block outputs go
+            }
+            return image;
+        }
+
+        /** Whether {@link #get()} would return at once. */
+        public synchronized boolean isRendered() { return image != null; }
+    }
 
     /** Why a run ended. */
     public enum EndReason { CONVERGED, MAX_STEPS, STOPPED }
@@ -64,8 +102,16 @@ public final class DragSession {
     public interface StepListener {
         void onStep(StepResult r);
 
-        /** Whether the next step should also render the image (its pre-step image, as the reference shows). */
+        /** Whether the next step should also make its image (its pre-step image, as the reference shows; see {@link StepResult#pendingImage()}). */
         default boolean wantImage(int nextStep) { return false; }
+
+        /**
+         * Called inside step {@code step} as soon as its image can be rendered: after the forward, before tracking and
+         * the backward (on the drag thread, with the session locked: the step waits for it, which a listener may use
+         * as back-pressure). A listener may start {@link PendingImage#get()} on another thread, so the image renders
+         * while the step finishes; the same object comes again as {@link StepResult#pendingImage()}.
+         */
+        default void imageReady(int step, PendingImage image) {}
     }
 
     /** The optimisation state a drag's first step found (see the class comment). */
@@ -247,10 +293,14 @@ public final class DragSession {
 
     /**
      * One iteration (track, stop test, supervise, Adam step) with forward number {@link #noiseDraws()}'s noise;
-     * renders the pre-step image when asked. Starts a drag when none is in progress; makes Adam and captures the
-     * tracking references when the session has none or the handles were edited (class comment).
+     * when asked, the result carries the pre-step image as a {@link PendingImage} (on the default path it is rendered
+     * only when read, from this step's forward, so the caller may render it on another thread while the next step
+     * runs). Starts a drag when none is in progress; makes Adam and captures the tracking references when the session
+     * has none or the handles were edited (class comment).
      */
-    public synchronized StepResult step(boolean wantImage) {
+    public StepResult step(boolean wantImage) { return step(wantImage, null); }
+
+    private synchronized StepResult step(boolean wantImage, StepListener listener) {
         if (handles.isEmpty()) throw new IllegalStateException("step: no handle/target pairs");
         long t0 = System.nanoTime();
         if (!dragActive) beginDrag();
@@ -261,9 +311,13 @@ public final class DragSession {
         long nSeed = forwardNoiseSeed(noiseSeed, noiseDraws);
         Var wsVar = ShapeOps.cat(1, wOpt, Var.constant(w0.sliceView(1, rows, g.numWs())));
         Generator.Request req = cfg.directSampling()
-                ? new Generator.Request(noise, nSeed, cfg.featureBlockRes(), wantImage ? Generator.ImageMode.NO_GRAD : Generator.ImageMode.NONE, cfg.featureBlockRes())
+                ? new Generator.Request(noise, nSeed, cfg.featureBlockRes(), Generator.ImageMode.NONE, cfg.featureBlockRes())
                 : Generator.Request.full(noise).withNoiseSeed(nSeed);                  // the reference's whole taped forward
         Generator.Output out = g.synthesis(wsVar, req);
+        PendingImage pending = !wantImage ? null
+                : out.image() != null ? PendingImage.of(out.image().value())
+                : deferredImage(wsVar.value().copy(), out, req);
+        if (pending != null && listener != null) listener.imageReady(totalSteps + 1, pending);
         noiseDraws++;
         FeatureMap f = new FeatureMap(g.dragFeature(out, cfg.featureBlockRes()), h, cfg.directSampling());
 
@@ -308,8 +362,18 @@ public final class DragSession {
         }
         dragSteps++;
         totalSteps++;
-        Tensor img = out.image() == null ? null : out.image().value();
-        return new StepResult(totalSteps, List.copyOf(handles), List.copyOf(targets), lossValue, done, maxDist, img, System.nanoTime() - t0);
+        return new StepResult(totalSteps, List.copyOf(handles), List.copyOf(targets), lossValue, done, maxDist, pending, System.nanoTime() - t0);
+    }
+
+    /**
+     * The image of a forward that stopped at the feature block: keeps ws [1, num_ws, w_dim] (a copy Adam will not
+     * change) and the block outputs' values, and continues the synthesis from them when asked.
+     */
+    private PendingImage deferredImage(Tensor wsValue, Generator.Output out, Generator.Request req) {
+        List<Var> blocks = new ArrayList<>();
+        for (Var v : out.features()) blocks.add(v.detach());
+        Generator.Output kept = new Generator.Output(List.copyOf(blocks), null);
+        return new PendingImage(() -> g.imageFrom(kept, wsValue, req));
     }
 
     /**
@@ -422,7 +486,7 @@ public final class DragSession {
         try {
             while (n < maxSteps) {
                 if (stopRequested) { reason = EndReason.STOPPED; break; }
-                StepResult r = step(listener != null && listener.wantImage(totalSteps + 1));
+                StepResult r = step(listener != null && listener.wantImage(totalSteps + 1), listener);
                 n++;
                 if (listener != null) listener.onStep(r);
                 if (r.done()) { reason = EndReason.CONVERGED; break; }

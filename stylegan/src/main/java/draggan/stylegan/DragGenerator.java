@@ -61,6 +61,22 @@ public interface DragGenerator {
     /** A one-line description of the architecture for messages ("StyleGAN2", "StyleGAN3-T", ...). */
     String architecture();
 
+    /**
+     * The image of the ws a synthesis that stopped early ran on, without gradient (see {@link Generator#imageFrom}:
+     * StyleGAN2 continues {@code partial}'s block outputs). This default ignores {@code partial} and runs a whole
+     * synthesis of ws: the same image, at the full cost.
+     *
+     * @param partial an earlier {@code synthesis(ws, ...)} output with the same noise mode and seed
+     * @param ws      [N, num_ws, w_dim]
+     * @param req     the noise mode and seed of that synthesis
+     * @return [N, img_channels, resolution, resolution]
+     */
+    default Tensor imageFrom(Generator.Output partial, Tensor ws, Generator.Request req) {
+        try (var ng = draggan.autograd.GradMode.noGrad()) {
+            return synthesis(Var.constant(ws), new Generator.Request(req.noise(), req.noiseSeed(), Integer.MAX_VALUE, Generator.ImageMode.NO_GRAD, 0)).image().value();
+        }
+    }
+
     /** Rows of the generator's own image (the square's side: every architecture here is as tall as it is wide or half as wide). */
     default int imageHeight() { return resolution(); }
 

@@ -279,6 +279,51 @@ public final class Generator implements DragGenerator {
         return ElementwiseOps.add(y, Var.constant(border));
     }
 
+    /**
+     * The image of a synthesis that stopped early, without gradient: continues {@code partial} through the blocks
+     * above its last one and runs every block's ToRGB and the skip up-sampling. {@code partial} must come from
+     * {@code synthesis(ws', r)} with the same ws values, noise mode and noise seed as here (any lastBlockRes, taped or
+     * not); its block outputs are read as values. The result equals
+     * {@code synthesis(ws, new Request(noise, seed, MAX, NO_GRAD, 0)).image()}: the same ops run on the same inputs
+     * (the remaining blocks draw the same RANDOM noise, as it depends only on the seed and the layer's index), and it
+     * costs only the blocks above the last computed one plus the ToRGB layers.
+     *
+     * @param partial block outputs b4.. of an earlier synthesis, features [N, C_r, r, r] (its image is ignored)
+     * @param ws      [N, num_ws, w_dim], the latent that synthesis used
+     * @param req     its noise mode and seed (lastBlockRes, image and gradUpToRes are ignored)
+     * @return the image [N, img_channels, resolution, resolution]
+     */
+    @Override public Tensor imageFrom(Output partial, Tensor ws, Request req) {
+        int[] s = ws.shape();
+        if (s.length != 3 || s[1] != numWs || s[2] != config.wDim()) {
+            throw new IllegalArgumentException("imageFrom: ws must be [N, " + numWs + ", " + config.wDim() + "] but is " + Arrays.toString(s));
+        }
+        int done = partial.features().size();
+        if (done < 1 || done > resolutions.length) throw new IllegalArgumentException("imageFrom: partial holds " + done + " block outputs; expected 1.." + resolutions.length);
+        try (var ng = GradMode.noGrad()) {
+            Var w = Var.constant(ws), x = null, img = null;
+            for (int i = 0; i < resolutions.length; i++) {         // block i reads rows 2i-1, 2i; its ToRGB row 2i+1 (as synthesis)
+                int r = resolutions[i];
+                String b = "synthesis.b" + r;
+                if (i < done) {
+                    x = partial.features().get(i).detach();
+                    if (x.shape()[2] != r || x.shape()[0] != s[0]) throw new IllegalArgumentException("imageFrom: block output " + i + " is " + Arrays.toString(x.shape()) + " but block b" + r + " makes [" + s[0] + ", " + channels(r) + ", " + r + ", " + r + "]");
+                    if (config.aspect() != GeneratorConfig.Aspect.SQUARE) {    // features are padded to the square: take the block's own columns
+                        int p = config.aspect().padLeft(r);
+                        x = Var.constant(x.value().sliceView(3, p, p + config.aspect().width(r)).copy());
+                    }
+                } else {
+                    x = layer(b + ".conv0", x, wRow(w, 2 * i - 1), req, 2 * i - 1);
+                    x = layer(b + ".conv1", x, wRow(w, 2 * i), req, 2 * i);
+                }
+                Var y = layer(b + ".torgb", x, wRow(w, 2 * i + 1), req, -1);
+                img = img == null ? y : ElementwiseOps.add(ResampleOps.upsample2d(img, filter, 2), y);
+            }
+            if (config.aspect() != GeneratorConfig.Aspect.SQUARE) img = padToSquare(img, 1);
+            return img.value();
+        }
+    }
+
     /** ws[:, i] as [N, w_dim]. */
     private static Var wRow(Var ws, int i) {
         return ShapeOps.reshape(ShapeOps.sliceView(ws, 1, i, i + 1), ws.shape()[0], ws.shape()[2]);

@@ -38,6 +38,8 @@ final class Editor implements AutoCloseable {
 
         Options withMaxSessions(int n) { return new Options(n, idleTimeout, dragWorkers, maxSteps, maxPairs, minFrameIntervalMs, maxRecordedFrames, maxRecordedBytes, dragLr); }
         Options withIdleTimeout(Duration d) { return new Options(maxSessions, d, dragWorkers, maxSteps, maxPairs, minFrameIntervalMs, maxRecordedFrames, maxRecordedBytes, dragLr); }
+        /** The shortest interval between two frames of a drag (0: a frame for every step, however fast). */
+        Options withMinFrameIntervalMs(int ms) { return new Options(maxSessions, idleTimeout, dragWorkers, maxSteps, maxPairs, ms, maxRecordedFrames, maxRecordedBytes, dragLr); }
         /** The Adam learning rate new drags start with (the page can change it): the model's recommended one. */
         Options withDragLr(double lr) { return new Options(maxSessions, idleTimeout, dragWorkers, maxSteps, maxPairs, minFrameIntervalMs, maxRecordedFrames, maxRecordedBytes, lr); }
     }

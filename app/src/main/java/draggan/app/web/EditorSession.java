@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CompletionException;
 
 /**
  * One browser tab's editing state: a {@link DragSession} (the image, pairs, mask, undo), the seed and psi it came
@@ -34,8 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code state}: the whole state (after every change);</li>
  *   <li>{@code step}: step, tracked handles, targets, loss, distance (every iteration);</li>
- *   <li>{@code frame}: the same plus the pre-step image as base64 PNG (as often as encoding keeps up, at most
- *       every {@code minFrameIntervalMs});</li>
+ *   <li>{@code frame}: the same plus the pre-step image as base64 PNG (for every step, unless steps come faster
+ *       than {@code minFrameIntervalMs}: then at most one a minimum interval). The image is rendered on the render
+ *       pool from the moment the step's forward is done, while the step finishes and the next one runs, then
+ *       encoded; a step waits after its forward for the previous step's frame, so at most one image is in flight;</li>
  *   <li>{@code end}: why the job ended, its steps, the final image, or the error in words.</li>
  * </ul>
  * While a job runs, reads use a snapshot taken after each step, so no request waits for the drag.
@@ -487,14 +489,18 @@ final class EditorSession {
         publishState();
     }
 
-    /** Receives a job's steps: updates the snapshot, sends step events, encodes frames off the drag thread. */
+    /**
+     * Receives a job's steps: updates the snapshot, sends step events, and renders and encodes each step's image on
+     * the render pool while the drag goes on (one image at most in flight: a step waits after its forward for the
+     * previous frame, so the drag never runs ahead of its images by more than one step).
+     */
     private final class Listener implements DragSession.StepListener {
         private final int myRun;
         private final DragSession target;   // null while loading (a load is cancelled by an exception instead)
         private long lastImageNs, lastStepNs;
         private boolean first = true;
-        private CompletableFuture<Void> encoding = CompletableFuture.completedFuture(null);   // frames encode in order
-        private final AtomicInteger inFlight = new AtomicInteger();
+        private CompletableFuture<?> encoding = CompletableFuture.completedFuture(null);      // the last frame's job
+        private CompletableFuture<Tensor> rendering;      // the image of the step in progress, rendering since its forward
 
         Listener(int myRun, DragSession target) {
             this.myRun = myRun;
@@ -502,13 +508,25 @@ final class EditorSession {
         }
 
         /**
-         * An image for the first step, then whenever at most one frame is still being encoded (no backlog) and the
-         * next image, expected one step duration from now, comes at least the minimum interval after the last one.
+         * A drag: an image for every step, except that when steps are faster than the minimum frame interval an image
+         * comes only once the next step, expected one step duration from now, ends at least that interval after the
+         * last image. A session load (a replay, shown as a preview) also skips images while the last one is in flight.
          */
         @Override public boolean wantImage(int nextStep) {
             if (first) return true;
+            if (target == null && !encoding.isDone()) return false;
             long expectedAt = System.nanoTime() + lastStepNs;
-            return inFlight.get() <= 1 && expectedAt - lastImageNs >= ed.options.minFrameIntervalMs() * 1_000_000L;
+            return expectedAt - lastImageNs >= ed.options.minFrameIntervalMs() * 1_000_000L;
+        }
+
+        /**
+         * Starts rendering the step's image on the render pool as soon as its forward is done, so it renders while the
+         * step tracks, back-propagates and updates w+ (and while the next step runs); first waits for the previous
+         * frame, so at most one image is in flight.
+         */
+        @Override public void imageReady(int step, DragSession.PendingImage img) {
+            awaitEncoder();
+            rendering = CompletableFuture.supplyAsync(() -> closed ? null : img.get(), ed.quick);
         }
 
         @Override public void onStep(DragSession.StepResult r) {
@@ -525,22 +543,22 @@ final class EditorSession {
             }
             ObjectNode n = stepJson(r);
             publish("step", n);
-            Tensor img = r.image();
+            DragSession.PendingImage img = r.pendingImage();
             if (img != null) {
                 lastImageNs = System.nanoTime();
-                inFlight.incrementAndGet();
-                encoding = encoding.thenRunAsync(() -> {
-                    try {
-                        encodeFrame(img, r, n);
-                    } finally {
-                        inFlight.decrementAndGet();
-                    }
+                CompletableFuture<Tensor> im = rendering != null ? rendering : CompletableFuture.supplyAsync(img::get, ed.quick);
+                rendering = null;
+                encoding = im.handleAsync((t, err) -> {
+                    if (err != null) log(err instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : err);
+                    else if (t != null) encodeFrame(t, r, n);
+                    return null;
                 }, ed.quick);
             }
         }
 
         private void encodeFrame(Tensor img, DragSession.StepResult r, ObjectNode n) {
             try {
+                if (closed) return;
                 byte[] png = Png.encode(Images.toImage(ed.frame.cropView(img)));
                 frames.add(new FrameRecorder.Frame(png, ed.frame.fromSquare(r.handles()), ed.frame.fromSquare(r.targets()), r.step()), false);
                 n.put("png", Base64.getEncoder().encodeToString(png));

@@ -92,6 +92,8 @@ class EditorServerTest {
         }
     }
 
+    static final Map<String, String> JSON = Map.of("Content-Type", "application/json");
+
     static Res get(String path) { return call(server, "GET", path, null, Map.of()); }
 
     static Res send(String method, String path, String json) {
@@ -118,6 +120,8 @@ class EditorServerTest {
     }
 
     static JsonNode state(String id) { return ok(get("/api/sessions/" + id)); }
+
+    static JsonNode state(EditorServer s, String id) { return ok(call(s, "GET", "/api/sessions/" + id, null, Map.of())); }
 
     static String pairs(int... xyxy) {
         StringBuilder sb = new StringBuilder("{\"pairs\": [");
@@ -160,8 +164,10 @@ class EditorServerTest {
         final BlockingQueue<Event> queue = new LinkedBlockingQueue<>();
         final java.util.concurrent.CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> response;
 
-        Events(String id) {
-            HttpRequest req = HttpRequest.newBuilder(server.url().resolve("/api/sessions/" + id + "/events")).GET().build();
+        Events(String id) { this(server, id); }
+
+        Events(EditorServer s, String id) {
+            HttpRequest req = HttpRequest.newBuilder(s.url().resolve("/api/sessions/" + id + "/events")).GET().build();
             response = http.sendAsync(req, HttpResponse.BodyHandlers.ofLines());
             Thread t = new Thread(() -> {
                 try {
@@ -397,6 +403,41 @@ class EditorServerTest {
     }
 
     // ------------------------------------------------------------------ drags
+
+    @Test
+    void everyStepOfADragMakesAFrameSentInOrderBeforeTheEnd() throws Exception {
+        EditorServer s = startServer(Editor.Options.defaults().withMinFrameIntervalMs(0));
+        try {
+            String id = ok(call(s, "POST", "/api/sessions", "{\"seed\": 2}", JSON)).get("id").asText();
+            ok(call(s, "PUT", "/api/sessions/" + id + "/points", pairs(12, 30, 50, 34), JSON));
+            try (Events ev = new Events(s, id)) {
+                ev.await(named("state"), 10, null);
+                int run = ok(call(s, "POST", "/api/sessions/" + id + "/start", "{\"maxSteps\": 12, \"lr\": 0.002}", JSON)).get("run").asInt();
+                List<Event> seen = new ArrayList<>();
+                Event end = ev.await(named("end"), 120, seen);
+                int steps = end.data().get("steps").asInt();
+                List<Integer> stepEvents = new ArrayList<>(), frameEvents = new ArrayList<>();
+                for (Event e : seen) {
+                    if (e.name().equals("step")) stepEvents.add(e.data().get("step").asInt());
+                    if (e.name().equals("frame")) {
+                        int k = e.data().get("step").asInt();
+                        assertTrue(stepEvents.contains(k), "frame " + k + " came before its step event; events " + seen.stream().map(Event::name).toList());
+                        assertEquals(run, e.data().get("run").asInt());
+                        assertEquals(RES, png(Base64.getDecoder().decode(e.data().get("png").asText())).getWidth());
+                        frameEvents.add(k);
+                    }
+                }
+                List<Integer> all = java.util.stream.IntStream.rangeClosed(1, steps).boxed().toList();
+                assertEquals(all, stepEvents, "one step event per step");
+                // a frame still queued for a slow reader is replaced by the next (EventStream), so the page may see fewer
+                assertEquals(frameEvents.stream().sorted().distinct().toList(), frameEvents, "frames in step order");
+                assertTrue(frameEvents.contains(1) && !frameEvents.isEmpty(), "frames " + frameEvents);
+                assertEquals(steps + 1, state(s, id).get("frames").asInt(), "the server made a frame for every step (plus the final image)");
+            }
+        } finally {
+            s.close();
+        }
+    }
 
     @Test
     void aDragPushesFramesAndStopEndsIt() throws Exception {
