@@ -2,7 +2,7 @@
 # build-ptx.sh — regenerates the committed PTX of every kernel family, and checks it.
 #
 #   cuda-kernels/build-ptx.sh           nvcc every src/main/cuda/*.cu to PTX for compute_80 and compute_90 into
-#                                       src/main/resources/draggan/cuda/ptx/{80,90}/NAME.ptx, record the SHA-256 of
+#                                       src/main/resources/io/github/dragganjvm/cuda/ptx/{80,90}/NAME.ptx, record the SHA-256 of
 #                                       every source (ptx/sources.sha256), run ptxas -v for sm_80 and sm_90 on every
 #                                       PTX (failing on errors) and write registers/spills/shared memory to PTXAS.md.
 #   cuda-kernels/build-ptx.sh --check   do all of that into a temporary folder and fail (exit 1) if the PTX, the
@@ -15,7 +15,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$here/src/main/cuda
-ptx=$here/src/main/resources/draggan/cuda/ptx
+ptx=$here/src/main/resources/io/github/dragganjvm/cuda/ptx
 archs="80 90"
 nvcc_flags="-ptx -O3 -std=c++17"
 mode=${1:-build}

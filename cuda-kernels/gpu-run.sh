@@ -67,20 +67,20 @@ java_setup() {
 
 part_tests() {
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
-  timeout 420 $J $FLAGS -cp "$CP" draggan.cuda.GpuTestMain 2>&1 | grep -v '^WARNING' | tee "$out/tests.log"
+  timeout 420 $J $FLAGS -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain 2>&1 | grep -v '^WARNING' | tee "$out/tests.log"
 }
 
 part_seam() {
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-  timeout 240 $J $FLAGS -cp "$CP" draggan.cuda.GpuTestMain SeamOpsTest EmulatedModelsTest 2>&1 | grep -v '^WARNING' | tee "$out/seam.log"
+  timeout 240 $J $FLAGS -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain SeamOpsTest EmulatedModelsTest 2>&1 | grep -v '^WARNING' | tee "$out/seam.log"
   local rc=${PIPESTATUS[0]}
   echo "== the same with TF32 tensor cores (informative)" | tee -a "$out/seam.log"
-  timeout 120 $J $FLAGS -Ddraggan.cuda.tf32=true -cp "$CP" draggan.cuda.GpuTestMain SeamOpsTest EmulatedModelsTest 2>&1 | grep -v '^WARNING' | tee -a "$out/seam.log"
+  timeout 120 $J $FLAGS -Ddraggan.cuda.tf32=true -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain SeamOpsTest EmulatedModelsTest 2>&1 | grep -v '^WARNING' | tee -a "$out/seam.log"
   return $rc
 }
 
 part_bench() {
-  timeout 400 $J $FLAGS -Ddraggan.cublas="$CUBLAS" -cp "$CP" draggan.cuda.tools.GpuBench 2>&1 | grep -v '^WARNING' | tee "$out/bench.log"
+  timeout 400 $J $FLAGS -Ddraggan.cublas="$CUBLAS" -cp "$CP" io.github.dragganjvm.cuda.internal.tools.GpuBench 2>&1 | grep -v '^WARNING' | tee "$out/bench.log"
 }
 
 part_torch() {
@@ -108,7 +108,7 @@ PY
 
 part_sanitize() {
   for tool in memcheck racecheck; do
-    timeout 250 compute-sanitizer --tool $tool --print-limit 20 $J $FLAGS -cp "$CP" draggan.cuda.GpuTestMain \
+    timeout 250 compute-sanitizer --tool $tool --print-limit 20 $J $FLAGS -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain \
       ElementwiseKernelsTest GemmAndConvKernelsTest ModulatedConvKernelsTest ResampleKernelsTest TrackingAndAdamKernelsTest SeamOpsTest 2>&1 \
       | grep -v '^WARNING' | tail -40 | tee -a "$out/sanitize.log"
   done
@@ -120,7 +120,7 @@ part_models() {
     if ls .gpu/lib/$m-*-tests.jar >/dev/null 2>&1; then
       found=1
       echo "== $m tests on CUDA" | tee -a "$out/models.log"
-      timeout 300 $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" draggan.cuda.GpuTestMain "package:draggan.$m" 2>&1 | grep -v '^WARNING' | tee -a "$out/models.log"
+      timeout 300 $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain "package:draggan.$m" 2>&1 | grep -v '^WARNING' | tee -a "$out/models.log"
     fi
   done
   app=$(ls .gpu/lib/app-*-SNAPSHOT.jar 2>/dev/null | head -1)

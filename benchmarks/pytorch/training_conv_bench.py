@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch (CPU, oneDNN) GFLOP/s for the shapes of ../src/main/java/draggan/bench/TrainingConvBench.java.
+"""PyTorch (CPU, oneDNN) GFLOP/s for the shapes of ../src/main/java/io/github/dragganjvm/bench/TrainingConvBench.java.
 
 A measuring tool, run by hand (Debian's python3-torch, see README.md); not part of the build or the tests.
 The same ops, shapes and flop counts as the JMH class, so the two tables compare line by line:

@@ -1,13 +1,13 @@
 // Chapter 1 of the course: reverse-mode automatic differentiation from scratch.
 // Run: docs/course/run.sh 1   (see docs/course/README.md). Prints one PASS line per checked formula; exits 1 on a FAIL.
 
-import draggan.autograd.GradCheck;
-import draggan.autograd.Var;
-import draggan.autograd.ops.ElementwiseOps;
-import draggan.autograd.ops.LinalgOps;
-import draggan.autograd.ops.ReduceOps;
-import draggan.tensor.DType;
-import draggan.tensor.Tensor;
+import io.github.dragganjvm.autograd.GradCheck;
+import io.github.dragganjvm.autograd.Var;
+import io.github.dragganjvm.autograd.ops.ElementwiseOps;
+import io.github.dragganjvm.autograd.ops.LinalgOps;
+import io.github.dragganjvm.autograd.ops.ReduceOps;
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.Tensor;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;

@@ -1,13 +1,13 @@
 // Chapter 2 of the course: convolution, its two adjoints, transposed convolution, upfirdn2d and its adjoint.
 // Run: docs/course/run.sh 2   (see docs/course/README.md). Prints one PASS line per checked formula; exits 1 on a FAIL.
 
-import draggan.autograd.GradCheck;
-import draggan.autograd.Var;
-import draggan.autograd.ops.ConvOps;
-import draggan.autograd.ops.ResampleOps;
-import draggan.tensor.DType;
-import draggan.tensor.Ops;
-import draggan.tensor.Tensor;
+import io.github.dragganjvm.autograd.GradCheck;
+import io.github.dragganjvm.autograd.Var;
+import io.github.dragganjvm.autograd.ops.ConvOps;
+import io.github.dragganjvm.autograd.ops.ResampleOps;
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.Ops;
+import io.github.dragganjvm.tensor.Tensor;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;

@@ -1,16 +1,16 @@
 // Chapter 3 of the course: the StyleGAN2 generator layer by layer, on a tiny generator in float64.
 // Run: docs/course/run.sh 3 [FIGURE_DIR]   (see docs/course/README.md). One PASS line per checked formula; exits 1 on a FAIL.
 
-import draggan.autograd.GradCheck;
-import draggan.autograd.Var;
-import draggan.autograd.ops.ModulatedConv2d;
-import draggan.autograd.ops.ResampleOps;
-import draggan.stylegan.Generator;
-import draggan.stylegan.NoiseMode;
-import draggan.stylegan.io.GeneratorConfig;
-import draggan.tensor.DType;
-import draggan.tensor.Ops;
-import draggan.tensor.Tensor;
+import io.github.dragganjvm.autograd.GradCheck;
+import io.github.dragganjvm.autograd.Var;
+import io.github.dragganjvm.autograd.ops.ModulatedConv2d;
+import io.github.dragganjvm.autograd.ops.ResampleOps;
+import io.github.dragganjvm.stylegan.Generator;
+import io.github.dragganjvm.stylegan.NoiseMode;
+import io.github.dragganjvm.stylegan.io.GeneratorConfig;
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.Ops;
+import io.github.dragganjvm.tensor.Tensor;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;

@@ -1,26 +1,26 @@
 // Chapter 4 of the course: DragGAN's motion supervision, point tracking, mask term and Adam, then a drag.
 // Run: docs/course/run.sh 4 [FIGURE_DIR]   (see docs/course/README.md). One PASS line per checked formula; exits 1 on a FAIL.
 
-import draggan.autograd.Adam;
-import draggan.autograd.GradCheck;
-import draggan.autograd.Var;
-import draggan.autograd.ops.ElementwiseOps;
-import draggan.autograd.ops.ReduceOps;
-import draggan.autograd.ops.ShapeOps;
-import draggan.drag.DragConfig;
-import draggan.drag.DragSession;
-import draggan.drag.FeatureMap;
-import draggan.drag.Mask;
-import draggan.drag.MotionSupervision;
-import draggan.drag.Point;
-import draggan.drag.PointTracker;
-import draggan.stylegan.Generator;
-import draggan.stylegan.io.BuiltinModels;
-import draggan.stylegan.io.Checkpoint;
-import draggan.stylegan.NoiseMode;
-import draggan.tensor.DType;
-import draggan.tensor.Ops;
-import draggan.tensor.Tensor;
+import io.github.dragganjvm.autograd.Adam;
+import io.github.dragganjvm.autograd.GradCheck;
+import io.github.dragganjvm.autograd.Var;
+import io.github.dragganjvm.autograd.ops.ElementwiseOps;
+import io.github.dragganjvm.autograd.ops.ReduceOps;
+import io.github.dragganjvm.autograd.ops.ShapeOps;
+import io.github.dragganjvm.drag.DragConfig;
+import io.github.dragganjvm.drag.DragSession;
+import io.github.dragganjvm.drag.FeatureMap;
+import io.github.dragganjvm.drag.Mask;
+import io.github.dragganjvm.drag.MotionSupervision;
+import io.github.dragganjvm.drag.Point;
+import io.github.dragganjvm.drag.PointTracker;
+import io.github.dragganjvm.stylegan.Generator;
+import io.github.dragganjvm.stylegan.io.BuiltinModels;
+import io.github.dragganjvm.stylegan.io.Checkpoint;
+import io.github.dragganjvm.stylegan.NoiseMode;
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.Ops;
+import io.github.dragganjvm.tensor.Tensor;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;

@@ -1,20 +1,20 @@
 // Chapter 5 of the course: making it fast without changing the numbers.
 // Run: docs/course/run.sh 5   (see docs/course/README.md). One PASS line per checked formula; exits 1 on a FAIL.
 
-import draggan.autograd.Var;
-import draggan.autograd.ops.ModulatedConv2d;
-import draggan.drag.DragConfig;
-import draggan.drag.DragSession;
-import draggan.drag.FeatureMap;
-import draggan.drag.Point;
-import draggan.stylegan.Generator;
-import draggan.stylegan.NoiseMode;
-import draggan.stylegan.RandomModels;
-import draggan.tensor.DType;
-import draggan.tensor.Ops;
-import draggan.tensor.ReferenceBackend;
-import draggan.tensor.Tensor;
-import draggan.tensor.vector.Winograd;
+import io.github.dragganjvm.autograd.Var;
+import io.github.dragganjvm.autograd.ops.ModulatedConv2d;
+import io.github.dragganjvm.drag.DragConfig;
+import io.github.dragganjvm.drag.DragSession;
+import io.github.dragganjvm.drag.FeatureMap;
+import io.github.dragganjvm.drag.Point;
+import io.github.dragganjvm.stylegan.Generator;
+import io.github.dragganjvm.stylegan.NoiseMode;
+import io.github.dragganjvm.stylegan.RandomModels;
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.Ops;
+import io.github.dragganjvm.tensor.internal.ReferenceBackend;
+import io.github.dragganjvm.tensor.Tensor;
+import io.github.dragganjvm.tensor.internal.vector.Winograd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;

@@ -10,7 +10,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 RUN="${1:?usage: ship.sh RUN_DIR}"
 CASES="${CASES:-20}" STEPS="${STEPS:-80}"
 [ -f "$RUN/model.safetensors" ] || { echo "ship.sh: $RUN has no model.safetensors" >&2; exit 2; }
-cp "$RUN/model.safetensors" "$ROOT/stylegan/src/main/resources/draggan/stylegan/models/toy-faces-64.safetensors"
+cp "$RUN/model.safetensors" "$ROOT/stylegan/src/main/resources/io/github/dragganjvm/stylegan/models/toy-faces-64.safetensors"
 for f in metrics.csv loss.png samples.png command.txt; do cp "$RUN/$f" "$HERE/$f"; done
 cd "$ROOT"
 ./draggan --help > /dev/null                                      # rebuild the jar with the new resource

@@ -4,7 +4,7 @@
 // named otherwise, writes a contiguous output in row-major order of the logical shape.
 #include "common.cuh"
 
-// Must match the ordinals of draggan.tensor.UnaryOp and draggan.tensor.BinaryOp.
+// Must match the ordinals of io.github.dragganjvm.tensor.UnaryOp and io.github.dragganjvm.tensor.BinaryOp.
 enum UnaryCode { U_NEG, U_ABS, U_SIGN, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_SQUARE, U_RECIPROCAL, U_SOFTPLUS, U_SIGMOID };
 enum BinaryCode { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_GT };
 

@@ -13,7 +13,7 @@
 //   dx = dconv * s;  ds[n, c] = sum_p dconv x  - s[n, c] sum_o coef[n, o] wsq[o, c]
 //   dweight = sum_n wgrad(x * s, G')  - weight[o, c] sum_n coef[n, o] s[n, c]^2          [modconv_wgrad]
 //   with wsq[o, c] = sum_{i,j} weight^2 and coef[n, o] = d^3 sum_p G raw = d^2 sum_p G out (demodulation terms).
-// Java: draggan.cuda.ModulatedConv (forward, backward, the launch table) and its reference in the tests.
+// Java: io.github.dragganjvm.cuda.internal.ModulatedConv (forward, backward, the launch table) and its reference in the tests.
 #include "conv_gemm.cuh"
 
 // Scaled implicit-GEMM convolutions: the forward and input-gradient passes of both variants.

@@ -1,6 +1,6 @@
 package example.consumer;
 
-import draggan.stylegan.io.BuiltinModels;
+import io.github.dragganjvm.stylegan.io.BuiltinModels;
 import org.junit.jupiter.api.Test;
 
 import javax.imageio.ImageIO;

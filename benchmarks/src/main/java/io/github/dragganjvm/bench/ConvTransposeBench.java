@@ -1,0 +1,84 @@
+package io.github.dragganjvm.bench;
+
+import io.github.dragganjvm.tensor.Tensor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * StyleGAN2's up-sampling convolution: conv_transpose2d with stride 2, padding 0 and a 3x3 kernel, x [1, C, R, R]
+ * -> [1, O, 2R+1, 2R+1] (the FIR filter that follows is a separate op). Sizes "C x O @ R" (R the input size);
+ * 2 * C * O * 9 * R * R flops (every input pixel meets every kernel tap once). {@code vectorInputGrad} is its
+ * gradient with respect to x, the stride-2 conv2d of a [1, O, 2R+1, 2R+1] gradient (what DragGAN's backward runs).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {Bench.ADD_MODULES, Bench.VECTOR_MODULE, Bench.QUIET})
+public class ConvTransposeBench {
+
+    static final class Data {
+        final double gflop;
+        final Tensor x, w, g, constantW;
+
+        Data(String size) {
+            int[] d = Bench.dims(size);
+            int c = d[0], o = d[1], r = d[2];
+            gflop = 2.0 * c * o * 9 * r * r * 1e-9;
+            x = Bench.randn(1, 1, c, r, r);
+            w = Bench.randn(2, c, o, 3, 3);
+            constantW = w.copy().markConstant();             // as a model's weight: packed once, then read in place
+            g = Bench.randn(3, 1, o, 2 * r + 1, 2 * r + 1);
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Fast {
+        @Param({"512x512@16", "512x512@4", "512x512@8", "512x256@32", "256x128@64", "128x64@128"})
+        public String size;
+        Data d;
+
+        @Setup public void setup() { d = new Data(size); }
+    }
+
+    @State(Scope.Benchmark)
+    public static class Small {
+        @Param({"32x32@8"})
+        public String size;
+        Data d;
+
+        @Setup public void setup() { d = new Data(size); }
+    }
+
+    @Benchmark public Tensor vector(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.VECTOR.convTranspose2d(s.d.x, s.d.w, 2, 2, 0, 0, 1);
+    }
+
+    /** As the generator calls it: the weight marked constant, so its phase sub-kernels are packed once. */
+    @Benchmark public Tensor vectorConstant(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.VECTOR.convTranspose2d(s.d.x, s.d.constantW, 2, 2, 0, 0, 1);
+    }
+
+    @Benchmark public Tensor vectorInputGrad(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.VECTOR.conv2d(s.d.g, s.d.w, 2, 2, 0, 0, 1);
+    }
+
+    @Benchmark public Tensor reference(Small s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.REFERENCE.convTranspose2d(s.d.x, s.d.w, 2, 2, 0, 0, 1);
+    }
+}

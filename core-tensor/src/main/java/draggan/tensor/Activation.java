@@ -1,4 +1,0 @@
-package draggan.tensor;
-
-/** Activations of the fused bias_act op. */
-public enum Activation { LINEAR, LRELU }

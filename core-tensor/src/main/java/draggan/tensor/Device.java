@@ -1,4 +1,0 @@
-package draggan.tensor;
-
-/** Where a tensor's storage lives. Ops run on the backend of their inputs' device. */
-public enum Device { CPU, CUDA }

@@ -1,0 +1,4 @@
+package io.github.dragganjvm.tensor;
+
+/** Activations of the fused bias_act op. */
+public enum Activation { LINEAR, LRELU }

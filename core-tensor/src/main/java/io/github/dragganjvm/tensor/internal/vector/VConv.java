@@ -1,0 +1,257 @@
+package io.github.dragganjvm.tensor.internal.vector;
+
+import io.github.dragganjvm.tensor.Parallel;
+import io.github.dragganjvm.tensor.Tensor;
+
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * Convolutions of F32 host tensors (NCHW, PyTorch semantics).
+ *
+ * <p><b>Which path.</b> Batches (N >= 2, one group) go to {@link StackedConv}: the whole batch as one product on a
+ * padded, stacked copy of the input, nothing packed (training: N = 16, 16-128 channels, 4-64 px, weights that
+ * change every step). Exception: 3x3 stride-1 convolutions (and their input gradients) large enough for
+ * {@link Winograd} to beat it, i.e. {@link Winograd#worthIt} and {@code min(C, O) * Ho * Wo >= }
+ * {@value #WINOGRAD_BATCH_WORK} per sample (128 channels at 32x32, 64 at 64x64; measured on a 2-core AVX-512 Xeon
+ * at N = 16: stacked 93-98 GFLOP/s vs Winograd 51-70 below that, 88-109 vs 104-161 above). Single images (DragGAN,
+ * batch 1, 128-512 channels, weights packed once) keep the per-sample GEMMs and Winograd, as below.
+ *
+ * <p><b>Per sample.</b> Packed GEMMs, one per sample and group:
+ * <pre>
+ *   conv2d            out[O, Ho*Wo]     = W[O, C*kh*kw] x im2col(x)[C*kh*kw, Ho*Wo]
+ *   conv2dWeightGrad  dW[O, C*kh*kw]   += gout[O, Ho*Wo] x im2col(x)^T[Ho*Wo, C*kh*kw]     (summed over samples)
+ *   convTranspose2d   one stride-1 conv2d per output phase (sub-pixel decomposition, below)
+ * </pre>
+ * im2col is never materialised: {@link Im2col} packs the GEMM's B panels straight from the image. 3x3, stride 1
+ * convolutions (and stride-1 transposed ones, their input gradients) with enough channels and pixels go to
+ * {@link Winograd} instead (see {@link Winograd#worthIt}).
+ *
+ * <p><b>Transposed convolution by phases.</b> With stride s, output row {@code oy = s*t + r} (phase r in [0, s))
+ * only receives kernel taps {@code i = i0 + s*u} with {@code i0 = (r + pad) mod s}, from input row
+ * {@code t + q - u}, {@code q = (r + pad - i0) / s}. So each phase is an ordinary stride-1 correlation of x with the
+ * sub-kernel {@code w[i0 + s*(taps-1-v)]} (flipped, every s-th tap) and input offset {@code q - taps + 1}, written to
+ * every s-th output pixel. The s*s phases together do exactly the useful multiply-adds of the scatter definition,
+ * with no col2im buffer and no zero-inserted input; for stride 1 it is the familiar "conv2d with the flipped,
+ * transposed kernel and padding k-1-p". The alternative, one GEMM {@code W^T[O*kh*kw, C] x X[C, H*W]} followed by a
+ * col2im scatter-add, needs a {@code kh*kw*O*H*W} buffer and an extra pass over it; the phases need neither (their
+ * only extra is a small dense-to-strided copy of each phase's output when the stride is above 1).
+ */
+public final class VConv {
+    private VConv() {}
+
+    /** Per-sample {@code min(C, O) * Ho * Wo} from which a batch's 3x3 stride-1 conv goes to Winograd (see the class comment). */
+    static final long WINOGRAD_BATCH_WORK = 128L * 32 * 32;
+
+    /** x [N, C, H, W], w [O, C/groups, kh, kw] -> [N, O, Ho, Wo] (arguments checked by Ops). */
+    public static Tensor conv2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
+        boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, false);
+        if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(0), x.size(2) + 2 * ph - 2, x.size(3) + 2 * pw - 2))) {
+            return StackedConv.conv2d(x, w, sh, sw, ph, pw);
+        }
+        if (winograd) return Winograd.conv2d(x, w, ph, pw);
+        return conv2dGemm(x, w, sh, sw, ph, pw, groups);
+    }
+
+    /**
+     * Whether {@link StackedConv} takes the call: a batch (N >= 2), one group, and an input whose padded copy
+     * stays far from the 2^31 floats a Java array can hold (at most {@value #STACKED_MAX_ELEMENTS} elements).
+     */
+    private static boolean batched(Tensor x, int groups) {
+        return groups == 1 && x.size(0) >= 2 && x.numel() <= STACKED_MAX_ELEMENTS;
+    }
+
+    /** Largest input (elements) {@link StackedConv} takes; its layout adds the padding, at most a few times that. */
+    static final int STACKED_MAX_ELEMENTS = 1 << 28;
+
+    /** For a batch whose 3x3 stride-1 conv Winograd handles: whether it is large enough for Winograd to be faster. */
+    private static boolean winogradBeatsStacked(int cin, int cout, int ho, int wo) {
+        return (long) Math.min(cin, cout) * ho * wo >= WINOGRAD_BATCH_WORK;
+    }
+
+    /** {@link #conv2d} by {@link StackedConv} (groups 1), whatever the shape (for comparisons). */
+    public static Tensor conv2dStacked(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
+        return StackedConv.conv2d(x, w, sh, sw, ph, pw);
+    }
+
+    /** {@link #convTranspose2d} by {@link StackedConv} (groups 1), whatever the shape (for comparisons). */
+    public static Tensor convTranspose2dStacked(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
+        return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
+    }
+
+    /** {@link #conv2dWeightGrad} by {@link StackedConv} (groups 1), whatever the shape (for comparisons). */
+    public static Tensor conv2dWeightGradStacked(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw) {
+        return StackedConv.conv2dWeightGrad(x, gout, kh, kw, sh, sw, ph, pw);
+    }
+
+    /** {@link #conv2dWeightGrad} as GEMMs per group and sample, whatever the shape (for comparisons). */
+    public static Tensor conv2dWeightGradGemm(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+        return weightGradGemm(x, gout, kh, kw, sh, sw, ph, pw, groups);
+    }
+
+    /** {@link #conv2d} as one GEMM per sample and group, whatever the shape (the direct path, for comparisons). */
+    public static Tensor conv2dGemm(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
+        int n = x.size(0), h = x.size(2), wd = x.size(3);
+        int cout = w.size(0), cg = w.size(1), kh = w.size(2), kw = w.size(3), og = cout / groups;
+        int ho = (h + 2 * ph - kh) / sh + 1, wo = (wd + 2 * pw - kw) / sw + 1, k = cg * kh * kw, pix = ho * wo;
+        Tensor out = Tensor.zeros(n, cout, ho, wo);
+        Tensor wc = w.contiguousOrCopy();
+        float[] wv = wc.host().f32, ov = out.host().f32;
+        tasks(n * groups, 2L * og * pix * k, task -> {
+            int b = task / groups, g = task % groups;
+            Operand a = ConstantCache.get(wc, List.of("conv2d.A", g),
+                    () -> Sgemm.Packed.left(new StridedMatrix(wv, wc.offset() + g * og * k, k, 1), og, k),
+                    () -> new StridedMatrix(wv, wc.offset() + g * og * k, k, 1));
+            Sgemm.gemm(og, pix, k, a,
+                    image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo),
+                    ov, (b * cout + g * og) * pix, pix, 1, false);
+        });
+        return out;
+    }
+
+    /** dW [O, C/groups, kh, kw] of conv2d from x [N, C, H, W] and gout [N, O, Ho, Wo] (arguments checked by Ops). */
+    public static Tensor conv2dWeightGrad(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+        if (batched(x, groups) && gout.numel() <= STACKED_MAX_ELEMENTS) return StackedConv.conv2dWeightGrad(x, gout, kh, kw, sh, sw, ph, pw);
+        return weightGradGemm(x, gout, kh, kw, sh, sw, ph, pw, groups);
+    }
+
+    private static Tensor weightGradGemm(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+        int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
+        int cout = gout.size(1), ho = gout.size(2), wo = gout.size(3), cg = cin / groups, og = cout / groups;
+        int k = cg * kh * kw, pix = ho * wo;
+        Tensor dw = Tensor.zeros(cout, cg, kh, kw);
+        Tensor gc = gout.contiguousOrCopy();
+        float[] gv = gc.host().f32, dv = dw.host().f32;
+        tasks(groups, 2L * og * pix * k * n, g -> {
+            for (int b = 0; b < n; b++) {
+                Operand xt = image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo).transposed();
+                Sgemm.gemm(og, k, pix, new StridedMatrix(gv, gc.offset() + (b * cout + g * og) * pix, pix, 1), xt,
+                        dv, g * og * k, k, 1, b > 0);
+            }
+        });
+        return dw;
+    }
+
+    /** x [N, C, H, W], w [C, O/groups, kh, kw] -> [N, O, (H-1)*sh - 2*ph + kh, ...] (arguments checked by Ops). */
+    public static Tensor convTranspose2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
+        boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, true);
+        if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(1), x.size(2) + 2 - 2 * ph, x.size(3) + 2 - 2 * pw))) {
+            return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
+        }
+        if (winograd) return Winograd.convTranspose2d(x, w, ph, pw);
+        return convTranspose2dPhases(x, w, sh, sw, ph, pw, groups);
+    }
+
+    /** {@link #convTranspose2d} by output phases, whatever the shape (the direct path, for comparisons). */
+    public static Tensor convTranspose2dPhases(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
+        int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
+        int og = w.size(1), kh = w.size(2), kw = w.size(3), cg = cin / groups, cout = og * groups;
+        int ho = (h - 1) * sh - 2 * ph + kh, wo = (wd - 1) * sw - 2 * pw + kw;
+        Tensor out = Tensor.zeros(n, cout, ho, wo);
+        float[] ov = out.host().f32;
+        for (int ry = 0; ry < sh; ry++) {
+            Phase py = Phase.of(ry, sh, ph, kh, ho);
+            for (int rx = 0; rx < sw; rx++) {
+                Phase px = Phase.of(rx, sw, pw, kw, wo);
+                if (py.taps == 0 || px.taps == 0 || py.count == 0 || px.count == 0) continue; // stays zero
+                int k = cg * py.taps * px.taps, pix = py.count * px.count;
+                boolean direct = sh == 1 && sw == 1;
+                int firstRow = ry, firstCol = rx;
+                tasks(n * groups, 2L * og * pix * k, task -> {
+                    int b = task / groups, g = task % groups;
+                    Operand xs = image(x, b, g * cg, h, wd, py.taps, px.taps, 1, 1, py.offset, px.offset, px.count);
+                    Operand a = ConstantCache.get(w, List.of("convTranspose2d.A", g, py, px, sh, sw),
+                            () -> Sgemm.Packed.left(new FlippedWeight(w, g * cg, py, px, sh, sw), og, k),
+                            () -> new FlippedWeight(w, g * cg, py, px, sh, sw));
+                    int outBase = (b * cout + g * og) * ho * wo;
+                    if (direct) {
+                        Sgemm.gemm(og, pix, k, a, xs, ov, outBase, ho * wo, 1, false);
+                        return;
+                    }
+                    // this phase's pixels are every s-th one: compute them densely, then scatter
+                    float[] tmp = new float[og * pix];
+                    Sgemm.gemm(og, pix, k, a, xs, tmp, 0, pix, 1, false);
+                    for (int o = 0; o < og; o++) {
+                        for (int t = 0; t < py.count; t++) {
+                            int src = o * pix + t * px.count, dst = outBase + o * ho * wo + (firstRow + sh * t) * wo + firstCol;
+                            for (int u = 0; u < px.count; u++, dst += sw) ov[dst] = tmp[src + u];
+                        }
+                    }
+                });
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One output phase r of a transposed convolution along one axis (stride s, padding p, kernel k, output size):
+     * sub-kernel taps {@code i0 + s*u}, u < taps; input offset of the equivalent stride-1 correlation; outputs r, r+s, ...
+     */
+    record Phase(int i0, int taps, int offset, int count) {
+        static Phase of(int r, int s, int p, int k, int outSize) {
+            int i0 = Math.floorMod(r + p, s);
+            int taps = i0 < k ? (k - i0 + s - 1) / s : 0;
+            int q = (r + p - i0) / s;                       // input index t + q - u feeds output t of this phase
+            int count = r < outSize ? (outSize - r + s - 1) / s : 0;
+            return new Phase(i0, taps, q - taps + 1, count);
+        }
+    }
+
+    /**
+     * A phase's flipped sub-kernel as the GEMM's left operand, packed straight from w [C, O/groups, kh, kw] (any
+     * strides): {@code A[o, (c*tapsY + v)*tapsX + v'] = w[c0 + c, o, i0y + sh*(tapsY-1-v), i0x + sw*(tapsX-1-v')]}.
+     */
+    private static final class FlippedWeight implements Operand {
+        private final float[] w;
+        private final int off, s0, s1, s2, s3, c0, ty, tx, i0y, i0x, sh, sw;
+
+        FlippedWeight(Tensor wt, int c0, Phase py, Phase px, int sh, int sw) {
+            int[] s = wt.strides();
+            this.w = wt.host().f32; this.off = wt.offset(); this.s0 = s[0]; this.s1 = s[1]; this.s2 = s[2]; this.s3 = s[3];
+            this.c0 = c0; this.ty = py.taps; this.tx = px.taps; this.i0y = py.i0; this.i0x = px.i0; this.sh = sh; this.sw = sw;
+        }
+
+        @Override public void packA(int i0, int mc, int k0, int kc, float[] dst) {
+            int mr = Sgemm.MR, taps = ty * tx;
+            for (int i = 0; i < mc; i += mr) {
+                int rows = Math.min(mr, mc - i), d = i * kc;
+                // panel by panel, so the writes are sequential (column-major writes across panels 4 KB apart
+                // thrash one L1 set); tap (c, v, v') of column k advanced incrementally, without divisions
+                int c = k0 / taps, v = k0 % taps / tx, v2 = k0 % tx;
+                for (int kk = 0; kk < kc; kk++, d += mr) {
+                    int src = off + (c0 + c) * s0 + (i0 + i) * s1 + (i0y + sh * (ty - 1 - v)) * s2 + (i0x + sw * (tx - 1 - v2)) * s3;
+                    for (int q = 0; q < rows; q++, src += s1) dst[d + q] = w[src];
+                    for (int q = rows; q < mr; q++) dst[d + q] = 0f;
+                    if (++v2 == tx) {
+                        v2 = 0;
+                        if (++v == ty) {
+                            v = 0;
+                            c++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The im2col operand of sample b, channels from c0, of x [N, C, H, W] (any strides). */
+    private static Im2col image(Tensor x, int b, int c0, int h, int w, int kh, int kw, int sh, int sw, int offY, int offX, int wo) {
+        int[] s = x.strides();
+        return new Im2col(x.host().f32, x.offset() + b * s[0] + c0 * s[1], s[1], s[2], s[3], h, w, kh, kw, sh, sw, offY, offX, wo);
+    }
+
+    /**
+     * Runs body(0 .. count-1). With enough independent products to keep every thread busy, one product per thread
+     * at a time (each GEMM then runs single-threaded inside the pool); otherwise in order, each GEMM using all threads.
+     */
+    private static void tasks(int count, long flopsEach, IntConsumer body) {
+        int t = Parallel.threads();
+        if (count >= 2 * t || (count >= t && count % t == 0)) {
+            Parallel.forRange(count, flopsEach, (from, to) -> {
+                for (int i = from; i < to; i++) body.accept(i);
+            });
+        } else {
+            for (int i = 0; i < count; i++) body.accept(i);
+        }
+    }
+}

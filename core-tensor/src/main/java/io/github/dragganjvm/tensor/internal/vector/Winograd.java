@@ -1,0 +1,755 @@
+package io.github.dragganjvm.tensor.internal.vector;
+
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.HostStorage;
+import io.github.dragganjvm.tensor.Parallel;
+import io.github.dragganjvm.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * 3x3, stride 1, groups 1 convolutions (any zero padding) of F32 host tensors by Winograd's minimal filtering
+ * algorithm F(2x2, 3x3): every 2x2 block of outputs comes from a 4x4 input tile with 16 multiplies per channel pair
+ * instead of 36, so the GEMM work is 4/9 of the direct method's. F(4x4, 3x3) (36 multiplies per 4x4 block, 1/4 of
+ * the direct work, several times the rounding error) is there as an option, {@code -Ddraggan.winograd.tile=4}.
+ *
+ * <h2>The algorithm</h2>
+ * For an input tile d [4, 4] (rows 2ty-p .. 2ty-p+3, columns 2tx-p .. 2tx-p+3 of one channel, p the padding, zero
+ * outside the image) and a kernel g [3, 3], the 2x2 outputs are {@code Y = A^T [(G g G^T) * (B^T d B)] A}
+ * (elementwise product in the middle) with
+ * <pre>
+ *         | 1  0 -1  0 |          | 1    0    0  |
+ *   B^T = | 0  1  1  0 |      G = | 1/2  1/2  1/2 |      A^T = | 1  1  1  0 |
+ *         | 0 -1  1  0 |          | 1/2 -1/2  1/2 |            | 0  1 -1 -1 |
+ *         | 0  1  0 -1 |          | 0    0    1  |
+ * </pre>
+ * Summed over the input channels, the middle product becomes 16 independent matrix products, one per transform
+ * point xi = 4*i + j of the 4x4 tile ({@code T} = number of tiles):
+ * <pre>
+ *   U[xi][O, C] = (G w[o, c] G^T)[i, j]        weight transform, once per weight ({@link #prepareWeights})
+ *   V[xi][C, T] = (B^T d[c, t] B)[i, j]         input transform
+ *   M[xi][O, T] = U[xi] x V[xi]                 16 GEMMs through {@link Sgemm}
+ *   y[o, tile t] = A^T M[.][o, t] A             output transform, cropped at odd output sizes
+ * </pre>
+ * F(4x4, 3x3) is the same with 6x6 tiles, 36 points and the transforms of the points 0, 1, -1, 2, -2, inf
+ * ({@link #bt}, {@link #at}, {@link #g1d}).
+ *
+ * <h2>Layout and threads</h2>
+ * The tiles of all samples are numbered row-major ({@code n*TH} tile rows of {@code TW} tiles, TH = ceil(Ho/m),
+ * TW = ceil(Wo/m)) and processed in bands of whole tile rows, sized so a band's V and M (points*(C+O) floats per
+ * tile) stay within {@link #BAND_FLOATS} (cache-sized; a batch of small images shares one band). Per band three
+ * steps, each spread over the {@link Parallel} pool: the input transform (by channel), the GEMMs (one at a time
+ * per thread, taken from a shared counter), the output transform (by output channel). The transforms run across
+ * {@code VL} horizontally adjacent tiles at once; the stride-m tile columns are handled by deinterleaving input
+ * rows into m phases (and interleaving output rows back) with in-register shuffles.
+ *
+ * <h2>Accuracy and determinism</h2>
+ * The weight transform is computed in double and rounded once. The input and output transforms are fixed
+ * sequences of float operations (adds for F(2x2); adds and fused multiply-adds, also in the scalar tails, for
+ * F(4x4); no lane reductions), the GEMMs sum in Sgemm's fixed order, and the band size depends only on the shapes,
+ * so results are bit-identical run to run, for any thread count and JIT tier. F(2x2)'s error is a few ulps of the
+ * sum of |products|, like the direct method's; F(4x4)'s about 15 times that. {@code WinogradTest} states the bounds.
+ *
+ * <h2>When it is used</h2>
+ * {@link VConv} calls {@link #conv2d(Tensor, Tensor, int, int)} / {@link #convTranspose2d} when {@link #worthIt}
+ * (3x3, stride 1, one group, enough channels and pixels to pay for the transforms); a weight marked constant has
+ * its transform made once and cached. {@code -Ddraggan.winograd=false} turns it off.
+ */
+public final class Winograd {
+    private Winograd() {}
+
+    /** {@code -Ddraggan.winograd=false} sends every convolution to the direct GEMM path. */
+    public static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("draggan.winograd", "true"));
+    /** Floats of V and M per band (default 2M = 8 MB, within the L3 cache). */
+    static final int BAND_FLOATS = Integer.getInteger("draggan.winograd.bandFloats", 1 << 21);
+
+    /**
+     * Output tile side m of F(m x m, 3x3): 2 (16 transform points per 2x2 outputs, the default) or 4 (36 points
+     * per 4x4 outputs: 2.25 instead of 4 GEMM multiply-adds per output and channel pair, larger transform
+     * coefficients, so several times the rounding error); {@code -Ddraggan.winograd.tile=4}, used for outputs of
+     * 32x32 and more ({@link #tileFor}).
+     */
+    static final int TILE = Integer.getInteger("draggan.winograd.tile", 2);
+
+    private static final VectorSpecies<Float> S = Sgemm.S;
+    private static final int VL = S.length(), MR = Sgemm.MR;
+    /** Lane i takes lane 2*(i mod VL/2) (even) or that + 1 (odd): half a deinterleave; blend two halves with HI. */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * (i % (VL / 2)));
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * (i % (VL / 2)) + 1);
+    private static final VectorMask<Float> HI = VectorMask.fromLong(S, -1L << (VL / 2));
+    /** Lane i takes lane i/2 (LO) or VL/2 + i/2 (HI_HALF); blend with ODD_LANES to interleave two vectors. */
+    private static final VectorShuffle<Float> LO = VectorShuffle.fromOp(S, i -> i / 2);
+    private static final VectorShuffle<Float> HI_HALF = VectorShuffle.fromOp(S, i -> VL / 2 + i / 2);
+    private static final VectorMask<Float> ODD_LANES = VectorMask.fromLong(S, 0xAAAA_AAAA_AAAA_AAAAL);
+
+    /** The even lanes of the 2*VL floats p ++ q. */
+    private static FloatVector evens(FloatVector p, FloatVector q) { return p.rearrange(EVEN).blend(q.rearrange(EVEN), HI); }
+
+    /** The odd lanes of the 2*VL floats p ++ q. */
+    private static FloatVector odds(FloatVector p, FloatVector q) { return p.rearrange(ODD).blend(q.rearrange(ODD), HI); }
+
+    /** Lanes 0 .. VL/2 of p and q interleaved: p0 q0 p1 q1 ... */
+    private static FloatVector lowHalves(FloatVector p, FloatVector q) { return p.rearrange(LO).blend(q.rearrange(LO), ODD_LANES); }
+
+    /** Lanes VL/2 .. VL of p and q interleaved. */
+    private static FloatVector highHalves(FloatVector p, FloatVector q) { return p.rearrange(HI_HALF).blend(q.rearrange(HI_HALF), ODD_LANES); }
+
+    /**
+     * Whether VConv should take the Winograd path: enabled, a case {@link #handles} covers, and one where it
+     * {@link #pays}. For conv2d x [N, C, H, W] and w [O, C, kh, kw]; for a transposed conv (transposed true)
+     * w [C, O, kh, kw]. Weights marked constant count as prepared (their transform is cached, see
+     * {@link #conv2d(Tensor, Tensor, int, int)}). Depends on shapes and constness only, never on the thread count.
+     */
+    public static boolean worthIt(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups, boolean transposed) {
+        if (!ENABLED || !handles(w.size(2), w.size(3), sh, sw, transposed ? 2 - ph : ph, transposed ? 2 - pw : pw, groups)) return false;
+        int ho = x.size(2) + (transposed ? 2 - 2 * ph : 2 * ph - 2), wo = x.size(3) + (transposed ? 2 - 2 * pw : 2 * pw - 2);
+        int cout = transposed ? w.size(1) : w.size(0);
+        return ho > 0 && wo > 0 && pays(x.size(0), ho, wo, x.size(1), cout, w.isConstant());
+    }
+
+    /**
+     * The convolutions this class computes: 3x3 kernel, stride 1, one group, conv2d padding >= 0 in each direction
+     * (for a stride-1 transposed conv with padding p: the conv2d padding 2 - p).
+     */
+    public static boolean handles(int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+        return kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph >= 0 && pw >= 0 && groups == 1;
+    }
+
+    /**
+     * Whether Winograd beats the direct GEMM path for n images of {@code ho x wo} output pixels. Measured on a
+     * 2-core AVX2 machine (interleaved runs in one JVM, medians in ms, forward; the input gradient is alike;
+     * "per call" = the weight transformed or packed in every call, "constant" = a weight marked constant):
+     * <pre>
+     *                        per call          constant
+     *   C -> O @ size       direct  F(2x2)   direct  F(2x2)  F(4x4)
+     *   512->512 @ 4x4        4.4    25.2      2.5     3.3     6.2
+     *   512->512 @ 8x8       12.3    39.8      8.2     4.8    11.2
+     *   512->512 @ 16x16     34.8    41.2     30.2    13.7    10.3
+     *   512->512 @ 32x32     55.7    42.0     53.8    24.9    16.4
+     *   256->256 @ 64x64     46.0    29.9     43.6    24.4    20.8
+     *   128->128 @ 128x128   64.9    38.3     61.9    36.1    27.1
+     *   64->64 @ 256x256    148      89.6    148      89.1    67.2
+     *   32->32 @ 256x256     20.8    16.4              15.4          (earlier run)
+     *   16->16 @ 128x128      2.4     3.0               2.9          (earlier run)
+     * </pre>
+     * So: at least 32 channels in and out (with fewer the GEMMs are too thin), and at least 64 output pixels
+     * (over the batch) with constant weights, 512 when the O*C*16 weight transform is part of the call.
+     */
+    public static boolean pays(int n, int ho, int wo, int cin, int cout, boolean weightsPrepared) {
+        long pixels = (long) n * ho * wo;
+        return Math.min(cin, cout) >= 32 && pixels >= (weightsPrepared ? 64 : 512);
+    }
+
+    // ------------------------------------------------------------------ weights
+
+    /**
+     * Transformed weights {@code U[xi][O, C]}, one GEMM left operand per transform point. Made for one call they
+     * stay in {@code MR}-row panels stored k-major, {@code u[((xi*panels + p)*C + c)*MR + r] = U[xi][p*MR + r, c]}
+     * (zero rows past O), so packing a GEMM block is one array copy per panel; prepared for many calls
+     * ({@link #prepareWeights}) each point is a {@link Sgemm.Packed}, which the GEMM reads in place.
+     */
+    public static final class Weights {
+        final int out, in, panels, tile, count;
+        private final float[] u;
+        private final Operand[] points;
+
+        private Weights(int out, int in, int tile) {
+            this.out = out;
+            this.in = in;
+            this.tile = tile;
+            this.count = (tile + 2) * (tile + 2);
+            this.panels = (out + MR - 1) / MR;
+            this.u = new float[count * panels * in * MR];
+            this.points = new Operand[count];
+            for (int xi = 0; xi < count; xi++) points[xi] = new Panels(u, xi * panels * in * MR, in);
+        }
+
+        private Weights(Weights panels) {
+            this.out = panels.out;
+            this.in = panels.in;
+            this.tile = panels.tile;
+            this.count = panels.count;
+            this.panels = panels.panels;
+            this.u = null;
+            this.points = new Operand[count];
+            for (int xi = 0; xi < count; xi++) points[xi] = Sgemm.Packed.left(panels.points[xi], out, in);
+        }
+
+        /** Output tile side m of F(m x m, 3x3) these weights are transformed for. */
+        public int tile() { return tile; }
+
+        /** Output channels O. */
+        public int outChannels() { return out; }
+
+        /** Input channels C. */
+        public int inChannels() { return in; }
+
+        /** The left operand U[xi] of one GEMM. */
+        Operand operand(int xi) { return points[xi]; }
+    }
+
+    /** U[xi] stored as MR-row panels (see {@link Weights}): packing a block copies whole panels. */
+    private record Panels(float[] u, int base, int k) implements Operand {
+        @Override public void packA(int i0, int mc, int k0, int kc, float[] dst) {
+            // Sgemm's row blocks start at multiples of MR; a short last panel reads the stored zero rows
+            for (int p = 0, i = 0; i < mc; p++, i += MR) {
+                System.arraycopy(u, base + ((i0 + i) / MR * k + k0) * MR, dst, p * kc * MR, kc * MR);
+            }
+        }
+    }
+
+    /**
+     * Weights of conv2d: w [O, C, 3, 3] (any strides) transformed and packed for many calls of
+     * {@link #conv2d(Tensor, Weights, int, int)}. (Weights marked constant get this automatically, cached.)
+     */
+    public static Weights prepareWeights(Tensor w) { return new Weights(forOneCall(w, false, TILE)); }
+
+    /** The weights of convTranspose2d (see {@link #weights}) transformed and packed for many calls. */
+    public static Weights prepareTransposedWeights(Tensor w) { return new Weights(forOneCall(w, true, TILE)); }
+
+    /** {@link #prepareWeights} (or, transposed, {@link #prepareTransposedWeights}) for F(tile x tile, 3x3), tile 2 or 4. */
+    static Weights prepareWeights(Tensor w, boolean transposed, int tile) { return new Weights(forOneCall(w, transposed, tile)); }
+
+    /**
+     * The output tile for an {@code ho x wo} output: {@link #TILE}, except that F(4x4) is only used from 32x32
+     * outputs on (below, its 6x6 tiles waste too much at the borders and F(2x2) was as fast or faster).
+     */
+    static int tileFor(int ho, int wo) { return TILE == 4 && (long) ho * wo >= 1024 ? 4 : 2; }
+
+    /**
+     * Transformed weights for F(tile x tile, 3x3) for one call, or from the cache when w is constant. conv2d:
+     * w [O, C, 3, 3]; transposed: the weight of a stride-1 convTranspose2d, w [C, O, 3, 3], which is the conv2d
+     * with the kernel flipped and its channel axes swapped, {@code w'[o, c, i, j] = w[c, o, 2-i, 2-j]}.
+     */
+    static Weights weights(Tensor w, boolean transposed, int tile) {
+        return ConstantCache.get(w, java.util.List.of(transposed ? "winograd.transposed" : "winograd", tile),
+                () -> new Weights(forOneCall(w, transposed, tile)), () -> forOneCall(w, transposed, tile));
+    }
+
+    /** The transform in panels (no second packing: for one call). */
+    private static Weights forOneCall(Tensor w, boolean transposed, int tile) {
+        checkKernel(transposed ? "prepareTransposedWeights" : "prepareWeights", w);
+        if (tile != 2 && tile != 4) throw new IllegalArgumentException("Winograd: output tile must be 2 or 4, got " + tile);
+        int[] s = w.strides();
+        return transposed
+                ? transform(w.host().f32, w.offset() + 2 * s[2] + 2 * s[3], s[1], s[0], -s[2], -s[3], w.size(1), w.size(0), tile)
+                : transform(w.host().f32, w.offset(), s[0], s[1], s[2], s[3], w.size(0), w.size(1), tile);
+    }
+
+    private static void checkKernel(String op, Tensor w) {
+        if (w.dim() != 4 || w.size(2) != 3 || w.size(3) != 3 || w.dtype() != DType.F32 || !(w.storage() instanceof HostStorage)) {
+            throw new IllegalArgumentException("Winograd." + op + ": weight must be an F32 host tensor [*, *, 3, 3], got "
+                    + w.dtype() + " " + java.util.Arrays.toString(w.shape()) + " on " + w.device());
+        }
+    }
+
+    /** Input channels per chunk of the weight transform (its scratch is points * CHUNK * MR floats). */
+    private static final int CHUNK = 16;
+
+    /**
+     * U = G g G^T for kernel (o, c) at {@code w[off + o*so + c*sc + i*si + j*sj]}, in double, rounded once. By
+     * panel and chunks of input channels: a chunk's points go to a small scratch first, then each point's piece
+     * is copied to its plane in one run (writing the planes, a power of two apart, value by value would keep
+     * evicting one cache set).
+     */
+    private static Weights transform(float[] w, int off, int so, int sc, int si, int sj, int out, int in, int tile) {
+        Weights wt = new Weights(out, in, tile);
+        int a = tile + 2, count = wt.count, xiStride = wt.panels * in * MR;
+        float[] u = wt.u;
+        Parallel.forRange(wt.panels, 30L * count * in * MR, (from, to) -> {
+            float[] tmp = new float[count * CHUNK * MR];               // [xi][c - c0][r]
+            double[] g = new double[9], gg = new double[3 * a], col = new double[a];
+            for (int p = from; p < to; p++) {
+                int rows = Math.min(MR, out - p * MR);
+                for (int c0 = 0; c0 < in; c0 += CHUNK) {
+                    int cn = Math.min(CHUNK, in - c0), piece = cn * MR;
+                    java.util.Arrays.fill(tmp, 0f);                   // rows past O stay zero
+                    for (int cc = 0; cc < cn; cc++) {
+                        for (int r = 0; r < rows; r++) {
+                            int b = off + (p * MR + r) * so + (c0 + cc) * sc;
+                            for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) g[3 * i + j] = w[b + i * si + j * sj];
+                            // G g down each kernel column j: gg[j*a + i] = (G g)[i, j]
+                            for (int j = 0; j < 3; j++) g1d(tile, g[j], g[3 + j], g[6 + j], gg, j * a);
+                            // (G g) G^T along each row i: point xi = a*i + j
+                            for (int i = 0; i < a; i++) {
+                                g1d(tile, gg[i], gg[a + i], gg[2 * a + i], col, 0);
+                                for (int j = 0; j < a; j++) tmp[(a * i + j) * piece + cc * MR + r] = (float) col[j];
+                            }
+                        }
+                    }
+                    for (int xi = 0; xi < count; xi++) System.arraycopy(tmp, xi * piece, u, xi * xiStride + (p * in + c0) * MR, piece);
+                }
+            }
+        });
+        return wt;
+    }
+
+    /**
+     * G (g0, g1, g2) for F(tile, 3), into dst[d .. d + tile + 2): for tile 2 (points 0, 1, -1, inf)
+     * {@code (g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2)}; for tile 4 (points 0, 1, -1, 2, -2, inf)
+     * {@code (g0/4, -(g0+g1+g2)/6, -(g0-g1+g2)/6, g0/24 + g1/12 + g2/6, g0/24 - g1/12 + g2/6, g2)}.
+     */
+    private static void g1d(int tile, double g0, double g1, double g2, double[] dst, int d) {
+        if (tile == 2) {
+            dst[d] = g0;
+            dst[d + 1] = (g0 + g1 + g2) * 0.5;
+            dst[d + 2] = (g0 - g1 + g2) * 0.5;
+            dst[d + 3] = g2;
+        } else {
+            dst[d] = g0 / 4;
+            dst[d + 1] = -(g0 + g1 + g2) / 6;
+            dst[d + 2] = -(g0 - g1 + g2) / 6;
+            dst[d + 3] = g0 / 24 + g1 / 12 + g2 / 6;
+            dst[d + 4] = g0 / 24 - g1 / 12 + g2 / 6;
+            dst[d + 5] = g2;
+        }
+    }
+
+    // ------------------------------------------------------------------ convolutions
+
+    /**
+     * conv2d(x, w, stride 1, padding (ph, pw)): x [N, C, H, W] (any strides), w [O, C, 3, 3]
+     * -> [N, O, H + 2ph - 2, W + 2pw - 2]. A constant w's transform is made once and cached.
+     */
+    public static Tensor conv2d(Tensor x, Tensor w, int ph, int pw) {
+        return conv2d(x, weights(w, false, tileFor(x.size(2) + 2 * ph - 2, x.size(3) + 2 * pw - 2)), ph, pw);
+    }
+
+    /**
+     * convTranspose2d(x, w, stride 1, padding (ph, pw)), ph, pw &lt;= 2: x [N, C, H, W], w [C, O, 3, 3]
+     * -> [N, O, H - 2ph + 2, W - 2pw + 2]; the conv2d with the flipped, swapped kernel and padding 2 - p.
+     */
+    public static Tensor convTranspose2d(Tensor x, Tensor w, int ph, int pw) {
+        return conv2d(x, weights(w, true, tileFor(x.size(2) + 2 - 2 * ph, x.size(3) + 2 - 2 * pw)), 2 - ph, 2 - pw);
+    }
+
+    /** The 3x3, stride 1 convolution of x [N, C, H, W] (any strides) with padding (ph, pw) >= 0 and transformed weights. */
+    public static Tensor conv2d(Tensor x, Weights wt, int ph, int pw) { return conv2d(x, wt, ph, pw, BAND_FLOATS); }
+
+    /** {@link #conv2d(Tensor, Weights, int, int)} with bands of at most {@code bandFloats} floats of V and M (at least one tile row). */
+    static Tensor conv2d(Tensor x, Weights wt, int ph, int pw, int bandFloats) {
+        if (x.dim() != 4 || x.size(1) != wt.in || x.dtype() != DType.F32 || !(x.storage() instanceof HostStorage)) {
+            throw new IllegalArgumentException("Winograd.conv2d: x must be an F32 host tensor [N, " + wt.in + ", H, W] for weights of "
+                    + wt.in + " input channels, got " + x.dtype() + " " + java.util.Arrays.toString(x.shape()) + " on " + x.device());
+        }
+        int n = x.size(0), c = wt.in, o = wt.out, ho = x.size(2) + 2 * ph - 2, wo = x.size(3) + 2 * pw - 2;
+        if (ph < 0 || pw < 0 || ho < 1 || wo < 1) {
+            throw new IllegalArgumentException("Winograd.conv2d: padding (" + ph + ", " + pw + ") must be >= 0 and leave an output of"
+                    + " at least 1x1 for a " + x.size(2) + "x" + x.size(3) + " image, got " + ho + "x" + wo);
+        }
+        Tensor out = Tensor.zeros(n, o, ho, wo);
+        int t = wt.tile, th = (ho + t - 1) / t, tw = (wo + t - 1) / t, rows = n * th;
+        if (rows == 0) return out;
+        // bands of whole tile rows, as equal as possible, V and M within bandFloats
+        long floatsPerRow = (long) wt.count * tw * (c + o);
+        int bandRows = (int) Math.max(1, Math.min(rows, bandFloats / floatsPerRow));
+        int bands = (rows + bandRows - 1) / bandRows;
+        bandRows = (rows + bands - 1) / bands;
+        Plan plan = new Plan(x, out, wt, ph, pw, th, tw, bandRows * tw);
+        for (int r0 = 0; r0 < rows; r0 += bandRows) plan.band(r0, Math.min(rows, r0 + bandRows));
+        return out;
+    }
+
+    /**
+     * V and M of the calling thread, kept between calls (a band's worth, at most about BAND_FLOATS floats, unless a
+     * single tile row is larger): every element a band reads was written by it first, so they are never cleared.
+     */
+    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0]});
+
+    /** One call's shapes and buffers; {@link #band} runs the three steps over tile rows [r0, r1). */
+    private static final class Plan {
+        final float[] x, y, v, m;
+        final int xOff, sN, sC, sH, sW, c, o, h, w, ph, pw, ho, wo, th, tw, slot, count;
+        final Weights wt;
+
+        Plan(Tensor xt, Tensor out, Weights wt, int ph, int pw, int th, int tw, int maxTiles) {
+            int[] s = xt.strides();
+            this.x = xt.host().f32; this.xOff = xt.offset(); this.sN = s[0]; this.sC = s[1]; this.sH = s[2]; this.sW = s[3];
+            this.y = out.host().f32; this.wt = wt;
+            this.c = wt.in; this.o = wt.out; this.h = xt.size(2); this.w = xt.size(3); this.ph = ph; this.pw = pw;
+            this.ho = out.size(2); this.wo = out.size(3); this.th = th; this.tw = tw;
+            this.slot = tw + 1;
+            this.count = wt.count;
+            float[][] work = WORK.get();
+            if (work[0].length < count * c * maxTiles) work[0] = new float[count * c * maxTiles];
+            if (work[1].length < count * o * maxTiles) work[1] = new float[count * o * maxTiles];
+            this.v = work[0];
+            this.m = work[1];
+        }
+
+        void band(int r0, int r1) {
+            int tiles = (r1 - r0) * tw;
+            boolean f4 = wt.tile == 4;
+            Parallel.forRange(c, 3L * count * tiles, (from, to) -> {
+                float[] rowsBuf = new float[f4 ? (8 + 6) * 4 * slot : 4 * 2 * slot];
+                for (int ch = from; ch < to; ch++) {
+                    if (f4) inputTransform4(ch, r0, r1, tiles, rowsBuf);
+                    else inputTransform(ch, r0, r1, tiles, rowsBuf);
+                }
+            });
+            long gemmFlops = 2L * o * c * tiles;
+            AtomicInteger next = new AtomicInteger();
+            Parallel.forRange(count, gemmFlops, (from, to) -> {
+                for (int xi; (xi = next.getAndIncrement()) < count; ) {
+                    Sgemm.gemm(o, tiles, c, wt.operand(xi), new StridedMatrix(v, xi * c * tiles, tiles, 1),
+                            m, xi * o * tiles, tiles, 1, false);
+                }
+            });
+            Parallel.forRange(o, 3L * count * tiles, (from, to) -> {
+                float[] buf = f4 ? new float[(6 + 4) * 4 * tw] : null;
+                for (int oc = from; oc < to; oc++) {
+                    if (f4) outputTransform4(oc, r0, r1, tiles, buf);
+                    else outputTransform(oc, r0, r1, tiles);
+                }
+            });
+        }
+
+        /**
+         * V[xi][ch, t] for the tiles of rows [r0, r1). Tile (ty, tx) reads input rows 2ty-ph .. 2ty-ph+3 and
+         * columns 2tx-pw .. 2tx-pw+3. The four input rows of a tile row are kept deinterleaved in {@code buf}:
+         * slot (y+ph) mod 4 holds row y as even[j] = x[y, 2j-pw] then odd[j] = x[y, 2j-pw+1], j = 0 .. TW, so tile
+         * tx reads columns a[tx], b[tx], a[tx+1], b[tx+1]; the next tile row reuses two of the rows.
+         */
+        void inputTransform(int ch, int r0, int r1, int tiles, float[] buf) {
+            int xiStride = c * tiles, L = slot;
+            for (int r = r0; r < r1; r++) {
+                int b = r / th, ty = r % th;
+                int first = r == r0 || ty == 0 ? 0 : 2;       // the first two rows are the previous tile row's last two
+                for (int i = first; i < 4; i++) deinterleave(b, ch, 2 * ty - ph + i, buf, ((2 * ty + i) & 3) * 2 * L);
+                int a0 = ((2 * ty) & 3) * 2 * L, a1 = ((2 * ty + 1) & 3) * 2 * L;
+                int a2 = ((2 * ty + 2) & 3) * 2 * L, a3 = ((2 * ty + 3) & 3) * 2 * L;
+                int vo = ch * tiles + (r - r0) * tw;
+                int tx = 0;
+                for (; tx + VL <= tw; tx += VL) {
+                    // row transform B^T d: t0 = d0 - d2, t1 = d1 + d2, t2 = d2 - d1, t3 = d1 - d3 (d_i = input row i),
+                    // then the column transform of each t_k: (a0 - a1, b0 + a1, a1 - b0, b0 - b1)
+                    vcols(buf, a0 + tx, a2 + tx, L, false, v, vo + tx, xiStride);
+                    vcols(buf, a1 + tx, a2 + tx, L, true, v, vo + tx + 4 * xiStride, xiStride);
+                    vcols(buf, a2 + tx, a1 + tx, L, false, v, vo + tx + 8 * xiStride, xiStride);
+                    vcols(buf, a1 + tx, a3 + tx, L, false, v, vo + tx + 12 * xiStride, xiStride);
+                }
+                for (; tx < tw; tx++) {
+                    scols(buf, a0 + tx, a2 + tx, L, false, v, vo + tx, xiStride);
+                    scols(buf, a1 + tx, a2 + tx, L, true, v, vo + tx + 4 * xiStride, xiStride);
+                    scols(buf, a2 + tx, a1 + tx, L, false, v, vo + tx + 8 * xiStride, xiStride);
+                    scols(buf, a1 + tx, a3 + tx, L, false, v, vo + tx + 12 * xiStride, xiStride);
+                }
+            }
+        }
+
+        /**
+         * Row yy (zeros outside the image) of sample b, channel ch, deinterleaved into buf[d ..]: even columns
+         * a[j] = x[yy, 2j-pw] at d + j, odd columns b[j] = x[yy, 2j-pw+1] at d + L + j, for j = 0 .. TW.
+         */
+        void deinterleave(int b, int ch, int yy, float[] buf, int d) {
+            int L = slot, e = d, od = d + L;
+            if (yy < 0 || yy >= h) {
+                java.util.Arrays.fill(buf, d, d + 2 * L, 0f);
+                return;
+            }
+            int base = xOff + b * sN + ch * sC + yy * sH;
+            int j = 0;
+            if (sW == 1) {
+                // the left padding element by element, then 2*VL source columns 2j-pw .. at a time give VL even
+                // and VL odd entries
+                for (int j0 = Math.min(L, (pw + 1) / 2); j < j0; j++) gather(base, j, buf, e, od);
+                for (; j + VL <= L && 2 * j - pw + 2 * VL <= w; j += VL) {
+                    FloatVector p = FloatVector.fromArray(S, x, base + 2 * j - pw), q = FloatVector.fromArray(S, x, base + 2 * j - pw + VL);
+                    evens(p, q).intoArray(buf, e + j);
+                    odds(p, q).intoArray(buf, od + j);
+                }
+            }
+            for (; j < L; j++) gather(base, j, buf, e, od);
+        }
+
+        /** a[j] and b[j] of {@link #deinterleave}, with zeros outside the row. */
+        private void gather(int base, int j, float[] buf, int e, int od) {
+            int xa = 2 * j - pw, xb = xa + 1;
+            buf[e + j] = xa >= 0 && xa < w ? x[base + xa * sW] : 0f;
+            buf[od + j] = xb >= 0 && xb < w ? x[base + xb * sW] : 0f;
+        }
+
+        /**
+         * One row of the transformed tile for VL tiles: t = p - q (or p + q when add) for the even and odd
+         * columns at p and q (a row of the row transform), then the column transform into 4 transform points.
+         */
+        private static void vcols(float[] buf, int p, int q, int L, boolean add, float[] v, int vo, int xiStride) {
+            FloatVector pa0 = FloatVector.fromArray(S, buf, p), pa1 = FloatVector.fromArray(S, buf, p + 1);
+            FloatVector pb0 = FloatVector.fromArray(S, buf, p + L), pb1 = FloatVector.fromArray(S, buf, p + L + 1);
+            FloatVector qa0 = FloatVector.fromArray(S, buf, q), qa1 = FloatVector.fromArray(S, buf, q + 1);
+            FloatVector qb0 = FloatVector.fromArray(S, buf, q + L), qb1 = FloatVector.fromArray(S, buf, q + L + 1);
+            FloatVector a0, a1, b0, b1;
+            if (add) {
+                a0 = pa0.add(qa0); a1 = pa1.add(qa1); b0 = pb0.add(qb0); b1 = pb1.add(qb1);
+            } else {
+                a0 = pa0.sub(qa0); a1 = pa1.sub(qa1); b0 = pb0.sub(qb0); b1 = pb1.sub(qb1);
+            }
+            a0.sub(a1).intoArray(v, vo);
+            b0.add(a1).intoArray(v, vo + xiStride);
+            a1.sub(b0).intoArray(v, vo + 2 * xiStride);
+            b0.sub(b1).intoArray(v, vo + 3 * xiStride);
+        }
+
+        /** {@link #vcols} for one tile (the same float operations, so the same results). */
+        private static void scols(float[] buf, int p, int q, int L, boolean add, float[] v, int vo, int xiStride) {
+            float a0, a1, b0, b1;
+            if (add) {
+                a0 = buf[p] + buf[q]; a1 = buf[p + 1] + buf[q + 1]; b0 = buf[p + L] + buf[q + L]; b1 = buf[p + L + 1] + buf[q + L + 1];
+            } else {
+                a0 = buf[p] - buf[q]; a1 = buf[p + 1] - buf[q + 1]; b0 = buf[p + L] - buf[q + L]; b1 = buf[p + L + 1] - buf[q + L + 1];
+            }
+            v[vo] = a0 - a1;
+            v[vo + xiStride] = b0 + a1;
+            v[vo + 2 * xiStride] = a1 - b0;
+            v[vo + 3 * xiStride] = b0 - b1;
+        }
+
+        /**
+         * Output channel oc for the tiles of rows [r0, r1): Y = A^T M A, i.e. per tile row i of M,
+         * s0 = m0 + m1 + m2 and s1 = m1 - m2 - m3 down the columns, then the same across; written to rows 2ty and
+         * 2ty+1, columns 2tx and 2tx+1 (cropped to the output).
+         */
+        void outputTransform(int oc, int r0, int r1, int tiles) {
+            int xiStride = o * tiles;
+            for (int r = r0; r < r1; r++) {
+                int b = r / th, ty = r % th;
+                int mo = oc * tiles + (r - r0) * tw;
+                int row0 = ((b * o + oc) * ho + 2 * ty) * wo;
+                boolean second = 2 * ty + 1 < ho;
+                int tx = 0;
+                for (; tx + VL <= tw && 2 * (tx + VL) <= wo; tx += VL) {
+                    int q = mo + tx;
+                    FloatVector s00 = col0(m, q, xiStride), s01 = col0(m, q + xiStride, xiStride);
+                    FloatVector s02 = col0(m, q + 2 * xiStride, xiStride), s03 = col0(m, q + 3 * xiStride, xiStride);
+                    FloatVector y00 = s00.add(s01).add(s02), y01 = s01.sub(s02).sub(s03);
+                    int d = row0 + 2 * tx;
+                    lowHalves(y00, y01).intoArray(y, d);
+                    highHalves(y00, y01).intoArray(y, d + VL);
+                    if (second) {
+                        FloatVector s10 = col1(m, q, xiStride), s11 = col1(m, q + xiStride, xiStride);
+                        FloatVector s12 = col1(m, q + 2 * xiStride, xiStride), s13 = col1(m, q + 3 * xiStride, xiStride);
+                        FloatVector y10 = s10.add(s11).add(s12), y11 = s11.sub(s12).sub(s13);
+                        lowHalves(y10, y11).intoArray(y, d + wo);
+                        highHalves(y10, y11).intoArray(y, d + wo + VL);
+                    }
+                }
+                for (; tx < tw; tx++) {
+                    int q = mo + tx;
+                    boolean right = 2 * tx + 1 < wo;
+                    float s00 = scol0(m, q, xiStride), s01 = scol0(m, q + xiStride, xiStride);
+                    float s02 = scol0(m, q + 2 * xiStride, xiStride), s03 = scol0(m, q + 3 * xiStride, xiStride);
+                    int d = row0 + 2 * tx;
+                    y[d] = s00 + s01 + s02;
+                    if (right) y[d + 1] = s01 - s02 - s03;
+                    if (second) {
+                        float s10 = scol1(m, q, xiStride), s11 = scol1(m, q + xiStride, xiStride);
+                        float s12 = scol1(m, q + 2 * xiStride, xiStride), s13 = scol1(m, q + 3 * xiStride, xiStride);
+                        y[d + wo] = s10 + s11 + s12;
+                        if (right) y[d + wo + 1] = s11 - s12 - s13;
+                    }
+                }
+            }
+        }
+
+        /** Column j of M (points xi = j, 4+j, 8+j, 12+j, the first at q): m0 + m1 + m2 (output row 0). */
+        private static FloatVector col0(float[] m, int q, int xiStride) {
+            return FloatVector.fromArray(S, m, q).add(FloatVector.fromArray(S, m, q + 4 * xiStride))
+                    .add(FloatVector.fromArray(S, m, q + 8 * xiStride));
+        }
+
+        /** Column j of M: m1 - m2 - m3 (output row 1). */
+        private static FloatVector col1(float[] m, int q, int xiStride) {
+            return FloatVector.fromArray(S, m, q + 4 * xiStride).sub(FloatVector.fromArray(S, m, q + 8 * xiStride))
+                    .sub(FloatVector.fromArray(S, m, q + 12 * xiStride));
+        }
+
+        private static float scol0(float[] m, int q, int xiStride) { return m[q] + m[q + 4 * xiStride] + m[q + 8 * xiStride]; }
+
+        private static float scol1(float[] m, int q, int xiStride) { return m[q + 4 * xiStride] - m[q + 8 * xiStride] - m[q + 12 * xiStride]; }
+
+        // -------------------------------------------------------------- F(4x4, 3x3)
+
+        /**
+         * F(4x4, 3x3) input transform, V[xi][ch, t] = (B^T d B)[i, j], xi = 6i + j, for the tiles of rows
+         * [r0, r1); tile (ty, tx) reads input rows 4ty-ph .. +5 and columns 4tx-pw .. +5. buf holds 8 row slots
+         * (row y in slot (y+ph) mod 8), each deinterleaved into 4 phases P_k[j] = x[y, 4j+k-pw] (so tile tx reads
+         * P0[tx], P1[tx], P2[tx], P3[tx], P0[tx+1], P1[tx+1]), then R[i][k][j]: B^T down the 6 rows of each phase.
+         */
+        void inputTransform4(int ch, int r0, int r1, int tiles, float[] buf) {
+            int L = slot, slotSize = 4 * L, rBase = 8 * slotSize, xiStride = c * tiles;
+            for (int r = r0; r < r1; r++) {
+                int b = r / th, ty = r % th;
+                int first = r == r0 || ty == 0 ? 0 : 2;       // the first two rows are the previous tile row's last two
+                for (int i = first; i < 6; i++) deinterleave4(b, ch, 4 * ty - ph + i, buf, ((4 * ty + i) & 7) * slotSize);
+                int s0 = ((4 * ty) & 7) * slotSize, s1 = ((4 * ty + 1) & 7) * slotSize, s2 = ((4 * ty + 2) & 7) * slotSize;
+                int s3 = ((4 * ty + 3) & 7) * slotSize, s4 = ((4 * ty + 4) & 7) * slotSize, s5 = ((4 * ty + 5) & 7) * slotSize;
+                // rows: R[i][k][j] = (B^T (P_k of rows 0..5))[i], for all 4L entries of a slot at once
+                int q = 0;
+                for (; q + VL <= slotSize; q += VL) {
+                    bt(FloatVector.fromArray(S, buf, s0 + q), FloatVector.fromArray(S, buf, s1 + q), FloatVector.fromArray(S, buf, s2 + q),
+                            FloatVector.fromArray(S, buf, s3 + q), FloatVector.fromArray(S, buf, s4 + q), FloatVector.fromArray(S, buf, s5 + q),
+                            buf, rBase + q, slotSize);
+                }
+                for (; q < slotSize; q++) bts(buf[s0 + q], buf[s1 + q], buf[s2 + q], buf[s3 + q], buf[s4 + q], buf[s5 + q], buf, rBase + q, slotSize);
+                // columns: for each row i of the tile, B^T across (P0, P1, P2, P3 at tx, P0, P1 at tx+1)
+                int vo = ch * tiles + (r - r0) * tw;
+                for (int i = 0; i < 6; i++) {
+                    int ri = rBase + i * slotSize, dst = vo + 6 * i * xiStride;
+                    int tx = 0;
+                    for (; tx + VL <= tw; tx += VL) {
+                        bt(FloatVector.fromArray(S, buf, ri + tx), FloatVector.fromArray(S, buf, ri + L + tx),
+                                FloatVector.fromArray(S, buf, ri + 2 * L + tx), FloatVector.fromArray(S, buf, ri + 3 * L + tx),
+                                FloatVector.fromArray(S, buf, ri + tx + 1), FloatVector.fromArray(S, buf, ri + L + tx + 1),
+                                v, dst + tx, xiStride);
+                    }
+                    for (; tx < tw; tx++) {
+                        bts(buf[ri + tx], buf[ri + L + tx], buf[ri + 2 * L + tx], buf[ri + 3 * L + tx], buf[ri + tx + 1], buf[ri + L + tx + 1],
+                                v, dst + tx, xiStride);
+                    }
+                }
+            }
+        }
+
+        /** Row yy (zeros outside the image) of sample b, channel ch, as 4 phases P_k[j] = x[yy, 4j+k-pw] at buf[d + k*L + j]. */
+        void deinterleave4(int b, int ch, int yy, float[] buf, int d) {
+            int L = slot;
+            if (yy < 0 || yy >= h) {
+                java.util.Arrays.fill(buf, d, d + 4 * L, 0f);
+                return;
+            }
+            int base = xOff + b * sN + ch * sC + yy * sH;
+            int j = 0;
+            if (sW == 1) {
+                // the left padding element by element, then 4*VL source columns at a time: deinterleave twice
+                for (int j0 = Math.min(L, (pw + 3) / 4); j < j0; j++) gather4(base, j, buf, d);
+                for (; j + VL <= L && 4 * j - pw + 4 * VL <= w; j += VL) {
+                    int src = base + 4 * j - pw;
+                    FloatVector q0 = FloatVector.fromArray(S, x, src), q1 = FloatVector.fromArray(S, x, src + VL);
+                    FloatVector q2 = FloatVector.fromArray(S, x, src + 2 * VL), q3 = FloatVector.fromArray(S, x, src + 3 * VL);
+                    FloatVector e0 = evens(q0, q1), o0 = odds(q0, q1), e1 = evens(q2, q3), o1 = odds(q2, q3);
+                    evens(e0, e1).intoArray(buf, d + j);
+                    evens(o0, o1).intoArray(buf, d + L + j);
+                    odds(e0, e1).intoArray(buf, d + 2 * L + j);
+                    odds(o0, o1).intoArray(buf, d + 3 * L + j);
+                }
+            }
+            for (; j < L; j++) gather4(base, j, buf, d);
+        }
+
+        /** P_k[j], k = 0..3, of {@link #deinterleave4}, with zeros outside the row. */
+        private void gather4(int base, int j, float[] buf, int d) {
+            for (int k = 0, xi = 4 * j - pw; k < 4; k++, xi++) buf[d + k * slot + j] = xi >= 0 && xi < w ? x[base + xi * sW] : 0f;
+        }
+
+        /**
+         * F(4x4, 3x3) output transform of output channel oc for the tiles of rows [r0, r1): A^T across each of
+         * the 6 rows of M into Z[i][c] (buf), A^T down the 6 rows into Y[r][c] (buf after Z), then each output
+         * row 4ty + r gets Y[r][c][tx] at column 4tx + c (cropped to the output).
+         */
+        void outputTransform4(int oc, int r0, int r1, int tiles, float[] buf) {
+            int xiStride = o * tiles, zs = 4 * tw, yBase = 6 * zs;   // Z[i][c][tx] = buf[i*zs + c*tw + tx]
+            for (int r = r0; r < r1; r++) {
+                int b = r / th, ty = r % th, mo = oc * tiles + (r - r0) * tw;
+                for (int i = 0; i < 6; i++) {
+                    int src = mo + 6 * i * xiStride, dst = i * zs;
+                    int tx = 0;
+                    for (; tx + VL <= tw; tx += VL) {
+                        int q = src + tx;
+                        at(FloatVector.fromArray(S, m, q), FloatVector.fromArray(S, m, q + xiStride), FloatVector.fromArray(S, m, q + 2 * xiStride),
+                                FloatVector.fromArray(S, m, q + 3 * xiStride), FloatVector.fromArray(S, m, q + 4 * xiStride),
+                                FloatVector.fromArray(S, m, q + 5 * xiStride), buf, dst + tx, tw);
+                    }
+                    for (; tx < tw; tx++) {
+                        int q = src + tx;
+                        ats(m[q], m[q + xiStride], m[q + 2 * xiStride], m[q + 3 * xiStride], m[q + 4 * xiStride], m[q + 5 * xiStride], buf, dst + tx, tw);
+                    }
+                }
+                int q = 0;
+                for (; q + VL <= zs; q += VL) {
+                    at(FloatVector.fromArray(S, buf, q), FloatVector.fromArray(S, buf, zs + q), FloatVector.fromArray(S, buf, 2 * zs + q),
+                            FloatVector.fromArray(S, buf, 3 * zs + q), FloatVector.fromArray(S, buf, 4 * zs + q), FloatVector.fromArray(S, buf, 5 * zs + q),
+                            buf, yBase + q, zs);
+                }
+                for (; q < zs; q++) ats(buf[q], buf[zs + q], buf[2 * zs + q], buf[3 * zs + q], buf[4 * zs + q], buf[5 * zs + q], buf, yBase + q, zs);
+                // Y[r][c][tx] = buf[yBase + r*zs + c*tw + tx] to row 4ty + r, column 4tx + c: interleave the 4 c twice
+                for (int rr = 0; rr < 4 && 4 * ty + rr < ho; rr++) {
+                    int row = ((b * o + oc) * ho + 4 * ty + rr) * wo, yr = yBase + rr * zs;
+                    int tx = 0;
+                    for (; tx + VL <= tw && 4 * (tx + VL) <= wo; tx += VL) {
+                        FloatVector c0 = FloatVector.fromArray(S, buf, yr + tx), c1 = FloatVector.fromArray(S, buf, yr + tw + tx);
+                        FloatVector c2 = FloatVector.fromArray(S, buf, yr + 2 * tw + tx), c3 = FloatVector.fromArray(S, buf, yr + 3 * tw + tx);
+                        FloatVector p0 = lowHalves(c0, c2), p1 = highHalves(c0, c2), q0 = lowHalves(c1, c3), q1 = highHalves(c1, c3);
+                        int d = row + 4 * tx;
+                        lowHalves(p0, q0).intoArray(y, d);
+                        highHalves(p0, q0).intoArray(y, d + VL);
+                        lowHalves(p1, q1).intoArray(y, d + 2 * VL);
+                        highHalves(p1, q1).intoArray(y, d + 3 * VL);
+                    }
+                    for (; tx < tw; tx++) {
+                        for (int cc = 0; cc < 4 && 4 * tx + cc < wo; cc++) y[row + 4 * tx + cc] = buf[yr + cc * tw + tx];
+                    }
+                }
+            }
+        }
+    }
+
+    private static final FloatVector TWO = FloatVector.broadcast(S, 2f), FOUR = FloatVector.broadcast(S, 4f);
+    private static final FloatVector EIGHT = FloatVector.broadcast(S, 8f), M_FOUR = FloatVector.broadcast(S, -4f);
+    private static final FloatVector M_FIVE = FloatVector.broadcast(S, -5f);
+
+    /**
+     * The F(4, 3) input transform B^T d of 6 values, stored at dst[off + i*stride], i = 0..5:
+     * <pre>
+     *   v0 = 4 d0 - 5 d2 + d4          v1 = (d4 - 4 d2) + (d3 - 4 d1)   v2 = (d4 - 4 d2) - (d3 - 4 d1)
+     *   v3 = (d4 - d2) + 2 (d3 - d1)   v4 = (d4 - d2) - 2 (d3 - d1)     v5 = 4 d1 - 5 d3 + d5
+     * </pre>
+     * with fused multiply-adds in this order ({@link #bts} does the same operations on single floats).
+     */
+    private static void bt(FloatVector d0, FloatVector d1, FloatVector d2, FloatVector d3, FloatVector d4, FloatVector d5,
+                           float[] dst, int off, int stride) {
+        FloatVector t0 = d2.fma(M_FOUR, d4), t1 = d1.fma(M_FOUR, d3), t2 = d4.sub(d2), t3 = d3.sub(d1).mul(TWO);
+        d2.fma(M_FIVE, d0.fma(FOUR, d4)).intoArray(dst, off);
+        t0.add(t1).intoArray(dst, off + stride);
+        t0.sub(t1).intoArray(dst, off + 2 * stride);
+        t2.add(t3).intoArray(dst, off + 3 * stride);
+        t2.sub(t3).intoArray(dst, off + 4 * stride);
+        d3.fma(M_FIVE, d1.fma(FOUR, d5)).intoArray(dst, off + 5 * stride);
+    }
+
+    /** {@link #bt} on single floats (the same operations, so the same results). */
+    private static void bts(float d0, float d1, float d2, float d3, float d4, float d5, float[] dst, int off, int stride) {
+        float t0 = Math.fma(d2, -4f, d4), t1 = Math.fma(d1, -4f, d3), t2 = d4 - d2, t3 = (d3 - d1) * 2f;
+        dst[off] = Math.fma(d2, -5f, Math.fma(d0, 4f, d4));
+        dst[off + stride] = t0 + t1;
+        dst[off + 2 * stride] = t0 - t1;
+        dst[off + 3 * stride] = t2 + t3;
+        dst[off + 4 * stride] = t2 - t3;
+        dst[off + 5 * stride] = Math.fma(d3, -5f, Math.fma(d1, 4f, d5));
+    }
+
+    /**
+     * The F(4, 3) output transform A^T m of 6 values into 4, stored at dst[off + i*stride]: with s1 = m1 + m2,
+     * d1 = m1 - m2, s2 = m3 + m4, d2 = m3 - m4: {@code (m0 + s1 + s2, d1 + 2 d2, s1 + 4 s2, d1 + 8 d2 + m5)}.
+     */
+    private static void at(FloatVector m0, FloatVector m1, FloatVector m2, FloatVector m3, FloatVector m4, FloatVector m5,
+                           float[] dst, int off, int stride) {
+        FloatVector s1 = m1.add(m2), d1 = m1.sub(m2), s2 = m3.add(m4), d2 = m3.sub(m4);
+        m0.add(s1).add(s2).intoArray(dst, off);
+        d2.fma(TWO, d1).intoArray(dst, off + stride);
+        s2.fma(FOUR, s1).intoArray(dst, off + 2 * stride);
+        d2.fma(EIGHT, d1).add(m5).intoArray(dst, off + 3 * stride);
+    }
+
+    /** {@link #at} on single floats. */
+    private static void ats(float m0, float m1, float m2, float m3, float m4, float m5, float[] dst, int off, int stride) {
+        float s1 = m1 + m2, d1 = m1 - m2, s2 = m3 + m4, d2 = m3 - m4;
+        dst[off] = m0 + s1 + s2;
+        dst[off + stride] = Math.fma(d2, 2f, d1);
+        dst[off + 2 * stride] = Math.fma(s2, 4f, s1);
+        dst[off + 3 * stride] = Math.fma(d2, 8f, d1) + m5;
+    }
+}

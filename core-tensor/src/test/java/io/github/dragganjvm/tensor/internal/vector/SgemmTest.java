@@ -1,0 +1,92 @@
+package io.github.dragganjvm.tensor.internal.vector;
+
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.internal.ReferenceBackend;
+import io.github.dragganjvm.tensor.Tensor;
+import io.github.dragganjvm.tensor.internal.VectorBackend;
+import io.github.dragganjvm.tensor.testing.Golden;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The packed GEMM against the reference matmul, on sizes that hit every edge of the blocking. */
+class SgemmTest {
+    private final ReferenceBackend ref = new ReferenceBackend();
+    private final VectorBackend vec = new VectorBackend();
+
+    /** Sum of |a||b| products bounds the float rounding error of a dot product of length k. */
+    private static double tol(int k) { return 1e-6 * Math.max(1, k); }
+
+    @Test void awkwardShapes() {
+        int[][] mnk = {{1, 1, 1}, {7, 33, 5}, {33, 7, 300}, {5, 1, 17}, {1, 40, 3}, {65, 70, 513},
+                {Sgemm.MR + 1, Sgemm.NR + 1, Sgemm.KC + 1}, {Sgemm.MC + 3, 2 * Sgemm.NR - 1, 9}, {40, Sgemm.NC + 5, 20}};
+        int seed = 0;
+        for (int[] s : mnk) {
+            Tensor a = Tensor.uniform(DType.F32, ++seed, -1, 1, s[0], s[2]), b = Tensor.uniform(DType.F32, ++seed, -1, 1, s[2], s[1]);
+            Golden.assertClose("matmul " + s[0] + "x" + s[1] + "x" + s[2], ref.matmul(a, b), vec.matmul(a, b), tol(s[2]));
+        }
+    }
+
+    @Test void transposedAndSlicedOperandsAreReadThroughTheirStrides() {
+        Tensor a = Tensor.uniform(DType.F32, 1, -1, 1, 37, 29).transposeView(0, 1);          // [29, 37] column-major
+        Tensor b = Tensor.uniform(DType.F32, 2, -1, 1, 50, 80).sliceView(1, 3, 76).sliceView(0, 5, 42); // [37, 73]
+        Golden.assertClose("matmul a^T x b[slice]", ref.matmul(a, b), vec.matmul(a, b), tol(37));
+        Tensor bt = Tensor.uniform(DType.F32, 3, -1, 1, 19, 37).transposeView(0, 1);         // [37, 19]
+        Golden.assertClose("matmul a^T x b^T", ref.matmul(a, bt), vec.matmul(a, bt), tol(37));
+    }
+
+    @Test void batched() {
+        for (int nb : new int[]{1, 3, 4}) {
+            Tensor a = Tensor.uniform(DType.F32, nb, -1, 1, nb, 9, 33), b = Tensor.uniform(DType.F32, nb + 10, -1, 1, nb, 19, 33).transposeView(1, 2);
+            Golden.assertClose("batched matmul B=" + nb, ref.matmul(a, b), vec.matmul(a, b), tol(33));
+        }
+    }
+
+    @Test void accumulateAddsIntoCAndZeroDepthClears() {
+        int m = 13, n = 21, k = 300;
+        SplittableRandom r = new SplittableRandom(5);
+        float[] a = new float[m * k], b = new float[k * n], c = new float[m * n], c0 = new float[m * n];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
+        for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble(-1, 1);
+        for (int i = 0; i < c.length; i++) c[i] = c0[i] = (float) r.nextDouble(-1, 1);
+        // C stored transposed (column stride m) to exercise the strided write-back as well
+        Sgemm.gemm(m, n, k, new StridedMatrix(a, 0, k, 1), new StridedMatrix(b, 0, n, 1), c, 0, 1, m, true);
+        double worst = 0;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = c0[i + j * m];
+                for (int q = 0; q < k; q++) s += (double) a[i * k + q] * b[q * n + j];
+                worst = Math.max(worst, Math.abs(s - c[i + j * m]));
+            }
+        System.out.println("accumulate into transposed C: max |diff| " + worst);
+        assertEquals(0, worst, tol(k));
+        Sgemm.gemm(m, n, 0, new StridedMatrix(a, 0, k, 1), new StridedMatrix(b, 0, n, 1), c, 0, n, 1, false);
+        for (float v : c) assertEquals(0f, v);
+    }
+
+    /** Both register tiles (the AVX-512 one and the AVX2 one) against a scalar product, whatever this CPU runs. */
+    @Test void bothMicroKernels() {
+        int kc = 37, nr = Sgemm.NR;
+        for (int mr : new int[]{4, 8}) {
+            SplittableRandom r = new SplittableRandom(mr);
+            float[] a = new float[kc * mr], b = new float[kc * nr], c = new float[mr * nr + 3];
+            for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
+            for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble(-1, 1);
+            for (int i = 0; i < c.length; i++) c[i] = 1f;
+            if (mr == 4) Sgemm.kernel4(kc, a, 0, b, 0, c, 3, nr);
+            else Sgemm.kernel8(kc, a, 0, b, 0, c, 3, nr);
+            double worst = 0;
+            for (int i = 0; i < mr; i++)
+                for (int j = 0; j < nr; j++) {
+                    double s = 0;
+                    for (int q = 0; q < kc; q++) s += (double) a[q * mr + i] * b[q * nr + j];
+                    worst = Math.max(worst, Math.abs(s - c[3 + i * nr + j]));
+                }
+            System.out.println("kernel " + mr + "x" + nr + ": max |diff| " + worst);
+            assertEquals(0, worst, tol(kc));
+            assertEquals(1f, c[0]);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.github.dragganjvm.tensor.internal.vector;
+
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.internal.ReferenceBackend;
+import io.github.dragganjvm.tensor.Tensor;
+import io.github.dragganjvm.tensor.internal.VectorBackend;
+import io.github.dragganjvm.tensor.testing.Golden;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+
+/**
+ * {@link StackedConv} (the batched direct convolutions) against the reference loops: the shapes of a StyleGAN2
+ * training step at 64 px (batch 16, 16-128 channels), and awkward ones (batch 1 and 3, odd sizes, 1/3/5 channels,
+ * output channels below and off the register tile's 8 rows, stride 2 and 3 with odd inputs, paddings above the
+ * kernel's reach, more taps than one pass of {@link StackedConv#KC}).
+ */
+class StackedConvTest {
+    private final ReferenceBackend ref = new ReferenceBackend();
+    private final VectorBackend vec = new VectorBackend();
+
+    /**
+     * n, c, h, w, o, kh, kw, stride, pad. The training shapes at 32 and 64 px run at batch 4 instead of 16 to keep
+     * the reference loops to seconds: the batch only stacks more samples on the same grid, the code path is the same.
+     */
+    private static final int[][] CONVS = {
+            // training: 3x3 convs of the synthesis / discriminator blocks, stride 1, padding 1
+            {4, 16, 64, 64, 16, 3, 3, 1, 1}, {4, 32, 32, 32, 32, 3, 3, 1, 1}, {16, 64, 16, 16, 64, 3, 3, 1, 1},
+            {16, 128, 8, 8, 128, 3, 3, 1, 1}, {16, 129, 4, 4, 128, 3, 3, 1, 1},
+            // training: the discriminator's down-sampling convs (stride 2 on the filtered 2R+1 input) and a 1x1 conv
+            {4, 16, 65, 65, 32, 3, 3, 2, 0}, {16, 64, 17, 17, 128, 3, 3, 2, 0}, {16, 128, 9, 9, 128, 3, 3, 2, 0},
+            {4, 3, 64, 64, 16, 1, 1, 1, 0},
+            // awkward
+            {1, 3, 7, 5, 4, 3, 3, 1, 1}, {3, 5, 9, 7, 3, 3, 3, 2, 0}, {3, 1, 5, 6, 1, 3, 3, 1, 1}, {1, 5, 6, 5, 2, 3, 3, 1, 0},
+            {3, 3, 11, 10, 5, 3, 3, 2, 1}, {2, 4, 8, 9, 3, 4, 2, 2, 3}, {3, 2, 10, 10, 9, 3, 3, 3, 2}, {2, 3, 6, 6, 3, 5, 5, 1, 2},
+            {3, 40, 12, 11, 36, 3, 3, 1, 1}, {3, 2, 1, 1, 3, 1, 1, 1, 0}, {2, 3, 5, 5, 7, 3, 3, 1, 3}, {3, 5, 13, 13, 11, 3, 3, 2, 1},
+    };
+
+    /** Transposed convs: n, c, h, w, o, k, stride, pad (weight [C, O, k, k]); batch 4 for the large ones, as above. */
+    private static final int[][] TRANSPOSED = {
+            // training: the generator's up-sampling convs (and the discriminator's down-convs' input gradients)
+            {16, 128, 4, 4, 128, 3, 2, 0}, {16, 128, 8, 8, 64, 3, 2, 0}, {16, 64, 16, 16, 32, 3, 2, 0}, {4, 32, 32, 32, 16, 3, 2, 0},
+            // training: input gradients of the 3x3 convs
+            {4, 16, 64, 64, 16, 3, 1, 1}, {16, 128, 8, 8, 128, 3, 1, 1},
+            // awkward
+            {1, 3, 4, 3, 2, 3, 2, 0}, {3, 5, 5, 7, 3, 3, 2, 1}, {1, 2, 5, 4, 3, 4, 2, 1}, {3, 3, 3, 5, 2, 3, 3, 0},
+            {2, 2, 4, 4, 2, 2, 3, 0}, {3, 40, 6, 5, 33, 3, 2, 0}, {3, 1, 1, 1, 1, 1, 1, 0}, {1, 3, 5, 5, 4, 5, 1, 2},
+            {3, 5, 7, 6, 9, 3, 1, 2},
+    };
+
+    /** The error bound of a float sum of {@code terms} products of values in [-1, 1] (as VConvTest). */
+    private static double tol(long terms) { return 1e-6 * Math.max(1, terms); }
+
+    @Test void conv2dMatchesReference() {
+        int seed = 0;
+        for (int[] c : CONVS) {
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+            Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[4], c[1], c[5], c[6]);
+            Golden.assertClose("conv2d " + Arrays.toString(c), ref.conv2d(x, w, c[7], c[7], c[8], c[8], 1),
+                    StackedConv.conv2d(x, w, c[7], c[7], c[8], c[8]), tol((long) c[1] * c[5] * c[6]));
+        }
+    }
+
+    @Test void conv2dWeightGradMatchesReference() {
+        int seed = 100;
+        for (int[] c : CONVS) {
+            int ho = (c[2] + 2 * c[8] - c[5]) / c[7] + 1, wo = (c[3] + 2 * c[8] - c[6]) / c[7] + 1;
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+            Tensor g = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[4], ho, wo);
+            Golden.assertClose("conv2dWeightGrad " + Arrays.toString(c), ref.conv2dWeightGrad(x, g, c[5], c[6], c[7], c[7], c[8], c[8], 1),
+                    StackedConv.conv2dWeightGrad(x, g, c[5], c[6], c[7], c[7], c[8], c[8]), tol((long) c[0] * ho * wo));
+        }
+    }
+
+    @Test void convTranspose2dMatchesReference() {
+        int seed = 200;
+        for (int[] c : TRANSPOSED) {
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+            Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[1], c[4], c[5], c[5]);
+            Golden.assertClose("convTranspose2d " + Arrays.toString(c), ref.convTranspose2d(x, w, c[6], c[6], c[7], c[7], 1),
+                    StackedConv.convTranspose2d(x, w, c[6], c[6], c[7], c[7]), tol((long) c[1] * c[5] * c[5]));
+        }
+    }
+
+    @Test void readsViewsOfAnyStrides() {
+        // x channels-last permuted to NCHW, w with swapped spatial dims, a sliced gradient; uneven strides and padding
+        Tensor x = Tensor.uniform(DType.F32, 1, -1, 1, 3, 13, 11, 5).permuteView(0, 3, 1, 2);   // [3, 5, 13, 11]
+        Tensor w = Tensor.uniform(DType.F32, 2, -1, 1, 9, 5, 3, 2).transposeView(2, 3);          // [9, 5, 2, 3]
+        Golden.assertClose("conv2d views", ref.conv2d(x, w, 2, 1, 1, 0, 1), StackedConv.conv2d(x, w, 2, 1, 1, 0), tol(30));
+        Tensor g = Tensor.uniform(DType.F32, 3, -1, 1, 3, 9, 7, 12).sliceView(3, 1, 10);         // [3, 9, 7, 9]
+        Golden.assertClose("conv2dWeightGrad views", ref.conv2dWeightGrad(x, g, 2, 3, 2, 1, 1, 0, 1),
+                StackedConv.conv2dWeightGrad(x, g, 2, 3, 2, 1, 1, 0), tol(3 * 7 * 9));
+        Tensor wt = Tensor.uniform(DType.F32, 4, -1, 1, 4, 9, 3, 3).transposeView(0, 1);         // [9, 4, 3, 3] view
+        Golden.assertClose("convTranspose2d views", ref.convTranspose2d(g, wt, 2, 1, 1, 0, 1),
+                StackedConv.convTranspose2d(g, wt, 2, 1, 1, 0), tol(9 * 9));
+    }
+
+    /** Both register tiles (AVX-512's 8 x 3 vectors, AVX2's 4 x 2), whatever this CPU runs, against a scalar product. */
+    @Test void bothRegisterTiles() {
+        int vl = Sgemm.VL, kc = 37, k0 = 5, lda = 50, p = 11;
+        for (int mr : new int[]{4, 8}) {
+            int cells = mr == 8 ? 3 * vl : 2 * vl, rs = cells + 7;
+            java.util.SplittableRandom r = new java.util.SplittableRandom(mr);
+            float[] x = new float[600 + cells], a = new float[3 + mr * lda], c = new float[3 + mr * rs];
+            int[] koff = new int[k0 + kc];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble(-1, 1);
+            for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
+            for (int i = 0; i < koff.length; i++) koff[i] = r.nextInt(500);
+            java.util.Arrays.fill(c, 1f);
+            if (mr == 8) StackedConv.kernel8(kc, a, 3, lda, x, koff, k0, p, c, 3, rs);
+            else StackedConv.kernel4(kc, a, 3, lda, x, koff, k0, p, c, 3, rs);
+            double worst = 0;
+            for (int i = 0; i < mr; i++) {
+                for (int j = 0; j < cells; j++) {
+                    double s = 0;
+                    for (int k = 0; k < kc; k++) s += (double) a[3 + i * lda + k] * x[koff[k0 + k] + p + j];
+                    worst = Math.max(worst, Math.abs(s - c[3 + i * rs + j]));
+                }
+            }
+            System.out.println("register tile " + mr + " x " + cells + ": max |diff| " + worst);
+            org.junit.jupiter.api.Assertions.assertTrue(worst <= tol(kc), "register tile " + mr + ": max |diff| " + worst);
+            org.junit.jupiter.api.Assertions.assertEquals(1f, c[0], "the tile wrote before its first element");
+        }
+    }
+
+    @Test void batchesTakeTheStackedPathAndAreDeterministic() {
+        // the backend sends batches (N >= 2, one group) here, except large 3x3 convs, which go to Winograd
+        Tensor x = Tensor.uniform(DType.F32, 5, -1, 1, 4, 16, 20, 20), w = Tensor.uniform(DType.F32, 6, -1, 1, 24, 16, 3, 3);
+        Tensor g = Tensor.uniform(DType.F32, 7, -1, 1, 4, 24, 20, 20);
+        Tensor y = StackedConv.conv2d(x, w, 1, 1, 1, 1);
+        Golden.assertBitEqual("conv2d run twice", y, StackedConv.conv2d(x, w, 1, 1, 1, 1));
+        Golden.assertBitEqual("VectorBackend.conv2d of a batch", y, vec.conv2d(x, w, 1, 1, 1, 1, 1));
+        Golden.assertBitEqual("VectorBackend.convTranspose2d of a batch", StackedConv.convTranspose2d(g, w, 1, 1, 1, 1),
+                vec.convTranspose2d(g, w, 1, 1, 1, 1, 1));
+        Tensor dw = StackedConv.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1);
+        Golden.assertBitEqual("conv2dWeightGrad run twice", dw, StackedConv.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1));
+        Golden.assertBitEqual("VectorBackend.conv2dWeightGrad of a batch", dw, vec.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1, 1));
+    }
+}

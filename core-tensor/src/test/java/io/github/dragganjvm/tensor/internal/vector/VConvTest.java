@@ -1,0 +1,85 @@
+package io.github.dragganjvm.tensor.internal.vector;
+
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.internal.ReferenceBackend;
+import io.github.dragganjvm.tensor.Tensor;
+import io.github.dragganjvm.tensor.internal.VectorBackend;
+import io.github.dragganjvm.tensor.testing.Golden;
+import org.junit.jupiter.api.Test;
+
+/** Vector convolutions against the reference loops on awkward sizes, strides, paddings, groups and views. */
+class VConvTest {
+    private final ReferenceBackend ref = new ReferenceBackend();
+    private final VectorBackend vec = new VectorBackend();
+
+    /** n, c, h, w, o, kh, kw, stride, pad, groups */
+    private static final int[][] CASES = {
+            {1, 3, 7, 5, 4, 3, 3, 1, 1, 1},
+            {2, 4, 9, 8, 6, 3, 3, 2, 1, 2},
+            {1, 5, 33, 7, 7, 1, 1, 1, 0, 1},
+            {1, 2, 6, 6, 3, 5, 5, 1, 2, 1},
+            {1, 3, 8, 9, 2, 4, 2, 2, 3, 1},
+            {1, 40, 12, 11, 36, 3, 3, 1, 1, 1},   // K = 360 > KC: several rank-k updates
+            {3, 6, 5, 5, 6, 3, 3, 1, 1, 6},       // depthwise
+            {1, 1, 1, 1, 1, 1, 1, 1, 0, 1},
+            {1, 2, 10, 10, 33, 3, 3, 3, 2, 1},
+    };
+
+    private static double tol(int k) { return 1e-6 * Math.max(1, k); }
+
+    @Test void conv2dMatchesReference() {
+        int seed = 0;
+        for (int[] c : CASES) {
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+            Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[4], c[1] / c[9], c[5], c[6]);
+            Golden.assertClose("conv2d " + java.util.Arrays.toString(c), ref.conv2d(x, w, c[7], c[7], c[8], c[8], c[9]),
+                    vec.conv2d(x, w, c[7], c[7], c[8], c[8], c[9]), tol(c[1] * c[5] * c[6]));
+        }
+    }
+
+    @Test void conv2dReadsStridedViewsAndUnevenStrides() {
+        // x as a channels-last buffer permuted to NCHW, w transposed in its spatial dims
+        Tensor x = Tensor.uniform(DType.F32, 1, -1, 1, 2, 13, 11, 5).permuteView(0, 3, 1, 2);  // [2, 5, 13, 11]
+        Tensor w = Tensor.uniform(DType.F32, 2, -1, 1, 7, 5, 3, 2).transposeView(2, 3);         // [7, 5, 2, 3]
+        Golden.assertClose("conv2d channels-last view", ref.conv2d(x, w, 2, 1, 1, 0, 1), vec.conv2d(x, w, 2, 1, 1, 0, 1), tol(30));
+        Tensor xs = Tensor.uniform(DType.F32, 3, -1, 1, 1, 4, 20, 20).sliceView(3, 2, 17).sliceView(2, 1, 19);
+        Tensor w2 = Tensor.uniform(DType.F32, 4, -1, 1, 3, 4, 3, 3);
+        Golden.assertClose("conv2d sliced view", ref.conv2d(xs, w2, 1, 1, 1, 1, 1), vec.conv2d(xs, w2, 1, 1, 1, 1, 1), tol(36));
+    }
+
+    @Test void convTranspose2dMatchesReference() {
+        int seed = 100;
+        // n, c, h, w, o, k, stride, pad, groups
+        int[][] cases = {
+                {1, 3, 4, 3, 2, 3, 2, 0, 1}, {2, 4, 3, 3, 6, 3, 1, 1, 2}, {1, 5, 7, 6, 3, 3, 2, 1, 1},
+                {1, 2, 5, 4, 3, 4, 2, 1, 1}, {1, 3, 3, 5, 2, 3, 3, 0, 1}, {1, 2, 4, 4, 2, 2, 3, 0, 1},
+                {1, 40, 6, 5, 33, 3, 2, 0, 1}, {1, 1, 1, 1, 1, 1, 1, 0, 1}, {1, 3, 5, 5, 4, 5, 1, 2, 1},
+        };
+        for (int[] c : cases) {
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+            Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[1], c[4] / c[8], c[5], c[5]);
+            Golden.assertClose("convTranspose2d " + java.util.Arrays.toString(c), ref.convTranspose2d(x, w, c[6], c[6], c[7], c[7], c[8]),
+                    vec.convTranspose2d(x, w, c[6], c[6], c[7], c[7], c[8]), tol(c[1] * c[5] * c[5]));
+        }
+        Tensor xv = Tensor.uniform(DType.F32, 7, -1, 1, 1, 6, 5, 3).permuteView(0, 3, 1, 2);    // [1, 3, 6, 5] view
+        Tensor wv = Tensor.uniform(DType.F32, 8, -1, 1, 4, 3, 3, 3).transposeView(0, 1);        // [3, 4, 3, 3] view
+        Golden.assertClose("convTranspose2d views, stride 2", ref.convTranspose2d(xv, wv, 2, 2, 1, 1, 1),
+                vec.convTranspose2d(xv, wv, 2, 2, 1, 1, 1), tol(27));
+    }
+
+    @Test void conv2dWeightGradMatchesReference() {
+        int seed = 200;
+        for (int[] c : CASES) {
+            int ho = (c[2] + 2 * c[8] - c[5]) / c[7] + 1, wo = (c[3] + 2 * c[8] - c[6]) / c[7] + 1;
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+            Tensor g = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[4], ho, wo);
+            Golden.assertClose("conv2dWeightGrad " + java.util.Arrays.toString(c),
+                    ref.conv2dWeightGrad(x, g, c[5], c[6], c[7], c[7], c[8], c[8], c[9]),
+                    vec.conv2dWeightGrad(x, g, c[5], c[6], c[7], c[7], c[8], c[8], c[9]), tol(c[0] * ho * wo));
+        }
+        Tensor x = Tensor.uniform(DType.F32, 9, -1, 1, 2, 7, 9, 3).permuteView(0, 3, 1, 2);     // [2, 3, 7, 9] view
+        Tensor g = Tensor.uniform(DType.F32, 10, -1, 1, 2, 4, 9, 7).transposeView(2, 3);        // [2, 4, 7, 9] view
+        Golden.assertClose("conv2dWeightGrad views", ref.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1, 1),
+                vec.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1, 1), tol(126));
+    }
+}

@@ -1,2 +1,0 @@
-/** Image data sources for training: a folder of PNGs, and the procedural toy world whose images carry their ground truth. */
-package draggan.data;

@@ -1,0 +1,367 @@
+package io.github.dragganjvm.stylegan;
+
+import io.github.dragganjvm.autograd.GradMode;
+import io.github.dragganjvm.autograd.Var;
+import io.github.dragganjvm.autograd.ops.ElementwiseOps;
+import io.github.dragganjvm.autograd.ops.LinalgOps;
+import io.github.dragganjvm.autograd.ops.ModulatedConv2d;
+import io.github.dragganjvm.autograd.ops.ReduceOps;
+import io.github.dragganjvm.autograd.ops.ResampleOps;
+import io.github.dragganjvm.autograd.ops.ShapeOps;
+import io.github.dragganjvm.stylegan.io.GeneratorConfig;
+import io.github.dragganjvm.tensor.Activation;
+import io.github.dragganjvm.tensor.Backends;
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.Ops;
+import io.github.dragganjvm.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A StyleGAN2 generator (NVlabs stylegan2-ada-pytorch semantics, architecture "skip") built from library ops, so
+ * autograd flows from the image or any block's features back to w+.
+ *
+ * <pre>
+ * z [N, z_dim] -> normalize_2nd_moment -> num_layers x (FC, lrelu) -> w [N, w_dim] -> broadcast -> truncation
+ *   -> ws [N, num_ws, w_dim]
+ * synthesis, block b{r} for r = 4, 8, ..., resolution:
+ *   b4:   x = const; x = conv1(x, ws[0]);                 img = torgb(x, ws[1])
+ *   b{r}: x = conv0(x, ws[i]) (up 2); x = conv1(x, ws[i+1]); img = upsample2d(img) + torgb(x, ws[i+2]); i += 2
+ *   conv: styles = affine(w); modulated 3x3 conv (demodulated); + noise; bias + lrelu * sqrt 2; clamp
+ *   torgb: styles = affine(w) / sqrt(C); modulated 1x1 conv (no demodulation); bias; clamp
+ * </pre>
+ * StyleGAN-Human's rectangular generators ({@link GeneratorConfig.Aspect#HALF_WIDTH}: const [C, 4, 2], block r is r x r/2)
+ * run exactly as DragGAN rebuilds them ({@code square=False, padding=True}): every block's output x and the image
+ * are returned padded left and right to r x r, features with 0 and the image with 1, so callers see a square
+ * {@link #resolution()} x {@link #resolution()} frame; {@link #imageWidth()} is the generator's own width.
+ * Parameters are constants (only ws is optimised by DragGAN); the runtime scales (lr multiplier, 1/sqrt(fan_in))
+ * are folded into the weights once at construction, and every parameter tensor is marked constant
+ * ({@link Tensor#markConstant()}), so the backend packs each convolution weight once instead of on every call.
+ */
+public final class Generator implements DragGenerator {
+    private final GeneratorConfig config;
+    private final Map<String, Tensor> raw;
+    private final int[] resolutions;
+    private final int numWs;
+    private final Tensor filter;                     // [4, 4] outer([1,3,3,1]) / 64
+    private final MappingNetwork mappingNet;
+    private final Map<String, Layer> layers = new LinkedHashMap<>();
+    private final DType dtype;                       // of every parameter (F32 for models; F64 for gradient checks)
+
+    /** One modulated layer with its folded affine. */
+    private record Layer(Tensor affineW, Tensor affineB, ModulatedConv2d.PreparedWeight weight, Tensor bias, Tensor noiseConst,
+                         double noiseStrength, int up, int padding, boolean demodulate, int resolution) {}
+
+    /**
+     * Builds a generator from a configuration and NVlabs-named parameters (F32). Every tensor the architecture needs
+     * must be present with the right shape; a missing or misshapen one is an error naming it.
+     */
+    public Generator(GeneratorConfig config, Map<String, Tensor> params) {
+        this.config = config;
+        this.raw = params;
+        Tensor any = params.get("mapping.w_avg");
+        this.dtype = any == null ? DType.F32 : any.dtype();
+        int res = config.imgResolution();
+        if (res < 4 || Integer.bitCount(res) != 1) throw new IllegalArgumentException("Generator: resolution must be a power of two >= 4 but is " + res);
+        resolutions = config.blockResolutions();
+        numWs = config.numWs();
+        filter = setupFilter(new double[]{1, 3, 3, 1}, dtype);
+
+        int wDim = config.wDim();
+        int nl = config.mappingLayers();
+        Tensor[] fcW = new Tensor[nl], fcB = new Tensor[nl];
+        for (int i = 0; i < nl; i++) {
+            fcW[i] = param("mapping.fc" + i + ".weight", wDim, i == 0 ? config.zDim() : wDim);
+            fcB[i] = param("mapping.fc" + i + ".bias", wDim);
+        }
+        mappingNet = new MappingNetwork(fcW, fcB, param("mapping.w_avg", wDim), config.mappingLrMultiplier(), numWs);
+
+        for (int r : resolutions) {
+            int c = channels(r), cin = r == 4 ? 0 : channels(r / 2);
+            String b = "synthesis.b" + r;
+            if (r == 4) param(b + ".const", c, 4, config.aspect().width(4));
+            else layers.put(b + ".conv0", synthesisLayer(b + ".conv0", cin, c, r, 2));
+            layers.put(b + ".conv1", synthesisLayer(b + ".conv1", c, c, r, 1));
+            Tensor aw = param(b + ".torgb.affine.weight", c, wDim), ab = param(b + ".torgb.affine.bias", c);
+            double g = 1 / Math.sqrt(wDim), rgbGain = 1 / Math.sqrt(c);
+            layers.put(b + ".torgb", new Layer(Ops.scale(aw, g * rgbGain).markConstant(), Ops.scale(ab, rgbGain).markConstant(),
+                    prepared(param(b + ".torgb.weight", config.imgChannels(), c, 1, 1), 1), param(b + ".torgb.bias", config.imgChannels()),
+                    null, 0, 1, 0, false, r));
+        }
+    }
+
+    private Layer synthesisLayer(String name, int cin, int cout, int r, int up) {
+        int wDim = config.wDim();
+        Tensor aw = param(name + ".affine.weight", cin, wDim), ab = param(name + ".affine.bias", cin);
+        Tensor w = param(name + ".weight", cout, cin, 3, 3), bias = param(name + ".bias", cout);
+        Tensor nc = param(name + ".noise_const", r, config.aspect().width(r));
+        double ns = param(name + ".noise_strength").item();
+        return new Layer(Ops.scale(aw, 1 / Math.sqrt(wDim)).markConstant(), ab, prepared(w, up), bias, nc, ns, up, 1, true, r);
+    }
+
+    private static ModulatedConv2d.PreparedWeight prepared(Tensor w, int up) {
+        ModulatedConv2d.PreparedWeight p = ModulatedConv2d.PreparedWeight.of(w, up);
+        p.squaredSum().markConstant();
+        if (p.swapped() != null) p.swapped().markConstant();
+        return p;
+    }
+
+    private Tensor param(String name, int... shape) {
+        Tensor t = raw.get(name);
+        if (t == null) throw new IllegalArgumentException("Generator: parameter '" + name + "' missing from the checkpoint");
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException("Generator: parameter '" + name + "' has shape " + Arrays.toString(t.shape())
+                    + " but the configuration needs " + Arrays.toString(shape));
+        }
+        if (t.dtype() != dtype) throw new IllegalArgumentException("Generator: parameter '" + name + "' is " + t.dtype() + " but the others are " + dtype);
+        return t.toDevice(Backends.current().device()).markConstant();
+    }
+
+    /**
+     * NVlabs upfirdn2d.setup_filter: outer product of a 1-D filter, normalised to sum 1; taps [n] -> [n, n], a
+     * constant ({@link Tensor#markConstant()}) on the current backend's device.
+     */
+    public static Tensor setupFilter(double[] taps, DType dtype) {
+        double s = 0;
+        for (double a : taps) for (double b : taps) s += a * b;
+        float[] f = new float[taps.length * taps.length];
+        for (int i = 0; i < taps.length; i++) for (int j = 0; j < taps.length; j++) f[i * taps.length + j] = (float) (taps[i] * taps[j] / s);
+        return Tensor.of(f, taps.length, taps.length).copyAs(dtype).toDevice(Backends.current().device()).markConstant();
+    }
+
+    // ------------------------------------------------------------------ geometry
+
+    public GeneratorConfig config() { return config; }
+    /** Side of the square frame of every image and feature map this generator returns (padded when rectangular). */
+    public int resolution() { return config.imgResolution(); }
+
+    /** Height of the generator's own image, unpadded (= {@link #resolution()}). */
+    @Override public int imageHeight() { return config.imgResolution(); }
+
+    /** Width of the generator's own image, unpadded: {@link #resolution()}, or half of it for StyleGAN-Human. */
+    @Override public int imageWidth() { return config.imgWidth(); }
+
+    /** Columns of padding on the left (and right) of the returned image: (resolution - imageWidth) / 2. */
+    @Override public int imagePadLeft() { return config.aspect().padLeft(config.imgResolution()); }
+
+    public int numWs() { return numWs; }
+    public int wDim() { return config.wDim(); }
+    public int zDim() { return config.zDim(); }
+
+    /** Block resolutions 4, 8, ..., resolution. */
+    public int[] blockResolutions() { return resolutions.clone(); }
+
+    /** Feature channels of block r: min(channel_base / r, channel_max). */
+    public int channels(int r) { return config.channels(r); }
+
+    /** The feature list entry of block b{r}: {@link #blockIndex}. */
+    @Override public int featureIndex(int blockRes) { return blockIndex(blockRes); }
+
+    @Override public String architecture() { return "StyleGAN2"; }
+
+    /** Index of the block with resolution r (0 for b4); fails for a resolution the generator lacks. */
+    public int blockIndex(int r) {
+        for (int i = 0; i < resolutions.length; i++) if (resolutions[i] == r) return i;
+        throw new IllegalArgumentException("no synthesis block at resolution " + r + "; blocks: " + Arrays.toString(resolutions));
+    }
+
+    /** The truncation centre w_avg [w_dim]. */
+    public Tensor wAvg() { return mappingNet.wAvg(); }
+
+    // ------------------------------------------------------------------ mapping
+
+    /** z for a seed exactly as NumPy's RandomState(seed).randn(1, z_dim). */
+    public Tensor z(long seed) { return NumpyRandom.latent(seed, config.zDim()).copyAs(dtype); }
+
+    /** Element type of the parameters. */
+    public DType dtype() { return dtype; }
+
+    /** A copy of this generator with every parameter converted to the given dtype (F64 for gradient checks). */
+    public Generator withDType(DType t) {
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        for (var e : raw.entrySet()) p.put(e.getKey(), e.getValue().toHost().copyAs(t));
+        return new Generator(config, p);
+    }
+
+    /**
+     * Mapping network plus truncation: z [N, z_dim] -> ws [N, num_ws, w_dim]; rows below {@code cutoff} (or all when
+     * cutoff &lt; 0) become w_avg + psi (w - w_avg). No gradient.
+     */
+    public Tensor mapping(Tensor z, double psi, int cutoff) { return mappingNet.map(z, psi, cutoff); }
+
+    /** The mapping output without truncation, [N, w_dim]. */
+    public Tensor mappingW(Tensor z) { return mapping(z, 1, -1).selectView(1, 0).copy(); }
+
+    // ------------------------------------------------------------------ synthesis
+
+    /** What to compute in a synthesis pass. */
+    public record Request(NoiseMode noise, long noiseSeed, int lastBlockRes, ImageMode image, int gradUpToRes) {
+        /** Everything: all blocks, image without extra taping decisions (taped when ws requires grad). */
+        public static Request full(NoiseMode noise) { return new Request(noise, 0, Integer.MAX_VALUE, ImageMode.WITH_GRAD, Integer.MAX_VALUE); }
+
+        public Request withNoiseSeed(long seed) { return new Request(noise, seed, lastBlockRes, image, gradUpToRes); }
+    }
+
+    /** Whether and how the RGB image is made. */
+    public enum ImageMode { NONE, NO_GRAD, WITH_GRAD }
+
+    /**
+     * Block outputs x (index 0 = b4) up to the last computed block, and the image (null when not asked for); for a
+     * rectangular generator both padded to square (see the class documentation).
+     */
+    public record Output(List<Var> features, Var image) {
+        /** The output of block r. */
+        public Var feature(Generator g, int r) { return features.get(g.blockIndex(r)); }
+    }
+
+    /**
+     * Synthesis from ws [N, num_ws, w_dim]. Blocks up to {@code lastBlockRes} run; those up to {@code gradUpToRes}
+     * record a graph when ws requires grad, the rest run without one. The image is made when asked (ToRGB and the
+     * skip up-sampling; with NO_GRAD on detached features), which needs every block.
+     */
+    public Output synthesis(Var ws, Request req) {
+        int[] s = ws.shape();
+        if (s.length != 3 || s[1] != numWs || s[2] != config.wDim()) {
+            throw new IllegalArgumentException("synthesis: ws must be [N, " + numWs + ", " + config.wDim() + "] but is " + Arrays.toString(s));
+        }
+        int last = req.image() != ImageMode.NONE ? resolution() : Math.min(req.lastBlockRes(), resolution());
+        if (last != resolution()) blockIndex(last);
+        List<Var> feats = new ArrayList<>();
+        Var x = null, img = null;
+        int wi = 0, layerIndex = 0;
+        for (int r : resolutions) {
+            if (r > last) break;
+            boolean taped = r <= req.gradUpToRes();
+            try (var mode = taped ? GradMode.enableGrad() : GradMode.noGrad()) {
+                String b = "synthesis.b" + r;
+                if (r == 4) {
+                    Tensor c = raw.get(b + ".const").toDevice(Backends.current().device());
+                    x = Var.constant(c.unsqueezeView(0).expandView(s[0], c.size(0), c.size(1), c.size(2)).copy());
+                } else {
+                    x = layer(b + ".conv0", x, wRow(ws, wi++), req, layerIndex++);
+                }
+                x = layer(b + ".conv1", x, wRow(ws, wi++), req, layerIndex++);
+            }
+            if (config.aspect() == GeneratorConfig.Aspect.SQUARE) feats.add(x);
+            else try (var mode = taped ? GradMode.enableGrad() : GradMode.noGrad()) { feats.add(padToSquare(x, 0)); }
+            if (req.image() != ImageMode.NONE) {
+                try (var mode = req.image() == ImageMode.WITH_GRAD && taped ? GradMode.enableGrad() : GradMode.noGrad()) {
+                    Var xin = req.image() == ImageMode.NO_GRAD ? x.detach() : x;
+                    Var y = layer("synthesis.b" + r + ".torgb", xin, wRow(ws, wi), req, -1);
+                    img = img == null ? y : ElementwiseOps.add(ResampleOps.upsample2d(img, filter, 2), y);
+                }
+            }
+        }
+        if (img != null && config.aspect() != GeneratorConfig.Aspect.SQUARE) {
+            try (var mode = req.image() == ImageMode.WITH_GRAD && resolution() <= req.gradUpToRes() ? GradMode.enableGrad() : GradMode.noGrad()) {
+                img = padToSquare(img, 1);
+            }
+        }
+        return new Output(feats, img);
+    }
+
+    /**
+     * torch.nn.functional.pad(x, (p, p), "constant", value) with p = (H - W) / 2: x [N, C, H, W] -> [N, C, H, H],
+     * the new columns equal to value (0 or 1). Gradient: the centre columns of the upstream gradient.
+     */
+    private static Var padToSquare(Var x, double value) {
+        int[] s = x.shape();
+        int p = (s[2] - s[3]) / 2;
+        Var y = ShapeOps.embed(x, new int[] {s[0], s[1], s[2], s[3] + 2 * p}, new int[] {0, 0, 0, p});
+        if (value == 0) return y;
+        Tensor border = Ops.zerosOn(x.value(), s[0], s[1], s[2], s[3] + 2 * p);   // value in the padding, 0 in the centre
+        Ops.fill(border.sliceView(3, 0, p), value);
+        Ops.fill(border.sliceView(3, p + s[3], s[3] + 2 * p), value);
+        return ElementwiseOps.add(y, Var.constant(border));
+    }
+
+    /**
+     * The image of a synthesis that stopped early, without gradient: continues {@code partial} through the blocks
+     * above its last one and runs every block's ToRGB and the skip up-sampling. {@code partial} must come from
+     * {@code synthesis(ws', r)} with the same ws values, noise mode and noise seed as here (any lastBlockRes, taped or
+     * not); its block outputs are read as values. The result equals
+     * {@code synthesis(ws, new Request(noise, seed, MAX, NO_GRAD, 0)).image()}: the same ops run on the same inputs
+     * (the remaining blocks draw the same RANDOM noise, as it depends only on the seed and the layer's index), and it
+     * costs only the blocks above the last computed one plus the ToRGB layers.
+     *
+     * @param partial block outputs b4.. of an earlier synthesis, features [N, C_r, r, r] (its image is ignored)
+     * @param ws      [N, num_ws, w_dim], the latent that synthesis used
+     * @param req     its noise mode and seed (lastBlockRes, image and gradUpToRes are ignored)
+     * @return the image [N, img_channels, resolution, resolution]
+     */
+    @Override public Tensor imageFrom(Output partial, Tensor ws, Request req) {
+        int[] s = ws.shape();
+        if (s.length != 3 || s[1] != numWs || s[2] != config.wDim()) {
+            throw new IllegalArgumentException("imageFrom: ws must be [N, " + numWs + ", " + config.wDim() + "] but is " + Arrays.toString(s));
+        }
+        int done = partial.features().size();
+        if (done < 1 || done > resolutions.length) throw new IllegalArgumentException("imageFrom: partial holds " + done + " block outputs; expected 1.." + resolutions.length);
+        try (var ng = GradMode.noGrad()) {
+            Var w = Var.constant(ws), x = null, img = null;
+            for (int i = 0; i < resolutions.length; i++) {         // block i reads rows 2i-1, 2i; its ToRGB row 2i+1 (as synthesis)
+                int r = resolutions[i];
+                String b = "synthesis.b" + r;
+                if (i < done) {
+                    x = partial.features().get(i).detach();
+                    if (x.shape()[2] != r || x.shape()[0] != s[0]) throw new IllegalArgumentException("imageFrom: block output " + i + " is " + Arrays.toString(x.shape()) + " but block b" + r + " makes [" + s[0] + ", " + channels(r) + ", " + r + ", " + r + "]");
+                    if (config.aspect() != GeneratorConfig.Aspect.SQUARE) {    // features are padded to the square: take the block's own columns
+                        int p = config.aspect().padLeft(r);
+                        x = Var.constant(x.value().sliceView(3, p, p + config.aspect().width(r)).copy());
+                    }
+                } else {
+                    x = layer(b + ".conv0", x, wRow(w, 2 * i - 1), req, 2 * i - 1);
+                    x = layer(b + ".conv1", x, wRow(w, 2 * i), req, 2 * i);
+                }
+                Var y = layer(b + ".torgb", x, wRow(w, 2 * i + 1), req, -1);
+                img = img == null ? y : ElementwiseOps.add(ResampleOps.upsample2d(img, filter, 2), y);
+            }
+            if (config.aspect() != GeneratorConfig.Aspect.SQUARE) img = padToSquare(img, 1);
+            return img.value();
+        }
+    }
+
+    /** ws[:, i] as [N, w_dim]. */
+    private static Var wRow(Var ws, int i) {
+        return ShapeOps.reshape(ShapeOps.sliceView(ws, 1, i, i + 1), ws.shape()[0], ws.shape()[2]);
+    }
+
+    /** One SynthesisLayer or ToRGBLayer. */
+    private Var layer(String name, Var x, Var w, Request req, int layerIndex) {
+        Layer l = layers.get(name);
+        Var styles = LinalgOps.linear(w, Var.constant(l.affineW), Var.constant(l.affineB), 1, 1);   // [N, C]
+        Var y = ModulatedConv2d.apply(x, l.weight, styles, l.up, filter, l.padding, l.demodulate);
+        Double clamp = config.convClamp();
+        if (!l.demodulate) {                                                 // ToRGB: bias, clamp, linear
+            return ElementwiseOps.biasAct(y, Var.constant(l.bias), 1, Activation.LINEAR, 0, 1, clamp == null ? -1 : clamp);
+        }
+        Tensor noise = noise(l, req, layerIndex, y.shape());
+        if (noise != null) y = ElementwiseOps.add(y, Var.constant(noise));
+        return ElementwiseOps.biasAct(y, Var.constant(l.bias), 1, Activation.LRELU, 0.2, Math.sqrt(2), clamp == null ? -1 : clamp);
+    }
+
+    private Tensor noise(Layer l, Request req, int layerIndex, int[] shape) {
+        return switch (req.noise()) {
+            case NONE -> null;
+            case CONST -> Ops.scale(l.noiseConst, l.noiseStrength);                                      // [H, W]
+            case RANDOM -> Ops.scale(Tensor.randn(dtype, req.noiseSeed() * 1_000_003L + layerIndex, shape[0], 1, shape[2], shape[3])
+                    .toDevice(Backends.current().device()), l.noiseStrength);                          // [N, 1, H, W]
+        };
+    }
+
+    // ------------------------------------------------------------------ conveniences
+
+    /**
+     * The image [1, C, R, R] (R = {@link #resolution()}; a rectangular generator's padded as in {@link #synthesis}) for
+     * a seed, psi and noise mode (no gradient).
+     */
+    public Tensor generate(long seed, double psi, NoiseMode noise) {
+        Tensor ws = mapping(z(seed), psi, -1);
+        try (var ng = GradMode.noGrad()) {
+            return synthesis(Var.constant(ws), new Request(noise, seed, Integer.MAX_VALUE, ImageMode.NO_GRAD, 0)).image().value();
+        }
+    }
+}
