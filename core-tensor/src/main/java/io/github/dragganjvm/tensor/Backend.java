@@ -173,6 +173,25 @@ public interface Backend {
                      int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter);
 
     /**
+     * StyleGAN3's Fourier features (see {@link FourierFeatures}): y[n, k, i, j] = sin(2 pi (g[j] fx + g[i] fy + phase))
+     * amp, with fx, fy, phase, amp [N, C] -> y [N, C, size, size] in fx's dtype. Default: the scalar reference on the
+     * host ({@link FourierFeatures#forward}), the result moved to fx's device.
+     */
+    default Tensor fourierFeatures(Tensor fx, Tensor fy, Tensor phase, Tensor amp, int size, double samplingRate) {
+        return FourierFeatures.forward(fx.toHost(), fy.toHost(), phase.toHost(), amp.toHost(), size, samplingRate).toDevice(fx.device());
+    }
+
+    /**
+     * The gradients {dfx, dfy, dphase, damp} [N, C] of {@link #fourierFeatures} from gout = dL/dy [N, C, size, size]
+     * ({@link FourierFeatures#backward}). Default: the scalar reference on the host.
+     */
+    default Tensor[] fourierFeaturesBackward(Tensor gout, Tensor fx, Tensor fy, Tensor phase, Tensor amp, int size, double samplingRate) {
+        Tensor[] r = FourierFeatures.backward(gout.toHost(), fx.toHost(), fy.toHost(), phase.toHost(), amp.toHost(), size, samplingRate);
+        for (int i = 0; i < r.length; i++) r[i] = r[i].toDevice(fx.device());
+        return r;
+    }
+
+    /**
      * StyleGAN3's filtered leaky ReLU, NVlabs {@code _filtered_lrelu_ref}: u = upfirdn2d(x + b, fu, up, padding,
      * gain up^2); a = clamp(lrelu(u, slope) * gain, -clamp, clamp); y = upfirdn2d(a, fd, down). x [N, C, H, W],
      * b [C] or null, fu and fd null (identity), [taps] (separable) or [fh, fw] -> [N, C, Ho, Wo] with the sizes of

@@ -361,6 +361,33 @@ public final class Ops {
     }
 
     /**
+     * StyleGAN3's Fourier features (see {@link FourierFeatures}): fx, fy, phase, amp [N, C] -> [N, C, size, size],
+     * y = sin(2 pi (g[j] fx + g[i] fy + phase)) amp on the grid g of size points at samplingRate.
+     */
+    public static Tensor fourierFeatures(Tensor fx, Tensor fy, Tensor phase, Tensor amp, int size, double samplingRate) {
+        checkFourier("fourierFeatures", fx, fy, phase, amp, size, samplingRate);
+        return Backends.of("fourierFeatures", fx, fy, phase, amp).fourierFeatures(fx, fy, phase, amp, size, samplingRate);
+    }
+
+    /** {dfx, dfy, dphase, damp} [N, C] of {@link #fourierFeatures} from gout [N, C, size, size]; other arguments those of the forward. */
+    public static Tensor[] fourierFeaturesBackward(Tensor gout, Tensor fx, Tensor fy, Tensor phase, Tensor amp, int size, double samplingRate) {
+        checkFourier("fourierFeaturesBackward", fx, fy, phase, amp, size, samplingRate);
+        Shapes.requireShape("fourierFeaturesBackward", "gout", gout, fx.size(0), fx.size(1), size, size);
+        Shapes.requireSameKind("fourierFeaturesBackward", fx, gout);
+        return Backends.of("fourierFeaturesBackward", gout, fx, fy, phase, amp).fourierFeaturesBackward(gout, fx, fy, phase, amp, size, samplingRate);
+    }
+
+    private static void checkFourier(String op, Tensor fx, Tensor fy, Tensor phase, Tensor amp, int size, double samplingRate) {
+        Shapes.requireRank(op, "fx", fx, 2, "[N, C]");
+        for (var e : java.util.Map.of("fy", fy, "phase", phase, "amp", amp).entrySet()) {
+            Shapes.requireShape(op, e.getKey(), e.getValue(), fx.shape());
+            Shapes.requireSameKind(op, fx, e.getValue());
+        }
+        if (size < 1) throw new IllegalArgumentException(op + ": size must be >= 1 but is " + size);
+        if (!(samplingRate > 0) || Double.isInfinite(samplingRate)) throw new IllegalArgumentException(op + ": samplingRate must be a positive finite number but is " + samplingRate);
+    }
+
+    /**
      * StyleGAN3's filtered leaky ReLU, exactly NVlabs {@code _filtered_lrelu_ref}:
      * <ol>
      *   <li>u = upfirdn2d(x + b, fu, up, padding {x0, x1, y0, y1}, gain up^2) (zero insertion, pad or crop, FIR);</li>

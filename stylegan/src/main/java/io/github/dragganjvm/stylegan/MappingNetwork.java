@@ -17,8 +17,8 @@ import java.util.Arrays;
  * <pre>
  *   x = z / sqrt(mean(z^2 over z_dim) + 1e-8)                      normalize_2nd_moment
  *   x = lrelu(x W_i^T * (lr_mul / sqrt(in)) + b_i * lr_mul) * sqrt 2   for each of num_layers FC layers (slope 0.2)
- *   ws[:, j] = x for every row j < num_ws
- *   ws[:, j] = w_avg + psi (ws[:, j] - w_avg)                         for rows j < cutoff (all when cutoff &lt; 0)
+ *   ws[:, j] = x for every row j &lt; num_ws
+ *   ws[:, j] = w_avg + psi (ws[:, j] - w_avg)                         for rows j &lt; cutoff (all when cutoff &lt; 0)
  * </pre>
  * The equalised-lr scales are folded into the weights once, when the network is built. No gradient flows through
  * it (DragGAN optimises ws, never z).

@@ -5,6 +5,7 @@ import io.github.dragganjvm.tensor.internal.vector.FilteredLreluKernels;
 import io.github.dragganjvm.tensor.internal.vector.ResampleKernels;
 import io.github.dragganjvm.tensor.internal.vector.VBasics;
 import io.github.dragganjvm.tensor.internal.vector.VConv;
+import io.github.dragganjvm.tensor.internal.vector.VFourier;
 import io.github.dragganjvm.tensor.internal.vector.VMatmul;
 import jdk.incubator.vector.FloatVector;
 
@@ -25,6 +26,16 @@ public class VectorBackend extends ReferenceBackend {
                                       int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter) {
         if (!ResampleKernels.handles(x, f)) return super.upfirdn2d(x, f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
         return ResampleKernels.upfirdn2d(x, f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
+    }
+
+    @Override public Tensor fourierFeatures(Tensor fx, Tensor fy, Tensor phase, Tensor amp, int size, double samplingRate) {
+        if (!VFourier.handles(fx, fy, phase, amp)) return super.fourierFeatures(fx, fy, phase, amp, size, samplingRate);
+        return VFourier.forward(fx, fy, phase, amp, size, samplingRate);
+    }
+
+    @Override public Tensor[] fourierFeaturesBackward(Tensor gout, Tensor fx, Tensor fy, Tensor phase, Tensor amp, int size, double samplingRate) {
+        if (!VFourier.handles(gout, fx, fy, phase, amp)) return super.fourierFeaturesBackward(gout, fx, fy, phase, amp, size, samplingRate);
+        return VFourier.backward(gout, fx, fy, phase, amp, size, samplingRate);
     }
 
     @Override public Tensor filteredLrelu(Tensor x, Tensor b, Tensor fu, Tensor fd, FilteredLreluParams p) {

@@ -18,8 +18,8 @@ import io.github.dragganjvm.tensor.Tensor;
  *   feat[k, i, j] = sin(2 pi (gx[j] f'x[k] + gy[i] f'y[k] + phase'[k])) amp[k]
  *   out[n, o, i, j] = sum_k W[o, k] / sqrt(C) feat[k, i, j]                                   [N, C, size, size]
  * </pre>
- * The trigonometry runs in float64 on the host (C size^2 sines: small next to the layers); the channel mixing is a
- * matmul on the current backend. Backward (first order) to t: the chain rule through the formulas above, written out
+ * The sinusoid grid is the backend op {@link Ops#fourierFeatures} (float64, rounded once); the per-sample geometry
+ * (4 numbers in, C frequencies out) is scalar work here; the channel mixing is a matmul on the current backend. Backward (first order) to t: the chain rule through the formulas above, written out
  * in {@link #backward}; no gradient of a gradient (the drag needs none).
  */
 final class FourierInput {
@@ -81,24 +81,34 @@ final class FourierInput {
         int[] ts = t.shape();
         if (ts.length != 2 || ts[1] != 4) throw new IllegalArgumentException("FourierInput: t must be [N, 4] but is " + java.util.Arrays.toString(ts));
         int n = ts[0], hw = size * size;
-        double[] tv = t.value().toDoubleArray();
+        double[] tv = t.value().toDoubleArray();   // 4 numbers per sample: the geometry is scalar work
         Geometry[] geo = new Geometry[n];
         Tensor[] outs = new Tensor[n];
         for (int b = 0; b < n; b++) {
             geo[b] = geometry(tv[b * 4], tv[b * 4 + 1], tv[b * 4 + 2], tv[b * 4 + 3]);
-            double[] feat = new double[channels * hw];
-            for (int k = 0; k < channels; k++) {
-                double amp = Math.min(1, Math.max(0, geo[b].a()[k])), fx = geo[b].fxp()[k], fy = geo[b].fyp()[k], ph = geo[b].ph()[k];
-                for (int i = 0; i < size; i++) {
-                    double rowPart = grid[i] * fy + ph;
-                    for (int j = 0; j < size; j++) feat[k * hw + i * size + j] = Math.sin(2 * Math.PI * (grid[j] * fx + rowPart)) * amp;
-                }
-            }
-            Tensor f = Tensor.of(feat, channels, hw).copyAs(dtype).toDevice(mix.device());
+            Tensor f = features(geo[b]).reshapeView(channels, hw);
             outs[b] = Ops.matmul(mix, f).reshapeView(1, channels, size, size);
         }
         Tensor out = n == 1 ? outs[0] : Ops.cat(0, outs);
         return Var.record("fourierInput", out, (g, gr) -> gr.add(0, backward(g, geo, t.value())), t);
+    }
+
+    /**
+     * The Fourier features of one sample, [1, C, size, size] in the model's dtype (the op {@link Ops#fourierFeatures}
+     * in float64 on the geometry's float64 values, rounded once).
+     */
+    private Tensor features(Geometry q) {
+        return Ops.fourierFeatures(row(q.fxp()), row(q.fyp()), row(q.ph()), row(clamped(q.a())), size, samplingRate).copyAs(dtype);
+    }
+
+    /** values as a float64 [1, C] tensor on the model's device. */
+    private Tensor row(double[] values) { return Tensor.of(values, 1, values.length).toDevice(mix.device()); }
+
+    /** The amplitudes clamp(a, 0, 1). */
+    private static double[] clamped(double[] a) {
+        double[] r = new double[a.length];
+        for (int k = 0; k < a.length; k++) r[k] = Math.min(1, Math.max(0, a[k]));
+        return r;
     }
 
     /** dL/dt [N, 4] from dL/dout [N, C, size, size] (class comment). */
@@ -109,23 +119,13 @@ final class FourierInput {
         Tensor mixT = mix.transposeView(0, 1);
         for (int b = 0; b < n; b++) {
             Geometry q = geo[b];
-            double[] dfeat = Ops.matmul(mixT, g.selectView(0, b).contiguousOrCopy().reshapeView(channels, hw)).toDoubleArray();   // [C, hw]
+            Tensor dfeat = Ops.matmul(mixT, g.selectView(0, b).contiguousOrCopy().reshapeView(channels, hw)).reshapeView(1, channels, size, size).copyAs(DType.F64);
+            Tensor[] d = Ops.fourierFeaturesBackward(dfeat, row(q.fxp()), row(q.fyp()), row(q.ph()), row(clamped(q.a())), size, samplingRate);
+            double[] dFxs = d[0].toDoubleArray(), dFys = d[1].toDoubleArray(), dPhs = d[2].toDoubleArray(), dAmps = d[3].toDoubleArray();
             double[] dT = new double[9];
             for (int k = 0; k < channels; k++) {
-                double a = q.a()[k], amp = Math.min(1, Math.max(0, a)), fx = q.fxp()[k], fy = q.fyp()[k], ph = q.ph()[k];
-                double dAmp = 0, dPh = 0, dFx = 0, dFy = 0;
-                for (int i = 0; i < size; i++) {
-                    double rowPart = grid[i] * fy + ph, dRow = 0;
-                    for (int j = 0; j < size; j++) {
-                        double arg = 2 * Math.PI * (grid[j] * fx + rowPart), d = dfeat[k * hw + i * size + j];
-                        dAmp += d * Math.sin(arg);
-                        double du = d * amp * 2 * Math.PI * Math.cos(arg);
-                        dRow += du;
-                        dFx += du * grid[j];
-                    }
-                    dPh += dRow;
-                    dFy += dRow * grid[i];
-                }
+                double a = q.a()[k], fx = q.fxp()[k], fy = q.fyp()[k];
+                double dAmp = dAmps[k], dPh = dPhs[k], dFx = dFxs[k], dFy = dFys[k];
                 double norm = Math.hypot(fx, fy);
                 if (a >= 0 && a <= 1 && norm > 0) {                       // clamp passes the gradient inside [0, 1]
                     double dNorm = -dAmp / (samplingRate / 2 - bandwidth);
