@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 
 /**
  * The HTTP side of the editor on the JDK's built-in server: the page (static files from
- * {@code /draggan/web/} on the class path) and the JSON API below. Requests are handled on virtual threads that
+ * {@code /io/github/dragganjvm/web/} on the class path) and the JSON API below. Requests are handled on virtual threads that
  * only validate and hand work to the {@link Editor}'s pools; every failure is a JSON {@code {"error": "..."}} with
  * a 4xx status (5xx only for the server's own faults), never a stack trace.
  *
@@ -186,7 +186,7 @@ public final class EditorServer implements AutoCloseable {
     @Override public void close() { stop(); }
 
     private static byte[] resource(String name) throws IOException {
-        try (InputStream in = EditorServer.class.getResourceAsStream("/draggan/web/" + name)) {
+        try (InputStream in = EditorServer.class.getResourceAsStream("/io/github/dragganjvm/web/" + name)) {
             if (in == null) throw new IOException("the editor page's file " + name + " is missing from the class path");
             return in.readAllBytes();
         }

@@ -1,7 +1,7 @@
 /**
  * The interactive editor behind {@code ./draggan edit}: a local web application served by the JVM.
  *
- * <p>{@link io.github.dragganjvm.app.web.EditorServer} serves the page (plain HTML/CSS/JS under {@code /draggan/web/} on the
+ * <p>{@link io.github.dragganjvm.app.web.EditorServer} serves the page (plain HTML/CSS/JS under {@code /io/github/dragganjvm/web/} on the
  * class path, nothing from the network) and a small JSON API on the JDK's built-in HTTP server, bound to
  * 127.0.0.1 unless told otherwise. Each browser tab gets its own {@code EditorSession} around a
  * {@link io.github.dragganjvm.drag.DragSession}; the sessions live in the {@code Editor}, which bounds their number, closes
