@@ -77,6 +77,33 @@ public class ConvTransposeBench {
         return Bench.VECTOR.conv2d(s.d.g, s.d.w, 2, 2, 0, 0, 1);
     }
 
+    /** The input gradient with the weight marked constant (as the generator's swapped weight). */
+    @Benchmark public Tensor vectorInputGradConstant(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.VECTOR.conv2d(s.d.g, s.d.constantW, 2, 2, 0, 0, 1);
+    }
+
+    /** The weight gradient, dW [C, O, 3, 3] from x and the output gradient (conv2dWeightGrad with the roles swapped). */
+    @Benchmark public Tensor vectorWeightGrad(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.VECTOR.conv2dWeightGrad(s.d.g, s.d.x, 3, 3, 2, 2, 0, 0, 1);
+    }
+
+    @Benchmark public Tensor stacked(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return io.github.dragganjvm.tensor.internal.vector.VConv.convTranspose2dStacked(s.d.x, s.d.w, 2, 2, 0, 0);
+    }
+
+    @Benchmark public Tensor stackedInputGrad(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return io.github.dragganjvm.tensor.internal.vector.VConv.conv2dStacked(s.d.g, s.d.w, 2, 2, 0, 0);
+    }
+
+    @Benchmark public Tensor stackedWeightGrad(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return io.github.dragganjvm.tensor.internal.vector.VConv.conv2dWeightGradStacked(s.d.g, s.d.x, 3, 3, 2, 2, 0, 0);
+    }
+
     @Benchmark public Tensor reference(Small s, Flops f) {
         f.gflop += s.d.gflop;
         return Bench.REFERENCE.convTranspose2d(s.d.x, s.d.w, 2, 2, 0, 0, 1);

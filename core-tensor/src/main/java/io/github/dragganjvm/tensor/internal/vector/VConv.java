@@ -97,16 +97,51 @@ public final class VConv {
         Tensor out = Tensor.zeros(n, cout, ho, wo);
         Tensor wc = w.contiguousOrCopy();
         float[] wv = wc.host().f32, ov = out.host().f32;
+        // the weight packed once per call (or once in all for a constant one): Sgemm would pack it again for
+        // every block of output columns
+        Operand[] a = new Operand[groups];
+        for (int g = 0; g < groups; g++) {
+            int row0 = g * og;
+            a[g] = ConstantCache.get(wc, List.of("conv2d.A", g),
+                    () -> Sgemm.Packed.left(new StridedMatrix(wv, wc.offset() + row0 * k, k, 1), og, k),
+                    () -> Sgemm.Packed.left(new StridedMatrix(wv, wc.offset() + row0 * k, k, 1), og, k));
+        }
+        Planes planes = Planes.worthIt(x, sh, sw) ? Planes.of(x, kh, kw, sh, sw, ph, pw, ho, wo) : null;
         tasks(n * groups, 2L * og * pix * k, task -> {
             int b = task / groups, g = task % groups;
-            Operand a = ConstantCache.get(wc, List.of("conv2d.A", g),
-                    () -> Sgemm.Packed.left(new StridedMatrix(wv, wc.offset() + g * og * k, k, 1), og, k),
-                    () -> new StridedMatrix(wv, wc.offset() + g * og * k, k, 1));
-            Sgemm.gemm(og, pix, k, a,
-                    image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo),
-                    ov, (b * cout + g * og) * pix, pix, 1, false);
+            Operand bop = planes != null ? planes.im2col(b, g * cg * kh * kw, wo)
+                    : image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo);
+            Sgemm.gemm(og, pix, k, a[g], bop, ov, (b * cout + g * og) * pix, pix, 1, false);
         });
+        if (planes != null) StackedConv.keep(0, planes.layout);
         return out;
+    }
+
+    /**
+     * The input of a strided convolution as phase planes ({@link StackedImage}, one sample per grid block of
+     * rows x rowLen cells) with its tap offsets: its im2col rows are then contiguous runs ({@link PlaneIm2col}).
+     */
+    private record Planes(StackedImage layout, int[] koff) {
+        static Planes of(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo) {
+            int n = x.size(0), c = x.size(1);
+            StackedConv.Axis ay = StackedConv.Axis.conv(x.size(2), kh, sh, ph, ho), ax = StackedConv.Axis.conv(x.size(3), kw, sw, pw, wo);
+            // a stride-1 axis shares its zero columns (rows) between neighbours, so the last row's window may read
+            // on past the grid: the channel stride leaves room for that (zeros)
+            int reach = (kh - 1) / sh * ax.cells() + (kw - 1) / sw;
+            StackedImage layout = StackedImage.of(x, sh, sw, ph, pw, ay.cells(), ax.cells(), c, n * ay.cells() * ax.cells() + reach,
+                    StackedConv.scratch(0));
+            return new Planes(layout, StackedConv.convTaps(layout, c, kh, kw));
+        }
+
+        /** Whether a strided convolution's input goes to planes: stride above 1, and a layout far from 2^31 floats. */
+        static boolean worthIt(Tensor x, int sh, int sw) {
+            return (sh > 1 || sw > 1) && x.numel() <= STACKED_MAX_ELEMENTS;
+        }
+
+        /** Sample b's im2col matrix from tap kOff on (taps of channels c0.. start at c0*kh*kw). */
+        PlaneIm2col im2col(int b, int kOff, int wo) {
+            return new PlaneIm2col(layout, koff, kOff, b * layout.rows * layout.rowLen, wo);
+        }
     }
 
     /** dW [O, C/groups, kh, kw] of conv2d from x [N, C, H, W] and gout [N, O, Ho, Wo] (arguments checked by Ops). */
@@ -122,13 +157,16 @@ public final class VConv {
         Tensor dw = Tensor.zeros(cout, cg, kh, kw);
         Tensor gc = gout.contiguousOrCopy();
         float[] gv = gc.host().f32, dv = dw.host().f32;
+        Planes planes = Planes.worthIt(x, sh, sw) ? Planes.of(x, kh, kw, sh, sw, ph, pw, ho, wo) : null;
         tasks(groups, 2L * og * pix * k * n, g -> {
             for (int b = 0; b < n; b++) {
-                Operand xt = image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo).transposed();
+                Operand xt = planes != null ? planes.im2col(b, g * cg * kh * kw, wo).transposed()
+                        : image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo).transposed();
                 Sgemm.gemm(og, k, pix, new StridedMatrix(gv, gc.offset() + (b * cout + g * og) * pix, pix, 1), xt,
                         dv, g * og * k, k, 1, b > 0);
             }
         });
+        if (planes != null) StackedConv.keep(0, planes.layout);
         return dw;
     }
 
@@ -157,12 +195,18 @@ public final class VConv {
                 int k = cg * py.taps * px.taps, pix = py.count * px.count;
                 boolean direct = sh == 1 && sw == 1;
                 int firstRow = ry, firstCol = rx;
+                // each group's sub-kernel packed once per call (once in all for a constant weight)
+                Operand[] as = new Operand[groups];
+                for (int g = 0; g < groups; g++) {
+                    int c0 = g * cg;
+                    as[g] = ConstantCache.get(w, List.of("convTranspose2d.A", g, py, px, sh, sw),
+                            () -> Sgemm.Packed.left(new FlippedWeight(w, c0, py, px, sh, sw), og, k),
+                            () -> Sgemm.Packed.left(new FlippedWeight(w, c0, py, px, sh, sw), og, k));
+                }
                 tasks(n * groups, 2L * og * pix * k, task -> {
                     int b = task / groups, g = task % groups;
                     Operand xs = image(x, b, g * cg, h, wd, py.taps, px.taps, 1, 1, py.offset, px.offset, px.count);
-                    Operand a = ConstantCache.get(w, List.of("convTranspose2d.A", g, py, px, sh, sw),
-                            () -> Sgemm.Packed.left(new FlippedWeight(w, g * cg, py, px, sh, sw), og, k),
-                            () -> new FlippedWeight(w, g * cg, py, px, sh, sw));
+                    Operand a = as[g];
                     int outBase = (b * cout + g * og) * ho * wo;
                     if (direct) {
                         Sgemm.gemm(og, pix, k, a, xs, ov, outBase, ho * wo, 1, false);
