@@ -23,7 +23,12 @@ import java.util.function.IntConsumer;
  *   conv2dWeightGrad  dW[O, C*kh*kw]   += gout[O, Ho*Wo] x im2col(x)^T[Ho*Wo, C*kh*kw]     (summed over samples)
  *   convTranspose2d   one stride-1 conv2d per output phase (sub-pixel decomposition, below)
  * </pre>
- * im2col is never materialised: {@link Im2col} packs the GEMM's B panels straight from the image. 3x3, stride 1
+ * im2col is never materialised: {@link Im2col} packs the GEMM's B panels straight from the image. With a stride
+ * above 1 (the input and weight gradients of StyleGAN2's up-sampling transposed conv) the image is first split
+ * into its stride phase planes ({@link StackedImage}), and {@link PlaneIm2col} packs from those: every im2col row is
+ * then contiguous runs with no stride and no border checks (Im2col gathers a strided row element by element).
+ * The weight (A) is packed once per call, or once in all when it is constant, into per-thread arrays reused by the
+ * next call; {@link Sgemm} would otherwise pack it again for every block of output columns. 3x3, stride 1
  * convolutions (and stride-1 transposed ones, their input gradients) with enough channels and pixels go to
  * {@link Winograd} instead (see {@link Winograd#worthIt}).
  *
