@@ -291,7 +291,7 @@ public final class VConv {
      * A phase's flipped sub-kernel as the GEMM's left operand, packed straight from w [C, O/groups, kh, kw] (any
      * strides): {@code A[o, (c*tapsY + v)*tapsX + v'] = w[c0 + c, o, i0y + sh*(tapsY-1-v), i0x + sw*(tapsX-1-v')]}.
      */
-    static final class FlippedWeight implements Operand {
+    private static final class FlippedWeight implements Operand {
         private final float[] w;
         private final int off, s0, s1, s2, s3, c0, ty, tx, i0y, i0x, sh, sw;
 
