@@ -19,7 +19,10 @@ import java.util.concurrent.TimeUnit;
  * StyleGAN2's up-sampling convolution: conv_transpose2d with stride 2, padding 0 and a 3x3 kernel, x [1, C, R, R]
  * -> [1, O, 2R+1, 2R+1] (the FIR filter that follows is a separate op). Sizes "C x O @ R" (R the input size);
  * 2 * C * O * 9 * R * R flops (every input pixel meets every kernel tap once). {@code vectorInputGrad} is its
- * gradient with respect to x, the stride-2 conv2d of a [1, O, 2R+1, 2R+1] gradient (what DragGAN's backward runs).
+ * gradient with respect to x, the stride-2 conv2d of a [1, O, 2R+1, 2R+1] gradient (what DragGAN's backward runs);
+ * {@code vectorInputGradConstant} the same with the weight marked constant (the generator's swapped weight);
+ * {@code vectorWeightGrad} its weight gradient dW [C, O, 3, 3] (training). The {@code stacked*} methods run the same
+ * three ops through the batch path ({@code StackedConv}) at N = 1, for comparison. All count the same flops.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -75,6 +78,33 @@ public class ConvTransposeBench {
     @Benchmark public Tensor vectorInputGrad(Fast s, Flops f) {
         f.gflop += s.d.gflop;
         return Bench.VECTOR.conv2d(s.d.g, s.d.w, 2, 2, 0, 0, 1);
+    }
+
+    /** The input gradient with the weight marked constant (as the generator's swapped weight). */
+    @Benchmark public Tensor vectorInputGradConstant(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.VECTOR.conv2d(s.d.g, s.d.constantW, 2, 2, 0, 0, 1);
+    }
+
+    /** The weight gradient, dW [C, O, 3, 3] from x and the output gradient (conv2dWeightGrad with the roles swapped). */
+    @Benchmark public Tensor vectorWeightGrad(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.VECTOR.conv2dWeightGrad(s.d.g, s.d.x, 3, 3, 2, 2, 0, 0, 1);
+    }
+
+    @Benchmark public Tensor stacked(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return io.github.dragganjvm.tensor.internal.vector.VConv.convTranspose2dStacked(s.d.x, s.d.w, 2, 2, 0, 0);
+    }
+
+    @Benchmark public Tensor stackedInputGrad(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return io.github.dragganjvm.tensor.internal.vector.VConv.conv2dStacked(s.d.g, s.d.w, 2, 2, 0, 0);
+    }
+
+    @Benchmark public Tensor stackedWeightGrad(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return io.github.dragganjvm.tensor.internal.vector.VConv.conv2dWeightGradStacked(s.d.g, s.d.x, 3, 3, 2, 2, 0, 0);
     }
 
     @Benchmark public Tensor reference(Small s, Flops f) {

@@ -34,7 +34,7 @@ public final class QuickBench {
             new Run("ConvBench\\.(vector|nd4j)", false, "512x256@64", "128x64@256"),
             new Run("ConvBench\\.reference", false, "32x32@16"),
             new Run("ConvBench\\.vector(InputGrad|WeightGrad)", true, "512x512@32"),
-            new Run("ConvTransposeBench\\.vector(Constant|InputGrad)?", true, "512x256@32"),
+            new Run("ConvTransposeBench\\.vector(Constant|InputGrad|WeightGrad)?", true, "512x256@32"),
             new Run("ConvTransposeBench\\.vector(Constant|InputGrad)?", false, "256x128@64"),
             new Run("TrainingConvBench\\.vector(|InputGrad|WeightGrad|Up)", false, "32x32@32")));
 
@@ -90,6 +90,7 @@ public final class QuickBench {
             case "ConvBench" -> method.endsWith("InputGrad") ? "conv2d 3x3 input-grad"
                     : method.endsWith("WeightGrad") ? "conv2d 3x3 weight-grad" : "conv2d 3x3";
             case "ConvTransposeBench" -> method.endsWith("InputGrad") ? "convT 3x3 stride 2 (up) input-grad"
+                    : method.endsWith("WeightGrad") ? "convT 3x3 stride 2 (up) weight-grad"
                     : method.endsWith("Constant") ? "convT 3x3 stride 2 (up), constant weight" : "convT 3x3 stride 2 (up)";
             case "TrainingConvBench" -> method.equals("vector") ? "conv2d 3x3, batch 16" : "training " + method.substring(6, 7).toLowerCase() + method.substring(7) + ", batch 16";
             default -> clazz.replace("Bench", "") + " " + method;

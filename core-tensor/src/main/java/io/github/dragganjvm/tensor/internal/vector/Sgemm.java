@@ -170,15 +170,25 @@ public final class Sgemm {
         }
 
         /** A [m, k] packed as the left operand. */
-        public static Packed left(Operand a, int m, int k) { return pack(a, true, m, k); }
+        public static Packed left(Operand a, int m, int k) { return pack(a, true, m, k, null); }
+
+        /**
+         * A [m, k] packed as the left operand into {@code reuse} when it holds {@link #leftSize}(m, k) floats (else
+         * into a new array): for an operand packed on every call, whose packed copy dies with the call.
+         */
+        public static Packed left(Operand a, int m, int k, float[] reuse) { return pack(a, true, m, k, reuse); }
+
+        /** Floats of A [m, k] packed as the left operand. */
+        public static int leftSize(int m, int k) { return Math.ceilDiv(m, MR) * MR * k; }
 
         /** B [k, n] packed as the right operand. */
-        public static Packed right(Operand b, int k, int n) { return pack(b, false, n, k); }
+        public static Packed right(Operand b, int k, int n) { return pack(b, false, n, k, null); }
 
-        private static Packed pack(Operand x, boolean left, int size, int k) {
+        private static Packed pack(Operand x, boolean left, int size, int k, float[] reuse) {
             int panel = left ? MR : NR, padded = (size + panel - 1) / panel * panel;
-            float[] data = new float[padded * k];
-            float[] tmp = new float[padded * Math.min(KC, k)];
+            float[] data = reuse != null && reuse.length >= padded * k ? reuse : new float[padded * k];
+            float[] own = BUFFERS.get().a;                 // this thread's A block buffer, idle while packing
+            float[] tmp = own.length >= padded * Math.min(KC, k) ? own : new float[padded * Math.min(KC, k)];
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
                 if (left) x.packA(0, size, k0, kc, tmp);

@@ -112,12 +112,12 @@ final class StackedConv {
     /** Largest layout kept for reuse (floats). */
     private static final int SCRATCH_MAX = 1 << 26;
 
-    private static float[] scratch(int slot) {
+    static float[] scratch(int slot) {
         SoftReference<float[]> r = SCRATCH.get()[slot];
         return r == null ? null : r.get();
     }
 
-    private static void keep(int slot, StackedImage layout) {
+    static void keep(int slot, StackedImage layout) {
         if (layout.data.length <= SCRATCH_MAX && layout.data != scratch(slot)) SCRATCH.get()[slot] = new SoftReference<>(layout.data);
     }
 
@@ -236,7 +236,7 @@ final class StackedConv {
     // ------------------------------------------------------------------ helpers
 
     /** Tap offsets of a kh x kw window on a conv2d layout: koff[(c*kh + i)*kw + j]. */
-    private static int[] convTaps(StackedImage xs, int c, int kh, int kw) {
+    static int[] convTaps(StackedImage xs, int c, int kh, int kw) {
         int[] koff = new int[c * kh * kw];
         for (int cc = 0; cc < c; cc++) {
             for (int i = 0; i < kh; i++) {

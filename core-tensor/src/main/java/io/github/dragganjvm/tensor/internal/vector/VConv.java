@@ -23,7 +23,12 @@ import java.util.function.IntConsumer;
  *   conv2dWeightGrad  dW[O, C*kh*kw]   += gout[O, Ho*Wo] x im2col(x)^T[Ho*Wo, C*kh*kw]     (summed over samples)
  *   convTranspose2d   one stride-1 conv2d per output phase (sub-pixel decomposition, below)
  * </pre>
- * im2col is never materialised: {@link Im2col} packs the GEMM's B panels straight from the image. 3x3, stride 1
+ * im2col is never materialised: {@link Im2col} packs the GEMM's B panels straight from the image. With a stride
+ * above 1 (the input and weight gradients of StyleGAN2's up-sampling transposed conv) the image is first split
+ * into its stride phase planes ({@link StackedImage}), and {@link PlaneIm2col} packs from those: every im2col row is
+ * then contiguous runs with no stride and no border checks (Im2col gathers a strided row element by element).
+ * The weight (A) is packed once per call, or once in all when it is constant, into per-thread arrays reused by the
+ * next call; {@link Sgemm} would otherwise pack it again for every block of output columns. 3x3, stride 1
  * convolutions (and stride-1 transposed ones, their input gradients) with enough channels and pixels go to
  * {@link Winograd} instead (see {@link Winograd#worthIt}).
  *
@@ -97,16 +102,52 @@ public final class VConv {
         Tensor out = Tensor.zeros(n, cout, ho, wo);
         Tensor wc = w.contiguousOrCopy();
         float[] wv = wc.host().f32, ov = out.host().f32;
+        // the weight packed once per call (or once in all for a constant one): Sgemm would pack it again for
+        // every block of output columns
+        Operand[] a = new Operand[groups];
+        for (int g = 0; g < groups; g++) {
+            int row0 = g * og;
+            a[g] = ConstantCache.get(wc, List.of("conv2d.A", g),
+                    () -> Sgemm.Packed.left(new StridedMatrix(wv, wc.offset() + row0 * k, k, 1), og, k),
+                    () -> Sgemm.Packed.left(new StridedMatrix(wv, wc.offset() + row0 * k, k, 1), og, k,
+                            groups == 1 ? callScratch(SLOT_CONV_A, Sgemm.Packed.leftSize(og, k)) : null));
+        }
+        Planes planes = Planes.worthIt(x, sh, sw) ? Planes.of(x, kh, kw, sh, sw, ph, pw, ho, wo) : null;
         tasks(n * groups, 2L * og * pix * k, task -> {
             int b = task / groups, g = task % groups;
-            Operand a = ConstantCache.get(wc, List.of("conv2d.A", g),
-                    () -> Sgemm.Packed.left(new StridedMatrix(wv, wc.offset() + g * og * k, k, 1), og, k),
-                    () -> new StridedMatrix(wv, wc.offset() + g * og * k, k, 1));
-            Sgemm.gemm(og, pix, k, a,
-                    image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo),
-                    ov, (b * cout + g * og) * pix, pix, 1, false);
+            Operand bop = planes != null ? planes.im2col(b, g * cg * kh * kw, wo)
+                    : image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo);
+            Sgemm.gemm(og, pix, k, a[g], bop, ov, (b * cout + g * og) * pix, pix, 1, false);
         });
+        if (planes != null) StackedConv.keep(0, planes.layout);
         return out;
+    }
+
+    /**
+     * The input of a strided convolution as phase planes ({@link StackedImage}, one sample per grid block of
+     * rows x rowLen cells) with its tap offsets: its im2col rows are then contiguous runs ({@link PlaneIm2col}).
+     */
+    private record Planes(StackedImage layout, int[] koff) {
+        static Planes of(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo) {
+            int n = x.size(0), c = x.size(1);
+            StackedConv.Axis ay = StackedConv.Axis.conv(x.size(2), kh, sh, ph, ho), ax = StackedConv.Axis.conv(x.size(3), kw, sw, pw, wo);
+            // a stride-1 axis shares its zero columns (rows) between neighbours, so the last row's window may read
+            // on past the grid: the channel stride leaves room for that (zeros)
+            int reach = (kh - 1) / sh * ax.cells() + (kw - 1) / sw;
+            StackedImage layout = StackedImage.of(x, sh, sw, ph, pw, ay.cells(), ax.cells(), c, n * ay.cells() * ax.cells() + reach,
+                    StackedConv.scratch(0));
+            return new Planes(layout, StackedConv.convTaps(layout, c, kh, kw));
+        }
+
+        /** Whether a strided convolution's input goes to planes: stride above 1, and a layout far from 2^31 floats. */
+        static boolean worthIt(Tensor x, int sh, int sw) {
+            return (sh > 1 || sw > 1) && x.numel() <= STACKED_MAX_ELEMENTS;
+        }
+
+        /** Sample b's im2col matrix from tap kOff on (taps of channels c0.. start at c0*kh*kw). */
+        PlaneIm2col im2col(int b, int kOff, int wo) {
+            return new PlaneIm2col(layout, koff, kOff, b * layout.rows * layout.rowLen, wo);
+        }
     }
 
     /** dW [O, C/groups, kh, kw] of conv2d from x [N, C, H, W] and gout [N, O, Ho, Wo] (arguments checked by Ops). */
@@ -122,13 +163,16 @@ public final class VConv {
         Tensor dw = Tensor.zeros(cout, cg, kh, kw);
         Tensor gc = gout.contiguousOrCopy();
         float[] gv = gc.host().f32, dv = dw.host().f32;
+        Planes planes = Planes.worthIt(x, sh, sw) ? Planes.of(x, kh, kw, sh, sw, ph, pw, ho, wo) : null;
         tasks(groups, 2L * og * pix * k * n, g -> {
             for (int b = 0; b < n; b++) {
-                Operand xt = image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo).transposed();
+                Operand xt = planes != null ? planes.im2col(b, g * cg * kh * kw, wo).transposed()
+                        : image(x, b, g * cg, h, wd, kh, kw, sh, sw, -ph, -pw, wo).transposed();
                 Sgemm.gemm(og, k, pix, new StridedMatrix(gv, gc.offset() + (b * cout + g * og) * pix, pix, 1), xt,
                         dv, g * og * k, k, 1, b > 0);
             }
         });
+        if (planes != null) StackedConv.keep(0, planes.layout);
         return dw;
     }
 
@@ -149,38 +193,84 @@ public final class VConv {
         int ho = (h - 1) * sh - 2 * ph + kh, wo = (wd - 1) * sw - 2 * pw + kw;
         Tensor out = Tensor.zeros(n, cout, ho, wo);
         float[] ov = out.host().f32;
+        Object[] wLast = w.isConstant() ? null : FlippedWeight.channelsLast(w);   // {float[] data, int[] strides}
         for (int ry = 0; ry < sh; ry++) {
             Phase py = Phase.of(ry, sh, ph, kh, ho);
             for (int rx = 0; rx < sw; rx++) {
                 Phase px = Phase.of(rx, sw, pw, kw, wo);
                 if (py.taps == 0 || px.taps == 0 || py.count == 0 || px.count == 0) continue; // stays zero
-                int k = cg * py.taps * px.taps, pix = py.count * px.count;
+                int k = cg * py.taps * px.taps, pix = py.count * px.count, phase = ry * sw + rx;
                 boolean direct = sh == 1 && sw == 1;
                 int firstRow = ry, firstCol = rx;
+                // each group's sub-kernel packed once per call (once in all for a constant weight)
+                Operand[] as = new Operand[groups];
+                for (int g = 0; g < groups; g++) {
+                    int c0 = g * cg;
+                    as[g] = ConstantCache.get(w, List.of("convTranspose2d.A", g, py, px, sh, sw),
+                            () -> Sgemm.Packed.left(new FlippedWeight(w, c0, py, px, sh, sw), og, k),
+                            () -> Sgemm.Packed.left(new FlippedWeight((float[]) wLast[0], 0, (int[]) wLast[1], c0, py, px, sh, sw), og, k,
+                                    groups == 1 && phase < PHASE_SLOTS ? callScratch(SLOT_PHASE_A + phase, Sgemm.Packed.leftSize(og, k)) : null));
+                }
                 tasks(n * groups, 2L * og * pix * k, task -> {
                     int b = task / groups, g = task % groups;
                     Operand xs = image(x, b, g * cg, h, wd, py.taps, px.taps, 1, 1, py.offset, px.offset, px.count);
-                    Operand a = ConstantCache.get(w, List.of("convTranspose2d.A", g, py, px, sh, sw),
-                            () -> Sgemm.Packed.left(new FlippedWeight(w, g * cg, py, px, sh, sw), og, k),
-                            () -> new FlippedWeight(w, g * cg, py, px, sh, sw));
+                    Operand a = as[g];
                     int outBase = (b * cout + g * og) * ho * wo;
                     if (direct) {
                         Sgemm.gemm(og, pix, k, a, xs, ov, outBase, ho * wo, 1, false);
                         return;
                     }
-                    // this phase's pixels are every s-th one: compute them densely, then scatter
-                    float[] tmp = new float[og * pix];
+                    // this phase's pixels are every s-th one: compute them densely, then scatter (on all threads
+                    // when this is the only product; a pool worker runs it alone)
+                    float[] tmp = phaseBuffer(og * pix);
                     Sgemm.gemm(og, pix, k, a, xs, tmp, 0, pix, 1, false);
-                    for (int o = 0; o < og; o++) {
-                        for (int t = 0; t < py.count; t++) {
-                            int src = o * pix + t * px.count, dst = outBase + o * ho * wo + (firstRow + sh * t) * wo + firstCol;
-                            for (int u = 0; u < px.count; u++, dst += sw) ov[dst] = tmp[src + u];
+                    Parallel.forRange(og, pix, (o0, o1) -> {
+                        for (int o = o0; o < o1; o++) {
+                            for (int t = 0; t < py.count; t++) {
+                                int src = o * pix + t * px.count, dst = outBase + o * ho * wo + (firstRow + sh * t) * wo + firstCol;
+                                for (int u = 0; u < px.count; u++, dst += sw) ov[dst] = tmp[src + u];
+                            }
                         }
-                    }
+                    });
                 });
             }
         }
         return out;
+    }
+
+    /** Per thread, arrays that live for one call only and are reused by the next (slots: {@link #SLOT_W_LAST}, ...). */
+    @SuppressWarnings("unchecked")
+    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>[]> CALL_SCRATCH =
+            ThreadLocal.withInitial(() -> new java.lang.ref.SoftReference[8]);
+    /** Scratch slots: the channels-last weight, conv2d's packed weight, a transposed conv's packed phase weights (4). */
+    private static final int SLOT_W_LAST = 0, SLOT_CONV_A = 1, SLOT_PHASE_A = 2, PHASE_SLOTS = 4;
+
+    /**
+     * This thread's scratch array of the slot with at least n floats (contents undefined; fresh arrays cost their
+     * zeroing and page faults, ~3 ms for the 4.7 MB of a 512x256 3x3 weight, a tenth of the transposed conv).
+     */
+    static float[] callScratch(int slot, int n) {
+        java.lang.ref.SoftReference<float[]>[] slots = CALL_SCRATCH.get();
+        float[] b = slots[slot] == null ? null : slots[slot].get();
+        if (b == null || b.length < n) {
+            b = new float[n];
+            slots[slot] = new java.lang.ref.SoftReference<>(b);
+        }
+        return b;
+    }
+
+    /** Per thread, the dense output of its last transposed-conv phase, held softly and reused (every float is written). */
+    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> PHASE_BUFFER = new ThreadLocal<>();
+
+    /** A buffer of at least n floats for a phase's dense output (contents undefined). */
+    private static float[] phaseBuffer(int n) {
+        java.lang.ref.SoftReference<float[]> r = PHASE_BUFFER.get();
+        float[] b = r == null ? null : r.get();
+        if (b == null || b.length < n) {
+            b = new float[n];
+            PHASE_BUFFER.set(new java.lang.ref.SoftReference<>(b));
+        }
+        return b;
     }
 
     /**
@@ -206,9 +296,38 @@ public final class VConv {
         private final int off, s0, s1, s2, s3, c0, ty, tx, i0y, i0x, sh, sw;
 
         FlippedWeight(Tensor wt, int c0, Phase py, Phase px, int sh, int sw) {
-            int[] s = wt.strides();
-            this.w = wt.host().f32; this.off = wt.offset(); this.s0 = s[0]; this.s1 = s[1]; this.s2 = s[2]; this.s3 = s[3];
+            this(wt.host().f32, wt.offset(), wt.strides(), c0, py, px, sh, sw);
+        }
+
+        /** The same from w's elements (c, o, i, j) at {@code w[off + c*s[0] + o*s[1] + i*s[2] + j*s[3]]}. */
+        FlippedWeight(float[] w, int off, int[] s, int c0, Phase py, Phase px, int sh, int sw) {
+            this.w = w; this.off = off; this.s0 = s[0]; this.s1 = s[1]; this.s2 = s[2]; this.s3 = s[3];
             this.c0 = c0; this.ty = py.taps; this.tx = px.taps; this.i0y = py.i0; this.i0x = px.i0; this.sh = sh; this.sw = sw;
+        }
+
+        /**
+         * w [C, O', kh, kw] copied channels-last, [C, kh, kw, O'], with its strides: the packing then reads the MR
+         * output channels of a panel side by side (from w itself they are kh*kw floats apart and the pack of a
+         * 512x256 weight took a third of the transposed conv's time).
+         */
+        static Object[] channelsLast(Tensor wt) {
+            int c = wt.size(0), o = wt.size(1), kh = wt.size(2), kw = wt.size(3), taps = kh * kw;
+            int[] s = wt.strides();
+            float[] src = wt.host().f32, dst = callScratch(SLOT_W_LAST, c * taps * o);
+            int off = wt.offset();
+            Parallel.forRange(c, (long) o * taps, (from, to) -> {
+                int s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+                for (int cc = from; cc < to; cc++) {
+                    for (int i = 0; i < kh; i++) {
+                        for (int j = 0; j < kw; j++) {
+                            // one tap of channel cc: O floats s1 apart (in one small block of w) to a contiguous row
+                            int d = ((cc * kh + i) * kw + j) * o, so = off + cc * s0 + i * s2 + j * s3;
+                            for (int oo = 0; oo < o; oo++, so += s1) dst[d + oo] = src[so];
+                        }
+                    }
+                }
+            });
+            return new Object[]{dst, new int[]{taps * o, 1, kw * o, o}};
         }
 
         @Override public void packA(int i0, int mc, int k0, int kc, float[] dst) {

@@ -47,6 +47,37 @@ class VConvTest {
         Golden.assertClose("conv2d sliced view", ref.conv2d(xs, w2, 1, 1, 1, 1, 1), vec.conv2d(xs, w2, 1, 1, 1, 1, 1), tol(36));
     }
 
+    /**
+     * Single samples with strides above 1 (the per-sample GEMMs read their im2col rows from phase planes):
+     * uneven strides and paddings, groups, a view, and the input and weight gradients of StyleGAN2's up-sampling
+     * transposed conv (stride 2, 3x3, padding 0 on a [1, O, 2R+1, 2R+1] gradient).
+     */
+    @Test void stridedSingleSampleConvsMatchReference() {
+        // c, h, w, o, kh, kw, sh, sw, ph, pw, groups
+        int[][] cases = {
+                {6, 17, 17, 5, 3, 3, 2, 2, 0, 0, 1}, {4, 9, 12, 6, 3, 2, 2, 1, 1, 0, 2}, {3, 8, 13, 4, 2, 3, 1, 3, 0, 2, 1},
+                {40, 13, 13, 36, 3, 3, 2, 2, 0, 0, 1}, {5, 11, 10, 3, 5, 4, 3, 2, 2, 1, 1},
+        };
+        int seed = 300;
+        for (int[] c : cases) {
+            int ho = (c[1] + 2 * c[8] - c[4]) / c[6] + 1, wo = (c[2] + 2 * c[9] - c[5]) / c[7] + 1;
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, 1, c[0], c[1], c[2]);
+            Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[3], c[0] / c[10], c[4], c[5]);
+            Tensor g = Tensor.uniform(DType.F32, ++seed, -1, 1, 1, c[3], ho, wo);
+            String name = java.util.Arrays.toString(c);
+            Golden.assertClose("conv2d " + name, ref.conv2d(x, w, c[6], c[7], c[8], c[9], c[10]),
+                    vec.conv2d(x, w, c[6], c[7], c[8], c[9], c[10]), tol(c[0] * c[4] * c[5]));
+            Golden.assertClose("conv2dWeightGrad " + name, ref.conv2dWeightGrad(x, g, c[4], c[5], c[6], c[7], c[8], c[9], c[10]),
+                    vec.conv2dWeightGrad(x, g, c[4], c[5], c[6], c[7], c[8], c[9], c[10]), tol(ho * wo));
+        }
+        Tensor xv = Tensor.uniform(DType.F32, 9, -1, 1, 1, 15, 13, 4).permuteView(0, 3, 1, 2);   // [1, 4, 15, 13] view
+        Tensor wv = Tensor.uniform(DType.F32, 10, -1, 1, 4, 3, 3, 3).transposeView(0, 1);       // [3, 4, 3, 3] view
+        Golden.assertClose("conv2d view, stride 2", ref.conv2d(xv, wv, 2, 2, 0, 0, 1), vec.conv2d(xv, wv, 2, 2, 0, 0, 1), tol(36));
+        Tensor gv = Tensor.uniform(DType.F32, 11, -1, 1, 1, 6, 7, 3).permuteView(0, 3, 1, 2);    // [1, 3, 6, 7] view
+        Golden.assertClose("conv2dWeightGrad view, stride 2", ref.conv2dWeightGrad(xv, gv, 3, 3, 2, 2, 0, 0, 1),
+                vec.conv2dWeightGrad(xv, gv, 3, 3, 2, 2, 0, 0, 1), tol(42));
+    }
+
     @Test void convTranspose2dMatchesReference() {
         int seed = 100;
         // n, c, h, w, o, k, stride, pad, groups
