@@ -131,13 +131,16 @@ public final class Golden {
         return shared("golden/" + name).resolve("golden").resolve(name);
     }
 
-    /** The outermost draggan test class on the stack (the suite a skip belongs to); "unknown" if none. */
+    /** The project's root package ("io.github.dragganjvm."), from this class's own. */
+    private static final String PROJECT_PACKAGE = Golden.class.getPackageName().substring(0, Golden.class.getPackageName().indexOf(".tensor.") + 1);
+
+    /** The outermost project test class on the stack (the suite a skip belongs to); "unknown" if none. */
     private static String callingTestClass() {
         return StackWalker.getInstance().walk(frames -> {
             String last = "unknown";
             for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
                 String c = f.getClassName();
-                if (c.startsWith("draggan.") && !c.equals(Golden.class.getName())) last = c;
+                if (c.startsWith(PROJECT_PACKAGE) && !c.equals(Golden.class.getName())) last = c;
             }
             int dollar = last.indexOf('$');
             return (dollar > 0 ? last.substring(0, dollar) : last).substring(last.lastIndexOf('.') + 1);
