@@ -65,7 +65,7 @@ public final class QuickBench {
             if (quick && !run.quick()) continue;
             System.err.println("QuickBench: " + run.methods() + " " + String.join(", ", run.sizes()) + " ...");
             ChainedOptionsBuilder opts = new OptionsBuilder()
-                    .include("draggan\\.bench\\." + run.methods() + "$")
+                    .include(java.util.regex.Pattern.quote(QuickBench.class.getPackageName() + ".") + run.methods() + "$")
                     .param("size", run.sizes())
                     .forks(1).warmupIterations(warmups).warmupTime(TimeValue.seconds(1))
                     .measurementIterations(measurements).measurementTime(TimeValue.seconds(1))
