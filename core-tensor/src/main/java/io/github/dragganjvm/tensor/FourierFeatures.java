@@ -33,16 +33,24 @@ public final class FourierFeatures {
 
     /** Scalar reference of the forward (class comment); host tensors of any strides, F32 or F64. */
     public static Tensor forward(Tensor fx, Tensor fy, Tensor phase, Tensor amp, int size, double samplingRate) {
-        int n = fx.size(0), c = fx.size(1), hw = size * size;
-        double[] g = grid(size, samplingRate), ax = fx.toDoubleArray(), ay = fy.toDoubleArray(), ph = phase.toDoubleArray(), am = amp.toDoubleArray();
-        double[] y = new double[n * c * hw];
-        for (int q = 0; q < n * c; q++) {
+        int n = fx.size(0), c = fx.size(1);
+        double[] y = new double[n * c * size * size];
+        forwardRange(0, n * c, size, grid(size, samplingRate), fx.toDoubleArray(), fy.toDoubleArray(), phase.toDoubleArray(), amp.toDoubleArray(), y);
+        return Tensor.of(y, n, c, size, size).copyAs(fx.dtype());
+    }
+
+    /**
+     * The forward of channels q in [from, to) (q = n C + k) into y[q size^2 ..]: the loops every backend runs, so
+     * a backend that splits channels across threads gives the same bits.
+     */
+    public static void forwardRange(int from, int to, int size, double[] g, double[] fx, double[] fy, double[] phase, double[] amp, double[] y) {
+        int hw = size * size;
+        for (int q = from; q < to; q++) {
             for (int i = 0; i < size; i++) {
-                double row = g[i] * ay[q] + ph[q];
-                for (int j = 0; j < size; j++) y[q * hw + i * size + j] = Math.sin(2 * Math.PI * (g[j] * ax[q] + row)) * am[q];
+                double row = g[i] * fy[q] + phase[q];
+                for (int j = 0; j < size; j++) y[q * hw + i * size + j] = Math.sin(2 * Math.PI * (g[j] * fx[q] + row)) * amp[q];
             }
         }
-        return Tensor.of(y, n, c, size, size).copyAs(fx.dtype());
     }
 
     /**
@@ -53,30 +61,40 @@ public final class FourierFeatures {
      */
     public static Tensor[] backward(Tensor gout, Tensor fx, Tensor fy, Tensor phase, Tensor amp, int size, double samplingRate) {
         int n = fx.size(0), c = fx.size(1);
-        double[] g = grid(size, samplingRate), ax = fx.toDoubleArray(), ay = fy.toDoubleArray(), ph = phase.toDoubleArray(), am = amp.toDoubleArray();
-        double[] go = gout.toDoubleArray();
-        double[] dfx = new double[n * c], dfy = new double[n * c], dph = new double[n * c], dam = new double[n * c];
+        double[][] d = new double[4][n * c];
+        backwardRange(0, n * c, size, grid(size, samplingRate), fx.toDoubleArray(), fy.toDoubleArray(), phase.toDoubleArray(), amp.toDoubleArray(),
+                gout.toDoubleArray(), d);
+        return gradients(d, n, c, fx.dtype());
+    }
+
+    /** The backward of channels q in [from, to): d = {dfx, dfy, dphase, damp}, each summed in one pass in this order. */
+    public static void backwardRange(int from, int to, int size, double[] g, double[] fx, double[] fy, double[] phase, double[] amp, double[] gout, double[][] d) {
         int hw = size * size;
-        for (int q = 0; q < n * c; q++) {
+        for (int q = from; q < to; q++) {
             double sx = 0, sy = 0, sp = 0, sa = 0;
             for (int i = 0; i < size; i++) {
-                double row = 0, rowArg = g[i] * ay[q] + ph[q];
+                double row = 0, rowArg = g[i] * fy[q] + phase[q];
                 for (int j = 0; j < size; j++) {
-                    double u = 2 * Math.PI * (g[j] * ax[q] + rowArg), d = go[q * hw + i * size + j];
-                    double du = d * am[q] * 2 * Math.PI * Math.cos(u);
-                    sa += d * Math.sin(u);
+                    double u = 2 * Math.PI * (g[j] * fx[q] + rowArg), v = gout[q * hw + i * size + j];
+                    double du = v * amp[q] * 2 * Math.PI * Math.cos(u);
+                    sa += v * Math.sin(u);
                     row += du;
                     sx += du * g[j];
                 }
                 sp += row;
                 sy += row * g[i];
             }
-            dfx[q] = sx;
-            dfy[q] = sy;
-            dph[q] = sp;
-            dam[q] = sa;
+            d[0][q] = sx;
+            d[1][q] = sy;
+            d[2][q] = sp;
+            d[3][q] = sa;
         }
-        DType t = fx.dtype();
-        return new Tensor[]{Tensor.of(dfx, n, c).copyAs(t), Tensor.of(dfy, n, c).copyAs(t), Tensor.of(dph, n, c).copyAs(t), Tensor.of(dam, n, c).copyAs(t)};
+    }
+
+    /** {dfx, dfy, dphase, damp} as [n, c] tensors of dtype t. */
+    public static Tensor[] gradients(double[][] d, int n, int c, DType t) {
+        Tensor[] r = new Tensor[d.length];
+        for (int k = 0; k < d.length; k++) r[k] = Tensor.of(d[k], n, c).copyAs(t);
+        return r;
     }
 }
