@@ -1,6 +1,7 @@
 package io.github.dragganjvm.tensor.internal;
 
 import io.github.dragganjvm.tensor.*;
+import io.github.dragganjvm.tensor.internal.reference.RefBasics;
 import io.github.dragganjvm.tensor.internal.vector.FilteredLreluKernels;
 import io.github.dragganjvm.tensor.internal.vector.ResampleKernels;
 import io.github.dragganjvm.tensor.internal.vector.VBasics;
@@ -132,4 +133,20 @@ public class VectorBackend extends ReferenceBackend {
         return f32(x, gout) ? VConv.conv2dWeightGrad(x, gout, kh, kw, strideH, strideW, padH, padW, groups)
                 : super.conv2dWeightGrad(x, gout, kh, kw, strideH, strideW, padH, padW, groups);
     }
+
+    // ------------------------------------------------------------------ optimizer
+
+    /** The reference's Adam arithmetic ({@link RefBasics#adamRange}) split across threads: bit-identical results. */
+    @Override public void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, long step, double lr, double b1, double b2, double eps) {
+        if (!f32(p, g, m, v) || !g.isContiguous()) {
+            super.adamStep(p, g, m, v, step, lr, b1, b2, eps);
+            return;
+        }
+        float[] ps = p.host().f32, gs = g.host().f32, ms = m.host().f32, vs = v.host().f32;
+        int po = p.offset(), go = g.offset(), mo = m.offset(), vo = v.offset();
+        Parallel.forRange(p.numel(), ADAM_COST, (from, to) -> RefBasics.adamRange(ps, po, gs, go, ms, mo, vs, vo, from, to, step, lr, b1, b2, eps));
+    }
+
+    /** Rough cost of one Adam element for {@link Parallel#forRange} (a double sqrt and divide dominate). */
+    private static final long ADAM_COST = 40;
 }

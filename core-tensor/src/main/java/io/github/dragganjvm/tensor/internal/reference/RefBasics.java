@@ -270,6 +270,10 @@ public final class RefBasics {
 
     public static void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, long step, double lr, double b1, double b2, double eps) {
         HostStorage hp = p.host(), hm = m.host(), hv = v.host(), hg = g.host();
+        if (hp.f32 != null && hm.f32 != null && hv.f32 != null && hg.f32 != null && g.isContiguous()) {
+            adamRange(hp.f32, p.offset(), hg.f32, g.offset(), hm.f32, m.offset(), hv.f32, v.offset(), 0, p.numel(), step, lr, b1, b2, eps);
+            return;
+        }
         double bc1 = 1 - Math.pow(b1, step), bc2 = 1 - Math.pow(b2, step);
         double stepSize = lr / bc1, bc2Sqrt = Math.sqrt(bc2);
         Cursor cg = new Cursor(g);
@@ -282,6 +286,26 @@ public final class RefBasics {
             hv.set(vi, hv.get(vi) * b2 + (1 - b2) * gi * gi);
             double denom = Math.sqrt(hv.get(vi)) / bc2Sqrt + eps;
             hp.set(pi, hp.get(pi) - stepSize * (hm.get(mi) / denom));
+        }
+    }
+
+    /**
+     * {@link #adamStep} on elements [from, to) of contiguous F32 arrays (p at p[po + i], and so on): the same double
+     * arithmetic in the same order as the general loop, each result rounded to float once, so any split of the
+     * range (the Vector backend runs it across threads) gives bit-identical results.
+     */
+    public static void adamRange(float[] p, int po, float[] g, int go, float[] m, int mo, float[] v, int vo, int from, int to,
+                                 long step, double lr, double b1, double b2, double eps) {
+        double bc1 = 1 - Math.pow(b1, step), bc2 = 1 - Math.pow(b2, step);
+        double stepSize = lr / bc1, bc2Sqrt = Math.sqrt(bc2);
+        for (int i = from; i < to; i++) {
+            double gi = g[go + i];
+            float mi = (float) (m[mo + i] * b1 + (1 - b1) * gi);
+            float vi = (float) (v[vo + i] * b2 + (1 - b2) * gi * gi);
+            m[mo + i] = mi;
+            v[vo + i] = vi;
+            double denom = Math.sqrt(vi) / bc2Sqrt + eps;
+            p[po + i] = (float) (p[po + i] - stepSize * (mi / denom));
         }
     }
 }
