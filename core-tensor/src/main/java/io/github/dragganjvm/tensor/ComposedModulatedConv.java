@@ -10,6 +10,8 @@ package io.github.dragganjvm.tensor;
  *   y    = raw * dcoef[n, o]                    // demodulate (else y = raw)
  *   dcoef[n, o] = rsqrt(sum_i s[n, i]^2 * Wsq[o, i] + 1e-8),  Wsq[o, i] = sum_{kh,kw} W[o, i, kh, kw]^2
  * </pre>
+ * For one sample with large activations and a small weight the forward instead scales the weight, NVlabs' fused
+ * form (see {@link #foldsIntoWeight}); the backward below needs only y and dcoef, so it serves both.
  * Backward, with g = dL/dy and q[n, o] = g_dcoef[n, o] dcoef[n, o]^3, g_dcoef = sum_hw g * raw
  * (= sum_hw g * y / dcoef, so raw need not be kept):
  * <pre>
@@ -41,12 +43,39 @@ public final class ComposedModulatedConv {
         Tensor wv = weight.weight(), sv = styles.contiguousOrCopy();
         Tensor wT = weight.swapped() != null ? weight.swapped() : wv.transposeView(0, 1);   // [C, O, kh, kw]
         int n = plan.n(), c = plan.c(), o = plan.o();
+        Tensor dcoef = spec.demodulate() ? dcoef(sv, squaredSum(weight)) : null;          // [N, O]
+        if (foldsIntoWeight(n, c, o, x.size(2) * x.size(3), wv.size(2) * wv.size(3))) {
+            // one sample: W'[o, c] = W[o, c] s[c] (dcoef[o]), then a plain convolution of x
+            Tensor wf = Ops.mul(wv, sv.reshapeView(1, c, 1, 1));
+            if (dcoef != null) wf = Ops.mul(wf, dcoef.reshapeView(o, 1, 1, 1));
+            return new Tensor[]{plan.conv(x, wf, wf.transposeView(0, 1)), dcoef};
+        }
         Tensor s4 = sv.reshapeView(n, c, 1, 1);
         // scale the input, convolve with the shared weight, scale the output
         Tensor raw = plan.conv(Ops.mul(x, s4), wv, wT);
-        if (!spec.demodulate()) return new Tensor[]{raw, null};
-        Tensor dcoef = dcoef(sv, squaredSum(weight));                                      // [N, O]
+        if (dcoef == null) return new Tensor[]{raw, null};
         return new Tensor[]{Ops.mul(raw, dcoef.reshapeView(n, o, 1, 1)), dcoef};
+    }
+
+    /** See {@link #foldsIntoWeight}: the activations must outnumber the weight by this factor. */
+    static final long FOLD_RATIO = 16;
+
+    /**
+     * Whether the forward scales the weight instead of the activations: NVlabs' fused form (what its inference
+     * path computes), {@code conv(x, W * s[c] * dcoef[o])}, the same function as {@code dcoef[o] * conv(x * s[c], W)}
+     * up to the order of rounding. Taken for one sample whose activations, (C + O) per pixel, outnumber the weight
+     * C * O * kh * kw at least {@link #FOLD_RATIO} times: the high-resolution, few-channel layers, where the two
+     * passes over the activations cost more than the convolution saves from a weight packed once (measured at
+     * 512 px: the two multiplies were 12% of a generate). Batches (training) keep the non-fused form, as NVlabs does.
+     *
+     * @param n      samples
+     * @param c      input channels
+     * @param o      output channels
+     * @param pixels input pixels H * W
+     * @param taps   kernel taps kh * kw
+     */
+    static boolean foldsIntoWeight(int n, int c, int o, int pixels, int taps) {
+        return n == 1 && (long) (c + o) * pixels >= FOLD_RATIO * c * o * taps;
     }
 
     /** Wsq [O, C]: the precomputed one, else computed. */
