@@ -271,6 +271,16 @@ public final class VBasics {
     /** out[o + i] = op(a, b) for i in [lo, hi), a and b each either a contiguous run or one repeated value. */
     private static void binaryBlock(BinaryOp op, float[] a, int pa, boolean aRun, float[] b, int pb, boolean bRun,
                                     float[] out, int o, int lo, int hi) {
+        if (op == BinaryOp.MUL || op == BinaryOp.ADD) {
+            boolean mul = op == BinaryOp.MUL;
+            if (aRun && bRun) { if (mul) mulRuns(a, pa, b, pb, out, o, lo, hi); else addRuns(a, pa, b, pb, out, o, lo, hi); return; }
+            if (aRun != bRun) {                          // both ops commute: (run, repeated value) either way round
+                float[] r = aRun ? a : b, c = aRun ? b : a;
+                int pr = aRun ? pa : pb, pc = aRun ? pb : pa;
+                if (mul) mulRunByValue(r, pr, c[pc], out, o, lo, hi); else addRunAndValue(r, pr, c[pc], out, o, lo, hi);
+                return;
+            }
+        }
         FloatVector ca = aRun ? null : FloatVector.broadcast(S, a[pa]), cb = bRun ? null : FloatVector.broadcast(S, b[pb]);
         int i = lo;
         for (; i <= hi - VL; i += VL) {
@@ -279,6 +289,41 @@ public final class VBasics {
             binary(op, x, y).intoArray(out, o + i);
         }
         for (; i < hi; i++) out[o + i] = (float) op.apply(a[aRun ? pa + i : pa], b[bRun ? pb + i : pb]);
+    }
+
+    // The training step's most frequent elementwise ops (a [N, C, H, W] times a per-channel [N, C, 1, 1] scale, the
+    // noise added, products of two maps) get loops of their own: in the shared loop above, the operation switch and
+    // the operand kinds seen from every other op made the JIT's code for the whole loop slower (measured 40-50% for
+    // a [16, 64, 64, 64] multiply after other ops had run). Results are the same single float operations.
+
+    /** out[o + i] = a[pa + i] * b[pb + i] for i in [lo, hi). */
+    private static void mulRuns(float[] a, int pa, float[] b, int pb, float[] out, int o, int lo, int hi) {
+        int i = lo;
+        for (; i <= hi - VL; i += VL) FloatVector.fromArray(S, a, pa + i).mul(FloatVector.fromArray(S, b, pb + i)).intoArray(out, o + i);
+        for (; i < hi; i++) out[o + i] = a[pa + i] * b[pb + i];
+    }
+
+    /** out[o + i] = a[pa + i] + b[pb + i] for i in [lo, hi). */
+    private static void addRuns(float[] a, int pa, float[] b, int pb, float[] out, int o, int lo, int hi) {
+        int i = lo;
+        for (; i <= hi - VL; i += VL) FloatVector.fromArray(S, a, pa + i).add(FloatVector.fromArray(S, b, pb + i)).intoArray(out, o + i);
+        for (; i < hi; i++) out[o + i] = a[pa + i] + b[pb + i];
+    }
+
+    /** out[o + i] = r[pr + i] * c for i in [lo, hi). */
+    private static void mulRunByValue(float[] r, int pr, float c, float[] out, int o, int lo, int hi) {
+        FloatVector cv = FloatVector.broadcast(S, c);
+        int i = lo;
+        for (; i <= hi - VL; i += VL) FloatVector.fromArray(S, r, pr + i).mul(cv).intoArray(out, o + i);
+        for (; i < hi; i++) out[o + i] = r[pr + i] * c;
+    }
+
+    /** out[o + i] = r[pr + i] + c for i in [lo, hi). */
+    private static void addRunAndValue(float[] r, int pr, float c, float[] out, int o, int lo, int hi) {
+        FloatVector cv = FloatVector.broadcast(S, c);
+        int i = lo;
+        for (; i <= hi - VL; i += VL) FloatVector.fromArray(S, r, pr + i).add(cv).intoArray(out, o + i);
+        for (; i < hi; i++) out[o + i] = r[pr + i] + c;
     }
 
     /** y = x * scale + shift (scale and shift rounded to float). */
