@@ -78,6 +78,21 @@ class VConvTest {
                 vec.conv2dWeightGrad(xv, gv, 3, 3, 2, 2, 0, 0, 1), tol(42));
     }
 
+    /**
+     * A single large map with few channels takes the stacked path (see VConv.stackedSingle): a 3x3 conv, its
+     * stride-1 transposed conv and the stride-2 up-sampling transposed conv of [1, 3, 256, 260] (a view), against
+     * the reference.
+     */
+    @Test void singleLargeMapWithFewChannelsMatchesReference() {
+        Tensor x = Tensor.uniform(DType.F32, 500, -1, 1, 1, 256, 260, 3).permuteView(0, 3, 1, 2);   // [1, 3, 256, 260]
+        Tensor w = Tensor.uniform(DType.F32, 501, -1, 1, 5, 3, 3, 3), wt = Tensor.uniform(DType.F32, 502, -1, 1, 3, 4, 3, 3);
+        Golden.assertClose("conv2d single large map", ref.conv2d(x, w, 1, 1, 1, 1, 1), vec.conv2d(x, w, 1, 1, 1, 1, 1), tol(27));
+        Golden.assertClose("convTranspose2d single large map", ref.convTranspose2d(x, wt, 1, 1, 1, 1, 1),
+                vec.convTranspose2d(x, wt, 1, 1, 1, 1, 1), tol(27));
+        Golden.assertClose("convTranspose2d stride 2 single large map", ref.convTranspose2d(x, wt, 2, 2, 0, 0, 1),
+                vec.convTranspose2d(x, wt, 2, 2, 0, 0, 1), tol(27));
+    }
+
     @Test void convTranspose2dMatchesReference() {
         int seed = 100;
         // n, c, h, w, o, k, stride, pad, groups
