@@ -10,39 +10,38 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 
 /**
- * {@link IndexedConv} (the batched direct convolutions on exact output pixels) against the reference loops (the
- * shapes of {@link StackedConvTest}): the shapes of a StyleGAN2
- * training step at 64 px (batch 16, 16-128 channels), and awkward ones (batch 1 and 3, odd sizes, 1/3/5 channels,
- * output channels below and off the register tile's 8 rows, stride 2 and 3 with odd inputs, paddings above the
- * kernel's reach, more taps than one pass of {@link StackedConv#KC}).
+ * {@link IndexedConv} (the batched direct convolutions on exact output pixels) against the reference loops: the
+ * shapes of a StyleGAN2 training step that {@link VConv} sends there (128 channels at 4x4 and 8x8, stride 1, the
+ * stride-2 up and down convs at those sizes), output channels off the 2-vector panel (33, 36, 40, 96) and below it,
+ * and the awkward shapes of {@link StackedConvTest} (batch 1 and 3, odd sizes, 1/3/5 channels, strides 2 and 3 with
+ * odd inputs, paddings above the kernel's reach), which it computes as well. Worst index and values printed on
+ * mismatch ({@link Golden#assertClose}).
  */
 class IndexedConvTest {
     private final ReferenceBackend ref = new ReferenceBackend();
     private final VectorBackend vec = new VectorBackend();
 
     /**
-     * n, c, h, w, o, kh, kw, stride, pad. The training shapes at 32 and 64 px run at batch 4 instead of 16 to keep
-     * the reference loops to seconds: the batch only stacks more samples on the same grid, the code path is the same.
+     * n, c, h, w, o, kh, kw, stride, pad. Batch 4 instead of training's 16 keeps the reference loops to seconds: the
+     * batch only adds pixels (row tiles) on the same path.
      */
     private static final int[][] CONVS = {
-            // training: 3x3 convs of the synthesis / discriminator blocks, stride 1, padding 1
-            {4, 16, 64, 64, 16, 3, 3, 1, 1}, {4, 32, 32, 32, 32, 3, 3, 1, 1}, {16, 64, 16, 16, 64, 3, 3, 1, 1},
-            {16, 128, 8, 8, 128, 3, 3, 1, 1}, {16, 129, 4, 4, 128, 3, 3, 1, 1},
+            // training: 3x3 convs of the synthesis / discriminator blocks at 4x4 and 8x8, stride 1, padding 1
+            {4, 128, 8, 8, 128, 3, 3, 1, 1}, {4, 129, 4, 4, 128, 3, 3, 1, 1}, {16, 32, 4, 4, 96, 3, 3, 1, 1},
             // training: the discriminator's down-sampling convs (stride 2 on the filtered 2R+1 input) and a 1x1 conv
-            {4, 16, 65, 65, 32, 3, 3, 2, 0}, {16, 64, 17, 17, 128, 3, 3, 2, 0}, {16, 128, 9, 9, 128, 3, 3, 2, 0},
-            {4, 3, 64, 64, 16, 1, 1, 1, 0},
+            {4, 64, 17, 17, 128, 3, 3, 2, 0}, {4, 128, 9, 9, 128, 3, 3, 2, 0}, {4, 3, 8, 8, 40, 1, 1, 1, 0},
             // awkward
             {1, 3, 7, 5, 4, 3, 3, 1, 1}, {3, 5, 9, 7, 3, 3, 3, 2, 0}, {3, 1, 5, 6, 1, 3, 3, 1, 1}, {1, 5, 6, 5, 2, 3, 3, 1, 0},
             {3, 3, 11, 10, 5, 3, 3, 2, 1}, {2, 4, 8, 9, 3, 4, 2, 2, 3}, {3, 2, 10, 10, 9, 3, 3, 3, 2}, {2, 3, 6, 6, 3, 5, 5, 1, 2},
             {3, 40, 12, 11, 36, 3, 3, 1, 1}, {3, 2, 1, 1, 3, 1, 1, 1, 0}, {2, 3, 5, 5, 7, 3, 3, 1, 3}, {3, 5, 13, 13, 11, 3, 3, 2, 1},
     };
 
-    /** Transposed convs: n, c, h, w, o, k, stride, pad (weight [C, O, k, k]); batch 4 for the large ones, as above. */
+    /** Transposed convs: n, c, h, w, o, k, stride, pad (weight [C, O, k, k]). */
     private static final int[][] TRANSPOSED = {
             // training: the generator's up-sampling convs (and the discriminator's down-convs' input gradients)
-            {16, 128, 4, 4, 128, 3, 2, 0}, {16, 128, 8, 8, 64, 3, 2, 0}, {16, 64, 16, 16, 32, 3, 2, 0}, {4, 32, 32, 32, 16, 3, 2, 0},
+            {4, 128, 4, 4, 128, 3, 2, 0}, {4, 128, 8, 8, 64, 3, 2, 0},
             // training: input gradients of the 3x3 convs
-            {4, 16, 64, 64, 16, 3, 1, 1}, {16, 128, 8, 8, 128, 3, 1, 1},
+            {4, 128, 8, 8, 128, 3, 1, 1}, {16, 128, 4, 4, 33, 3, 1, 1},
             // awkward
             {1, 3, 4, 3, 2, 3, 2, 0}, {3, 5, 5, 7, 3, 3, 2, 1}, {1, 2, 5, 4, 3, 4, 2, 1}, {3, 3, 3, 5, 2, 3, 3, 0},
             {2, 2, 4, 4, 2, 2, 3, 0}, {3, 40, 6, 5, 33, 3, 2, 0}, {3, 1, 1, 1, 1, 1, 1, 0}, {1, 3, 5, 5, 4, 5, 1, 2},
