@@ -133,9 +133,18 @@ final class IndexedConv {
         int[] taps = java.util.Arrays.copyOf(koff, Math.ceilDiv(k, MR) * MR);   // whole register tiles: tap 0 again, dropped
         java.util.Arrays.fill(taps, k, taps.length, koff[0]);
         float[] d = dw.host().f32;
+        int[] ks = new int[VL];
+        for (int q = 0; q < VL; q++) ks[q] = q * k;
         product(k, taps, px.pos, xs.data, g, (tile, r0, rows, o0, cols) -> {
             for (int r = 0; r < rows; r++) {
-                for (int q = 0; q < cols; q++) d[(o0 + q) * k + r0 + r] = tile[r * NB + q];
+                int dst = o0 * k + r0 + r;
+                if (cols == NB) {
+                    // tap r0 + r of NB output channels, k floats apart: two scatters (as Pixels#sink)
+                    FloatVector.fromArray(S, tile, r * NB).intoArray(d, dst, ks, 0);
+                    FloatVector.fromArray(S, tile, r * NB + VL).intoArray(d, dst + VL * k, ks, 0);
+                } else {
+                    for (int q = 0; q < cols; q++) d[dst + q * k] = tile[r * NB + q];
+                }
             }
         });
         return dw;
