@@ -80,15 +80,20 @@ public final class VConv {
      * phase for a transposed conv: 25 grid cells per 16 outputs at 4x4, 81 per 64 at 8x8, 289 per 256 at 16x16) and
      * there are at least {@value #INDEXED_MIN_CHANNELS} output channels (IndexedConv's vectors run along them, two at
      * a time). On AVX-512 only: with AVX2's 4-row tile the per-row broadcasts weigh twice as much, not measured.
-     * Measured on a 2-core AVX-512 Xeon, N = 16, 3x3, one thread, stacked -> indexed, ms (fastest of 40, shared machine):
+     * Measured on a 2-core AVX-512 Xeon shared with other work (load 3-5), N = 16, 3x3, C = O: time with IndexedConv
+     * over time with StackedConv, the median of 30 paired calls alternating in one JVM (2 threads; the noise of
+     * such ratios, from shapes whose path did not change, is +-8%):
      * <pre>
-     *   conv2d s1 128@4  1.74 -> 1.40    256@4  6.05 -> 3.35    128@8  3.76 -> 3.07    64@16  3.76 -> 4.70
-     *   convT  s1 128@4  1.49 -> 0.85    256@4  6.00 -> 3.20    128@8  3.84 -> 2.91    64@16  4.03 -> 3.58
-     *   wgrad  s1 128@4  1.60 -> 0.85    256@4  6.08 -> 3.04    256@8 15.4 -> 11.2     16@64  4.49 -> 11.1
-     *   conv2d s2 (down, 2R+1 -> R)     128@4  1.99 -> 1.52    128@8  5.86 -> 4.98
-     *   convT  s2 (up, R -> 2R+1)       128@4  1.94 -> 1.35    128@8 (phases of 81 pixels)  6.88 -> 7.09
-     *   16 channels at 64x64: 4.0 -> 6.1 (conv2d), 5.1 -> 9.6 (convT)
+     *                        4x4         8x8
+     *   conv2d s1         128: 0.68   128: 0.96       256@4: 0.77
+     *   convT  s1 (dx)    128: 0.73   128: 0.85       256@4: 0.65
+     *   wgrad  s1         128: 0.48   128: 0.79       256@4: 0.58   256@8: 0.79
+     *   conv2d s2 (down, 2R+1 -> R; also the up conv's dx)    128: 0.78   128: 0.87
+     *   wgrad  s2 (down; also the up conv's dw)               128: 0.69   128: 0.75
+     *   convT  s2 (up, R -> 2R+1)                             128@4: 0.81
      * </pre>
+     * Not sent here, one thread, IndexedConv / StackedConv: 16x16 (256 pixels) 0.95-1.06 (64-128 channels, all three
+     * ops), the up conv at 8 (phases of 81 pixels) about 1.0, 16 channels at 64x64 1.5-2.1 (half-empty panels).
      */
     static boolean indexedBeatsStacked(int outChannels, long phasePixels) {
         return Sgemm.MR == 8 && outChannels >= INDEXED_MIN_CHANNELS && phasePixels <= INDEXED_MAX_PIXELS;
