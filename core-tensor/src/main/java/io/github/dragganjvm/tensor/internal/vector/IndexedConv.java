@@ -133,18 +133,10 @@ final class IndexedConv {
         int[] taps = java.util.Arrays.copyOf(koff, Math.ceilDiv(k, MR) * MR);   // whole register tiles: tap 0 again, dropped
         java.util.Arrays.fill(taps, k, taps.length, koff[0]);
         float[] d = dw.host().f32;
-        int[] ks = new int[VL];
-        for (int q = 0; q < VL; q++) ks[q] = q * k;
         product(k, taps, px.pos, xs.data, g, (tile, r0, rows, o0, cols) -> {
-            for (int r = 0; r < rows; r++) {
-                int dst = o0 * k + r0 + r;
-                if (cols == NB) {
-                    // tap r0 + r of NB output channels, k floats apart: two scatters (as Pixels#sink)
-                    FloatVector.fromArray(S, tile, r * NB).intoArray(d, dst, ks, 0);
-                    FloatVector.fromArray(S, tile, r * NB + VL).intoArray(d, dst + VL * k, ks, 0);
-                } else {
-                    for (int q = 0; q < cols; q++) d[dst + q * k] = tile[r * NB + q];
-                }
+            for (int q = 0; q < cols; q++) {
+                int dst = (o0 + q) * k + r0;
+                for (int r = 0; r < rows; r++) d[dst + r] = tile[r * NB + q];
             }
         });
         return dw;
@@ -212,21 +204,12 @@ final class IndexedConv {
         }
 
         /**
-         * Writes tiles of out[p, o] to their pixels of {@code out} (plane = oh*ow floats per channel): a full tile's
-         * rows as scatters of VL channels, plane floats apart (a third of the time of element-by-element stores).
+         * Writes tiles of out[p, o] to their pixels of {@code out} (plane = oh*ow floats per channel). Plain stores:
+         * scatters (Vector API) were at most a few percent faster, and until C2 compiles this lambda they ran as
+         * the API's Java fallback, ~100x slower (calls 20-30 of a 4x4 weight gradient took 250 ms instead of 1).
          */
         Sink sink(float[] out, int o, int plane) {
-            int[] planes = new int[VL];
-            for (int q = 0; q < VL; q++) planes[q] = q * plane;
             return (tile, r0, rows, o0, cols) -> {
-                if (cols == NB) {
-                    for (int r = 0; r < rows; r++) {
-                        int d = dst[r0 + r] + o0 * plane;
-                        FloatVector.fromArray(S, tile, r * NB).intoArray(out, d, planes, 0);
-                        FloatVector.fromArray(S, tile, r * NB + VL).intoArray(out, d + VL * plane, planes, 0);
-                    }
-                    return;
-                }
                 for (int q = 0; q < cols; q++) {
                     int ob = (o0 + q) * plane;
                     for (int r = 0; r < rows; r++) out[dst[r0 + r] + ob] = tile[r * NB + q];
