@@ -82,15 +82,15 @@ public final class VConv {
      * a time). On AVX-512 only: with AVX2's 4-row tile the per-row broadcasts weigh twice as much, not measured.
      * Measured on a 2-core AVX-512 Xeon shared with other work (load 3-5), N = 16, 3x3, C = O: time with IndexedConv
      * over time with StackedConv, the median of 30 paired calls alternating in one JVM (2 threads; the noise of
-     * such ratios, from shapes whose path did not change, is +-8%):
+     * such ratios, from shapes whose path did not change, 1.00 in this run and +-8% in others):
      * <pre>
      *                        4x4         8x8
-     *   conv2d s1         128: 0.68   128: 0.96       256@4: 0.77
-     *   convT  s1 (dx)    128: 0.73   128: 0.85       256@4: 0.65
-     *   wgrad  s1         128: 0.48   128: 0.79       256@4: 0.58   256@8: 0.79
-     *   conv2d s2 (down, 2R+1 -> R; also the up conv's dx)    128: 0.78   128: 0.87
-     *   wgrad  s2 (down; also the up conv's dw)               128: 0.69   128: 0.75
-     *   convT  s2 (up, R -> 2R+1)                             128@4: 0.81
+     *   conv2d s1         128: 0.79   128: 0.90       256@4: 0.76
+     *   convT  s1 (dx)    128: 0.70   128: 0.88       256@4: 0.66
+     *   wgrad  s1         128: 0.64   128: 0.73       256@4: 0.51   256@8: 0.72
+     *   conv2d s2 (down, 2R+1 -> R; also the up conv's dx)    128: 0.75   128: 0.85
+     *   wgrad  s2 (down; also the up conv's dw)               128: 0.67   128: 0.70
+     *   convT  s2 (up, R -> 2R+1)                             128@4: 0.72
      * </pre>
      * Not sent here, one thread, IndexedConv / StackedConv: 16x16 (256 pixels) 0.95-1.06 (64-128 channels, all three
      * ops), the up conv at 8 (phases of 81 pixels) about 1.0, 16 channels at 64x64 1.5-2.1 (half-empty panels).
