@@ -67,7 +67,7 @@ def main():
         print(f"{op:28s} {size:12s} best {best * 1e3:8.3f} ms  median {med * 1e3:8.3f} ms  {gflop / best:7.1f} GFLOP/s", flush=True)
 
     with torch.no_grad():
-        for size in ["16x16@64", "32x32@32", "64x64@16", "128x128@8"]:
+        for size in ["16x16@64", "32x32@32", "64x64@16", "128x128@8", "128x128@4"]:
             c, o, r = [int(v) for v in size.replace("@", "x").split("x")]
             gf = 2.0 * n * o * c * 9 * r * r * 1e-9
             x, w, g = torch.randn(n, c, r, r), torch.randn(o, c, 3, 3), torch.randn(n, o, r, r)
@@ -75,14 +75,14 @@ def main():
             run("inputGrad", size, gf, lambda: conv_backward(g, x, w, 1, 1, False, [True, False, False]))
             run("inputGradAsTransposedConv", size, gf, lambda: F.conv_transpose2d(g, w, stride=1, padding=1))
             run("weightGrad", size, gf, lambda: conv_backward(g, x, w, 1, 1, False, [False, True, False]))
-        for size in ["128x128@4", "128x64@8", "64x32@16", "32x16@32"]:
+        for size in ["128x128@4", "128x64@8", "128x128@8", "64x32@16", "32x16@32"]:
             c, o, r = [int(v) for v in size.replace("@", "x").split("x")]
             gf = 2.0 * n * o * c * 9 * r * r * 1e-9
             x, w, g = torch.randn(n, c, r, r), torch.randn(c, o, 3, 3), torch.randn(n, o, 2 * r + 1, 2 * r + 1)
             run("up", size, gf, lambda: F.conv_transpose2d(x, w, stride=2, padding=0))
             run("upInputGrad", size, gf, lambda: conv_backward(g, x, w, 2, 0, True, [True, False, False]))
             run("upWeightGrad", size, gf, lambda: conv_backward(g, x, w, 2, 0, True, [False, True, False]))
-        for size in ["16x32@32", "32x64@16", "64x128@8", "128x128@4"]:
+        for size in ["16x32@32", "32x64@16", "64x128@8", "128x128@8", "128x128@4"]:
             c, o, r = [int(v) for v in size.replace("@", "x").split("x")]
             gf = 2.0 * n * o * c * 9 * r * r * 1e-9
             x, w, g = torch.randn(n, c, 2 * r + 1, 2 * r + 1), torch.randn(o, c, 3, 3), torch.randn(n, o, r, r)

@@ -52,7 +52,7 @@ public class TrainingConvBench {
     /** 3x3, stride 1, padding 1: x [N, C, R, R], w [O, C, 3, 3], g [N, O, R, R]. */
     @State(Scope.Benchmark)
     public static class Same {
-        @Param({"16x16@64", "32x32@32", "64x64@16", "128x128@8"})
+        @Param({"16x16@64", "32x32@32", "64x64@16", "128x128@8", "128x128@4"})
         public String size;
         @Param({"16"})
         public int batch;
@@ -72,7 +72,7 @@ public class TrainingConvBench {
     /** Stride-2 transposed conv: x [N, C, R, R], w [C, O, 3, 3], g [N, O, 2R+1, 2R+1]. */
     @State(Scope.Benchmark)
     public static class Up {
-        @Param({"128x128@4", "128x64@8", "64x32@16", "32x16@32"})
+        @Param({"128x128@4", "128x64@8", "128x128@8", "64x32@16", "32x16@32"})
         public String size;
         @Param({"16"})
         public int batch;
@@ -92,7 +92,7 @@ public class TrainingConvBench {
     /** Stride-2 conv: x [N, C, 2R+1, 2R+1], w [O, C, 3, 3], g [N, O, R, R]. */
     @State(Scope.Benchmark)
     public static class Down {
-        @Param({"16x32@32", "32x64@16", "64x128@8", "128x128@4"})
+        @Param({"16x32@32", "32x64@16", "64x128@8", "128x128@8", "128x128@4"})
         public String size;
         @Param({"16"})
         public int batch;

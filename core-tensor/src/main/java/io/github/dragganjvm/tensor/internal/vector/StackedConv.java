@@ -251,7 +251,7 @@ final class StackedConv {
     private static boolean active(VConv.Phase q) { return q.taps() > 0 && q.count() > 0; }
 
     /** The stride-1 axis holding every active phase's reads (t + offset + v for t < count, v < taps), or null if none is active. */
-    private static Axis phaseAxis(int size, VConv.Phase[] phases) {
+    static Axis phaseAxis(int size, VConv.Phase[] phases) {
         int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE, out = 0;
         for (VConv.Phase q : phases) {
             if (!active(q)) continue;
@@ -263,7 +263,7 @@ final class StackedConv {
     }
 
     /** The largest in-row (or in-column) offset of a tap of an active phase on axis a. */
-    private static int phaseReach(Axis a, VConv.Phase[] phases) {
+    static int phaseReach(Axis a, VConv.Phase[] phases) {
         int r = 0;
         for (VConv.Phase q : phases) if (active(q)) r = Math.max(r, a.pad + q.offset() + q.taps() - 1);
         return r;

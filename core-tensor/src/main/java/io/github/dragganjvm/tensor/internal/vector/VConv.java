@@ -14,7 +14,10 @@ import java.util.function.IntConsumer;
  * change every step). Exception: 3x3 stride-1 convolutions (and their input gradients) large enough for
  * {@link Winograd} to beat it, i.e. {@link Winograd#worthIt} and {@code min(C, O) * Ho * Wo >= }
  * {@value #WINOGRAD_BATCH_WORK} per sample (128 channels at 32x32, 64 at 64x64; measured on a 2-core AVX-512 Xeon
- * at N = 16: stacked 93-98 GFLOP/s vs Winograd 51-70 below that, 88-109 vs 104-161 above). Single images (DragGAN,
+ * at N = 16: stacked 93-98 GFLOP/s vs Winograd 51-70 below that, 88-109 vs 104-161 above). Small images (at most
+ * 64 output pixels per sample, 8x8, with 32 or more output channels) go to {@link IndexedConv} instead, which
+ * computes only the real output pixels where StackedConv's grid wastes a fifth to a third of its work on the zero
+ * cells between rows ({@link #indexedBeatsStacked}, AVX-512 only). Single images (DragGAN,
  * batch 1, 128-512 channels, weights packed once) keep the per-sample GEMMs and Winograd, as below.
  *
  * <p><b>Per sample.</b> Packed GEMMs, one per sample and group:
@@ -53,6 +56,8 @@ public final class VConv {
         boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, false);
         if (stackedSingle(x, groups, x.size(1), w.size(0))) return StackedConv.conv2d(x, w, sh, sw, ph, pw);
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(0), x.size(2) + 2 * ph - 2, x.size(3) + 2 * pw - 2))) {
+            int ho = (x.size(2) + 2 * ph - w.size(2)) / sh + 1, wo = (x.size(3) + 2 * pw - w.size(3)) / sw + 1;
+            if (indexedBeatsStacked(w.size(0), (long) ho * wo)) return IndexedConv.conv2d(x, w, sh, sw, ph, pw);
             return StackedConv.conv2d(x, w, sh, sw, ph, pw);
         }
         if (winograd) return Winograd.conv2d(x, w, ph, pw);
@@ -86,6 +91,34 @@ public final class VConv {
     /** Largest input (elements) {@link StackedConv} takes; its layout adds the padding, at most a few times that. */
     static final int STACKED_MAX_ELEMENTS = 1 << 28;
 
+    /**
+     * For a batch that goes to {@link StackedConv}: whether {@link IndexedConv} is faster, i.e. the images are small
+     * enough that StackedConv's grid wastes much (at most {@value #INDEXED_MAX_PIXELS} output pixels per sample, per
+     * phase for a transposed conv: 25 grid cells per 16 outputs at 4x4, 81 per 64 at 8x8, 289 per 256 at 16x16) and
+     * there are at least {@value #INDEXED_MIN_CHANNELS} output channels (IndexedConv's vectors run along them, two at
+     * a time). On AVX-512 only: with AVX2's 4-row tile the per-row broadcasts weigh twice as much, not measured.
+     * Measured on a 2-core AVX-512 Xeon shared with other work (load 3-5), N = 16, 3x3, C = O: time with IndexedConv
+     * over time with StackedConv, the median of 30 paired calls alternating in one JVM (2 threads; the noise of
+     * such ratios, from shapes whose path did not change, 1.00 in this run and +-8% in others):
+     * <pre>
+     *                        4x4         8x8
+     *   conv2d s1         128: 0.79   128: 0.90       256@4: 0.76
+     *   convT  s1 (dx)    128: 0.70   128: 0.88       256@4: 0.66
+     *   wgrad  s1         128: 0.64   128: 0.73       256@4: 0.51   256@8: 0.72
+     *   conv2d s2 (down, 2R+1 -> R; also the up conv's dx)    128: 0.75   128: 0.85
+     *   wgrad  s2 (down; also the up conv's dw)               128: 0.67   128: 0.70
+     *   convT  s2 (up, R -> 2R+1)                             128@4: 0.72
+     * </pre>
+     * Not sent here, one thread, IndexedConv / StackedConv: 16x16 (256 pixels) 0.95-1.06 (64-128 channels, all three
+     * ops), the up conv at 8 (phases of 81 pixels) about 1.0, 16 channels at 64x64 1.5-2.1 (half-empty panels).
+     */
+    static boolean indexedBeatsStacked(int outChannels, long phasePixels) {
+        return Sgemm.MR == 8 && outChannels >= INDEXED_MIN_CHANNELS && phasePixels <= INDEXED_MAX_PIXELS;
+    }
+
+    /** Bounds of {@link #indexedBeatsStacked}: output pixels per sample (and phase), output channels. */
+    static final int INDEXED_MAX_PIXELS = 64, INDEXED_MIN_CHANNELS = 32;
+
     /** For a batch whose 3x3 stride-1 conv Winograd handles: whether it is large enough for Winograd to be faster. */
     private static boolean winogradBeatsStacked(int cin, int cout, int ho, int wo) {
         return (long) Math.min(cin, cout) * ho * wo >= WINOGRAD_BATCH_WORK;
@@ -104,6 +137,21 @@ public final class VConv {
     /** {@link #conv2dWeightGrad} by {@link StackedConv} (groups 1), whatever the shape (for comparisons). */
     public static Tensor conv2dWeightGradStacked(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw) {
         return StackedConv.conv2dWeightGrad(x, gout, kh, kw, sh, sw, ph, pw);
+    }
+
+    /** {@link #conv2d} by {@link IndexedConv} (groups 1), whatever the shape (for comparisons). */
+    public static Tensor conv2dIndexed(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
+        return IndexedConv.conv2d(x, w, sh, sw, ph, pw);
+    }
+
+    /** {@link #convTranspose2d} by {@link IndexedConv} (groups 1), whatever the shape (for comparisons). */
+    public static Tensor convTranspose2dIndexed(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
+        return IndexedConv.convTranspose2d(x, w, sh, sw, ph, pw);
+    }
+
+    /** {@link #conv2dWeightGrad} by {@link IndexedConv} (groups 1), whatever the shape (for comparisons). */
+    public static Tensor conv2dWeightGradIndexed(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw) {
+        return IndexedConv.conv2dWeightGrad(x, gout, kh, kw, sh, sw, ph, pw);
     }
 
     /** {@link #conv2dWeightGrad} as GEMMs per group and sample, whatever the shape (for comparisons). */
@@ -169,7 +217,12 @@ public final class VConv {
 
     /** dW [O, C/groups, kh, kw] of conv2d from x [N, C, H, W] and gout [N, O, Ho, Wo] (arguments checked by Ops). */
     public static Tensor conv2dWeightGrad(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
-        if (batched(x, groups) && gout.numel() <= STACKED_MAX_ELEMENTS) return StackedConv.conv2dWeightGrad(x, gout, kh, kw, sh, sw, ph, pw);
+        if (batched(x, groups) && gout.numel() <= STACKED_MAX_ELEMENTS) {
+            if (indexedBeatsStacked(gout.size(1), (long) gout.size(2) * gout.size(3))) {
+                return IndexedConv.conv2dWeightGrad(x, gout, kh, kw, sh, sw, ph, pw);
+            }
+            return StackedConv.conv2dWeightGrad(x, gout, kh, kw, sh, sw, ph, pw);
+        }
         return weightGradGemm(x, gout, kh, kw, sh, sw, ph, pw, groups);
     }
 
@@ -198,6 +251,9 @@ public final class VConv {
         boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, true);
         if (stackedSingle(x, groups, x.size(1), w.size(1))) return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(1), x.size(2) + 2 - 2 * ph, x.size(3) + 2 - 2 * pw))) {
+            // the largest phase: ceil(output / stride) pixels along each axis
+            long phasePixels = (long) Math.ceilDiv((x.size(2) - 1) * sh - 2 * ph + w.size(2), sh) * Math.ceilDiv((x.size(3) - 1) * sw - 2 * pw + w.size(3), sw);
+            if (indexedBeatsStacked(w.size(1), phasePixels)) return IndexedConv.convTranspose2d(x, w, sh, sw, ph, pw);
             return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
         }
         if (winograd) return Winograd.convTranspose2d(x, w, ph, pw);
@@ -260,8 +316,12 @@ public final class VConv {
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<java.lang.ref.SoftReference<float[]>[]> CALL_SCRATCH =
             ThreadLocal.withInitial(() -> new java.lang.ref.SoftReference[8]);
-    /** Scratch slots: the channels-last weight, conv2d's packed weight, a transposed conv's packed phase weights (4). */
+    /**
+     * Scratch slots: the channels-last weight, conv2d's packed weight, a transposed conv's packed phase weights (4),
+     * {@link IndexedConv}'s packed right operand.
+     */
     private static final int SLOT_W_LAST = 0, SLOT_CONV_A = 1, SLOT_PHASE_A = 2, PHASE_SLOTS = 4;
+    static final int SLOT_INDEXED_B = 6;
 
     /**
      * This thread's scratch array of the slot with at least n floats (contents undefined; fresh arrays cost their

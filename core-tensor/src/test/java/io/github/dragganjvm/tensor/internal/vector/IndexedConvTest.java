@@ -1,0 +1,146 @@
+package io.github.dragganjvm.tensor.internal.vector;
+
+import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.internal.ReferenceBackend;
+import io.github.dragganjvm.tensor.Tensor;
+import io.github.dragganjvm.tensor.internal.VectorBackend;
+import io.github.dragganjvm.tensor.testing.Golden;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+
+/**
+ * {@link IndexedConv} (the batched direct convolutions on exact output pixels) against the reference loops: the
+ * shapes of a StyleGAN2 training step that {@link VConv} sends there (128 channels at 4x4 and 8x8, stride 1, the
+ * stride-2 up and down convs at those sizes), output channels off the 2-vector panel (33, 36, 40, 96) and below it,
+ * and the awkward shapes of {@link StackedConvTest} (batch 1 and 3, odd sizes, 1/3/5 channels, strides 2 and 3 with
+ * odd inputs, paddings above the kernel's reach), which it computes as well. Worst index and values printed on
+ * mismatch ({@link Golden#assertClose}).
+ */
+class IndexedConvTest {
+    private final ReferenceBackend ref = new ReferenceBackend();
+    private final VectorBackend vec = new VectorBackend();
+
+    /**
+     * n, c, h, w, o, kh, kw, stride, pad. Batch 4 instead of training's 16 keeps the reference loops to seconds: the
+     * batch only adds pixels (row tiles) on the same path.
+     */
+    private static final int[][] CONVS = {
+            // training: 3x3 convs of the synthesis / discriminator blocks at 4x4 and 8x8, stride 1, padding 1
+            {4, 128, 8, 8, 128, 3, 3, 1, 1}, {4, 129, 4, 4, 128, 3, 3, 1, 1}, {16, 32, 4, 4, 96, 3, 3, 1, 1},
+            // training: the discriminator's down-sampling convs (stride 2 on the filtered 2R+1 input) and a 1x1 conv
+            {4, 64, 17, 17, 128, 3, 3, 2, 0}, {4, 128, 9, 9, 128, 3, 3, 2, 0}, {4, 3, 8, 8, 40, 1, 1, 1, 0},
+            // awkward
+            {1, 3, 7, 5, 4, 3, 3, 1, 1}, {3, 5, 9, 7, 3, 3, 3, 2, 0}, {3, 1, 5, 6, 1, 3, 3, 1, 1}, {1, 5, 6, 5, 2, 3, 3, 1, 0},
+            {3, 3, 11, 10, 5, 3, 3, 2, 1}, {2, 4, 8, 9, 3, 4, 2, 2, 3}, {3, 2, 10, 10, 9, 3, 3, 3, 2}, {2, 3, 6, 6, 3, 5, 5, 1, 2},
+            {3, 40, 12, 11, 36, 3, 3, 1, 1}, {3, 2, 1, 1, 3, 1, 1, 1, 0}, {2, 3, 5, 5, 7, 3, 3, 1, 3}, {3, 5, 13, 13, 11, 3, 3, 2, 1},
+    };
+
+    /** Transposed convs: n, c, h, w, o, k, stride, pad (weight [C, O, k, k]). */
+    private static final int[][] TRANSPOSED = {
+            // training: the generator's up-sampling convs (and the discriminator's down-convs' input gradients)
+            {4, 128, 4, 4, 128, 3, 2, 0}, {4, 128, 8, 8, 64, 3, 2, 0},
+            // training: input gradients of the 3x3 convs
+            {4, 128, 8, 8, 128, 3, 1, 1}, {16, 128, 4, 4, 33, 3, 1, 1},
+            // awkward
+            {1, 3, 4, 3, 2, 3, 2, 0}, {3, 5, 5, 7, 3, 3, 2, 1}, {1, 2, 5, 4, 3, 4, 2, 1}, {3, 3, 3, 5, 2, 3, 3, 0},
+            {2, 2, 4, 4, 2, 2, 3, 0}, {3, 40, 6, 5, 33, 3, 2, 0}, {3, 1, 1, 1, 1, 1, 1, 0}, {1, 3, 5, 5, 4, 5, 1, 2},
+            {3, 5, 7, 6, 9, 3, 1, 2},
+    };
+
+    /** The error bound of a float sum of {@code terms} products of values in [-1, 1] (as VConvTest). */
+    private static double tol(long terms) { return 1e-6 * Math.max(1, terms); }
+
+    @Test void conv2dMatchesReference() {
+        int seed = 0;
+        for (int[] c : CONVS) {
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+            Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[4], c[1], c[5], c[6]);
+            Golden.assertClose("conv2d " + Arrays.toString(c), ref.conv2d(x, w, c[7], c[7], c[8], c[8], 1),
+                    IndexedConv.conv2d(x, w, c[7], c[7], c[8], c[8]), tol((long) c[1] * c[5] * c[6]));
+        }
+    }
+
+    @Test void conv2dWeightGradMatchesReference() {
+        int seed = 100;
+        for (int[] c : CONVS) {
+            int ho = (c[2] + 2 * c[8] - c[5]) / c[7] + 1, wo = (c[3] + 2 * c[8] - c[6]) / c[7] + 1;
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+            Tensor g = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[4], ho, wo);
+            Golden.assertClose("conv2dWeightGrad " + Arrays.toString(c), ref.conv2dWeightGrad(x, g, c[5], c[6], c[7], c[7], c[8], c[8], 1),
+                    IndexedConv.conv2dWeightGrad(x, g, c[5], c[6], c[7], c[7], c[8], c[8]), tol((long) c[0] * ho * wo));
+        }
+    }
+
+    @Test void convTranspose2dMatchesReference() {
+        int seed = 200;
+        for (int[] c : TRANSPOSED) {
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+            Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[1], c[4], c[5], c[5]);
+            Golden.assertClose("convTranspose2d " + Arrays.toString(c), ref.convTranspose2d(x, w, c[6], c[6], c[7], c[7], 1),
+                    IndexedConv.convTranspose2d(x, w, c[6], c[6], c[7], c[7]), tol((long) c[1] * c[5] * c[5]));
+        }
+    }
+
+    @Test void readsViewsOfAnyStrides() {
+        // x channels-last permuted to NCHW, w with swapped spatial dims, a sliced gradient; uneven strides and padding
+        Tensor x = Tensor.uniform(DType.F32, 1, -1, 1, 3, 13, 11, 5).permuteView(0, 3, 1, 2);   // [3, 5, 13, 11]
+        Tensor w = Tensor.uniform(DType.F32, 2, -1, 1, 9, 5, 3, 2).transposeView(2, 3);          // [9, 5, 2, 3]
+        Golden.assertClose("conv2d views", ref.conv2d(x, w, 2, 1, 1, 0, 1), IndexedConv.conv2d(x, w, 2, 1, 1, 0), tol(30));
+        Tensor g = Tensor.uniform(DType.F32, 3, -1, 1, 3, 9, 7, 12).sliceView(3, 1, 10);         // [3, 9, 7, 9]
+        Golden.assertClose("conv2dWeightGrad views", ref.conv2dWeightGrad(x, g, 2, 3, 2, 1, 1, 0, 1),
+                IndexedConv.conv2dWeightGrad(x, g, 2, 3, 2, 1, 1, 0), tol(3 * 7 * 9));
+        Tensor wt = Tensor.uniform(DType.F32, 4, -1, 1, 4, 9, 3, 3).transposeView(0, 1);         // [9, 4, 3, 3] view
+        Golden.assertClose("convTranspose2d views", ref.convTranspose2d(g, wt, 2, 1, 1, 0, 1),
+                IndexedConv.convTranspose2d(g, wt, 2, 1, 1, 0), tol(9 * 9));
+    }
+
+    /** Both register tiles (AVX-512's 8 rows, AVX2's 4), whatever this CPU runs, against a scalar product. */
+    @Test void bothRegisterTiles() {
+        int nb = IndexedConv.NB, depth = 37, bo = 5, r0 = 3;
+        for (int mr : new int[]{4, 8}) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(mr);
+            float[] x = new float[700], b = new float[bo + depth * nb], c = new float[mr * nb];
+            int[] idx = new int[depth], off = new int[r0 + mr];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble(-1, 1);
+            for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble(-1, 1);
+            for (int i = 0; i < depth; i++) idx[i] = r.nextInt(400);
+            for (int i = 0; i < off.length; i++) off[i] = r.nextInt(300);
+            if (mr == 8) IndexedConv.kernel8(depth, idx, x, off, r0, b, bo, c);
+            else IndexedConv.kernel4(depth, idx, x, off, r0, b, bo, c);
+            double worst = 0;
+            int wi = -1;
+            for (int i = 0; i < mr; i++) {
+                for (int j = 0; j < nb; j++) {
+                    double s = 0;
+                    for (int k = 0; k < depth; k++) s += (double) x[idx[k] + off[r0 + i]] * b[bo + k * nb + j];
+                    double e = Math.abs(s - c[i * nb + j]);
+                    if (e > worst) { worst = e; wi = i * nb + j; }
+                }
+            }
+            System.out.println("register tile " + mr + " x " + nb + ": max |diff| " + worst + " at " + wi);
+            org.junit.jupiter.api.Assertions.assertTrue(worst <= tol(depth), "register tile " + mr + ": max |diff| " + worst + " at " + wi);
+        }
+    }
+
+    @Test void deterministicAndTheBackendsChoice() {
+        // 4x4 batches of 128 channels go here on AVX-512 (VConv.indexedBeatsStacked), elsewhere to StackedConv:
+        // the backend's result is bit-identical to the path the rule names; each path run twice is bit-identical
+        Tensor x = Tensor.uniform(DType.F32, 5, -1, 1, 16, 128, 4, 4), w = Tensor.uniform(DType.F32, 6, -1, 1, 128, 128, 3, 3);
+        Tensor g = Tensor.uniform(DType.F32, 7, -1, 1, 16, 128, 4, 4);
+        boolean indexed = VConv.indexedBeatsStacked(128, 16);
+        System.out.println("VConv sends 128 channels at 4x4 to " + (indexed ? "IndexedConv" : "StackedConv"));
+        Tensor y = IndexedConv.conv2d(x, w, 1, 1, 1, 1);
+        Golden.assertBitEqual("conv2d run twice", y, IndexedConv.conv2d(x, w, 1, 1, 1, 1));
+        Golden.assertBitEqual("VectorBackend.conv2d of a batch", indexed ? y : StackedConv.conv2d(x, w, 1, 1, 1, 1),
+                vec.conv2d(x, w, 1, 1, 1, 1, 1));
+        Tensor gx = IndexedConv.convTranspose2d(g, w, 1, 1, 1, 1);
+        Golden.assertBitEqual("convTranspose2d run twice", gx, IndexedConv.convTranspose2d(g, w, 1, 1, 1, 1));
+        Golden.assertBitEqual("VectorBackend.convTranspose2d of a batch", indexed ? gx : StackedConv.convTranspose2d(g, w, 1, 1, 1, 1),
+                vec.convTranspose2d(g, w, 1, 1, 1, 1, 1));
+        Tensor dw = IndexedConv.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1);
+        Golden.assertBitEqual("conv2dWeightGrad run twice", dw, IndexedConv.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1));
+        Golden.assertBitEqual("VectorBackend.conv2dWeightGrad of a batch", indexed ? dw : StackedConv.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1),
+                vec.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1, 1));
+    }
+}
