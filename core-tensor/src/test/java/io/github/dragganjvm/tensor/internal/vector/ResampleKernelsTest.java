@@ -58,29 +58,41 @@ class ResampleKernelsTest {
         upfirdn("strided x up 2", strided(10, 1, 3, 7, 33), f4, 2, 2, 1, 1, new int[]{2, 1, 2, 1}, 4, true);
     }
 
-    /** An outer product u v^T [fh, fw] of two random vectors (float products). */
-    private static Tensor outer(long seed, int fh, int fw) {
+    /**
+     * An outer product u v^T [fh, fw] of two random vectors; with {@code dyadic} their entries are multiples of 1/8
+     * (so every product is an exact float: an exactly separable filter), else plain random floats (products rounded).
+     */
+    private static Tensor outer(long seed, int fh, int fw, boolean dyadic) {
         Tensor u = Tensor.randn(DType.F32, seed, fh), v = Tensor.randn(DType.F32, seed + 1, fw);
         Tensor f = Tensor.zeros(fh, fw);
-        for (int i = 0; i < fh; i++) for (int j = 0; j < fw; j++) f.set((float) (u.get(i) * v.get(j)), i, j);
+        for (int i = 0; i < fh; i++) {
+            for (int j = 0; j < fw; j++) {
+                double a = dyadic ? Math.round(u.get(i) * 8) / 8.0 + 0.125 : u.get(i), b = dyadic ? Math.round(v.get(j) * 8) / 8.0 - 0.125 : v.get(j);
+                f.set((float) (a * b), i, j);
+            }
+        }
         return f;
     }
 
     /**
      * Separable filters take the two-pass path ({@link ResampleKernels#separable} finds their factors; a random
-     * 4x4 filter is refused): StyleGAN's [1, 3, 3, 1] filter and a random outer product with negative taps, on the
+     * 4x4 filter is refused): StyleGAN's [1, 3, 3, 1] filter and an outer product of random dyadic vectors (negative taps; exact products), on the
      * discriminator's narrow maps (8 and 9 columns: one vector of 16 lanes, all tail) and wide rows.
      */
     @Test void upfirdn2dSeparableFiltersMatchReference() {
         float[] k1 = {1, 3, 3, 1};
         Tensor fsg = Tensor.zeros(4, 4);
         for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) fsg.set(k1[i] * k1[j] / 64f, i, j);
-        Tensor fr = outer(40, 4, 4), f3x2 = outer(42, 3, 2);
+        Tensor fr = outer(40, 4, 4, true), f3x2 = outer(42, 3, 2, true);
+        Tensor fsg4 = Tensor.zeros(4, 4);
+        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) fsg4.set(4 * fsg.get(i, j), i, j);
         assertNotNull(ResampleKernels.separable(flat(fsg), 4, 4), "StyleGAN's filter is separable");
-        assertNotNull(ResampleKernels.separable(flat(fr), 4, 4), "a random outer product is separable");
+        assertNotNull(ResampleKernels.separable(flat(fsg4), 4, 4), "StyleGAN's filter times the up-sampling gain 4 is separable");
+        assertNotNull(ResampleKernels.separable(flat(fr), 4, 4), "an outer product of dyadic vectors is separable");
+        assertNull(ResampleKernels.separable(flat(outer(47, 4, 4, false)), 4, 4), "an outer product rounded to float is not exactly");
         assertNull(ResampleKernels.separable(flat(Tensor.randn(DType.F32, 7, 4, 4)), 4, 4), "a random 4x4 filter is not");
         for (Tensor f : new Tensor[]{fsg, fr}) {
-            String name = f == fsg ? "[1,3,3,1] " : "outer product ";
+            String name = f == fsg ? "[1,3,3,1] " : "dyadic outer product ";
             Tensor d9 = Tensor.randn(DType.F32, 41, 3, 5, 9, 9), d8 = Tensor.randn(DType.F32, 43, 3, 5, 8, 8);
             upfirdn(name + "blur 9x9 pad 1 (8 columns)", d9, f, 1, 1, 1, 1, new int[]{1, 1, 1, 1}, 1, true);
             upfirdn(name + "blur 8x8 pad 2 (9 columns)", d8, f, 1, 1, 1, 1, new int[]{2, 2, 2, 2}, 1, false);
@@ -91,7 +103,7 @@ class ResampleKernelsTest {
             upfirdn(name + "up 3 down 2 wide", wide, f, 3, 3, 2, 2, new int[]{2, 3, 1, 4}, 2, true);
             upfirdn(name + "strided x", strided(45, 2, 7, 33, 9), f, 1, 1, 1, 1, new int[]{2, 1, 1, 2}, 4, false);
         }
-        upfirdn("outer product 3x2, up x, down y", Tensor.randn(DType.F32, 46, 2, 3, 33, 7), f3x2, 2, 1, 1, 3, new int[]{0, 3, 2, -1}, 0.5, false);
+        upfirdn("dyadic outer product 3x2, up x, down y", Tensor.randn(DType.F32, 46, 2, 3, 33, 7), f3x2, 2, 1, 1, 3, new int[]{0, 3, 2, -1}, 0.5, false);
     }
 
     private static float[] flat(Tensor f) {
