@@ -71,34 +71,27 @@ final class IndexedConv {
         int oh = (h - 1) * sh - 2 * ph + kh, ow = (wd - 1) * sw - 2 * pw + kw;
         Tensor out = Tensor.zeros(n, o, oh, ow);
         if (n == 0 || o == 0 || c == 0 || oh <= 0 || ow <= 0) return out;
-        VConv.Phase[] py = new VConv.Phase[sh], pxs = new VConv.Phase[sw];
-        for (int r = 0; r < sh; r++) py[r] = VConv.Phase.of(r, sh, ph, kh, oh);
-        for (int r = 0; r < sw; r++) pxs[r] = VConv.Phase.of(r, sw, pw, kw, ow);
-        StackedConv.Axis ay = StackedConv.phaseAxis(h, py), ax = StackedConv.phaseAxis(wd, pxs);
-        if (ay == null || ax == null) return out;                  // no phase has taps and outputs: all zero
-        int reach = StackedConv.phaseReach(ay, py) * ax.cells() + StackedConv.phaseReach(ax, pxs);
-        StackedImage xs = StackedImage.of(x, 1, 1, ay.pad(), ax.pad(), ay.cells(), ax.cells(), c, n * ay.cells() * ax.cells() + reach,
+        StackedConv.PhaseGrid grid = StackedConv.PhaseGrid.of(h, wd, kh, kw, sh, sw, ph, pw, oh, ow);
+        if (grid == null) return out;                              // no phase has taps and outputs: all zero
+        StackedConv.Axis ay = grid.ay(), ax = grid.ax();
+        StackedImage xs = StackedImage.of(x, 1, 1, ay.pad(), ax.pad(), ay.cells(), ax.cells(), c, n * ay.cells() * ax.cells() + grid.reach(),
                 StackedConv.scratch(0));
         StackedConv.keep(0, xs);
         float[] ov = out.host().f32;
         int[] s = w.strides();
         for (int ry = 0; ry < sh; ry++) {
-            VConv.Phase qy = py[ry];
-            if (qy.taps() == 0 || qy.count() == 0) continue;
+            VConv.Phase qy = grid.py()[ry];
+            if (!StackedConv.active(qy)) continue;
             for (int rx = 0; rx < sw; rx++) {
-                VConv.Phase qx = pxs[rx];
-                if (qx.taps() == 0 || qx.count() == 0) continue;
-                int ty = qy.taps(), tx = qx.taps(), taps = ty * tx;
-                // tap (c, v, v') of the phase's flipped sub-kernel: koff on the layout, and its weights
-                // Wt[k, o] = w[c, o, i0y + sh*(ty-1-v), i0x + sw*(tx-1-v')]
-                int[] koff = new int[c * taps], wk = new int[c * taps];
-                for (int cc = 0; cc < c; cc++) {
+                VConv.Phase qx = grid.px()[rx];
+                if (!StackedConv.active(qx)) continue;
+                int ty = qy.taps(), tx = qx.taps();
+                // tap (c, v, v') of the phase's flipped sub-kernel: its layout offset, and its weights
+                // Wt[k, o] = w[c, o, i0y + sh*(ty-1-v), i0x + sw*(tx-1-v')], k = (c*ty + v)*tx + v'
+                int[] koff = grid.taps(xs, c, qy, qx), wk = new int[koff.length];
+                for (int cc = 0, k = 0; cc < c; cc++) {
                     for (int v = 0; v < ty; v++) {
-                        for (int v2 = 0; v2 < tx; v2++) {
-                            int k = (cc * ty + v) * tx + v2;
-                            koff[k] = xs.channelBase(0, 0, cc) + (ay.pad() + qy.offset() + v) * ax.cells() + ax.pad() + qx.offset() + v2;
-                            wk[k] = cc * s[0] + (qy.i0() + sh * (ty - 1 - v)) * s[2] + (qx.i0() + sw * (tx - 1 - v2)) * s[3];
-                        }
+                        for (int v2 = 0; v2 < tx; v2++) wk[k++] = cc * s[0] + (qy.i0() + sh * (ty - 1 - v)) * s[2] + (qx.i0() + sw * (tx - 1 - v2)) * s[3];
                     }
                 }
                 Panels b = Panels.pack(w.host().f32, w.offset(), s[1], wk, o, VConv.SLOT_INDEXED_B);

@@ -151,33 +151,21 @@ final class StackedConv {
         int oh = (h - 1) * sh - 2 * ph + kh, ow = (wd - 1) * sw - 2 * pw + kw;
         Tensor out = Tensor.zeros(n, o, oh, ow);
         if (n == 0 || o == 0 || c == 0) return out;
-        VConv.Phase[] py = new VConv.Phase[sh], px = new VConv.Phase[sw];
-        for (int r = 0; r < sh; r++) py[r] = VConv.Phase.of(r, sh, ph, kh, oh);
-        for (int r = 0; r < sw; r++) px[r] = VConv.Phase.of(r, sw, pw, kw, ow);
-        Axis ay = phaseAxis(h, py), ax = phaseAxis(wd, px);
-        if (ay == null || ax == null) return out;                  // no phase has taps and outputs: all zero
+        PhaseGrid grid = PhaseGrid.of(h, wd, kh, kw, sh, sw, ph, pw, oh, ow);
+        if (grid == null) return out;                              // no phase has taps and outputs: all zero
+        Axis ay = grid.ay(), ax = grid.ax();
         int pixels = n * ay.cells * ax.cells;
-        int reach = phaseReach(ay, py) * ax.cells + phaseReach(ax, px);
-        StackedImage xs = StackedImage.of(x, 1, 1, ay.pad, ax.pad, ay.cells, ax.cells, c, padded(pixels) + reach, scratch(0));
+        StackedImage xs = StackedImage.of(x, 1, 1, ay.pad, ax.pad, ay.cells, ax.cells, c, padded(pixels) + grid.reach(), scratch(0));
         keep(0, xs);
         float[] ov = out.host().f32;
         for (int ry = 0; ry < sh; ry++) {
-            VConv.Phase qy = py[ry];
+            VConv.Phase qy = grid.py()[ry];
             if (!active(qy)) continue;
             for (int rx = 0; rx < sw; rx++) {
-                VConv.Phase qx = px[rx];
+                VConv.Phase qx = grid.px()[rx];
                 if (!active(qx)) continue;
-                int ty = qy.taps(), tx = qx.taps(), taps = ty * tx;
-                int[] koff = new int[c * taps];
-                for (int cc = 0; cc < c; cc++) {
-                    for (int v = 0; v < ty; v++) {
-                        for (int v2 = 0; v2 < tx; v2++) {
-                            koff[(cc * ty + v) * tx + v2] = xs.channelBase(0, 0, cc)
-                                    + (ay.pad + qy.offset() + v) * ax.cells + ax.pad + qx.offset() + v2;
-                        }
-                    }
-                }
-                Weights a = Weights.of(w, true, ty, tx, qy.i0(), qx.i0(), sh, sw);
+                int[] koff = grid.taps(xs, c, qy, qx);
+                Weights a = Weights.of(w, true, qy.taps(), qx.taps(), qy.i0(), qx.i0(), sh, sw);
                 forward(xs, koff, a, new Target(ov, o, oh, ow, qy.count(), qx.count(), ry, rx, sh, sw));
             }
         }
@@ -248,10 +236,44 @@ final class StackedConv {
         return koff;
     }
 
-    private static boolean active(VConv.Phase q) { return q.taps() > 0 && q.count() > 0; }
+    /** Whether a transposed conv's output phase has both taps and outputs. */
+    static boolean active(VConv.Phase q) { return q.taps() > 0 && q.count() > 0; }
+
+    /**
+     * A transposed conv's output phases along each axis ({@link VConv.Phase}), the stride-1 layout axes holding every
+     * active phase's reads, and the reach: how far past the grid's last cell a tap reads (the layout's tail).
+     */
+    record PhaseGrid(VConv.Phase[] py, VConv.Phase[] px, Axis ay, Axis ax, int reach) {
+        /** The grid of x [.., h, wd] * w [.., .., kh, kw], stride sh x sw, padding ph x pw, output oh x ow; null when no phase is active. */
+        static PhaseGrid of(int h, int wd, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow) {
+            VConv.Phase[] py = new VConv.Phase[sh], px = new VConv.Phase[sw];
+            for (int r = 0; r < sh; r++) py[r] = VConv.Phase.of(r, sh, ph, kh, oh);
+            for (int r = 0; r < sw; r++) px[r] = VConv.Phase.of(r, sw, pw, kw, ow);
+            Axis ay = phaseAxis(h, py), ax = phaseAxis(wd, px);
+            if (ay == null || ax == null) return null;
+            return new PhaseGrid(py, px, ay, ax, phaseReach(ay, py) * ax.cells + phaseReach(ax, px));
+        }
+
+        /**
+         * The layout offsets of phase (qy, qx)'s taps: {@code koff[(c*ty + v)*tx + v']} for channel c and tap (v, v')
+         * of its ty x tx flipped sub-kernel, on the stride-1 layout xs of this grid.
+         */
+        int[] taps(StackedImage xs, int c, VConv.Phase qy, VConv.Phase qx) {
+            int ty = qy.taps(), tx = qx.taps();
+            int[] koff = new int[c * ty * tx];
+            for (int cc = 0; cc < c; cc++) {
+                for (int v = 0; v < ty; v++) {
+                    for (int v2 = 0; v2 < tx; v2++) {
+                        koff[(cc * ty + v) * tx + v2] = xs.channelBase(0, 0, cc) + (ay.pad + qy.offset() + v) * ax.cells + ax.pad + qx.offset() + v2;
+                    }
+                }
+            }
+            return koff;
+        }
+    }
 
     /** The stride-1 axis holding every active phase's reads (t + offset + v for t < count, v < taps), or null if none is active. */
-    static Axis phaseAxis(int size, VConv.Phase[] phases) {
+    private static Axis phaseAxis(int size, VConv.Phase[] phases) {
         int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE, out = 0;
         for (VConv.Phase q : phases) {
             if (!active(q)) continue;
@@ -263,7 +285,7 @@ final class StackedConv {
     }
 
     /** The largest in-row (or in-column) offset of a tap of an active phase on axis a. */
-    static int phaseReach(Axis a, VConv.Phase[] phases) {
+    private static int phaseReach(Axis a, VConv.Phase[] phases) {
         int r = 0;
         for (VConv.Phase q : phases) if (active(q)) r = Math.max(r, a.pad + q.offset() + q.taps() - 1);
         return r;

@@ -1,13 +1,11 @@
 package io.github.dragganjvm.tensor.internal.vector;
 
 import io.github.dragganjvm.tensor.DType;
-import io.github.dragganjvm.tensor.internal.ReferenceBackend;
 import io.github.dragganjvm.tensor.Tensor;
 import io.github.dragganjvm.tensor.internal.VectorBackend;
 import io.github.dragganjvm.tensor.testing.Golden;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
 
 /**
  * {@link IndexedConv} (the batched direct convolutions on exact output pixels) against the reference loops: the
@@ -18,7 +16,6 @@ import java.util.Arrays;
  * mismatch ({@link Golden#assertClose}).
  */
 class IndexedConvTest {
-    private final ReferenceBackend ref = new ReferenceBackend();
     private final VectorBackend vec = new VectorBackend();
 
     /**
@@ -48,52 +45,18 @@ class IndexedConvTest {
             {3, 5, 7, 6, 9, 3, 1, 2},
     };
 
-    /** The error bound of a float sum of {@code terms} products of values in [-1, 1] (as VConvTest). */
-    private static double tol(long terms) { return 1e-6 * Math.max(1, terms); }
+    private static final DirectConvCheck.Kernel KERNEL =
+            new DirectConvCheck.Kernel(IndexedConv::conv2d, IndexedConv::convTranspose2d, IndexedConv::conv2dWeightGrad);
 
-    @Test void conv2dMatchesReference() {
-        int seed = 0;
-        for (int[] c : CONVS) {
-            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
-            Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[4], c[1], c[5], c[6]);
-            Golden.assertClose("conv2d " + Arrays.toString(c), ref.conv2d(x, w, c[7], c[7], c[8], c[8], 1),
-                    IndexedConv.conv2d(x, w, c[7], c[7], c[8], c[8]), tol((long) c[1] * c[5] * c[6]));
-        }
-    }
+    private static double tol(long terms) { return DirectConvCheck.tol(terms); }
 
-    @Test void conv2dWeightGradMatchesReference() {
-        int seed = 100;
-        for (int[] c : CONVS) {
-            int ho = (c[2] + 2 * c[8] - c[5]) / c[7] + 1, wo = (c[3] + 2 * c[8] - c[6]) / c[7] + 1;
-            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
-            Tensor g = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[4], ho, wo);
-            Golden.assertClose("conv2dWeightGrad " + Arrays.toString(c), ref.conv2dWeightGrad(x, g, c[5], c[6], c[7], c[7], c[8], c[8], 1),
-                    IndexedConv.conv2dWeightGrad(x, g, c[5], c[6], c[7], c[7], c[8], c[8]), tol((long) c[0] * ho * wo));
-        }
-    }
+    @Test void conv2dMatchesReference() { DirectConvCheck.conv2d(CONVS, KERNEL); }
 
-    @Test void convTranspose2dMatchesReference() {
-        int seed = 200;
-        for (int[] c : TRANSPOSED) {
-            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
-            Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[1], c[4], c[5], c[5]);
-            Golden.assertClose("convTranspose2d " + Arrays.toString(c), ref.convTranspose2d(x, w, c[6], c[6], c[7], c[7], 1),
-                    IndexedConv.convTranspose2d(x, w, c[6], c[6], c[7], c[7]), tol((long) c[1] * c[5] * c[5]));
-        }
-    }
+    @Test void conv2dWeightGradMatchesReference() { DirectConvCheck.conv2dWeightGrad(CONVS, KERNEL); }
 
-    @Test void readsViewsOfAnyStrides() {
-        // x channels-last permuted to NCHW, w with swapped spatial dims, a sliced gradient; uneven strides and padding
-        Tensor x = Tensor.uniform(DType.F32, 1, -1, 1, 3, 13, 11, 5).permuteView(0, 3, 1, 2);   // [3, 5, 13, 11]
-        Tensor w = Tensor.uniform(DType.F32, 2, -1, 1, 9, 5, 3, 2).transposeView(2, 3);          // [9, 5, 2, 3]
-        Golden.assertClose("conv2d views", ref.conv2d(x, w, 2, 1, 1, 0, 1), IndexedConv.conv2d(x, w, 2, 1, 1, 0), tol(30));
-        Tensor g = Tensor.uniform(DType.F32, 3, -1, 1, 3, 9, 7, 12).sliceView(3, 1, 10);         // [3, 9, 7, 9]
-        Golden.assertClose("conv2dWeightGrad views", ref.conv2dWeightGrad(x, g, 2, 3, 2, 1, 1, 0, 1),
-                IndexedConv.conv2dWeightGrad(x, g, 2, 3, 2, 1, 1, 0), tol(3 * 7 * 9));
-        Tensor wt = Tensor.uniform(DType.F32, 4, -1, 1, 4, 9, 3, 3).transposeView(0, 1);         // [9, 4, 3, 3] view
-        Golden.assertClose("convTranspose2d views", ref.convTranspose2d(g, wt, 2, 1, 1, 0, 1),
-                IndexedConv.convTranspose2d(g, wt, 2, 1, 1, 0), tol(9 * 9));
-    }
+    @Test void convTranspose2dMatchesReference() { DirectConvCheck.convTranspose2d(TRANSPOSED, KERNEL); }
+
+    @Test void readsViewsOfAnyStrides() { DirectConvCheck.views(KERNEL); }
 
     /** Both register tiles (AVX-512's 8 rows, AVX2's 4), whatever this CPU runs, against a scalar product. */
     @Test void bothRegisterTiles() {
