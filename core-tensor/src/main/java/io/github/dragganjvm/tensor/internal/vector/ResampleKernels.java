@@ -202,20 +202,17 @@ public final class ResampleKernels {
                             acc0.intoArray(target, tOff + m);
                             acc1.intoArray(target, tOff + m + L);
                         }
-                        for (; m <= m1 - L; m += L) {
+                        for (; m < m1; m += L) {                   // one vector; at the row's end only its valid lanes kept
                             FloatVector acc = FloatVector.zero(S);
                             for (int k = 0; k < nk; k++) {
                                 acc = FloatVector.fromArray(S, rowSrc, kAt[k] + m).fma(FloatVector.broadcast(S, kW[k]), acc);
                             }
-                            acc.intoArray(target, tOff + m);
-                        }
-                        if (m < m1) {                               // the last m1 - m < L outputs: one full vector,
-                            FloatVector acc = FloatVector.zero(S);  // the same FMAs as above, its valid lanes kept
-                            for (int k = 0; k < nk; k++) {
-                                acc = FloatVector.fromArray(S, rowSrc, kAt[k] + m).fma(FloatVector.broadcast(S, kW[k]), acc);
+                            if (m + L <= m1) {
+                                acc.intoArray(target, tOff + m);
+                            } else {
+                                acc.intoArray(lanes, 0);
+                                System.arraycopy(lanes, 0, target, tOff + m, m1 - m);
                             }
-                            acc.intoArray(lanes, 0);
-                            System.arraycopy(lanes, 0, target, tOff + m, m1 - m);
                         }
                         if (phases > 1) for (int k = 0; k < m1; k++) os[dst + k * phases + r] = tmp[k];
                     }

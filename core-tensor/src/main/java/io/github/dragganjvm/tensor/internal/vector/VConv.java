@@ -53,8 +53,8 @@ public final class VConv {
 
     /** x [N, C, H, W], w [O, C/groups, kh, kw] -> [N, O, Ho, Wo] (arguments checked by Ops). */
     public static Tensor conv2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
-        boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, false);
         if (stackedSingle(x, groups, x.size(1), w.size(0))) return StackedConv.conv2d(x, w, sh, sw, ph, pw);
+        boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, false);
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(0), x.size(2) + 2 * ph - 2, x.size(3) + 2 * pw - 2))) {
             int ho = (x.size(2) + 2 * ph - w.size(2)) / sh + 1, wo = (x.size(3) + 2 * pw - w.size(3)) / sw + 1;
             if (indexedBeatsStacked(w.size(0), (long) ho * wo)) return IndexedConv.conv2d(x, w, sh, sw, ph, pw);
@@ -248,8 +248,8 @@ public final class VConv {
 
     /** x [N, C, H, W], w [C, O/groups, kh, kw] -> [N, O, (H-1)*sh - 2*ph + kh, ...] (arguments checked by Ops). */
     public static Tensor convTranspose2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
-        boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, true);
         if (stackedSingle(x, groups, x.size(1), w.size(1))) return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
+        boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, true);
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(1), x.size(2) + 2 - 2 * ph, x.size(3) + 2 - 2 * pw))) {
             // the largest phase: ceil(output / stride) pixels along each axis
             long phasePixels = (long) Math.ceilDiv((x.size(2) - 1) * sh - 2 * ph + w.size(2), sh) * Math.ceilDiv((x.size(3) - 1) * sw - 2 * pw + w.size(3), sw);
