@@ -91,6 +91,10 @@ public final class Sgemm {
             block(0, m, 0, n, k, a, b, c, cOff, cRs, cCs, accumulate);
             return;
         }
+        if (sharesB(m, n, k, a, b, threads)) {
+            rowsOverSharedB(m, n, k, (Packed) a, b, c, cOff, cRs, cCs, accumulate, threads);
+            return;
+        }
         // C in chunks of MC rows x NC columns (the blocks block() packs anyway, so chunking adds no packing),
         // narrowed until there are at least two per thread; threads take chunks from a shared counter, so a
         // core slowed by other work just takes fewer of them.
@@ -112,6 +116,69 @@ public final class Sgemm {
     }
 
     private static int chunks(int size, int chunk) { return (size + chunk - 1) / chunk; }
+
+    /** Widest B that {@link #rowsOverSharedB} packs once for all threads (a KC-deep block of it, KC x N, then stays in L2). */
+    static final int SHARED_B_MAX_COLUMNS = 512;
+    /** Largest packed B (floats, K x N rounded up to whole panels) that {@link #rowsOverSharedB} takes. */
+    static final int SHARED_B_MAX_FLOATS = 1 << 20;
+
+    /**
+     * Whether a product goes to {@link #rowsOverSharedB}: A pre-packed (a weight), B packed on the fly (an im2col
+     * image) and narrow ({@value #SHARED_B_MAX_COLUMNS} columns or fewer, at most {@value #SHARED_B_MAX_FLOATS}
+     * floats packed), and at least two MR-row panels per thread.
+     */
+    static boolean sharesB(int m, int n, int k, Operand a, Operand b, int threads) {
+        return a instanceof Packed && !(b instanceof Packed) && n <= Math.min(SHARED_B_MAX_COLUMNS, NC)
+                && (long) chunks(n, NR) * NR * k <= SHARED_B_MAX_FLOATS && m >= 2 * threads * MR;
+    }
+
+    /**
+     * The product of a pre-packed A with a narrow B (a small image's im2col: the generator's 4x4 to 16x16 layers,
+     * 16 to 289 output pixels against 512 channels and a K of 2,048-4,608), split by rows only. Cut into MC x NC
+     * chunks as in {@link #gemm}, such a product had its B packed once per row chunk (an im2col gather each time,
+     * a fifth of a 512-channel 16x16 transposed conv) and narrowed its column chunks to two panels, so that every
+     * chunk streamed its rows of the weight again from memory for two micro-panels' work. Here B is packed once,
+     * its KC-deep blocks in parallel, into a scratch array of the calling thread; then the threads take row
+     * chunks of all columns from a shared counter (about {@link #PACKED_CHUNKS} per thread), so the weight is read
+     * once in all and each B block stays in L2 for a chunk's rows. Same blocks, same kernel, same summation order
+     * as {@link #block}: results are bit-identical to the chunked path.
+     */
+    static void rowsOverSharedB(int m, int n, int k, Packed a, Operand b, float[] c, int cOff, int cRs, int cCs,
+                                        boolean accumulate, int threads) {
+        int padded = chunks(n, NR) * NR, depthBlocks = chunks(k, KC);
+        float[] data = sharedB(padded * k);
+        Parallel.forRange(depthBlocks, 2L * KC * padded, (from, to) -> {
+            float[] tmp = BUFFERS.get().b;                 // KC x NC floats: one depth block of at most NC columns
+            for (int blk = from; blk < to; blk++) {
+                int k0 = blk * KC, kc = Math.min(KC, k - k0);
+                b.packB(k0, kc, 0, n, tmp);
+                System.arraycopy(tmp, 0, data, padded * k0, padded * kc);
+            }
+        });
+        Packed pb = new Packed(data, padded, k);
+        int rc = Math.max(MR, chunks(chunks(m, PACKED_CHUNKS * threads), MR) * MR), total = chunks(m, rc);
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(threads, 2L * m * n * k / threads, (from, to) -> {
+            for (int t; (t = next.getAndIncrement()) < total; ) {
+                int i0 = t * rc;
+                block(i0, Math.min(m, i0 + rc), 0, n, k, a, pb, c, cOff, cRs, cCs, accumulate);
+            }
+        });
+    }
+
+    /** Per thread, the array {@link #rowsOverSharedB} packs B into (held softly, reused by the next product). */
+    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> SHARED_B = new ThreadLocal<>();
+
+    /** This thread's array of at least n floats for a shared B (contents undefined). */
+    private static float[] sharedB(int n) {
+        java.lang.ref.SoftReference<float[]> r = SHARED_B.get();
+        float[] data = r == null ? null : r.get();
+        if (data == null || data.length < n) {
+            data = new float[n];
+            SHARED_B.set(new java.lang.ref.SoftReference<>(data));
+        }
+        return data;
+    }
 
     /** Single-threaded product of rows [m0, m1) and columns [n0, n1) of C: the blocking loops of the class comment. */
     static void block(int m0, int m1, int n0, int n1, int k, Operand a, Operand b,

@@ -53,8 +53,10 @@ public final class VConv {
 
     /** x [N, C, H, W], w [O, C/groups, kh, kw] -> [N, O, Ho, Wo] (arguments checked by Ops). */
     public static Tensor conv2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
-        if (stackedSingle(x, groups, x.size(1), w.size(0))) return StackedConv.conv2d(x, w, sh, sw, ph, pw);
         boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, false);
+        if (stackedSingle(x, groups, x.size(1), w.size(0)) && !(winograd && Winograd.bandsPerThread(x, w, ph, pw, false))) {
+            return StackedConv.conv2d(x, w, sh, sw, ph, pw);
+        }
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(0), x.size(2) + 2 * ph - 2, x.size(3) + 2 * pw - 2))) {
             int ho = (x.size(2) + 2 * ph - w.size(2)) / sh + 1, wo = (x.size(3) + 2 * pw - w.size(3)) / sw + 1;
             if (indexedBeatsStacked(w.size(0), (long) ho * wo)) return IndexedConv.conv2d(x, w, sh, sw, ph, pw);
@@ -79,6 +81,9 @@ public final class VConv {
      * Measured (one JVM, best of 24 calls, a 2-core AVX-512 VM, ms, weight not constant, stacked vs the other
      * paths): conv 64@512 147 vs 241, 32@512 51 vs 66 (its stride-1 transposed conv 44 vs 78), 64@256 38 vs 39, the
      * up-sampling conv 128->64 of a 256 px input 109 vs 122; at 128@256 the other paths won (91 vs 134), as at 128 px.
+     * A stride-1 3x3 conv that {@link Winograd} runs with bands per thread ({@link Winograd#bandsPerThread}) goes
+     * there instead (ConvBench, 2 threads, two runs, ops/s, stacked vs Winograd: 64@256 25.2-28.2 vs 34.1-35.1,
+     * 64@512 6.5-6.9 vs 8.4-9.2, 32@512 20.8-23.4 vs 23.2).
      */
     private static boolean stackedSingle(Tensor x, int groups, int cin, int cout) {
         return groups == 1 && x.size(0) == 1 && Math.min(cin, cout) <= STACKED_SINGLE_MAX_CHANNELS
@@ -248,8 +253,10 @@ public final class VConv {
 
     /** x [N, C, H, W], w [C, O/groups, kh, kw] -> [N, O, (H-1)*sh - 2*ph + kh, ...] (arguments checked by Ops). */
     public static Tensor convTranspose2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
-        if (stackedSingle(x, groups, x.size(1), w.size(1))) return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
         boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, true);
+        if (stackedSingle(x, groups, x.size(1), w.size(1)) && !(winograd && Winograd.bandsPerThread(x, w, ph, pw, true))) {
+            return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
+        }
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(1), x.size(2) + 2 - 2 * ph, x.size(3) + 2 - 2 * pw))) {
             // the largest phase: ceil(output / stride) pixels along each axis
             long phasePixels = (long) Math.ceilDiv((x.size(2) - 1) * sh - 2 * ph + w.size(2), sh) * Math.ceilDiv((x.size(3) - 1) * sw - 2 * pw + w.size(3), sw);

@@ -328,10 +328,65 @@ public final class Winograd {
     }
 
     /** The 3x3, stride 1 convolution of x [N, C, H, W] (any strides) with padding (ph, pw) >= 0 and transformed weights. */
-    public static Tensor conv2d(Tensor x, Weights wt, int ph, int pw) { return conv2d(x, wt, ph, pw, BAND_FLOATS); }
+    public static Tensor conv2d(Tensor x, Weights wt, int ph, int pw) {
+        boolean own = bandsPerThread(wt, x.size(0) * tiles(x.size(2) + 2 * ph - 2, wt.tile), tiles(x.size(3) + 2 * pw - 2, wt.tile));
+        return conv2d(x, wt, ph, pw, own ? THREAD_BAND_FLOATS : BAND_FLOATS, own);
+    }
 
     /** {@link #conv2d(Tensor, Weights, int, int)} with bands of at most {@code bandFloats} floats of V and M (at least one tile row). */
-    static Tensor conv2d(Tensor x, Weights wt, int ph, int pw, int bandFloats) {
+    static Tensor conv2d(Tensor x, Weights wt, int ph, int pw, int bandFloats) { return conv2d(x, wt, ph, pw, bandFloats, false); }
+
+    /** Tiles of side {@code tile} along an output axis of {@code size}. */
+    private static int tiles(int size, int tile) { return (size + tile - 1) / tile; }
+
+    /**
+     * Floats of V and M per band when each thread runs whole bands (see {@link #bandsPerThread}): 1M (4 MB). Measured
+     * (ConvBench.vectorWinograd, 2 threads, AVX-512 VM, three alternating runs, ops/s): 128->128 @ 128x128 shared
+     * bands 41.5-43.3, bands per thread of 1M floats 45.4-49.0, of 2M 46.0-48.1 (256K: 40-42, 128K: 38-50);
+     * 64->64 @ 256x256 28.2-29.2 vs 31.8-34.1 and 32.3-33.3.
+     */
+    static final int THREAD_BAND_FLOATS = Integer.getInteger("draggan.winograd.threadBandFloats", 1 << 20);
+    /** Largest transformed weight (floats, points * O * C) whose bands are run a whole band per thread. */
+    static final int THREAD_BAND_MAX_WEIGHT = 1 << 18;
+    /** {@code -Ddraggan.winograd.threadBands=false} keeps every band spread over all threads (for comparisons). */
+    static final boolean THREAD_BANDS = Boolean.parseBoolean(System.getProperty("draggan.winograd.threadBands", "true"));
+
+    /**
+     * Whether each thread runs whole bands, small ones, instead of all threads running each of the larger bands
+     * step by step: when the transformed weight is small enough to stay in every core's L2 cache (at most
+     * {@value #THREAD_BAND_MAX_WEIGHT} floats: 128 channels in and out for F(2x2)) and there are at least two
+     * such bands per thread. A band's V and M are then written and read by one core, and the threads meet once
+     * per call instead of three times per band. (With the shared bands, the generator's 128-channel conv at
+     * 128x128 ran only 1.07x faster on two threads than on one, in a generate's profile.) Values
+     * do not depend on the band split (see the class comment), so both ways give the same floats.
+     */
+    static boolean bandsPerThread(Weights wt, int tileRows, int tilesPerRow) {
+        return bandsPerThread(wt.count, wt.out, wt.in, tileRows, tilesPerRow);
+    }
+
+    /**
+     * Whether the Winograd conv of x (arguments as {@link #worthIt}; stride 1) would run with bands per thread
+     * ({@link #bandsPerThread(Weights, int, int)}).
+     */
+    public static boolean bandsPerThread(Tensor x, Tensor w, int ph, int pw, boolean transposed) {
+        int ho = x.size(2) + (transposed ? 2 - 2 * ph : 2 * ph - 2), wo = x.size(3) + (transposed ? 2 - 2 * pw : 2 * pw - 2);
+        int tile = tileFor(ho, wo), cout = transposed ? w.size(1) : w.size(0);
+        return ho > 0 && wo > 0 && bandsPerThread((tile + 2) * (tile + 2), cout, x.size(1), x.size(0) * tiles(ho, tile), tiles(wo, tile));
+    }
+
+    private static boolean bandsPerThread(int count, int out, int in, int tileRows, int tilesPerRow) {
+        int threads = Parallel.threads();
+        if (!THREAD_BANDS || threads < 2 || (long) count * out * in > THREAD_BAND_MAX_WEIGHT) return false;
+        long floatsPerRow = (long) count * tilesPerRow * (in + out);
+        long rowsPerBand = Math.max(1, THREAD_BAND_FLOATS / floatsPerRow);
+        return (tileRows + rowsPerBand - 1) / rowsPerBand >= 2L * threads;
+    }
+
+    /**
+     * {@link #conv2d(Tensor, Weights, int, int, int)}; with {@code bandPerThread} the threads take whole bands from
+     * a shared counter, each running a band's three steps alone in its own V and M.
+     */
+    static Tensor conv2d(Tensor x, Weights wt, int ph, int pw, int bandFloats, boolean bandPerThread) {
         if (x.dim() != 4 || x.size(1) != wt.in || x.dtype() != DType.F32 || !(x.storage() instanceof HostStorage)) {
             throw new IllegalArgumentException("Winograd.conv2d: x must be an F32 host tensor [N, " + wt.in + ", H, W] for weights of "
                     + wt.in + " input channels, got " + x.dtype() + " " + java.util.Arrays.toString(x.shape()) + " on " + x.device());
@@ -349,8 +404,17 @@ public final class Winograd {
         int bandRows = (int) Math.max(1, Math.min(rows, bandFloats / floatsPerRow));
         int bands = (rows + bandRows - 1) / bandRows;
         bandRows = (rows + bands - 1) / bands;
-        Plan plan = new Plan(x, out, wt, ph, pw, th, tw, bandRows * tw);
-        for (int r0 = 0; r0 < rows; r0 += bandRows) plan.band(r0, Math.min(rows, r0 + bandRows));
+        int br = bandRows;
+        if (bandPerThread) {
+            AtomicInteger next = new AtomicInteger();
+            Parallel.forRange(Parallel.threads(), 2L * o * c * br * tw * wt.count * bands, (from, to) -> {
+                Plan plan = new Plan(x, out, wt, ph, pw, th, tw, br * tw);     // this thread's V and M
+                for (int b; (b = next.getAndIncrement()) < bands; ) plan.band(b * br, Math.min(rows, (b + 1) * br));
+            });
+            return out;
+        }
+        Plan plan = new Plan(x, out, wt, ph, pw, th, tw, br * tw);
+        for (int r0 = 0; r0 < rows; r0 += br) plan.band(r0, Math.min(rows, r0 + br));
         return out;
     }
 

@@ -89,4 +89,34 @@ class SgemmTest {
             assertEquals(1f, c[0]);
         }
     }
+
+    /**
+     * A pre-packed A times a narrow B split by rows over a B packed once (the generator's small layers) gives the
+     * same floats, bit for bit, as the single-threaded blocked product, with and without accumulating into C.
+     */
+    @Test void rowsOverSharedBMatchesTheBlockedProductBitForBit() {
+        int[][] mnk = {{512, 16, 4608}, {517, 289, 2 * Sgemm.KC + 37}, {4 * Sgemm.MR + 3, Sgemm.NR - 5, 11}};
+        int seed = 40;
+        for (int[] s : mnk) {
+            int m = s[0], n = s[1], k = s[2];
+            SplittableRandom r = new SplittableRandom(++seed);
+            float[] a = new float[m * k], b = new float[k * n], c0 = new float[m * n];
+            for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
+            for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble(-1, 1);
+            for (int i = 0; i < c0.length; i++) c0[i] = (float) r.nextDouble(-1, 1);
+            Sgemm.Packed pa = Sgemm.Packed.left(new StridedMatrix(a, 0, k, 1), m, k);
+            StridedMatrix bm = new StridedMatrix(b, 0, n, 1);
+            for (boolean accumulate : new boolean[]{false, true}) {
+                float[] want = c0.clone(), got = c0.clone();
+                Sgemm.block(0, m, 0, n, k, pa, bm, want, 0, n, 1, accumulate);
+                Sgemm.rowsOverSharedB(m, n, k, pa, bm, got, 0, n, 1, accumulate, 2);
+                int diffs = 0, first = -1;
+                for (int i = 0; i < want.length; i++) {
+                    if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(got[i]) && diffs++ == 0) first = i;
+                }
+                String where = first < 0 ? "" : ", first at " + first + ": " + want[first] + " vs " + got[first];
+                assertEquals(0, diffs, m + "x" + n + "x" + k + (accumulate ? " accumulate" : "") + ": values that differ" + where);
+            }
+        }
+    }
 }

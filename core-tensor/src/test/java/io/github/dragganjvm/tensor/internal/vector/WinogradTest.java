@@ -122,6 +122,8 @@ class WinogradTest {
         // one tile row per band, and three (the band split must not change any sum)
         Golden.assertBitEqual("one tile row per band", once, Winograd.conv2d(x, u, 1, 1, 1));
         Golden.assertBitEqual("three tile rows per band", once, Winograd.conv2d(x, u, 1, 1, 3 * 16 * 19 * 64));
+        Golden.assertBitEqual("one tile row per band, bands per thread", once, Winograd.conv2d(x, u, 1, 1, 1, true));
+        Golden.assertBitEqual("three tile rows per band, bands per thread", once, Winograd.conv2d(x, u, 1, 1, 3 * 16 * 19 * 64, true));
         Tensor g = Tensor.uniform(DType.F32, 7, -1, 1, 2, 24, 21, 37);
         Golden.assertBitEqual("transposed, prepared", Winograd.convTranspose2d(g, w, 1, 1),
                 Winograd.conv2d(g, Winograd.prepareTransposedWeights(w), 1, 1));
@@ -131,6 +133,7 @@ class WinogradTest {
         Winograd.Weights u4 = Winograd.prepareWeights(w, false, 4);
         Golden.assertBitEqual("F(4x4) prepared", once4, Winograd.conv2d(x, u4, 1, 1));
         Golden.assertBitEqual("F(4x4) one tile row per band", once4, Winograd.conv2d(x, u4, 1, 1, 1));
+        Golden.assertBitEqual("F(4x4) one tile row per band, bands per thread", once4, Winograd.conv2d(x, u4, 1, 1, 1, true));
     }
 
     @Test void vectorBodiesAndScalarTailsAgreeBitForBit() {
