@@ -73,6 +73,16 @@ public interface Backend {
     Tensor biasAct(Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp);
 
     /**
+     * bias_act of a sum, {@code y = clamp(act((x + r) + b) * gain, -clamp, clamp)}: r broadcast to x's shape (a
+     * StyleGAN2 layer's noise, added before the bias), the same floats as {@code biasAct(binary(ADD, x, r), b, ...)},
+     * which is the default. A backend fuses the two to save a pass over the activations (the generator's layers
+     * run without gradients: forward only; with gradients callers record the two ops).
+     */
+    default Tensor addBiasAct(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        return biasAct(binary(BinaryOp.ADD, x, r), b, dim, act, alpha, gain, clamp);
+    }
+
+    /**
      * Gradient of {@link #biasAct} with respect to x, recomputed from the op's inputs (PyTorch autograd of the NVlabs
      * reference {@code _bias_act_ref}, whose order is bias, act, gain, clamp): with v = x + b,
      * {@code dx = gout * gain * (v > 0 ? 1 : alpha)} (the second factor only for LRELU) where there is no clamp or

@@ -192,6 +192,28 @@ public final class Ops {
     }
 
     /**
+     * bias_act of x + r (see {@link Backend#addBiasAct}): {@code y = clamp(act((x + r) + b) * gain, -clamp, clamp)},
+     * the same floats as {@code biasAct(add(x, r), b, ...)} without the sum as a tensor. r broadcasts to x's shape
+     * (the sum must keep x's shape); the other arguments as {@link #biasAct}. Forward only.
+     */
+    public static Tensor addBiasAct(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        if (!Arrays.equals(Shapes.broadcast("addBiasAct", x.shape(), r.shape()), x.shape())) {
+            throw new IllegalArgumentException("addBiasAct: r " + Arrays.toString(r.shape()) + " must broadcast to x's shape "
+                    + Arrays.toString(x.shape()) + " (the sum keeps x's shape)");
+        }
+        Shapes.requireSameKind("addBiasAct", x, r);
+        int d = x.dim() == 0 ? 0 : Shapes.dim("addBiasAct", dim, x.dim());
+        if (b != null) {
+            Shapes.requireRank("addBiasAct", "b", b, 1, "[C]");
+            Shapes.requireDim("addBiasAct", "b", b, 0, x.size(d), "size of x along dim " + d);
+            Shapes.requireSameKind("addBiasAct", x, b);
+        }
+        Shapes.requireFinite("addBiasAct", "gain", gain);
+        Shapes.requireFinite("addBiasAct", "alpha", alpha);
+        return Backends.of("addBiasAct", x, r, b).addBiasAct(x, r, b, d, act, alpha, gain, clamp);
+    }
+
+    /**
      * dL/dx of {@link #biasAct}, recomputed from the op's inputs (see {@link Backend#biasActBackward}):
      * {@code gout * gain * act'(x + b)} where {@code -clamp <= act(x + b) * gain <= clamp} or clamp &lt; 0, else 0.
      * gout: the shape of x; x: any rank; b: [x.size(dim)] or null; the other arguments those of the forward.

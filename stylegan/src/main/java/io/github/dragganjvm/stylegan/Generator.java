@@ -339,8 +339,12 @@ public final class Generator implements DragGenerator {
             return ElementwiseOps.biasAct(y, Var.constant(l.bias), 1, Activation.LINEAR, 0, 1, clamp == null ? -1 : clamp);
         }
         Tensor noise = noise(l, req, layerIndex, y.shape());
+        double c = clamp == null ? -1 : clamp;
+        if (noise != null && !y.requiresGrad()) {                            // no gradient: noise and bias_act in one pass
+            return Var.constant(Ops.addBiasAct(y.value(), noise, l.bias, 1, Activation.LRELU, 0.2, Math.sqrt(2), c));
+        }
         if (noise != null) y = ElementwiseOps.add(y, Var.constant(noise));
-        return ElementwiseOps.biasAct(y, Var.constant(l.bias), 1, Activation.LRELU, 0.2, Math.sqrt(2), clamp == null ? -1 : clamp);
+        return ElementwiseOps.biasAct(y, Var.constant(l.bias), 1, Activation.LRELU, 0.2, Math.sqrt(2), c);
     }
 
     private Tensor noise(Layer l, Request req, int layerIndex, int[] shape) {

@@ -414,6 +414,46 @@ public final class VBasics {
     }
 
     /**
+     * y = clamp(act((x + r) + b[c]) * gain, -clamp, clamp), c the index along dim (not the last): bias_act of the
+     * sum x + r in one pass, the float additions in the order of add then bias_act, so the same bits. r contiguous,
+     * broadcast to x either along every dimension up to dim ([H, W] for x [N, C, H, W]: one value per position of a
+     * plane) or along dim only ([N, 1, H, W]). Null (the caller composes the two ops) for other layouts.
+     */
+    public static Tensor addBiasAct(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        int[] shape = x.shape();
+        if (x.dim() == 0 || dim == x.dim() - 1 || !r.isContiguous()) return null;
+        int outer = Shapes.numel(java.util.Arrays.copyOfRange(shape, 0, dim)), channels = shape[dim];
+        int inner = Shapes.numel(java.util.Arrays.copyOfRange(shape, dim + 1, shape.length));
+        int[] rp = new int[shape.length];                    // r's shape right-aligned to x's
+        java.util.Arrays.fill(rp, 1);
+        System.arraycopy(r.shape(), 0, rp, shape.length - r.dim(), r.dim());
+        boolean perPlane = true, perSample = rp[dim] == 1;   // r[i] / r[o * inner + i] for block (o, c), offset i
+        for (int k = 0; k < shape.length; k++) {
+            if (k <= dim && rp[k] != 1) perPlane = false;
+            if (k > dim && rp[k] != shape[k]) perPlane = perSample = false;
+            if (k < dim && rp[k] != shape[k]) perSample = false;
+        }
+        if (!perPlane && !perSample) return null;
+        int sampleStride = perPlane ? 0 : inner;
+        Tensor xc = contiguous(x), out = xc != x ? xc : Tensor.zeros(shape);   // a fresh copy is overwritten in place
+        float[] s = xc.host().f32, d = out.host().f32, rv = r.host().f32, bv = b == null ? null : b.host().f32;
+        int so = xc.offset(), ro = r.offset(), bo = b == null ? 0 : b.offset(), bs = b == null ? 0 : b.stride(0);
+        Epilogue e = new Epilogue(act, alpha, gain, clamp);
+        Parallel.forRange(outer * channels, 5L * inner, (from, to) -> {
+            for (int blk = from; blk < to; blk++) {
+                float bias = bv == null ? 0f : bv[bo + (blk % channels) * bs];
+                int base = blk * inner, rb = ro + blk / channels * sampleStride, i = 0;
+                for (; i <= inner - VL; i += VL) {
+                    FloatVector v = FloatVector.fromArray(S, s, so + base + i).add(FloatVector.fromArray(S, rv, rb + i));
+                    e.apply(v.add(bias)).intoArray(d, base + i);
+                }
+                for (; i < inner; i++) d[base + i] = e.apply((s[so + base + i] + rv[rb + i]) + bias);
+            }
+        });
+        return out;
+    }
+
+    /**
      * The activation, gain and clamp of bias_act and its gradient factor, for vectors and for the scalar tails (float
      * arithmetic in PyTorch's order; the scalar and vector forms give the same bits).
      */

@@ -54,7 +54,7 @@ public final class VConv {
     /** x [N, C, H, W], w [O, C/groups, kh, kw] -> [N, O, Ho, Wo] (arguments checked by Ops). */
     public static Tensor conv2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, false);
-        if (stackedSingle(x, groups, x.size(1), w.size(0)) && !(winograd && Winograd.bandsPerThread(x, w, ph, pw, false))) {
+        if (stackedSingle(x, w, groups, x.size(1), w.size(0)) && !(winograd && Winograd.bandsPerThread(x, w, ph, pw, false))) {
             return StackedConv.conv2d(x, w, sh, sw, ph, pw);
         }
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(0), x.size(2) + 2 * ph - 2, x.size(3) + 2 * pw - 2))) {
@@ -83,10 +83,12 @@ public final class VConv {
      * up-sampling conv 128->64 of a 256 px input 109 vs 122; at 128@256 the other paths won (91 vs 134), as at 128 px.
      * A stride-1 3x3 conv that {@link Winograd} runs with bands per thread ({@link Winograd#bandsPerThread}) goes
      * there instead (ConvBench, 2 threads, two runs, ops/s, stacked vs Winograd: 64@256 25.2-28.2 vs 34.1-35.1,
-     * 64@512 6.5-6.9 vs 8.4-9.2, 32@512 20.8-23.4 vs 23.2).
+     * 64@512 6.5-6.9 vs 8.4-9.2, 32@512 20.8-23.4 vs 23.2). Not for 1x1 kernels (toRGB), whose im2col is a plain
+     * copy: the GEMM path took half the time (ms, 2 threads, best of 5x20 calls, stacked vs GEMM: 64->3 @256 4.1 vs
+     * 2.1, 128->3 @256 8.5 vs 4.4, 32->3 @512 5.9 vs 4.7, 64->3 @512 14.4 vs 8.3).
      */
-    private static boolean stackedSingle(Tensor x, int groups, int cin, int cout) {
-        return groups == 1 && x.size(0) == 1 && Math.min(cin, cout) <= STACKED_SINGLE_MAX_CHANNELS
+    private static boolean stackedSingle(Tensor x, Tensor w, int groups, int cin, int cout) {
+        return groups == 1 && x.size(0) == 1 && w.size(2) * w.size(3) > 1 && Math.min(cin, cout) <= STACKED_SINGLE_MAX_CHANNELS
                 && (long) x.size(2) * x.size(3) >= STACKED_SINGLE_MIN_PIXELS && x.numel() <= STACKED_MAX_ELEMENTS;
     }
 
@@ -254,7 +256,7 @@ public final class VConv {
     /** x [N, C, H, W], w [C, O/groups, kh, kw] -> [N, O, (H-1)*sh - 2*ph + kh, ...] (arguments checked by Ops). */
     public static Tensor convTranspose2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         boolean winograd = Winograd.worthIt(x, w, sh, sw, ph, pw, groups, true);
-        if (stackedSingle(x, groups, x.size(1), w.size(1)) && !(winograd && Winograd.bandsPerThread(x, w, ph, pw, true))) {
+        if (stackedSingle(x, w, groups, x.size(1), w.size(1)) && !(winograd && Winograd.bandsPerThread(x, w, ph, pw, true))) {
             return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
         }
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(1), x.size(2) + 2 - 2 * ph, x.size(3) + 2 - 2 * pw))) {

@@ -154,6 +154,36 @@ class VBasicsTest {
         }
     }
 
+    /**
+     * The fused noise + bias_act gives the bits of the two ops (vector add then vector bias_act) for r per plane
+     * ([H, W], [1, 1, H, W]) and per sample ([N, 1, H, W]), with and without clamp, a strided x, an odd plane
+     * size; the reference backend's default composition agrees within float rounding; layouts the kernel does
+     * not fuse (r per channel) fall back to the same composition.
+     */
+    @Test void addBiasActIsBiasActOfTheSum() {
+        Tensor x = u(90, -2, 2, 2, 5, 7, 9), b = u(91, -1, 1, 5), xt = u(92, -2, 2, 2, 5, 9, 7).transposeView(2, 3);
+        Tensor[] rs = {u(93, -1, 1, 7, 9), u(94, -1, 1, 1, 1, 7, 9), u(95, -1, 1, 2, 1, 7, 9), u(96, -1, 1, 5, 1, 1)};
+        for (Tensor xv : new Tensor[]{x, xt}) {
+            for (Tensor r : rs) {
+                for (double clamp : new double[]{-1, 0.5}) {
+                    for (Activation act : Activation.values()) {
+                        String what = "addBiasAct x " + Arrays.toString(xv.shape()) + (xv.isContiguous() ? "" : " (view)") + " r "
+                                + Arrays.toString(r.shape()) + " " + act + " clamp " + clamp;
+                        Tensor want = vec.biasAct(vec.binary(BinaryOp.ADD, xv, r), b, 1, act, 0.2, Math.sqrt(2), clamp);
+                        Golden.assertClose(what, want, vec.addBiasAct(xv, r, b, 1, act, 0.2, Math.sqrt(2), clamp), 0);
+                        Golden.assertClose(what + " (reference)", want, ref.addBiasAct(xv, r, b, 1, act, 0.2, Math.sqrt(2), clamp), 1e-6);
+                    }
+                }
+            }
+        }
+        Tensor big = u(97, -2, 2, 1, 3, 67, 67), rb = u(98, -1, 1, 67, 67), bb = u(99, -1, 1, 3);
+        Golden.assertClose("addBiasAct vector body and tails", vec.biasAct(vec.binary(BinaryOp.ADD, big, rb), bb, 1, Activation.LRELU, 0.2, 1.5, -1),
+                vec.addBiasAct(big, rb, bb, 1, Activation.LRELU, 0.2, 1.5, -1), 0);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> io.github.dragganjvm.tensor.Ops.addBiasAct(u(1, -1, 1, 5, 7, 9), u(2, -1, 1, 2, 5, 7, 9), b, 1, Activation.LRELU, 0.2, 1, -1));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("must broadcast to x's shape [5, 7, 9]"), e.getMessage());
+    }
+
     @Test void sums() {
         Object[][] cases = { // x, dims, keepdim
                 {u(70, -1, 1, 2, 33, 5, 7), new int[]{0, 2, 3}, false},   // bias gradient: all but channel
