@@ -43,7 +43,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * TW = ceil(Wo/m)) and processed in bands of whole tile rows, sized so a band's V and M (points*(C+O) floats per
  * tile) stay within {@link #BAND_FLOATS} (cache-sized; a batch of small images shares one band). Per band three
  * steps, each spread over the {@link Parallel} pool: the input transform (by channel), the GEMMs (one at a time
- * per thread, taken from a shared counter), the output transform (by output channel). The transforms run across
+ * per thread, taken from a shared counter), the output transform (by output channel). With a small transformed
+ * weight and many bands, each thread instead runs whole bands alone, in its own V and M ({@link #bandsPerThread}).
+ * The transforms run across
  * {@code VL} horizontally adjacent tiles at once; the stride-m tile columns are handled by deinterleaving input
  * rows into m phases (and interleaving output rows back) with in-register shuffles.
  *
