@@ -316,7 +316,7 @@ public final class Ops {
         if (groups < 1 || x.size(1) % groups != 0 || gout.size(1) % groups != 0) {
             throw new IllegalArgumentException("conv2dWeightGrad: groups " + groups + " must divide C " + x.size(1) + " and O " + gout.size(1));
         }
-        int ho = (x.size(2) + 2 * padding - kh) / stride + 1, wo = (x.size(3) + 2 * padding - kw) / stride + 1;
+        int ho = Shapes.convOut(x.size(2), kh, stride, padding), wo = Shapes.convOut(x.size(3), kw, stride, padding);
         Shapes.requireDim("conv2dWeightGrad", "gout", gout, 2, ho, "output height");
         Shapes.requireDim("conv2dWeightGrad", "gout", gout, 3, wo, "output width");
         return Backends.of("conv2dWeightGrad", x, gout).conv2dWeightGrad(x, gout, kh, kw, stride, stride, padding, padding, groups);
@@ -337,8 +337,8 @@ public final class Ops {
             if (w.size(0) % groups != 0) throw new IllegalArgumentException(op + ": groups " + groups + " must divide w's output channels " + w.size(0));
         }
         int kh = w.size(2), kw = w.size(3);
-        int ho = transposed ? (x.size(2) - 1) * sh - 2 * ph + kh : (x.size(2) + 2 * ph - kh) / sh + 1;
-        int wo = transposed ? (x.size(3) - 1) * sw - 2 * pw + kw : (x.size(3) + 2 * pw - kw) / sw + 1;
+        int ho = transposed ? Shapes.convTransposeOut(x.size(2), kh, sh, ph) : Shapes.convOut(x.size(2), kh, sh, ph);
+        int wo = transposed ? Shapes.convTransposeOut(x.size(3), kw, sw, pw) : Shapes.convOut(x.size(3), kw, sw, pw);
         if (ho < 1 || wo < 1 || (!transposed && (x.size(2) + 2 * ph < kh || x.size(3) + 2 * pw < kw))) {
             throw new IllegalArgumentException(op + ": kernel " + kh + "x" + kw + " does not fit input " + x.size(2) + "x" + x.size(3)
                     + " with padding " + ph + "x" + pw);

@@ -6,6 +6,18 @@ import java.util.Arrays;
 public final class Shapes {
     private Shapes() {}
 
+    /**
+     * Output size of a convolution along one axis, {@code (in + 2*pad - k) / stride + 1} (PyTorch's conv2d, dilation 1):
+     * the one place every conv2d path computes it (Ops checks that the kernel fits first).
+     */
+    public static int convOut(int in, int k, int stride, int pad) { return (in + 2 * pad - k) / stride + 1; }
+
+    /**
+     * Output size of a transposed convolution along one axis, {@code (in - 1)*stride - 2*pad + k} (PyTorch's
+     * conv_transpose2d, no output padding, dilation 1): the one place every convTranspose2d path computes it.
+     */
+    public static int convTransposeOut(int in, int k, int stride, int pad) { return (in - 1) * stride - 2 * pad + k; }
+
     /** Product of the dimensions, checked to fit an int (host tensors are Java arrays). */
     public static int numel(int[] shape) {
         long n = 1;

@@ -391,7 +391,7 @@ public final class CudaBackend implements Backend {
     @Override public Tensor conv2d(Tensor x, Tensor w, int strideH, int strideW, int padH, int padW, int groups) {
         int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
         int o = w.size(0), kh = w.size(2), kw = w.size(3), cg = c / groups;
-        int ho = (h + 2 * padH - kh) / strideH + 1, wo = (wd + 2 * padW - kw) / strideW + 1;
+        int ho = Shapes.convOut(h, kh, strideH, padH), wo = Shapes.convOut(wd, kw, strideW, padW);
         Tensor out = alloc(x.dtype(), n, o, ho, wo);
         if (out.numel() == 0) return out;
         Tensor xc = contiguous(x), wc = contiguous(w);
@@ -406,7 +406,7 @@ public final class CudaBackend implements Backend {
     @Override public Tensor convTranspose2d(Tensor x, Tensor w, int strideH, int strideW, int padH, int padW, int groups) {
         int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
         int og = w.size(1), kh = w.size(2), kw = w.size(3), o = og * groups;
-        int ho = (h - 1) * strideH - 2 * padH + kh, wo = (wd - 1) * strideW - 2 * padW + kw;
+        int ho = Shapes.convTransposeOut(h, kh, strideH, padH), wo = Shapes.convTransposeOut(wd, kw, strideW, padW);
         Tensor out = alloc(x.dtype(), n, o, ho, wo);
         if (out.numel() == 0) return out;
         Tensor xc = contiguous(x), wc = contiguous(w);

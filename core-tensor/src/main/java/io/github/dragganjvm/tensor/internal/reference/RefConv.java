@@ -1,6 +1,7 @@
 package io.github.dragganjvm.tensor.internal.reference;
 
 import io.github.dragganjvm.tensor.HostStorage;
+import io.github.dragganjvm.tensor.Shapes;
 import io.github.dragganjvm.tensor.Tensor;
 
 /**
@@ -15,7 +16,7 @@ public final class RefConv {
         int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
         int cout = w.size(0), cg = w.size(1), kh = w.size(2), kw = w.size(3);
         int og = cout / groups;
-        int ho = (h + 2 * padH - kh) / strideH + 1, wo = (wd + 2 * padW - kw) / strideW + 1;
+        int ho = Shapes.convOut(h, kh, strideH, padH), wo = Shapes.convOut(wd, kw, strideW, padW);
         Tensor out = Tensor.zeros(x.dtype(), n, cout, ho, wo);
         HostStorage hx = x.host(), hw = w.host(), hout = out.host();
         int[] sx = x.strides(), sw = w.strides();
@@ -50,7 +51,7 @@ public final class RefConv {
         int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
         int og = w.size(1), kh = w.size(2), kw = w.size(3);
         int cg = cin / groups, cout = og * groups;
-        int ho = (h - 1) * strideH - 2 * padH + kh, wo = (wd - 1) * strideW - 2 * padW + kw;
+        int ho = Shapes.convTransposeOut(h, kh, strideH, padH), wo = Shapes.convTransposeOut(wd, kw, strideW, padW);
         double[] acc = new double[n * cout * ho * wo];
         HostStorage hx = x.host(), hw = w.host();
         int[] sx = x.strides(), sw = w.strides();

@@ -1,6 +1,7 @@
 package io.github.dragganjvm.tensor.internal.vector;
 
 import io.github.dragganjvm.tensor.Parallel;
+import io.github.dragganjvm.tensor.Shapes;
 import io.github.dragganjvm.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -46,7 +47,7 @@ final class IndexedConv {
     static Tensor conv2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
         int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
         int o = w.size(0), kh = w.size(2), kw = w.size(3);
-        int ho = (h + 2 * ph - kh) / sh + 1, wo = (wd + 2 * pw - kw) / sw + 1;
+        int ho = Shapes.convOut(h, kh, sh, ph), wo = Shapes.convOut(wd, kw, sw, pw);
         Tensor out = Tensor.zeros(n, o, ho, wo);
         if (n == 0 || o == 0 || c == 0 || ho <= 0 || wo <= 0) return out;
         StackedConv.Axis ay = StackedConv.Axis.conv(h, kh, sh, ph, ho), ax = StackedConv.Axis.conv(wd, kw, sw, pw, wo);
@@ -68,7 +69,7 @@ final class IndexedConv {
     static Tensor convTranspose2d(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
         int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
         int o = w.size(1), kh = w.size(2), kw = w.size(3);
-        int oh = (h - 1) * sh - 2 * ph + kh, ow = (wd - 1) * sw - 2 * pw + kw;
+        int oh = Shapes.convTransposeOut(h, kh, sh, ph), ow = Shapes.convTransposeOut(wd, kw, sw, pw);
         Tensor out = Tensor.zeros(n, o, oh, ow);
         if (n == 0 || o == 0 || c == 0 || oh <= 0 || ow <= 0) return out;
         StackedConv.PhaseGrid grid = StackedConv.PhaseGrid.of(h, wd, kh, kw, sh, sw, ph, pw, oh, ow);

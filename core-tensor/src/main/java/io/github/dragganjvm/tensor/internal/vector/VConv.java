@@ -1,6 +1,7 @@
 package io.github.dragganjvm.tensor.internal.vector;
 
 import io.github.dragganjvm.tensor.Parallel;
+import io.github.dragganjvm.tensor.Shapes;
 import io.github.dragganjvm.tensor.Tensor;
 
 import java.util.List;
@@ -58,7 +59,7 @@ public final class VConv {
             return StackedConv.conv2d(x, w, sh, sw, ph, pw);
         }
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(0), x.size(2) + 2 * ph - 2, x.size(3) + 2 * pw - 2))) {
-            int ho = (x.size(2) + 2 * ph - w.size(2)) / sh + 1, wo = (x.size(3) + 2 * pw - w.size(3)) / sw + 1;
+            int ho = Shapes.convOut(x.size(2), w.size(2), sh, ph), wo = Shapes.convOut(x.size(3), w.size(3), sw, pw);
             if (indexedBeatsStacked(w.size(0), (long) ho * wo)) return IndexedConv.conv2d(x, w, sh, sw, ph, pw);
             return StackedConv.conv2d(x, w, sh, sw, ph, pw);
         }
@@ -170,7 +171,7 @@ public final class VConv {
     public static Tensor conv2dGemm(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), h = x.size(2), wd = x.size(3);
         int cout = w.size(0), cg = w.size(1), kh = w.size(2), kw = w.size(3), og = cout / groups;
-        int ho = (h + 2 * ph - kh) / sh + 1, wo = (wd + 2 * pw - kw) / sw + 1, k = cg * kh * kw, pix = ho * wo;
+        int ho = Shapes.convOut(h, kh, sh, ph), wo = Shapes.convOut(wd, kw, sw, pw), k = cg * kh * kw, pix = ho * wo;
         Tensor out = Tensor.zeros(n, cout, ho, wo);
         Tensor wc = w.contiguousOrCopy();
         float[] wv = wc.host().f32, ov = out.host().f32;
@@ -261,7 +262,8 @@ public final class VConv {
         }
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(1), x.size(2) + 2 - 2 * ph, x.size(3) + 2 - 2 * pw))) {
             // the largest phase: ceil(output / stride) pixels along each axis
-            long phasePixels = (long) Math.ceilDiv((x.size(2) - 1) * sh - 2 * ph + w.size(2), sh) * Math.ceilDiv((x.size(3) - 1) * sw - 2 * pw + w.size(3), sw);
+            long phasePixels = (long) Math.ceilDiv(Shapes.convTransposeOut(x.size(2), w.size(2), sh, ph), sh)
+                    * Math.ceilDiv(Shapes.convTransposeOut(x.size(3), w.size(3), sw, pw), sw);
             if (indexedBeatsStacked(w.size(1), phasePixels)) return IndexedConv.convTranspose2d(x, w, sh, sw, ph, pw);
             return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
         }
@@ -273,7 +275,7 @@ public final class VConv {
     public static Tensor convTranspose2dPhases(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
         int og = w.size(1), kh = w.size(2), kw = w.size(3), cg = cin / groups, cout = og * groups;
-        int ho = (h - 1) * sh - 2 * ph + kh, wo = (wd - 1) * sw - 2 * pw + kw;
+        int ho = Shapes.convTransposeOut(h, kh, sh, ph), wo = Shapes.convTransposeOut(wd, kw, sw, pw);
         Tensor out = Tensor.zeros(n, cout, ho, wo);
         float[] ov = out.host().f32;
         Object[] wLast = w.isConstant() ? null : FlippedWeight.channelsLast(w);   // {float[] data, int[] strides}
