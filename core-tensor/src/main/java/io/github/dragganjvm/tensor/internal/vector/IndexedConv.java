@@ -59,7 +59,7 @@ final class IndexedConv {
         // Wt[k, o] = w[o, c, i, j], k = (c*kh + i)*kw + j
         int[] s = w.strides(), wk = new int[c * kh * kw];
         for (int cc = 0, k = 0; cc < c; cc++) for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) wk[k++] = cc * s[1] + i * s[2] + j * s[3];
-        Panels b = Panels.pack(w.host().f32, w.offset(), s[0], wk, o, VConv.SLOT_INDEXED_B);
+        Panels b = Panels.pack(w.host().f32, w.offset(), s[0], wk, o, CallScratch.INDEXED_B);
         Pixels px = Pixels.of(n, ho, wo, ay.cells(), ax.cells(), o, ho, wo, 0, 0, 1, 1);
         product(px.count, px.pos, koff, xs.data, b, px.sink(out.host().f32, o, ho * wo));
         return out;
@@ -95,7 +95,7 @@ final class IndexedConv {
                         for (int v2 = 0; v2 < tx; v2++) wk[k++] = cc * s[0] + (qy.i0() + sh * (ty - 1 - v)) * s[2] + (qx.i0() + sw * (tx - 1 - v2)) * s[3];
                     }
                 }
-                Panels b = Panels.pack(w.host().f32, w.offset(), s[1], wk, o, VConv.SLOT_INDEXED_B);
+                Panels b = Panels.pack(w.host().f32, w.offset(), s[1], wk, o, CallScratch.INDEXED_B);
                 Pixels px = Pixels.of(n, qy.count(), qx.count(), ay.cells(), ax.cells(), o, oh, ow, ry, rx, sh, sw);
                 product(px.count, px.pos, koff, xs.data, b, px.sink(ov, o, oh * ow));
             }
@@ -122,7 +122,7 @@ final class IndexedConv {
         Pixels px = Pixels.of(n, ho, wo, ay.cells(), ax.cells(), o, ho, wo, 0, 0, 1, 1);
         int[] s = gout.strides(), gp = new int[px.count];
         for (int b = 0, p = 0; b < n; b++) for (int t = 0; t < ho; t++) for (int u = 0; u < wo; u++) gp[p++] = b * s[0] + t * s[2] + u * s[3];
-        Panels g = Panels.pack(gout.host().f32, gout.offset(), s[1], gp, o, VConv.SLOT_INDEXED_B);
+        Panels g = Panels.pack(gout.host().f32, gout.offset(), s[1], gp, o, CallScratch.INDEXED_B);
         int k = koff.length;
         int[] taps = java.util.Arrays.copyOf(koff, Math.ceilDiv(k, MR) * MR);   // whole register tiles: tap 0 again, dropped
         java.util.Arrays.fill(taps, k, taps.length, koff[0]);
@@ -151,7 +151,7 @@ final class IndexedConv {
          */
         static Panels pack(float[] src, int off, int so, int[] rowOff, int m, int slot) {
             int depth = rowOff.length, panels = Math.ceilDiv(m, NB);
-            float[] data = VConv.callScratch(slot, panels * depth * NB);
+            float[] data = CallScratch.get(slot, panels * depth * NB);
             int[] step = new int[VL];
             for (int q = 0; q < VL; q++) step[q] = q * so;
             Parallel.forRange(panels, (long) depth * NB, (from, to) -> {

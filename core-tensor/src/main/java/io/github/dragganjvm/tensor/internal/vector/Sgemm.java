@@ -138,7 +138,7 @@ public final class Sgemm {
      * chunks as in {@link #gemm}, such a product had its B packed once per row chunk (an im2col gather each time,
      * a fifth of a 512-channel 16x16 transposed conv) and narrowed its column chunks to two panels, so that every
      * chunk streamed its rows of the weight again from memory for two micro-panels' work. Here B is packed once,
-     * its KC-deep blocks in parallel, into a scratch array of the calling thread; then the threads take row
+     * its KC-deep blocks in parallel, into a {@code CallScratch} array of the calling thread; then the threads take row
      * chunks of all columns from a shared counter (about {@link #PACKED_CHUNKS} per thread), so the weight is read
      * once in all and each B block stays in L2 for a chunk's rows. Same blocks, same kernel, same summation order
      * as {@link #block}: results are bit-identical to the chunked path.
@@ -146,7 +146,7 @@ public final class Sgemm {
     static void rowsOverSharedB(int m, int n, int k, Packed a, Operand b, float[] c, int cOff, int cRs, int cCs,
                                         boolean accumulate, int threads) {
         int padded = chunks(n, NR) * NR, depthBlocks = chunks(k, KC);
-        float[] data = sharedB(padded * k);
+        float[] data = CallScratch.get(CallScratch.SHARED_B, padded * k);
         Parallel.forRange(depthBlocks, 2L * KC * padded, (from, to) -> {
             float[] tmp = BUFFERS.get().b;                 // KC x NC floats: one depth block of at most NC columns
             for (int blk = from; blk < to; blk++) {
@@ -164,20 +164,6 @@ public final class Sgemm {
                 block(i0, Math.min(m, i0 + rc), 0, n, k, a, pb, c, cOff, cRs, cCs, accumulate);
             }
         });
-    }
-
-    /** Per thread, the array {@link #rowsOverSharedB} packs B into (held softly, reused by the next product). */
-    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> SHARED_B = new ThreadLocal<>();
-
-    /** This thread's array of at least n floats for a shared B (contents undefined). */
-    private static float[] sharedB(int n) {
-        java.lang.ref.SoftReference<float[]> r = SHARED_B.get();
-        float[] data = r == null ? null : r.get();
-        if (data == null || data.length < n) {
-            data = new float[n];
-            SHARED_B.set(new java.lang.ref.SoftReference<>(data));
-        }
-        return data;
     }
 
     /** Single-threaded product of rows [m0, m1) and columns [n0, n1) of C: the blocking loops of the class comment. */

@@ -183,7 +183,7 @@ public final class VConv {
             a[g] = ConstantCache.get(wc, List.of("conv2d.A", g),
                     () -> Sgemm.Packed.left(new StridedMatrix(wv, wc.offset() + row0 * k, k, 1), og, k),
                     () -> Sgemm.Packed.left(new StridedMatrix(wv, wc.offset() + row0 * k, k, 1), og, k,
-                            groups == 1 ? callScratch(SLOT_CONV_A, Sgemm.Packed.leftSize(og, k)) : null));
+                            groups == 1 ? CallScratch.get(CallScratch.CONV_A, Sgemm.Packed.leftSize(og, k)) : null));
         }
         Planes planes = Planes.worthIt(x, sh, sw) ? Planes.of(x, kh, kw, sh, sw, ph, pw, ho, wo) : null;
         tasks(n * groups, 2L * og * pix * k, task -> {
@@ -294,7 +294,7 @@ public final class VConv {
                     as[g] = ConstantCache.get(w, List.of("convTranspose2d.A", g, py, px, sh, sw),
                             () -> Sgemm.Packed.left(new FlippedWeight(w, c0, py, px, sh, sw), og, k),
                             () -> Sgemm.Packed.left(new FlippedWeight((float[]) wLast[0], 0, (int[]) wLast[1], c0, py, px, sh, sw), og, k,
-                                    groups == 1 && phase < PHASE_SLOTS ? callScratch(SLOT_PHASE_A + phase, Sgemm.Packed.leftSize(og, k)) : null));
+                                    groups == 1 && phase < CallScratch.PHASE_SLOTS ? CallScratch.get(CallScratch.PHASE_A + phase, Sgemm.Packed.leftSize(og, k)) : null));
                 }
                 tasks(n * groups, 2L * og * pix * k, task -> {
                     int b = task / groups, g = task % groups;
@@ -307,7 +307,7 @@ public final class VConv {
                     }
                     // this phase's pixels are every s-th one: compute them densely, then scatter (on all threads
                     // when this is the only product; a pool worker runs it alone)
-                    float[] tmp = phaseBuffer(og * pix);
+                    float[] tmp = CallScratch.get(CallScratch.PHASE_OUT, og * pix);
                     Sgemm.gemm(og, pix, k, a, xs, tmp, 0, pix, 1, false);
                     Parallel.forRange(og, pix, (o0, o1) -> {
                         for (int o = o0; o < o1; o++) {
@@ -321,45 +321,6 @@ public final class VConv {
             }
         }
         return out;
-    }
-
-    /** Per thread, arrays that live for one call only and are reused by the next (slots: {@link #SLOT_W_LAST}, ...). */
-    @SuppressWarnings("unchecked")
-    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>[]> CALL_SCRATCH =
-            ThreadLocal.withInitial(() -> new java.lang.ref.SoftReference[8]);
-    /**
-     * Scratch slots: the channels-last weight, conv2d's packed weight, a transposed conv's packed phase weights (4),
-     * {@link IndexedConv}'s packed right operand.
-     */
-    private static final int SLOT_W_LAST = 0, SLOT_CONV_A = 1, SLOT_PHASE_A = 2, PHASE_SLOTS = 4;
-    static final int SLOT_INDEXED_B = 6;
-
-    /**
-     * This thread's scratch array of the slot with at least n floats (contents undefined; fresh arrays cost their
-     * zeroing and page faults, ~3 ms for the 4.7 MB of a 512x256 3x3 weight, a tenth of the transposed conv).
-     */
-    static float[] callScratch(int slot, int n) {
-        java.lang.ref.SoftReference<float[]>[] slots = CALL_SCRATCH.get();
-        float[] b = slots[slot] == null ? null : slots[slot].get();
-        if (b == null || b.length < n) {
-            b = new float[n];
-            slots[slot] = new java.lang.ref.SoftReference<>(b);
-        }
-        return b;
-    }
-
-    /** Per thread, the dense output of its last transposed-conv phase, held softly and reused (every float is written). */
-    private static final ThreadLocal<java.lang.ref.SoftReference<float[]>> PHASE_BUFFER = new ThreadLocal<>();
-
-    /** A buffer of at least n floats for a phase's dense output (contents undefined). */
-    private static float[] phaseBuffer(int n) {
-        java.lang.ref.SoftReference<float[]> r = PHASE_BUFFER.get();
-        float[] b = r == null ? null : r.get();
-        if (b == null || b.length < n) {
-            b = new float[n];
-            PHASE_BUFFER.set(new java.lang.ref.SoftReference<>(b));
-        }
-        return b;
     }
 
     /**
@@ -402,7 +363,7 @@ public final class VConv {
         static Object[] channelsLast(Tensor wt) {
             int c = wt.size(0), o = wt.size(1), kh = wt.size(2), kw = wt.size(3), taps = kh * kw;
             int[] s = wt.strides();
-            float[] src = wt.host().f32, dst = callScratch(SLOT_W_LAST, c * taps * o);
+            float[] src = wt.host().f32, dst = CallScratch.get(CallScratch.W_LAST, c * taps * o);
             int off = wt.offset();
             Parallel.forRange(c, (long) o * taps, (from, to) -> {
                 int s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
