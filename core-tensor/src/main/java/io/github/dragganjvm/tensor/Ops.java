@@ -180,14 +180,7 @@ public final class Ops {
      * x: any rank; b: [x.size(dim)] or null; act LINEAR or LRELU(alpha); clamp &lt; 0 disables clamping.
      */
     public static Tensor biasAct(Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
-        int d = x.dim() == 0 ? 0 : Shapes.dim("biasAct", dim, x.dim());
-        if (b != null) {
-            Shapes.requireRank("biasAct", "b", b, 1, "[C]");
-            Shapes.requireDim("biasAct", "b", b, 0, x.size(d), "size of x along dim " + d);
-            Shapes.requireSameKind("biasAct", x, b);
-        }
-        Shapes.requireFinite("biasAct", "gain", gain);
-        Shapes.requireFinite("biasAct", "alpha", alpha);
+        int d = checkBiasAct("biasAct", x, b, dim, alpha, gain);
         return Backends.of("biasAct", x, b).biasAct(x, b, d, act, alpha, gain, clamp);
     }
 
@@ -202,15 +195,24 @@ public final class Ops {
                     + Arrays.toString(x.shape()) + " (the sum keeps x's shape)");
         }
         Shapes.requireSameKind("addBiasAct", x, r);
-        int d = x.dim() == 0 ? 0 : Shapes.dim("addBiasAct", dim, x.dim());
-        if (b != null) {
-            Shapes.requireRank("addBiasAct", "b", b, 1, "[C]");
-            Shapes.requireDim("addBiasAct", "b", b, 0, x.size(d), "size of x along dim " + d);
-            Shapes.requireSameKind("addBiasAct", x, b);
-        }
-        Shapes.requireFinite("addBiasAct", "gain", gain);
-        Shapes.requireFinite("addBiasAct", "alpha", alpha);
+        int d = checkBiasAct("addBiasAct", x, b, dim, alpha, gain);
         return Backends.of("addBiasAct", x, r, b).addBiasAct(x, r, b, d, act, alpha, gain, clamp);
+    }
+
+    /**
+     * The arguments bias_act and its variants share: b [x.size(dim)] (or null) of x's kind, finite gain and alpha.
+     * Returns dim made non-negative (0 for a scalar x).
+     */
+    private static int checkBiasAct(String op, Tensor x, Tensor b, int dim, double alpha, double gain) {
+        int d = x.dim() == 0 ? 0 : Shapes.dim(op, dim, x.dim());
+        if (b != null) {
+            Shapes.requireRank(op, "b", b, 1, "[C]");
+            Shapes.requireDim(op, "b", b, 0, x.size(d), "size of x along dim " + d);
+            Shapes.requireSameKind(op, x, b);
+        }
+        Shapes.requireFinite(op, "gain", gain);
+        Shapes.requireFinite(op, "alpha", alpha);
+        return d;
     }
 
     /**
@@ -223,14 +225,7 @@ public final class Ops {
             throw new IllegalArgumentException("biasActBackward: gout " + Shapes.str(gout.shape()) + " and x " + Shapes.str(x.shape()) + " differ");
         }
         Shapes.requireSameKind("biasActBackward", gout, x);
-        int d = x.dim() == 0 ? 0 : Shapes.dim("biasActBackward", dim, x.dim());
-        if (b != null) {
-            Shapes.requireRank("biasActBackward", "b", b, 1, "[C]");
-            Shapes.requireDim("biasActBackward", "b", b, 0, x.size(d), "size of x along dim " + d);
-            Shapes.requireSameKind("biasActBackward", x, b);
-        }
-        Shapes.requireFinite("biasActBackward", "gain", gain);
-        Shapes.requireFinite("biasActBackward", "alpha", alpha);
+        int d = checkBiasAct("biasActBackward", x, b, dim, alpha, gain);
         return Backends.of("biasActBackward", gout, x, b).biasActBackward(gout, x, b, d, act, alpha, gain, clamp);
     }
 
