@@ -65,8 +65,8 @@ public record ModulatedConvPlan(int n, int c, int o, int kh, int kw, int up, int
      * @return {Ho, Wo}
      */
     public int[] outputSize(int h, int w) {
-        if (up == 1) return new int[]{h + 2 * padding - kh + 1, w + 2 * padding - kw + 1};
-        int th = (h - 1) * 2 - 2 * pt + kh, tw = (w - 1) * 2 - 2 * pt + kw;
+        if (up == 1) return new int[]{Shapes.convOut(h, kh, 1, padding), Shapes.convOut(w, kw, 1, padding)};
+        int th = Shapes.convTransposeOut(h, kh, 2, pt), tw = Shapes.convTransposeOut(w, kw, 2, pt);
         return new int[]{Ops.upfirdnSize(th, 1, filterPad[2], filterPad[3], f.size(0), 1), Ops.upfirdnSize(tw, 1, filterPad[0], filterPad[1], f.size(1), 1)};
     }
 

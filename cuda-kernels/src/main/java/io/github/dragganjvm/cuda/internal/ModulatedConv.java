@@ -37,7 +37,8 @@ final class ModulatedConv {
         check(op, x, weight, styles);
         int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3), o = weight.size(0), kh = weight.size(2), kw = weight.size(3);
         int kk = kh * kw;
-        int ho = up ? 2 * (h - 1) + kh : h + 2 * padding - kh + 1, wo = up ? 2 * (w - 1) + kw : w + 2 * padding - kw + 1;
+        int ho = up ? Shapes.convTransposeOut(h, kh, 2, 0) : Shapes.convOut(h, kh, 1, padding);
+        int wo = up ? Shapes.convTransposeOut(w, kw, 2, 0) : Shapes.convOut(w, kw, 1, padding);
         if (padding < 0 || ho < 1 || wo < 1) {
             throw new IllegalArgumentException(op + ": kernel " + kh + "x" + kw + " with padding " + padding + " does not fit input " + h + "x" + w);
         }
@@ -129,7 +130,8 @@ final class ModulatedConv {
         check(op, x, weight, styles);
         int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3), o = weight.size(0), kh = weight.size(2), kw = weight.size(3);
         int kk = kh * kw;
-        int ho = up ? 2 * (h - 1) + kh : h + 2 * padding - kh + 1, wo = up ? 2 * (w - 1) + kw : w + 2 * padding - kw + 1;
+        int ho = up ? Shapes.convTransposeOut(h, kh, 2, 0) : Shapes.convOut(h, kh, 1, padding);
+        int wo = up ? Shapes.convTransposeOut(w, kw, 2, 0) : Shapes.convOut(w, kw, 1, padding);
         Shapes.requireShape(op, "gout", gout, n, o, ho, wo);
         Shapes.requireRank(op, "out", coefOut, 4, "[N, O, Ho, Wo]");
         Shapes.requireShape(op, "out", coefOut, n, o, coefOut.size(2), coefOut.size(3));

@@ -1,6 +1,7 @@
 package io.github.dragganjvm.tensor.internal.vector;
 
 import io.github.dragganjvm.tensor.DType;
+import io.github.dragganjvm.tensor.Shapes;
 import io.github.dragganjvm.tensor.Tensor;
 import io.github.dragganjvm.tensor.internal.ReferenceBackend;
 import io.github.dragganjvm.tensor.testing.Golden;
@@ -45,7 +46,7 @@ final class DirectConvCheck {
     static void conv2dWeightGrad(int[][] cases, Kernel k) {
         int seed = 100;
         for (int[] c : cases) {
-            int ho = (c[2] + 2 * c[8] - c[5]) / c[7] + 1, wo = (c[3] + 2 * c[8] - c[6]) / c[7] + 1;
+            int ho = Shapes.convOut(c[2], c[5], c[7], c[8]), wo = Shapes.convOut(c[3], c[6], c[7], c[8]);
             Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
             Tensor g = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[4], ho, wo);
             Golden.assertClose("conv2dWeightGrad " + Arrays.toString(c), REF.conv2dWeightGrad(x, g, c[5], c[6], c[7], c[7], c[8], c[8], 1),
