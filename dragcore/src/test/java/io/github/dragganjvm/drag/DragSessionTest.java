@@ -58,16 +58,29 @@ class DragSessionTest {
     @Test void stopFromAnotherThreadEndsTheRun() throws Exception {
         DragSession s = session();
         CountDownLatch first = new CountDownLatch(1);
+        CountDownLatch checked = new CountDownLatch(1);
+        AtomicReference<DragSession.StepResult> firstStep = new AtomicReference<>();
         AtomicReference<DragSession.RunResult> result = new AtomicReference<>();
-        Thread t = new Thread(() -> result.set(s.run(10_000, r -> first.countDown())));
+        // The listener holds the run inside its first step until this thread has tried an edit and asked for the stop,
+        // so the run cannot converge or finish in between (a free-running drag could reach its target first).
+        Thread t = new Thread(() -> result.set(s.run(10_000, r -> {
+            if (firstStep.compareAndSet(null, r)) {
+                first.countDown();
+                try { checked.await(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+            }
+        })));
         t.start();
         first.await();
+        assertTrue(s.isRunning());
         assertThrows(IllegalStateException.class, () -> s.addPair(new Point(1, 1), new Point(3, 3)), "editing while running is refused");
         s.stop();
+        checked.countDown();
         t.join(60_000);
         assertFalse(t.isAlive());
+        assertFalse(firstStep.get().done(), "the handle cannot reach a target 10 px away in one step (window r2 = 6)");
         assertEquals(DragSession.EndReason.STOPPED, result.get().reason());
-        assertTrue(result.get().steps() < 10_000);
+        assertEquals(1, result.get().steps(), "the stop takes effect before the second step");
+        assertFalse(s.isRunning());
         s.addPair(new Point(1, 1), new Point(3, 3));                  // allowed again after the stop
         assertEquals(2, s.pairs().size());
     }

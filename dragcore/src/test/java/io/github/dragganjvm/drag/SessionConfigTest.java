@@ -9,6 +9,8 @@ import io.github.dragganjvm.stylegan.RandomModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.CountDownLatch;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -96,12 +98,21 @@ class SessionConfigTest {
         assertThrows(IllegalArgumentException.class, () -> s.setConfig(BASE.withOptimizedRows(99)));
         assertEquals(BASE, s.config());
         s.addPair(new Point(20, 30), new Point(36, 30));
-        Thread t = new Thread(() -> s.run(100_000, null));
+        CountDownLatch inFirstStep = new CountDownLatch(1);
+        CountDownLatch checked = new CountDownLatch(1);
+        // the run waits inside its first step's listener until the check is done, so it cannot converge before it
+        Thread t = new Thread(() -> s.run(100_000, r -> {
+            if (inFirstStep.getCount() > 0) {
+                inFirstStep.countDown();
+                try { checked.await(); } catch (InterruptedException ie) { Thread.currentThread().interrupt(); }
+            }
+        }));
         t.start();
-        while (!s.isRunning() && t.isAlive()) Thread.sleep(1);
+        inFirstStep.await();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.setConfig(BASE.withLr(1e-2)));
         assertTrue(e.getMessage().contains("running"));
         s.stop();
+        checked.countDown();
         t.join();
         assertEquals(BASE, s.config());
     }
