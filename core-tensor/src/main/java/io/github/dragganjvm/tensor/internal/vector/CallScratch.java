@@ -21,9 +21,11 @@ final class CallScratch {
     static final int INDEXED_B = 6;
     /** The right operand {@link Sgemm#rowsOverSharedB} packs once for all threads. */
     static final int SHARED_B = 7;
-    /** The dense output of a transposed conv's phase before it is scattered ({@link VConv}). */
+    /** The dense outputs of a transposed conv's column phases before they are copied out, two slots ({@link VConv}). */
     static final int PHASE_OUT = 8;
-    private static final int SLOTS = 9;
+    /** A transposed conv's zero-bordered copy of its input ({@link WideIm2col}, {@link VConv}). */
+    static final int BORDERED_X = 10;
+    private static final int SLOTS = 11;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<float[]>[]> ARRAYS = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

@@ -95,10 +95,10 @@ public final class Winograd {
     private static FloatVector odds(FloatVector p, FloatVector q) { return p.rearrange(ODD).blend(q.rearrange(ODD), HI); }
 
     /** Lanes 0 .. VL/2 of p and q interleaved: p0 q0 p1 q1 ... */
-    private static FloatVector lowHalves(FloatVector p, FloatVector q) { return p.rearrange(LO).blend(q.rearrange(LO), ODD_LANES); }
+    static FloatVector lowHalves(FloatVector p, FloatVector q) { return p.rearrange(LO).blend(q.rearrange(LO), ODD_LANES); }
 
     /** Lanes VL/2 .. VL of p and q interleaved. */
-    private static FloatVector highHalves(FloatVector p, FloatVector q) { return p.rearrange(HI_HALF).blend(q.rearrange(HI_HALF), ODD_LANES); }
+    static FloatVector highHalves(FloatVector p, FloatVector q) { return p.rearrange(HI_HALF).blend(q.rearrange(HI_HALF), ODD_LANES); }
 
     /**
      * Whether VConv should take the Winograd path: enabled, a case {@link #handles} covers, and one where it

@@ -113,6 +113,31 @@ class VConvTest {
                 vec.convTranspose2d(xv, wv, 2, 2, 1, 1, 1), tol(27));
     }
 
+    /**
+     * The phase path itself (the dispatcher sends batches and 3x3 stride-1 shapes elsewhere), through its wide im2col:
+     * strides 2 and 3, paddings that empty phases or reach past the kernel, several samples and groups, odd sizes.
+     */
+    @Test void convTranspose2dPhasesMatchesReference() {
+        int seed = 300;
+        // n, c, h, w, o, k, stride, pad, groups
+        int[][] cases = {
+                {1, 8, 9, 7, 5, 3, 2, 0, 1}, {2, 4, 5, 6, 6, 3, 2, 1, 2}, {1, 3, 6, 5, 2, 4, 2, 1, 1},
+                {1, 2, 4, 4, 2, 2, 3, 0, 1}, {3, 5, 3, 4, 3, 5, 3, 2, 1}, {1, 6, 1, 1, 4, 3, 2, 0, 1},
+                {1, 300, 5, 4, 9, 3, 2, 0, 1},                                    // K = 1200 > KC
+                {1, 4, 17, 40, 7, 3, 2, 0, 1},                                    // wide rows: several NR panels per row
+        };
+        for (int[] c : cases) {
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+            Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[1], c[4] / c[8], c[5], c[5]);
+            Golden.assertClose("convTranspose2dPhases " + java.util.Arrays.toString(c), ref.convTranspose2d(x, w, c[6], c[6], c[7], c[7], c[8]),
+                    VConv.convTranspose2dPhases(x, w, c[6], c[6], c[7], c[7], c[8]), tol(c[1] * c[5] * c[5]));
+        }
+        Tensor xv = Tensor.uniform(DType.F32, 9, -1, 1, 2, 7, 6, 3).permuteView(0, 3, 1, 2);    // [2, 3, 7, 6] view
+        Tensor wv = Tensor.uniform(DType.F32, 10, -1, 1, 4, 3, 3, 3).transposeView(0, 1);       // [3, 4, 3, 3] view
+        Golden.assertClose("convTranspose2dPhases views", ref.convTranspose2d(xv, wv, 2, 2, 0, 0, 1),
+                VConv.convTranspose2dPhases(xv, wv, 2, 2, 0, 0, 1), tol(27));
+    }
+
     @Test void conv2dWeightGradMatchesReference() {
         int seed = 200;
         for (int[] c : CASES) {
