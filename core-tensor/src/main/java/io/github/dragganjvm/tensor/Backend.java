@@ -83,6 +83,16 @@ public interface Backend {
     }
 
     /**
+     * {@link #addBiasAct} written into x (any view) instead of a new tensor: for a caller that owns x and needs
+     * only the result (the generator's layers without gradients: the conv output is dead after it), which saves
+     * allocating, zeroing and writing a second tensor of x's size. r and b must not overlap x. The default
+     * computes {@link #addBiasAct} and copies it into x; a backend overwrites x element by element.
+     */
+    default void addBiasActInPlace(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        copyInto(addBiasAct(x, r, b, dim, act, alpha, gain, clamp), x);
+    }
+
+    /**
      * Gradient of {@link #biasAct} with respect to x, recomputed from the op's inputs (PyTorch autograd of the NVlabs
      * reference {@code _bias_act_ref}, whose order is bias, act, gain, clamp): with v = x + b,
      * {@code dx = gout * gain * (v > 0 ? 1 : alpha)} (the second factor only for LRELU) where there is no clamp or

@@ -190,13 +190,31 @@ public final class Ops {
      * (the sum must keep x's shape); the other arguments as {@link #biasAct}. Forward only.
      */
     public static Tensor addBiasAct(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
-        if (!Arrays.equals(Shapes.broadcast("addBiasAct", x.shape(), r.shape()), x.shape())) {
-            throw new IllegalArgumentException("addBiasAct: r " + Arrays.toString(r.shape()) + " must broadcast to x's shape "
+        int d = checkAddBiasAct("addBiasAct", x, r, b, dim, alpha, gain);
+        return Backends.of("addBiasAct", x, r, b).addBiasAct(x, r, b, d, act, alpha, gain, clamp);
+    }
+
+    /**
+     * {@link #addBiasAct} written over x, which is returned (see {@link Backend#addBiasActInPlace}): for a caller that
+     * owns x and needs only the result. r and b must not share x's storage. Forward only.
+     */
+    public static Tensor addBiasActInPlace(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        int d = checkAddBiasAct("addBiasActInPlace", x, r, b, dim, alpha, gain);
+        if (r.storage() == x.storage() || b != null && b.storage() == x.storage()) {
+            throw new IllegalArgumentException("addBiasActInPlace: " + (r.storage() == x.storage() ? "r" : "b")
+                    + " shares x's storage; the in-place op would read values it already overwrote");
+        }
+        Backends.of("addBiasActInPlace", x, r, b).addBiasActInPlace(x, r, b, d, act, alpha, gain, clamp);
+        return x;
+    }
+
+    private static int checkAddBiasAct(String op, Tensor x, Tensor r, Tensor b, int dim, double alpha, double gain) {
+        if (!Arrays.equals(Shapes.broadcast(op, x.shape(), r.shape()), x.shape())) {
+            throw new IllegalArgumentException(op + ": r " + Arrays.toString(r.shape()) + " must broadcast to x's shape "
                     + Arrays.toString(x.shape()) + " (the sum keeps x's shape)");
         }
-        Shapes.requireSameKind("addBiasAct", x, r);
-        int d = checkBiasAct("addBiasAct", x, b, dim, alpha, gain);
-        return Backends.of("addBiasAct", x, r, b).addBiasAct(x, r, b, d, act, alpha, gain, clamp);
+        Shapes.requireSameKind(op, x, r);
+        return checkBiasAct(op, x, b, dim, alpha, gain);
     }
 
     /**

@@ -14,12 +14,36 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * {@code -Ddraggan.profile=true}: wraps the CPU backend so every op call is timed, keyed by the op and its
  * tensors' shapes, and prints the table (sorted by total time) on stderr when the JVM exits. For finding where
- * the time goes; it adds a few hundred nanoseconds per call.
+ * the time goes; it adds a few hundred nanoseconds per call. Besides the total, each row has the median of the
+ * op's last {@value #RECENT} calls: the first call of a shape also pays for JIT compilation and for packing constant
+ * weights, which inflates the total of an op that runs only a few dozen times.
  */
 final class ProfilingBackend {
     private ProfilingBackend() {}
 
-    private record Stat(LongAdder calls, LongAdder nanos) {}
+    /** Calls per op whose times are kept for the median. */
+    static final int RECENT = 4096;
+
+    private record Stat(LongAdder calls, LongAdder nanos, long[] recent) {
+        Stat() { this(new LongAdder(), new LongAdder(), new long[RECENT]); }
+
+        void add(long dt) {
+            long n;
+            synchronized (this) {
+                n = calls.sum();
+                recent[(int) (n % RECENT)] = dt;
+                calls.increment();
+            }
+            nanos.add(dt);
+        }
+
+        synchronized double medianMillis() {
+            int n = (int) Math.min(calls.sum(), RECENT);
+            long[] r = Arrays.copyOf(recent, n);
+            Arrays.sort(r);
+            return n == 0 ? 0 : (n % 2 == 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2.0) / 1e6;
+        }
+    }
 
     private static final Map<String, Stat> STATS = new ConcurrentHashMap<>();
 
@@ -33,9 +57,7 @@ final class ProfilingBackend {
                 throw e.getCause();
             } finally {
                 long dt = System.nanoTime() - t0;
-                Stat s = STATS.computeIfAbsent(key(m.getName(), args), k -> new Stat(new LongAdder(), new LongAdder()));
-                s.calls.increment();
-                s.nanos.add(dt);
+                STATS.computeIfAbsent(key(m.getName(), args), k -> new Stat()).add(dt);
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(ProfilingBackend::print, "draggan-profile"));
@@ -58,11 +80,12 @@ final class ProfilingBackend {
         List<Map.Entry<String, Stat>> rows = new ArrayList<>(STATS.entrySet());
         rows.sort((a, b) -> Long.compare(b.getValue().nanos.sum(), a.getValue().nanos.sum()));
         long total = rows.stream().mapToLong(e -> e.getValue().nanos.sum()).sum();
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "draggan profile: %.3f s in backend ops%n%10s %7s %6s  %s%n",
-                total / 1e9, "ms", "calls", "%", "op and shapes"));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "draggan profile: %.3f s in backend ops%n%10s %7s %6s %10s  %s%n",
+                total / 1e9, "ms", "calls", "%", "median ms", "op and shapes"));
         for (var e : rows.subList(0, Math.min(60, rows.size()))) {
             long ns = e.getValue().nanos.sum();
-            sb.append(String.format(Locale.ROOT, "%10.1f %7d %5.1f%%  %s%n", ns / 1e6, e.getValue().calls.sum(), 100.0 * ns / Math.max(total, 1), e.getKey()));
+            sb.append(String.format(Locale.ROOT, "%10.1f %7d %5.1f%% %10.3f  %s%n", ns / 1e6, e.getValue().calls.sum(), 100.0 * ns / Math.max(total, 1),
+                    e.getValue().medianMillis(), e.getKey()));
         }
         System.err.print(sb);
     }

@@ -340,8 +340,9 @@ public final class Generator implements DragGenerator {
         }
         Tensor noise = noise(l, req, layerIndex, y.shape());
         double c = clamp == null ? -1 : clamp;
-        if (noise != null && !y.requiresGrad()) {                            // no gradient: noise and bias_act in one pass
-            return Var.constant(Ops.addBiasAct(y.value(), noise, l.bias, 1, Activation.LRELU, 0.2, Math.sqrt(2), c));
+        if (noise != null && !y.requiresGrad()) {
+            // no gradient: noise and bias_act in one pass, over the conv's output (a fresh tensor only this layer holds)
+            return Var.constant(Ops.addBiasActInPlace(y.value(), noise, l.bias, 1, Activation.LRELU, 0.2, Math.sqrt(2), c));
         }
         if (noise != null) y = ElementwiseOps.add(y, Var.constant(noise));
         return ElementwiseOps.biasAct(y, Var.constant(l.bias), 1, Activation.LRELU, 0.2, Math.sqrt(2), c);

@@ -111,6 +111,12 @@ public class VectorBackend extends ReferenceBackend {
         return y != null ? y : super.addBiasAct(x, r, b, dim, act, alpha, gain, clamp);
     }
 
+    @Override public void addBiasActInPlace(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        if (!f32(x, r, b) || !VBasics.addBiasActInPlace(x, r, b, dim, act, alpha, gain, clamp)) {
+            super.addBiasActInPlace(x, r, b, dim, act, alpha, gain, clamp);
+        }
+    }
+
     @Override public Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
         Tensor dx = f32(gout, x, b) ? VBasics.biasActBackward(gout, x, b, dim, act, alpha, gain, clamp) : null;
         return dx != null ? dx : super.biasActBackward(gout, x, b, dim, act, alpha, gain, clamp);

@@ -420,6 +420,18 @@ public final class VBasics {
      * plane) or along dim only ([N, 1, H, W]). Null (the caller composes the two ops) for other layouts.
      */
     public static Tensor addBiasAct(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        return addBiasAct(x, r, b, dim, act, alpha, gain, clamp, false);
+    }
+
+    /**
+     * {@link #addBiasAct} written over x itself (each element is read before it is written); false, with x
+     * untouched, where x is not contiguous or the layout is not one of addBiasAct's.
+     */
+    public static boolean addBiasActInPlace(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        return x.isContiguous() && addBiasAct(x, r, b, dim, act, alpha, gain, clamp, true) != null;
+    }
+
+    private static Tensor addBiasAct(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp, boolean inPlace) {
         int[] shape = x.shape();
         if (x.dim() == 0 || dim == x.dim() - 1 || !r.isContiguous()) return null;
         int outer = Shapes.numel(java.util.Arrays.copyOfRange(shape, 0, dim)), channels = shape[dim];
@@ -435,9 +447,10 @@ public final class VBasics {
         }
         if (!perPlane && !perSample) return null;
         int sampleStride = perPlane ? 0 : inner;
-        Tensor xc = contiguous(x), out = xc != x ? xc : Tensor.zeros(shape);   // a fresh copy is overwritten in place
+        // a fresh contiguous copy of a view is overwritten in place too
+        Tensor xc = inPlace ? x : contiguous(x), out = inPlace || xc != x ? xc : Tensor.zeros(shape);
         float[] s = xc.host().f32, d = out.host().f32, rv = r.host().f32, bv = b == null ? null : b.host().f32;
-        int so = xc.offset(), ro = r.offset(), bo = b == null ? 0 : b.offset(), bs = b == null ? 0 : b.stride(0);
+        int so = xc.offset(), dOff = out.offset(), ro = r.offset(), bo = b == null ? 0 : b.offset(), bs = b == null ? 0 : b.stride(0);
         Epilogue e = new Epilogue(act, alpha, gain, clamp);
         Parallel.forRange(outer * channels, 5L * inner, (from, to) -> {
             for (int blk = from; blk < to; blk++) {
@@ -445,9 +458,9 @@ public final class VBasics {
                 int base = blk * inner, rb = ro + blk / channels * sampleStride, i = 0;
                 for (; i <= inner - VL; i += VL) {
                     FloatVector v = FloatVector.fromArray(S, s, so + base + i).add(FloatVector.fromArray(S, rv, rb + i));
-                    e.apply(v.add(bias)).intoArray(d, base + i);
+                    e.apply(v.add(bias)).intoArray(d, dOff + base + i);
                 }
-                for (; i < inner; i++) d[base + i] = e.apply((s[so + base + i] + rv[rb + i]) + bias);
+                for (; i < inner; i++) d[dOff + base + i] = e.apply((s[so + base + i] + rv[rb + i]) + bias);
             }
         });
         return out;

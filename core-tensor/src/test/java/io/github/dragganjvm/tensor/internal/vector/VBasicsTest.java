@@ -184,6 +184,35 @@ class VBasicsTest {
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("must broadcast to x's shape [5, 7, 9]"), e.getMessage());
     }
 
+    /**
+     * The in-place form writes addBiasAct's bits into x itself: a contiguous x, a contiguous slice of a larger tensor
+     * (non-zero offset: the floats around it stay as they were) and a transposed view (the backend's default path).
+     */
+    @Test void addBiasActInPlaceWritesTheSameBitsIntoX() {
+        Tensor b = u(101, -1, 1, 5), r = u(102, -1, 1, 7, 9);
+        Tensor whole = u(103, -2, 2, 3, 5, 7, 9), slice = whole.sliceView(0, 1, 2);
+        Tensor[] xs = {u(104, -2, 2, 2, 5, 7, 9), slice, u(105, -2, 2, 2, 5, 9, 7).transposeView(2, 3)};
+        for (Tensor x : xs) {
+            for (double clamp : new double[]{-1, 0.5}) {
+                Tensor before = x.copy(), around = whole.copy();
+                Tensor want = vec.addBiasAct(before, r, b, 1, Activation.LRELU, 0.2, Math.sqrt(2), clamp);
+                Tensor got = io.github.dragganjvm.tensor.Ops.addBiasActInPlace(x, r, b, 1, Activation.LRELU, 0.2, Math.sqrt(2), clamp);
+                org.junit.jupiter.api.Assertions.assertSame(x, got, "returns x");
+                String what = "addBiasActInPlace x " + Arrays.toString(x.shape()) + (x.isContiguous() ? " offset " + x.offset() : " (view)") + " clamp " + clamp;
+                Golden.assertClose(what, want, x, 0);
+                if (x == slice) {
+                    Golden.assertClose(what + ": sample 0 untouched", around.sliceView(0, 0, 1), whole.sliceView(0, 0, 1), 0);
+                    Golden.assertClose(what + ": sample 2 untouched", around.sliceView(0, 2, 3), whole.sliceView(0, 2, 3), 0);
+                }
+                io.github.dragganjvm.tensor.Ops.copyInto(before, x);
+            }
+        }
+        Tensor x = u(106, -1, 1, 5, 7, 9);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> io.github.dragganjvm.tensor.Ops.addBiasActInPlace(x, x, b, 0, Activation.LRELU, 0.2, 1, -1));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("r shares x's storage"), e.getMessage());
+    }
+
     @Test void sums() {
         Object[][] cases = { // x, dims, keepdim
                 {u(70, -1, 1, 2, 33, 5, 7), new int[]{0, 2, 3}, false},   // bias gradient: all but channel
