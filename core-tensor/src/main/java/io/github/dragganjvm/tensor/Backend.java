@@ -137,6 +137,18 @@ public interface Backend {
      */
     Tensor conv2dWeightGrad(Tensor x, Tensor gout, int kh, int kw, int strideH, int strideW, int padH, int padW, int groups);
 
+    /**
+     * NVlabs {@code conv2d_resample}'s up-sampling convolution: the transposed conv of x [N, C, H, W] with w
+     * [C, O, kh, kw] (stride and padding both ways, one group), then upfirdn2d of its output with f (up 1, down 1,
+     * padding {x0, x1, y0, y1} = filterPad, gain, f flipped as upfirdn2d's convolution does). The default is
+     * exactly those two ops; a backend may fuse them so that the transposed conv's output (the largest map of an
+     * up-sampling layer) never exists as a tensor, with the same floats.
+     */
+    default Tensor convTranspose2dFir(Tensor x, Tensor w, int stride, int padding, Tensor f, int[] filterPad, double gain) {
+        return upfirdn2d(convTranspose2d(x, w, stride, stride, padding, padding, 1), f, 1, 1, 1, 1,
+                filterPad[0], filterPad[1], filterPad[2], filterPad[3], gain, false);
+    }
+
     // ------------------------------------------------------------------ StyleGAN2's modulated convolution
 
     /**

@@ -80,8 +80,7 @@ public record ModulatedConvPlan(int n, int c, int o, int kh, int kw, int up, int
      */
     public Tensor conv(Tensor xs, Tensor w, Tensor wT) {
         if (up == 1) return Ops.conv2d(xs, w, 1, padding, 1);
-        Tensor t = Ops.convTranspose2d(xs, wT, up, pt, 1);
-        return Ops.upfirdn2d(t, f, 1, 1, filterPad, (double) up * up, false);
+        return Ops.convTranspose2dFir(xs, wT, up, pt, f, filterPad, (double) up * up);
     }
 
     /**

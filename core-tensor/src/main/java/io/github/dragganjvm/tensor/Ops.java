@@ -375,19 +375,43 @@ public final class Ops {
     public static Tensor upfirdn2d(Tensor x, Tensor f, int upX, int upY, int downX, int downY,
                                    int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter) {
         Shapes.requireRank("upfirdn2d", "x", x, 4, "[N, C, H, W]");
-        Shapes.requireRank("upfirdn2d", "f", f, 2, "[fh, fw]");
         Shapes.requireSameKind("upfirdn2d", x, f);
+        checkUpfirdn("upfirdn2d", "input", x.shape(), f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain);
+        return Backends.of("upfirdn2d", x, f).upfirdn2d(x, f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
+    }
+
+    /** upfirdn2d's checks of everything but x itself, for an input of shape xShape [N, C, H, W] (named what). */
+    private static void checkUpfirdn(String op, String what, int[] xShape, Tensor f, int upX, int upY, int downX, int downY,
+                                     int padX0, int padX1, int padY0, int padY1, double gain) {
+        Shapes.requireRank(op, "f", f, 2, "[fh, fw]");
         if (upX < 1 || upY < 1 || downX < 1 || downY < 1) {
-            throw new IllegalArgumentException("upfirdn2d: up and down must be >= 1 but are " + upX + "," + upY + " / " + downX + "," + downY);
+            throw new IllegalArgumentException(op + ": up and down must be >= 1 but are " + upX + "," + upY + " / " + downX + "," + downY);
         }
-        Shapes.requireFinite("upfirdn2d", "gain", gain);
-        int outH = upfirdnSize(x.size(2), upY, padY0, padY1, f.size(0), downY);
-        int outW = upfirdnSize(x.size(3), upX, padX0, padX1, f.size(1), downX);
+        Shapes.requireFinite(op, "gain", gain);
+        int outH = upfirdnSize(xShape[2], upY, padY0, padY1, f.size(0), downY);
+        int outW = upfirdnSize(xShape[3], upX, padX0, padX1, f.size(1), downX);
         if (outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("upfirdn2d: output would be " + outH + "x" + outW + " for input " + Shapes.str(x.shape())
+            throw new IllegalArgumentException(op + ": output would be " + outH + "x" + outW + " for " + what + " " + Shapes.str(xShape)
                     + ", filter " + Shapes.str(f.shape()) + ", padding " + Arrays.toString(new int[]{padX0, padX1, padY0, padY1}));
         }
-        return Backends.of("upfirdn2d", x, f).upfirdn2d(x, f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
+    }
+
+    /**
+     * NVlabs {@code conv2d_resample}'s up-sampling convolution as one op: {@code upfirdn2d(convTranspose2d(x, w,
+     * stride, padding), f, up 1, down 1, filterPad {x0, x1, y0, y1}, gain)} (no flip), the same floats as the two ops
+     * (see {@link Backend#convTranspose2dFir}). x [N, C, H, W], w [C, O, kh, kw] (one group).
+     */
+    public static Tensor convTranspose2dFir(Tensor x, Tensor w, int stride, int padding, Tensor f, int[] filterPad, double gain) {
+        String op = "convTranspose2dFir";
+        checkConv(op, x, w, stride, stride, padding, padding, 1, true);
+        Shapes.requireSameKind(op, x, f);
+        if (filterPad == null || filterPad.length != 4) {
+            throw new IllegalArgumentException(op + ": filterPad must be {x0, x1, y0, y1} but is " + Arrays.toString(filterPad));
+        }
+        int[] t = {x.size(0), w.size(1), Shapes.convTransposeOut(x.size(2), w.size(2), stride, padding),
+                Shapes.convTransposeOut(x.size(3), w.size(3), stride, padding)};
+        checkUpfirdn(op, "transposed conv output", t, f, 1, 1, 1, 1, filterPad[0], filterPad[1], filterPad[2], filterPad[3], gain);
+        return Backends.of(op, x, w, f).convTranspose2dFir(x, w, stride, padding, f, filterPad.clone(), gain);
     }
 
     /** Output size of upfirdn2d along one axis. */

@@ -135,6 +135,11 @@ public class VectorBackend extends ReferenceBackend {
                 : super.conv2d(x, w, strideH, strideW, padH, padW, groups);
     }
 
+    @Override public Tensor convTranspose2dFir(Tensor x, Tensor w, int stride, int padding, Tensor f, int[] filterPad, double gain) {
+        return f32(x, w, f) && VConv.firFusable(x, w, stride, padding) ? VConv.convTranspose2dFir(x, w, padding, f, filterPad, gain)
+                : super.convTranspose2dFir(x, w, stride, padding, f, filterPad, gain);
+    }
+
     @Override public Tensor convTranspose2d(Tensor x, Tensor w, int strideH, int strideW, int padH, int padW, int groups) {
         return f32(x, w) ? VConv.convTranspose2d(x, w, strideH, strideW, padH, padW, groups)
                 : super.convTranspose2d(x, w, strideH, strideW, padH, padW, groups);

@@ -21,11 +21,14 @@ final class CallScratch {
     static final int INDEXED_B = 6;
     /** The right operand {@link Sgemm#rowsOverSharedB} packs once for all threads. */
     static final int SHARED_B = 7;
-    /** The dense outputs of a transposed conv's column phases before they are copied out, two slots ({@link VConv}). */
+    /**
+     * The dense outputs of a transposed conv's phases before they are copied out ({@link VConv}): two slots for the
+     * column phases of one row parity, four for {@link VConv#convTranspose2dFir}'s phases.
+     */
     static final int PHASE_OUT = 8;
     /** A transposed conv's zero-bordered copy of its input ({@link WideIm2col}, {@link VConv}). */
-    static final int BORDERED_X = 10;
-    private static final int SLOTS = 11;
+    static final int BORDERED_X = 12;
+    private static final int SLOTS = 13;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<float[]>[]> ARRAYS = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

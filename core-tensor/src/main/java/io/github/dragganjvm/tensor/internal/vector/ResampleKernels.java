@@ -64,7 +64,30 @@ public final class ResampleKernels {
      */
     public static Tensor upfirdn2d(Tensor x, Tensor f, int upX, int upY, int downX, int downY,
                                    int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter) {
-        int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+        return upfirdn2d(x, null, x.size(0), x.size(1), x.size(2), x.size(3), f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
+    }
+
+    /**
+     * The rows of an image [N, C, H, W] that exists only as pieces (a transposed conv's output phases, {@link
+     * VConv#convTranspose2dFir}): writes row iy of plane p (= n*C + c), its W floats, at {@code dst[d .. d+W)}.
+     * Called from several threads at once.
+     */
+    interface RowSource {
+        void row(int plane, int iy, float[] dst, int d);
+    }
+
+    /**
+     * {@link #upfirdn2d} of the image [n, c, h, w] whose rows {@code rows} writes, without down-sampling along x
+     * (downX 1): every unit copies the input rows its band reads from the source instead of from a tensor. The same
+     * floats as upfirdn2d of the image as a tensor.
+     */
+    static Tensor upfirdn2d(RowSource rows, int n, int c, int h, int w, Tensor f, int upX, int upY, int downY,
+                            int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter) {
+        return upfirdn2d(null, rows, n, c, h, w, f, upX, upY, 1, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
+    }
+
+    private static Tensor upfirdn2d(Tensor x, RowSource rows, int n, int c, int h, int w, Tensor f, int upX, int upY, int downX, int downY,
+                                    int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter) {
         int fh = f.size(0), fw = f.size(1);
         int outH = Math.floorDiv(h * upY + padY0 + padY1 - fh, downY) + 1;
         int outW = Math.floorDiv(w * upX + padX0 + padX1 - fw, downX) + 1;
@@ -116,9 +139,9 @@ public final class ResampleKernels {
         int bandsPerPlane = (outH + UPFIRDN_ROWS - 1) / UPFIRDN_ROWS;
         int maxRows = ((UPFIRDN_ROWS - 1) * downY + fh - 1) / upY + 2;
         int maxCount = (outW + phases - 1) / phases;
-        float[] xs = x.host().f32, os = out.host().f32;
-        int[] sx = x.strides();
-        int xOff = x.offset();
+        float[] xs = x == null ? null : x.host().f32, os = out.host().f32;
+        int[] sx = x == null ? null : x.strides();
+        int xOff = x == null ? 0 : x.offset();
         final int firstCol = ixMin;
         long costPerUnit = (long) Math.min(UPFIRDN_ROWS, outH) * outW * Math.max(1, fh / upY) * Math.max(1, fw / upX);
         Parallel.forRange(n * c * bandsPerPlane, costPerUnit, (from, to) -> {
@@ -126,6 +149,7 @@ public final class ResampleKernels {
             float[] buf = new float[maxRows * rowLen + L];
             float[] tmp = new float[maxCount], lanes = new float[L];
             float[] vrow = sep != null ? new float[rowLen + 2 * L] : null;   // a row's vertical pass (separable filters)
+            float[] whole = rows != null ? new float[w] : null;               // a source row cropped to the band's columns
             int[] vTap = new int[fh], vRow = new int[fh], kAt = new int[fh * fw];
             float[] kW = new float[fh * fw];
             for (int unit = from; unit < to; unit++) {
@@ -134,11 +158,23 @@ public final class ResampleKernels {
                 int iyLo = Math.max(0, ceilDiv(oy0 * downY - padY0, upY));
                 int iyHi = Math.min(h - 1, Math.floorDiv((oy1 - 1) * downY + fh - 1 - padY0, upY));
                 if (iyLo > iyHi) continue;                 // the band reads only padding: stays zero
-                int src = xOff + (plane / c) * sx[0] + (plane % c) * sx[1];
+                int src = x == null ? 0 : xOff + (plane / c) * sx[0] + (plane % c) * sx[1];
                 // 1. copy the input rows iyLo..iyHi into buf, split into `step` column phases
                 for (int iy = iyLo; iy <= iyHi; iy++) {
-                    int at = (iy - iyLo) * rowLen, srcRow = src + iy * sx[2];
+                    int at = (iy - iyLo) * rowLen;
                     int kLo = Math.max(0, -firstCol), kHi = Math.min(span, w - firstCol);   // columns inside the map
+                    if (rows != null) {                     // step 1: the source writes the row (cropped if need be)
+                        Arrays.fill(buf, at, at + span, 0f);
+                        if (kHi <= kLo) continue;
+                        if (kLo + firstCol == 0 && kHi + firstCol == w) {
+                            rows.row(plane, iy, buf, at + kLo);
+                        } else {
+                            rows.row(plane, iy, whole, 0);
+                            System.arraycopy(whole, kLo + firstCol, buf, at + kLo, kHi - kLo);
+                        }
+                        continue;
+                    }
+                    int srcRow = src + iy * sx[2];
                     if (step == 1 && sx[3] == 1) {
                         Arrays.fill(buf, at, at + span, 0f);
                         if (kHi > kLo) System.arraycopy(xs, srcRow + kLo + firstCol, buf, at + kLo, kHi - kLo);

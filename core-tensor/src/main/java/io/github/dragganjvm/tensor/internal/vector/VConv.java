@@ -283,6 +283,73 @@ public final class VConv {
         return convTranspose2dPhases(x, w, sh, sw, ph, pw, groups);
     }
 
+    /**
+     * Whether {@link #convTranspose2dFir} takes this up-sampling conv: a single image whose transposed conv (stride 2
+     * both ways, one group) {@link #convTranspose2d} sends to the phases, with all four phases non-empty.
+     */
+    public static boolean firFusable(Tensor x, Tensor w, int stride, int pad) {
+        if (x.size(0) != 1 || stride != 2 || stackedSingle(x, w, 1, x.size(1), w.size(1)) || batched(x, 1)) return false;
+        int ho = Shapes.convTransposeOut(x.size(2), w.size(2), 2, pad), wo = Shapes.convTransposeOut(x.size(3), w.size(3), 2, pad);
+        for (int r = 0; r < 2; r++) {
+            Phase py = Phase.of(r, 2, pad, w.size(2), ho), px = Phase.of(r, 2, pad, w.size(3), wo);
+            if (py.taps == 0 || py.count == 0 || px.taps == 0 || px.count == 0) return false;
+        }
+        return true;
+    }
+
+    /**
+     * upfirdn2d(convTranspose2d(x, w, stride 2, pad), f, up 1, down 1, filterPad {x0, x1, y0, y1}, gain) for a
+     * {@link #firFusable} conv, without the transposed conv's output as a tensor: the four phase products stay in
+     * per-thread scratch ({@link CallScratch#PHASE_OUT}) and the filter reads each of its input rows by
+     * interleaving the two column phases of that row's parity ({@link ResampleKernels.RowSource}). That saves
+     * allocating, zeroing, writing and reading back the [O, 2H+1, 2W+1] map (17 MB for a 256 px generator's last
+     * up conv). The same floats as the two ops: the phases compute what {@link #convTranspose2dPhases} does, and the
+     * filter sees the same rows.
+     */
+    public static Tensor convTranspose2dFir(Tensor x, Tensor w, int pad, Tensor f, int[] filterPad, double gain) {
+        int cin = x.size(1), h = x.size(2), wd = x.size(3), og = w.size(1), kh = w.size(2), kw = w.size(3);
+        int ho = Shapes.convTransposeOut(h, kh, 2, pad), wo = Shapes.convTransposeOut(wd, kw, 2, pad);
+        Object[] wLast = w.isConstant() ? null : FlippedWeight.channelsLast(w);
+        WideIm2col.Border border = phaseBorder(h, wd, kh, kw, 2, 2, pad, pad, ho, wo);
+        float[] bordered = CallScratch.get(CallScratch.BORDERED_X, Math.toIntExact(border.floats(cin)));
+        WideIm2col.border(x, border, bordered);
+        int pitch = border.pitch();
+        Phase[] pys = new Phase[2], pxs = new Phase[2];
+        float[][] dense = new float[4][];                      // phase (ry, rx) at 2*ry + rx: [og, py.count * pitch]
+        for (int r = 0; r < 2; r++) {
+            pys[r] = Phase.of(r, 2, pad, kh, ho);
+            pxs[r] = Phase.of(r, 2, pad, kw, wo);
+        }
+        for (int ry = 0; ry < 2; ry++) {
+            for (int rx = 0; rx < 2; rx++) {
+                Phase py = pys[ry], px = pxs[rx];
+                int k = cin * py.taps * px.taps, cols = py.count * pitch, phase = 2 * ry + rx;
+                Operand a = phaseWeight(w, wLast, 0, cin, og, py, px, 2, 2, 1, phase, k);
+                dense[phase] = CallScratch.get(CallScratch.PHASE_OUT + phase, og * cols);
+                Sgemm.gemm(og, cols, k, a, new WideIm2col(bordered, border, 0, py.taps, px.taps, py.offset, px.offset), dense[phase], 0, cols, 1, false);
+            }
+        }
+        int[] planeCols = {pys[0].count * pitch, pys[1].count * pitch};
+        int nEven = pxs[0].count, nOdd = pxs[1].count;
+        ResampleKernels.RowSource rows = (plane, iy, dst, d) -> {
+            int ry = iy & 1;                                   // output row iy = 2t + ry comes from phase row t
+            interleave(dense[2 * ry], dense[2 * ry + 1], plane * planeCols[ry] + (iy >> 1) * pitch, nEven, nOdd, dst, d);
+        };
+        return ResampleKernels.upfirdn2d(rows, 1, og, ho, wo, f, 1, 1, 1, filterPad[0], filterPad[1], filterPad[2], filterPad[3], gain, false);
+    }
+
+    /**
+     * Phase (py, px)'s flipped sub-kernel of group g as the GEMM's packed left operand [og, k]: once in all for a
+     * constant weight (cached), else packed per call from the channels-last copy wLast into this thread's slot.
+     */
+    private static Operand phaseWeight(Tensor w, Object[] wLast, int g, int cg, int og, Phase py, Phase px, int sh, int sw, int groups, int phase, int k) {
+        int c0 = g * cg;
+        return ConstantCache.get(w, List.of("convTranspose2d.A", g, py, px, sh, sw),
+                () -> Sgemm.Packed.left(new FlippedWeight(w, c0, py, px, sh, sw), og, k),
+                () -> Sgemm.Packed.left(new FlippedWeight((float[]) wLast[0], 0, (int[]) wLast[1], c0, py, px, sh, sw), og, k,
+                        groups == 1 && phase < CallScratch.PHASE_SLOTS ? CallScratch.get(CallScratch.PHASE_A + phase, Sgemm.Packed.leftSize(og, k)) : null));
+    }
+
     /** {@link #convTranspose2d} by output phases, whatever the shape (the direct path, for comparisons). */
     public static Tensor convTranspose2dPhases(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
@@ -310,13 +377,7 @@ public final class VConv {
                 int k = cg * py.taps * px.taps, phase = ry * sw + rx;
                 pxs[rx] = px;
                 as[rx] = new Operand[groups];
-                for (int g = 0; g < groups; g++) {
-                    int c0 = g * cg;
-                    as[rx][g] = ConstantCache.get(w, List.of("convTranspose2d.A", g, py, px, sh, sw),
-                            () -> Sgemm.Packed.left(new FlippedWeight(w, c0, py, px, sh, sw), og, k),
-                            () -> Sgemm.Packed.left(new FlippedWeight((float[]) wLast[0], 0, (int[]) wLast[1], c0, py, px, sh, sw), og, k,
-                                    groups == 1 && phase < CallScratch.PHASE_SLOTS ? CallScratch.get(CallScratch.PHASE_A + phase, Sgemm.Packed.leftSize(og, k)) : null));
-                }
+                for (int g = 0; g < groups; g++) as[rx][g] = phaseWeight(w, wLast, g, cg, og, py, px, sh, sw, groups, phase, k);
                 flops += 2L * og * py.count * px.count * k;
             }
             int firstRow = ry;

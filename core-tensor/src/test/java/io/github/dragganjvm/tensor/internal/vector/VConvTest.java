@@ -138,6 +138,48 @@ class VConvTest {
                 VConv.convTranspose2dPhases(xv, wv, 2, 2, 0, 0, 1), tol(27));
     }
 
+    /**
+     * The fused up-sampling conv gives the bits of its two ops (transposed conv, then the blur), on the fused path
+     * (single images, any filter padding including crops, constant weights) and on the default (a batch of two).
+     */
+    @Test void convTranspose2dFirIsTheTwoOps() {
+        Tensor f = Tensor.zeros(DType.F32, 4, 4);
+        double[] k = {1, 3, 3, 1};
+        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) f.set(k[i] * k[j] / 64, i, j);
+        Tensor f3 = Tensor.uniform(DType.F32, 400, 0, 1, 3, 2);                             // not separable, not square
+        int seed = 410;
+        // n, c, h, w, o, k, pad; filter; filterPad {x0, x1, y0, y1}
+        Object[][] cases = {
+                {new int[]{1, 8, 9, 7, 5, 3, 0}, f, new int[]{1, 1, 1, 1}},
+                {new int[]{1, 40, 16, 16, 24, 3, 0}, f, new int[]{1, 1, 1, 1}},            // K = 160: several NR panels per row
+                {new int[]{1, 6, 5, 6, 3, 3, 0}, f, new int[]{2, 0, -1, 3}},              // crops and uneven pads
+                {new int[]{1, 5, 6, 4, 4, 4, 1}, f3, new int[]{0, 1, 1, 0}},
+                {new int[]{1, 3, 1, 1, 2, 3, 0}, f, new int[]{1, 1, 1, 1}},
+                {new int[]{2, 4, 5, 5, 3, 3, 0}, f, new int[]{1, 1, 1, 1}},               // a batch: the default path
+        };
+        for (Object[] cs : cases) {
+            int[] c = (int[]) cs[0];
+            Tensor ff = (Tensor) cs[1];
+            int[] fp = (int[]) cs[2];
+            for (boolean constant : new boolean[]{false, true}) {
+                Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[2], c[3]);
+                Tensor w = Tensor.uniform(DType.F32, ++seed, -1, 1, c[1], c[4], c[5], c[5]);
+                if (constant) w = w.copy().markConstant();
+                String what = "convTranspose2dFir " + java.util.Arrays.toString(c) + " filterPad " + java.util.Arrays.toString(fp) + (constant ? " constant" : "");
+                Tensor want = vec.upfirdn2d(vec.convTranspose2d(x, w, 2, 2, c[6], c[6], 1), ff, 1, 1, 1, 1, fp[0], fp[1], fp[2], fp[3], 4, false);
+                Golden.assertClose(what, want, io.github.dragganjvm.tensor.Ops.convTranspose2dFir(x, w, 2, c[6], ff, fp, 4), 0);
+                Golden.assertClose(what + " (reference)", want, ref.convTranspose2dFir(x, w, 2, c[6], ff, fp, 4), tol(c[1] * c[5] * c[5]) * 16);
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(VConv.firFusable(Tensor.zeros(DType.F32, 1, 8, 9, 7), Tensor.zeros(DType.F32, 8, 5, 3, 3), 2, 0));
+        org.junit.jupiter.api.Assertions.assertFalse(VConv.firFusable(Tensor.zeros(DType.F32, 2, 8, 9, 7), Tensor.zeros(DType.F32, 8, 5, 3, 3), 2, 0));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> io.github.dragganjvm.tensor.Ops.convTranspose2dFir(Tensor.zeros(DType.F32, 1, 2, 1, 1), Tensor.zeros(DType.F32, 2, 3, 3, 3), 2, 0, f,
+                        new int[]{-3, 0, 0, 0}, 4));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("convTranspose2dFir: output would be") && e.getMessage().contains("transposed conv output [1, 3, 3, 3]"),
+                e.getMessage());
+    }
+
     @Test void conv2dWeightGradMatchesReference() {
         int seed = 200;
         for (int[] c : CASES) {
