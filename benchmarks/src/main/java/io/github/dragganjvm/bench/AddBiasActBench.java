@@ -20,7 +20,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A StyleGAN2 layer's noise and bias_act on the vector backend: {@code fused} is {@code addBiasAct} (one pass),
  * {@code composed} the add then bias_act it replaces in the generator (two passes and a temporary), on the
- * generator's [1, C, R, R] activations with a [R, R] noise plane.
+ * generator's [1, C, R, R] activations with a [R, R] noise plane. {@code inPlaceLinear} writes the result over x
+ * ({@code addBiasActInPlace}, as the generator does now) and {@code newTensorLinear} into a new tensor, both with a
+ * linear activation and gain 1 (repeated in place, lrelu's gain would grow x without bound and its slope shrink it
+ * towards subnormals).
  * Run: {@code java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar AddBiasActBench}.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -46,6 +49,15 @@ public class AddBiasActBench {
 
     @Benchmark public Tensor fused() {
         return Bench.VECTOR.addBiasAct(x, noise, bias, 1, Activation.LRELU, 0.2, Math.sqrt(2), -1);
+    }
+
+    @Benchmark public Tensor inPlaceLinear() {
+        Bench.VECTOR.addBiasActInPlace(x, noise, bias, 1, Activation.LINEAR, 0, 1, -1);
+        return x;
+    }
+
+    @Benchmark public Tensor newTensorLinear() {
+        return Bench.VECTOR.addBiasAct(x, noise, bias, 1, Activation.LINEAR, 0, 1, -1);
     }
 
     @Benchmark public Tensor composed() {

@@ -23,6 +23,9 @@ import java.util.concurrent.TimeUnit;
  * {@code vectorInputGradConstant} the same with the weight marked constant (the generator's swapped weight);
  * {@code vectorWeightGrad} its weight gradient dW [C, O, 3, 3] (training). The {@code stacked*} methods run the same
  * three ops through the batch path ({@code StackedConv}) at N = 1, for comparison. All count the same flops.
+ * {@code vectorFirConstant} is the whole up-sampling conv as the generator runs it, the transposed conv and its 4x4
+ * blur fused ({@code convTranspose2dFir}: the transposed conv's output never becomes a tensor), and
+ * {@code vectorThenBlurConstant} the same two ops one after the other; both count only the transposed conv's flops.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -33,7 +36,7 @@ public class ConvTransposeBench {
 
     static final class Data {
         final double gflop;
-        final Tensor x, w, g, constantW;
+        final Tensor x, w, g, constantW, blur;
 
         Data(String size) {
             int[] d = Bench.dims(size);
@@ -43,6 +46,9 @@ public class ConvTransposeBench {
             w = Bench.randn(2, c, o, 3, 3);
             constantW = w.copy().markConstant();             // as a model's weight: packed once, then read in place
             g = Bench.randn(3, 1, o, 2 * r + 1, 2 * r + 1);
+            blur = Tensor.zeros(4, 4);                         // StyleGAN2's [1, 3, 3, 1] resample filter
+            double[] k = {1, 3, 3, 1};
+            for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) blur.set(k[i] * k[j] / 64, i, j);
         }
     }
 
@@ -74,6 +80,22 @@ public class ConvTransposeBench {
         f.gflop += s.d.gflop;
         return Bench.VECTOR.convTranspose2d(s.d.x, s.d.constantW, 2, 2, 0, 0, 1);
     }
+
+    /** The up-sampling conv as the generator runs it: transposed conv and blur fused, the weight constant. */
+    @Benchmark public Tensor vectorFirConstant(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.VECTOR.convTranspose2dFir(s.d.x, s.d.constantW, 2, 0, s.d.blur, BLUR_PAD, 4);
+    }
+
+    /** The same two ops one after the other (the transposed conv's output a tensor). */
+    @Benchmark public Tensor vectorThenBlurConstant(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        Tensor t = Bench.VECTOR.convTranspose2d(s.d.x, s.d.constantW, 2, 2, 0, 0, 1);
+        return Bench.VECTOR.upfirdn2d(t, s.d.blur, 1, 1, 1, 1, BLUR_PAD[0], BLUR_PAD[1], BLUR_PAD[2], BLUR_PAD[3], 4, false);
+    }
+
+    /** The blur's padding {x0, x1, y0, y1} after a 3x3 stride-2 transposed conv (NVlabs conv2d_resample). */
+    private static final int[] BLUR_PAD = {1, 1, 1, 1};
 
     @Benchmark public Tensor vectorInputGrad(Fast s, Flops f) {
         f.gflop += s.d.gflop;
