@@ -176,11 +176,16 @@ class OutputFolderTest {
         assertFalse(Files.exists(tmp), "stale temporary file removed");
     }
 
-    /** Starts {@code drag} with many steps in a child JVM and waits until it has written start.png into its staging folder. */
+    /**
+     * Starts {@code drag} with many steps in a child JVM and waits until it has written start.png into its staging
+     * folder. The learning rate is the smallest the CLI takes, so w+ hardly moves, the handle stays where it is and
+     * the run cannot reach its target and finish before the test stops it (a random model's drag sometimes arrives
+     * within a second).
+     */
     static Process startChildDrag(Path dir, Path out) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                "io.github.dragganjvm.app.Main", "drag", "--model", "random:64:256", "--seed", "0", "--points", "10,10->50,50", "--steps", "100000",
+                "io.github.dragganjvm.app.Main", "drag", "--model", "random:64:256", "--seed", "0", "--points", "10,10->50,50", "--steps", "100000", "--lr", "1e-12",
                 "--frame-every", "1", "--out", out.toString()));
         Path log = dir.resolve("child-" + System.nanoTime() + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
