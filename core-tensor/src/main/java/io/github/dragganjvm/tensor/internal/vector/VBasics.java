@@ -12,6 +12,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -172,39 +173,170 @@ public final class VBasics {
         float[] s = xc.host().f32, d = out.host().f32;
         int so = xc.offset();
         Parallel.forRange(out.numel(), 4, (from, to) -> {
-            int i = from;
-            for (; i <= to - VL; i += VL) unary(op, FloatVector.fromArray(S, s, so + i)).intoArray(d, i);
+            int i = switch (op) {                       // each op's vector loop, then the scalar tail
+                case NEG -> negRun(s, so, d, from, to);
+                case ABS -> absRun(s, so, d, from, to);
+                case SIGN -> signRun(s, so, d, from, to);
+                case EXP -> expRun(s, so, d, from, to);
+                case LOG -> logRun(s, so, d, from, to);
+                case SQRT -> sqrtRun(s, so, d, from, to);
+                case RSQRT -> rsqrtRun(s, so, d, from, to);
+                case SQUARE -> squareRun(s, so, d, from, to);
+                case RECIPROCAL -> reciprocalRun(s, so, d, from, to);
+                case SOFTPLUS -> softplusRun(s, so, d, from, to);
+                case SIGMOID -> sigmoidRun(s, so, d, from, to);
+            };
             for (; i < to; i++) d[i] = (float) op.apply(s[so + i]);
         });
         return out;
     }
 
-    private static FloatVector unary(UnaryOp op, FloatVector v) {
-        return switch (op) {
-            case NEG -> v.neg();
-            case ABS -> v.abs();
-            case SIGN -> v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f)); // keeps ±0, NaN
-            case EXP -> VMath.exp(v);       // VMath, not VectorOperators.EXP/LOG: the same bits interpreted and compiled
-            case LOG -> VMath.log(v);
-            case SQRT -> v.sqrt();
-            case RSQRT -> FloatVector.broadcast(S, 1f).div(v.sqrt());
-            case SQUARE -> v.mul(v);
-            case RECIPROCAL -> FloatVector.broadcast(S, 1f).div(v);
-            case SOFTPLUS -> VMath.log1p(VMath.exp(v)).blend(v, v.compare(VectorOperators.GT, (float) UnaryOp.SOFTPLUS_THRESHOLD));
-            case SIGMOID -> FloatVector.broadcast(S, 1f).div(VMath.exp(v.neg()).add(1f));
-        };
+    /*
+     * The vector loops of unary, one method per op: d[i] = op(s[so + i]) for whole vectors of [from, to), returning
+     * where the scalar tail starts. One loop with a switch per vector made a method too big for C2 to inline into the
+     * loop, and its vectors were boxed on every call (JFR allocation samples of a training run); here no vector
+     * crosses a method boundary that C2 may decline to inline.
+     */
+
+    private static int negRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        for (; i <= to - VL; i += VL) FloatVector.fromArray(S, s, so + i).neg().intoArray(d, i);
+        return i;
     }
 
-    private static FloatVector binary(BinaryOp op, FloatVector a, FloatVector b) {
-        return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case MAX -> a.max(b);
-            case MIN -> a.min(b);
-            case GT -> FloatVector.zero(S).blend(1f, a.compare(VectorOperators.GT, b));
-        };
+    private static int absRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        for (; i <= to - VL; i += VL) FloatVector.fromArray(S, s, so + i).abs().intoArray(d, i);
+        return i;
+    }
+
+    /** sign, keeping ±0 and NaN. */
+    private static int signRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        for (; i <= to - VL; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, s, so + i);
+            v.blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.compare(VectorOperators.LT, 0f)).intoArray(d, i);
+        }
+        return i;
+    }
+
+    /** VMath, not VectorOperators.EXP/LOG: the same bits interpreted and compiled. */
+    private static int expRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        for (; i <= to - VL; i += VL) VMath.exp(FloatVector.fromArray(S, s, so + i)).intoArray(d, i);
+        return i;
+    }
+
+    private static int logRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        for (; i <= to - VL; i += VL) VMath.log(FloatVector.fromArray(S, s, so + i)).intoArray(d, i);
+        return i;
+    }
+
+    private static int sqrtRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        for (; i <= to - VL; i += VL) FloatVector.fromArray(S, s, so + i).sqrt().intoArray(d, i);
+        return i;
+    }
+
+    private static int rsqrtRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i <= to - VL; i += VL) one.div(FloatVector.fromArray(S, s, so + i).sqrt()).intoArray(d, i);
+        return i;
+    }
+
+    private static int squareRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        for (; i <= to - VL; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, s, so + i);
+            v.mul(v).intoArray(d, i);
+        }
+        return i;
+    }
+
+    private static int reciprocalRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i <= to - VL; i += VL) one.div(FloatVector.fromArray(S, s, so + i)).intoArray(d, i);
+        return i;
+    }
+
+    private static int softplusRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        for (; i <= to - VL; i += VL) {
+            FloatVector v = FloatVector.fromArray(S, s, so + i);
+            VMath.log1p(VMath.exp(v)).blend(v, v.compare(VectorOperators.GT, (float) UnaryOp.SOFTPLUS_THRESHOLD)).intoArray(d, i);
+        }
+        return i;
+    }
+
+    private static int sigmoidRun(float[] s, int so, float[] d, int from, int to) {
+        int i = from;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i <= to - VL; i += VL) one.div(VMath.exp(FloatVector.fromArray(S, s, so + i).neg()).add(1f)).intoArray(d, i);
+        return i;
+    }
+
+    /*
+     * The vector loops of binaryBlock, one per op: out[o + i] = op(a[pa + sa*i], b[pb + sb*i]) for whole vectors of
+     * [lo, hi) (a step of 0 reads a repeated value from VL copies), returning where the scalar tail starts. One loop
+     * that switched on the op per vector and chose each operand between a load and a broadcast was too big for C2 to
+     * keep its vectors in registers: they were boxed on every iteration (JFR allocation samples of a drag).
+     */
+
+    private static int addLoop(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int lo, int hi) {
+        int i = lo;
+        for (; i <= hi - VL; i += VL) FloatVector.fromArray(S, a, pa + sa * i).add(FloatVector.fromArray(S, b, pb + sb * i)).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int subLoop(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int lo, int hi) {
+        int i = lo;
+        for (; i <= hi - VL; i += VL) FloatVector.fromArray(S, a, pa + sa * i).sub(FloatVector.fromArray(S, b, pb + sb * i)).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int mulLoop(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int lo, int hi) {
+        int i = lo;
+        for (; i <= hi - VL; i += VL) FloatVector.fromArray(S, a, pa + sa * i).mul(FloatVector.fromArray(S, b, pb + sb * i)).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int divLoop(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int lo, int hi) {
+        int i = lo;
+        for (; i <= hi - VL; i += VL) FloatVector.fromArray(S, a, pa + sa * i).div(FloatVector.fromArray(S, b, pb + sb * i)).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int maxLoop(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int lo, int hi) {
+        int i = lo;
+        for (; i <= hi - VL; i += VL) FloatVector.fromArray(S, a, pa + sa * i).max(FloatVector.fromArray(S, b, pb + sb * i)).intoArray(out, o + i);
+        return i;
+    }
+
+    private static int minLoop(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int lo, int hi) {
+        int i = lo;
+        for (; i <= hi - VL; i += VL) FloatVector.fromArray(S, a, pa + sa * i).min(FloatVector.fromArray(S, b, pb + sb * i)).intoArray(out, o + i);
+        return i;
+    }
+
+    /** 1 where a > b, else 0 (NaN compares false). */
+    private static int gtLoop(float[] a, int pa, int sa, float[] b, int pb, int sb, float[] out, int o, int lo, int hi) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = lo;
+        for (; i <= hi - VL; i += VL) {
+            FloatVector x = FloatVector.fromArray(S, a, pa + sa * i), y = FloatVector.fromArray(S, b, pb + sb * i);
+            zero.blend(1f, x.compare(VectorOperators.GT, y)).intoArray(out, o + i);
+        }
+        return i;
+    }
+
+    /** VL copies of v (a binary op's repeated operand, read at step 0). */
+    private static float[] repeated(float v) {
+        float[] r = new float[VL];
+        Arrays.fill(r, v);
+        return r;
     }
 
     /** How a broadcast operand behaves over a block of trailing dimensions. */
@@ -281,13 +413,18 @@ public final class VBasics {
                 return;
             }
         }
-        FloatVector ca = aRun ? null : FloatVector.broadcast(S, a[pa]), cb = bRun ? null : FloatVector.broadcast(S, b[pb]);
-        int i = lo;
-        for (; i <= hi - VL; i += VL) {
-            FloatVector x = aRun ? FloatVector.fromArray(S, a, pa + i) : ca;
-            FloatVector y = bRun ? FloatVector.fromArray(S, b, pb + i) : cb;
-            binary(op, x, y).intoArray(out, o + i);
-        }
+        // a repeated value is read as VL copies of it at step 0, so that each op's loop has one form (see below)
+        float[] ra = aRun ? a : repeated(a[pa]), rb = bRun ? b : repeated(b[pb]);
+        int qa = aRun ? pa : 0, qb = bRun ? pb : 0, sa = aRun ? 1 : 0, sb = bRun ? 1 : 0;
+        int i = switch (op) {
+            case ADD -> addLoop(ra, qa, sa, rb, qb, sb, out, o, lo, hi);
+            case SUB -> subLoop(ra, qa, sa, rb, qb, sb, out, o, lo, hi);
+            case MUL -> mulLoop(ra, qa, sa, rb, qb, sb, out, o, lo, hi);
+            case DIV -> divLoop(ra, qa, sa, rb, qb, sb, out, o, lo, hi);
+            case MAX -> maxLoop(ra, qa, sa, rb, qb, sb, out, o, lo, hi);
+            case MIN -> minLoop(ra, qa, sa, rb, qb, sb, out, o, lo, hi);
+            case GT -> gtLoop(ra, qa, sa, rb, qb, sb, out, o, lo, hi);
+        };
         for (; i < hi; i++) out[o + i] = (float) op.apply(a[aRun ? pa + i : pa], b[bRun ? pb + i : pb]);
     }
 

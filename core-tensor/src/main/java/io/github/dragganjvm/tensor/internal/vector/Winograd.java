@@ -587,22 +587,7 @@ public final class Winograd {
                 int row0 = ((b * o + oc) * ho + 2 * ty) * wo;
                 boolean second = 2 * ty + 1 < ho;
                 int tx = 0;
-                for (; tx + VL <= tw && 2 * (tx + VL) <= wo; tx += VL) {
-                    int q = mo + tx;
-                    FloatVector s00 = col0(m, q, xiStride), s01 = col0(m, q + xiStride, xiStride);
-                    FloatVector s02 = col0(m, q + 2 * xiStride, xiStride), s03 = col0(m, q + 3 * xiStride, xiStride);
-                    FloatVector y00 = s00.add(s01).add(s02), y01 = s01.sub(s02).sub(s03);
-                    int d = row0 + 2 * tx;
-                    lowHalves(y00, y01).intoArray(y, d);
-                    highHalves(y00, y01).intoArray(y, d + VL);
-                    if (second) {
-                        FloatVector s10 = col1(m, q, xiStride), s11 = col1(m, q + xiStride, xiStride);
-                        FloatVector s12 = col1(m, q + 2 * xiStride, xiStride), s13 = col1(m, q + 3 * xiStride, xiStride);
-                        FloatVector y10 = s10.add(s11).add(s12), y11 = s11.sub(s12).sub(s13);
-                        lowHalves(y10, y11).intoArray(y, d + wo);
-                        highHalves(y10, y11).intoArray(y, d + wo + VL);
-                    }
-                }
+                for (; tx + VL <= tw && 2 * (tx + VL) <= wo; tx += VL) outputRows(m, mo + tx, xiStride, y, row0 + 2 * tx, wo, second ? 2 : 1);
                 for (; tx < tw; tx++) {
                     int q = mo + tx;
                     boolean right = 2 * tx + 1 < wo;
@@ -621,20 +606,37 @@ public final class Winograd {
             }
         }
 
+        /**
+         * Output rows 0 .. rows-1 (rows 1 or 2) of the VL tiles whose M column 0 is at q, row r's 2*VL outputs (column 0
+         * of every tile, then column 1, interleaved) at {@code y[d + r*wo ..]}. Row 0 sums M's rows 0, 1, 2 and row 1
+         * takes (m1 - m2) - m3, as {@link #scol0} and {@link #scol1} do per tile: here both are {@code (mr + s*m(r+1)) + s*m(r+2)}
+         * with s = +1, -1 (a + (-1)b is a - b, the same float). One copy of the vector code in a loop over the rows,
+         * in a method with arrays in and out, because with a copy per row C2's inliner reached its node budget
+         * (NodeCountInliningCutoff) inside the second and boxed its vectors, ~25 MB per 16 x 64 x 64 x 64 conv
+         * (JFR allocation samples).
+         */
+        private static void outputRows(float[] m, int q, int xiStride, float[] y, int d, int wo, int rows) {
+            for (int r = 0; r < rows; r++) {
+                FloatVector sign = FloatVector.broadcast(S, r == 0 ? 1f : -1f);
+                int p = q + 4 * r * xiStride;
+                FloatVector s0 = col(m, p, xiStride, sign), s1 = col(m, p + xiStride, xiStride, sign);
+                FloatVector s2 = col(m, p + 2 * xiStride, xiStride, sign), s3 = col(m, p + 3 * xiStride, xiStride, sign);
+                FloatVector e = s0.add(s1).add(s2), o = s1.sub(s2).sub(s3);
+                lowHalves(e, o).intoArray(y, d + r * wo);
+                highHalves(e, o).intoArray(y, d + r * wo + VL);
+            }
+        }
+
+        /** (m[p] + s*m[p + 4 xiStride]) + s*m[p + 8 xiStride]: column 0 or 1 of the tiles' M (see {@link #outputRows}). */
+        private static FloatVector col(float[] m, int p, int xiStride, FloatVector s) {
+            return FloatVector.fromArray(S, m, p).add(FloatVector.fromArray(S, m, p + 4 * xiStride).mul(s))
+                    .add(FloatVector.fromArray(S, m, p + 8 * xiStride).mul(s));
+        }
+
         /** Column j of M (points xi = j, 4+j, 8+j, 12+j, the first at q): m0 + m1 + m2 (output row 0). */
-        private static FloatVector col0(float[] m, int q, int xiStride) {
-            return FloatVector.fromArray(S, m, q).add(FloatVector.fromArray(S, m, q + 4 * xiStride))
-                    .add(FloatVector.fromArray(S, m, q + 8 * xiStride));
-        }
-
-        /** Column j of M: m1 - m2 - m3 (output row 1). */
-        private static FloatVector col1(float[] m, int q, int xiStride) {
-            return FloatVector.fromArray(S, m, q + 4 * xiStride).sub(FloatVector.fromArray(S, m, q + 8 * xiStride))
-                    .sub(FloatVector.fromArray(S, m, q + 12 * xiStride));
-        }
-
         private static float scol0(float[] m, int q, int xiStride) { return m[q] + m[q + 4 * xiStride] + m[q + 8 * xiStride]; }
 
+        /** Column j of M: m1 - m2 - m3 (output row 1). */
         private static float scol1(float[] m, int q, int xiStride) { return m[q + 4 * xiStride] - m[q + 8 * xiStride] - m[q + 12 * xiStride]; }
 
         // -------------------------------------------------------------- F(4x4, 3x3)
