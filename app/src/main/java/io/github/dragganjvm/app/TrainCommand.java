@@ -359,6 +359,7 @@ final class TrainCommand implements Main.Command {
         for (int i = 0; i < warmup; i++) t.runStep();
         double[] ms = new double[steps];
         java.util.Map<String, Double> phaseMs = new java.util.LinkedHashMap<>();
+        long[] gc0 = gcCountAndMillis();
         long t0 = System.nanoTime();
         for (int i = 0; i < steps; i++) {
             long s0 = System.nanoTime();
@@ -367,6 +368,7 @@ final class TrainCommand implements Main.Command {
             st.millis().forEach((k, v) -> phaseMs.merge(k, v, Double::sum));
         }
         double total = (System.nanoTime() - t0) / 1e9;
+        long[] gc1 = gcCountAndMillis();
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         io.out().printf(Locale.ROOT, "java train: res %d cbase %d cmax %d batch %d: %.2f img/s (%.0f ms/step median, %d steps after %d warm-up, R1 steps included)%n",
@@ -374,6 +376,18 @@ final class TrainCommand implements Main.Command {
         StringBuilder sb = new StringBuilder("time per step by phase (ms, averaged over the timed steps):");
         phaseMs.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  %s %.0f (%.0f%%)", k, v / steps, 100 * v / (total * 1000))));
         io.info().println(sb);
+        io.info().printf(Locale.ROOT, "garbage collection during the timed steps: %d collection%s, %.0f ms per step (%.1f%% of the time, inside the phases above)%n",
+                gc1[0] - gc0[0], gc1[0] - gc0[0] == 1 ? "" : "s", (gc1[1] - gc0[1]) / (double) steps, 100 * (gc1[1] - gc0[1]) / (total * 1000));
         return 0;
+    }
+
+    /** Collections so far and the milliseconds they took, over every collector of this JVM. */
+    private static long[] gcCountAndMillis() {
+        long count = 0, millis = 0;
+        for (java.lang.management.GarbageCollectorMXBean b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, b.getCollectionCount());
+            millis += Math.max(0, b.getCollectionTime());
+        }
+        return new long[]{count, millis};
     }
 }

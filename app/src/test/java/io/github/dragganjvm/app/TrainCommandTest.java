@@ -135,5 +135,8 @@ class TrainCommandTest {
         List<String> lines = Arrays.stream(out.split("\n")).filter(l -> l.startsWith("java train:")).toList();
         assertEquals(1, lines.size(), out);
         assertTrue(lines.get(0).matches("java train: res 16 cbase 128 cmax 16 batch 4: [0-9.]+ img/s .*"), lines.get(0));
+        String all = out + "\n" + r.err();
+        assertTrue(all.lines().anyMatch(l -> l.matches("time per step by phase .*GMAIN [0-9]+ \\([0-9]+%\\).*")), all);
+        assertTrue(all.lines().anyMatch(l -> l.matches("garbage collection during the timed steps: [0-9]+ collections?, [0-9]+ ms per step \\([0-9.]+% .*")), all);
     }
 }
