@@ -62,8 +62,13 @@ final class StackedConv {
      * machine shared with other work a thread that is descheduled for a while then holds up less at the end.
      */
     static final int UNITS_PER_THREAD = 8;
-    /** Output channels and taps of the weight gradient's register tile (24 accumulators). */
-    static final int WO = 4, WK = 6;
+    /**
+     * Output channels and taps of the weight gradient's register tile: 4 x 6 = 24 accumulators with 32 vector
+     * registers (AVX-512), 2 x 6 = 12 with 16 (AVX2, where 24 accumulators spill: a loop over the tile alone on one
+     * core of a Zen 1 EPYC ran 15 GFLOP/s with 4 x 6, 23 with 2 x 6). Every (o, k) sum runs in the same order with
+     * either tile, so the results are the same bits.
+     */
+    static final int WO = MR == 8 ? 4 : 2, WK = 6;
     /** Bounds of the weight gradient's chunk of grid cells, and the floats (input and gradient rows) it aims to span. */
     static final int WCHUNK_MIN = 1024, WCHUNK_MAX = 8192, WCHUNK_FLOATS = 1 << 18;
 
@@ -211,7 +216,7 @@ final class StackedConv {
                     int len = Math.min(chunk, padded - p0);
                     for (int tile = from; tile < to; tile++) {
                         int ob = tile / kBlocks, kb = tile % kBlocks;
-                        weightTile(g, ob * WO * gStride + p0, gStride, xd, koff, kb * WK, p0, len, part);
+                        tile(g, ob * WO * gStride + p0, gStride, xd, koff, kb * WK, p0, len, part);
                         addLanes(part, acc, ob * WO * kPad + kb * WK, kPad);
                     }
                 }
@@ -526,6 +531,12 @@ final class StackedConv {
         }
     }
 
+    /** The WO x WK tile of this CPU (WO is a constant, so the JIT keeps one branch). */
+    private static void tile(float[] g, int go, int gs, float[] x, int[] koff, int k0, int p0, int len, float[] part) {
+        if (WO == 4) weightTile(g, go, gs, x, koff, k0, p0, len, part);
+        else weightTile26(g, go, gs, x, koff, k0, p0, len, part);
+    }
+
     /**
      * The weight gradient's 4 x 6 tile over cells [p0, p0 + len) (len a multiple of VL): lane l of
      * {@code part[(r*WK + t)*VL + l] = sum_{p = p0 + l (mod VL)} g[go + r*gs + p - p0] * x[koff[k0 + t] + p]}
@@ -577,6 +588,37 @@ final class StackedConv {
         a33.intoArray(part, 21 * VL);
         a34.intoArray(part, 22 * VL);
         a35.intoArray(part, 23 * VL);
+    }
+
+    /** {@link #weightTile} with 2 output channels (16 vector registers: AVX2). Per VL cells: 2 + 6 loads, 12 FMAs. */
+    static void weightTile26(float[] g, int go, int gs, float[] x, int[] koff, int k0, int p0, int len, float[] part) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z, a05 = z;
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z, a14 = z, a15 = z;
+        int x0 = koff[k0] + p0, x1 = koff[k0 + 1] + p0, x2 = koff[k0 + 2] + p0;
+        int x3 = koff[k0 + 3] + p0, x4 = koff[k0 + 4] + p0, x5 = koff[k0 + 5] + p0;
+        for (int i = 0; i < len; i += VL) {
+            FloatVector g0 = FloatVector.fromArray(S, g, go + i), g1 = FloatVector.fromArray(S, g, go + gs + i);
+            FloatVector v;
+            v = FloatVector.fromArray(S, x, x0 + i); a00 = g0.fma(v, a00); a10 = g1.fma(v, a10);
+            v = FloatVector.fromArray(S, x, x1 + i); a01 = g0.fma(v, a01); a11 = g1.fma(v, a11);
+            v = FloatVector.fromArray(S, x, x2 + i); a02 = g0.fma(v, a02); a12 = g1.fma(v, a12);
+            v = FloatVector.fromArray(S, x, x3 + i); a03 = g0.fma(v, a03); a13 = g1.fma(v, a13);
+            v = FloatVector.fromArray(S, x, x4 + i); a04 = g0.fma(v, a04); a14 = g1.fma(v, a14);
+            v = FloatVector.fromArray(S, x, x5 + i); a05 = g0.fma(v, a05); a15 = g1.fma(v, a15);
+        }
+        a00.intoArray(part, 0 * VL);
+        a01.intoArray(part, 1 * VL);
+        a02.intoArray(part, 2 * VL);
+        a03.intoArray(part, 3 * VL);
+        a04.intoArray(part, 4 * VL);
+        a05.intoArray(part, 5 * VL);
+        a10.intoArray(part, 6 * VL);
+        a11.intoArray(part, 7 * VL);
+        a12.intoArray(part, 8 * VL);
+        a13.intoArray(part, 9 * VL);
+        a14.intoArray(part, 10 * VL);
+        a15.intoArray(part, 11 * VL);
     }
 
     /** Lane i exchanged with lane i ^ h (h = 8, 4, 2, 1; null where h >= VL). */

@@ -86,6 +86,40 @@ class StackedConvTest {
         }
     }
 
+    /**
+     * Both weight-gradient tiles (AVX-512's 4 x 6, AVX2's 2 x 6), whatever this CPU runs: the 2 x 6 tile on rows 0-1
+     * and 2-3 gives the same bits as the 4 x 6 tile (every lane's sum runs in the same order), and both match a
+     * per-lane scalar sum in double.
+     */
+    @Test void bothWeightTiles() {
+        int vl = Sgemm.VL, len = 5 * vl, gs = len + 3, go = 2, k0 = 1, p0 = 7;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        float[] g = new float[go + 4 * gs], x = new float[700];
+        int[] koff = new int[k0 + 6];
+        for (int i = 0; i < g.length; i++) g[i] = (float) r.nextDouble(-1, 1);
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble(-1, 1);
+        for (int i = 0; i < koff.length; i++) koff[i] = r.nextInt(600 - p0 - len);
+        float[] part46 = new float[24 * vl], lo = new float[12 * vl], hi = new float[12 * vl];
+        StackedConv.weightTile(g, go, gs, x, koff, k0, p0, len, part46);
+        StackedConv.weightTile26(g, go, gs, x, koff, k0, p0, len, lo);
+        StackedConv.weightTile26(g, go + 2 * gs, gs, x, koff, k0, p0, len, hi);
+        float[] part26 = java.util.Arrays.copyOf(lo, 24 * vl);
+        System.arraycopy(hi, 0, part26, 12 * vl, 12 * vl);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(part46, part26, "the 4 x 6 and 2 x 6 tiles differ");
+        double worst = 0;
+        for (int o = 0; o < 4; o++) {
+            for (int t = 0; t < 6; t++) {
+                for (int l = 0; l < vl; l++) {
+                    double s = 0;
+                    for (int i = l; i < len; i += vl) s += (double) g[go + o * gs + i] * x[koff[k0 + t] + p0 + i];
+                    worst = Math.max(worst, Math.abs(s - part46[(o * 6 + t) * vl + l]));
+                }
+            }
+        }
+        System.out.println("weight tiles 4 x 6 and 2 x 6: the same bits; max |diff| from double " + worst);
+        org.junit.jupiter.api.Assertions.assertTrue(worst <= tol(len / vl), "weight tile: max |diff| " + worst);
+    }
+
     @Test void batchesTakeTheStackedPathAndAreDeterministic() {
         // the backend sends batches (N >= 2, one group) here, except large 3x3 convs, which go to Winograd
         Tensor x = Tensor.uniform(DType.F32, 5, -1, 1, 4, 16, 20, 20), w = Tensor.uniform(DType.F32, 6, -1, 1, 24, 16, 3, 3);
