@@ -51,19 +51,6 @@ final class StackedConv {
      */
     static final int NR = (MR == 8 ? 3 : 2) * VL;
     /**
-     * Rows (output channels) of the forward register tile: 8 with 32 vector registers; 6 with 16 (AVX2: 12
-     * accumulators, 2 loads + 6 broadcasts per 12 FMAs, so the tap offset and the two range-checked loads of a step
-     * are spread over 12 FMAs instead of 8: a loop over the tile alone on one Zen 1 core ran 32 GFLOP/s with 6 rows,
-     * 28 with 4). Unlike {@link Sgemm}'s, whose B index advances linearly, this tile's B loads are range-checked
-     * every step, which is what the extra rows amortise.
-     */
-    static final int TR = MR == 8 ? 8 : 6;
-    /**
-     * Rows of the smallest tile: with AVX2 a channel count that is not a multiple of 6 ends with a 4-row panel
-     * (16 = 6 + 6 + 4, 64 = 10 x 6 + 4), so few rows are computed twice; with AVX-512 every panel has 8 rows.
-     */
-    static final int TR_MIN = MR == 8 ? 8 : 4;
-    /**
      * Taps per pass of the forward kernel (as {@link Sgemm}'s KC: a panel's A block stays in L1); for experiments
      * {@code -Ddraggan.stacked.kc}.
      */
@@ -313,31 +300,14 @@ final class StackedConv {
     /**
      * The left operand A [m, k], row-major: element (o, k) at {@code a[offset + o*lda + k]}. A contiguous conv2d
      * weight [O, C, kh, kw] is that already and is used in place; any other weight (a view, a transposed conv's
-     * flipped sub-kernel, fewer than TR_MIN rows) is copied once per call into that layout (the kernel reads A rows
-     * side by side; a per-tap offset table instead cost 13% of the kernel's speed). The rows are cut into the panels
-     * of {@link #panels}; a copy of fewer than TR_MIN rows is zero-padded to TR_MIN.
+     * flipped sub-kernel, fewer than MR rows) is copied once per call into that layout (the kernel reads A rows
+     * side by side; a per-tap offset table instead cost 13% of the kernel's speed). Panel pn covers rows
+     * {@link #row0}(pn) .. + MR: the last one is moved up to end at row m (overlapping its neighbour, whose rows it
+     * recomputes bit for bit), so no row past m is read; a copy of fewer than MR rows is zero-padded to MR.
      */
     record Weights(float[] a, int offset, int lda, int m) {
-        /**
-         * The register-tile panels of m rows: {@code plan[2i]} the first row of panel i, {@code plan[2i + 1]} its
-         * rows (TR, or TR_MIN for the last). Panels of TR rows from row 0; the rest, if any, in one panel of TR_MIN
-         * (or TR) rows moved up to end at row m, overlapping its neighbour, whose rows it recomputes bit for bit
-         * (every output's sum runs over the taps in the same order in every tile), so no row past m is read.
-         */
-        static int[] panels(int m) {
-            int[] plan = new int[2 * (m / TR + 2)];
-            int n = 0, p = 0;
-            for (; m - p >= TR; p += TR, n++) { plan[2 * n] = p; plan[2 * n + 1] = TR; }
-            int rest = m - p;
-            if (rest > TR_MIN && m < TR) {                 // 5 rows with AVX2: two overlapping 4-row panels
-                plan[2 * n] = 0; plan[2 * n + 1] = TR_MIN; n++;
-                plan[2 * n] = m - TR_MIN; plan[2 * n + 1] = TR_MIN; n++;
-            } else if (rest > 0) {
-                int rows = rest <= TR_MIN ? TR_MIN : TR;
-                plan[2 * n] = m - rows; plan[2 * n + 1] = rows; n++;
-            }
-            return java.util.Arrays.copyOf(plan, 2 * n);
-        }
+        /** First row of panel pn. */
+        int row0(int pn) { return Math.min(pn * MR, m - MR); }
 
         /**
          * A conv2d weight w [O, C, kh, kw] (transposed false: {@code A[o, (c*th + i)*tw + j] = w[o, c, i, j]}, th x tw
@@ -346,7 +316,7 @@ final class StackedConv {
          */
         static Weights of(Tensor w, boolean transposed, int th, int tw, int i0y, int i0x, int sh, int sw) {
             int m = transposed ? w.size(1) : w.size(0), c = transposed ? w.size(0) : w.size(1), taps = th * tw, k = c * taps;
-            if (!transposed && m >= TR_MIN && w.isContiguous()) return new Weights(w.host().f32, w.offset(), k, m);
+            if (!transposed && m >= MR && w.isContiguous()) return new Weights(w.host().f32, w.offset(), k, m);
             int[] st = w.strides();
             int so = transposed ? st[1] : st[0], sc = transposed ? st[0] : st[1];
             int[] tapOff = new int[taps];
@@ -356,7 +326,7 @@ final class StackedConv {
                     tapOff[t] = i * st[2] + j * st[3];
                 }
             }
-            float[] src = w.host().f32, a = new float[Math.max(m, TR_MIN) * k];
+            float[] src = w.host().f32, a = new float[Math.max(m, MR) * k];
             int off = w.offset();
             Parallel.forRange(m, k / 4, (from, to) -> {          // threads only for large weights
                 for (int o = from; o < to; o++) {
@@ -367,7 +337,7 @@ final class StackedConv {
                     }
                 }
             });
-            return new Weights(a, 0, k, Math.max(m, TR_MIN));
+            return new Weights(a, 0, k, Math.max(m, MR));
         }
     }
 
@@ -388,9 +358,7 @@ final class StackedConv {
      * as it takes to give every thread about {@link #UNITS_PER_THREAD} units.
      */
     private static void forward(StackedImage xs, int[] koff, Weights w, Target target) {
-        int m = target.outChannels(), k = koff.length, padded = padded(xs.pixels), lda = w.lda();
-        int[] plan = Weights.panels(w.m());
-        int panels = plan.length / 2;
+        int m = target.outChannels(), panels = Math.ceilDiv(m, MR), k = koff.length, padded = padded(xs.pixels), lda = w.lda();
         float[] a = w.a();
         int threads = Parallel.threads();
         // cell blocks of equal size (whole register tiles, at most NC_MAX), channel groups for enough units
@@ -402,8 +370,8 @@ final class StackedConv {
         float[] x = xs.data;
         Parallel.forRange(workers, 2L * m * k * padded / workers, (from, to) -> {
             float[][] holder = BLOCK.get();
-            if (holder[0].length < pg * TR * nc) holder[0] = new float[pg * TR * nc];
-            float[] buf = holder[0], tile = new float[TR * NR];
+            if (holder[0].length < pg * MR * nc) holder[0] = new float[pg * MR * nc];
+            float[] buf = holder[0], tile = new float[MR * NR];
             int[] seg = new int[3 * (nc + 2)];
             for (int q; (q = next.getAndIncrement()) < units; ) {
                 int p0 = q / groups * nc, len = Math.min(nc, padded - p0);
@@ -412,20 +380,20 @@ final class StackedConv {
                     int kc = Math.min(KC, k - k0);
                     for (int jr = 0; jr < len; jr += NR) {
                         for (int pn = pn0; pn < pn1; pn++) {
-                            int rows = plan[2 * pn + 1], co = (pn - pn0) * TR * nc + jr, ao = w.offset() + plan[2 * pn] * lda + k0;
+                            int co = (pn - pn0) * MR * nc + jr, ao = w.offset() + w.row0(pn) * lda + k0;
                             if (k0 == 0) {
-                                kernel(rows, kc, a, ao, lda, x, koff, k0, p0 + jr, buf, co, nc);
+                                kernel(kc, a, ao, lda, x, koff, k0, p0 + jr, buf, co, nc);
                             } else {
-                                kernel(rows, kc, a, ao, lda, x, koff, k0, p0 + jr, tile, 0, NR);
-                                addTile(rows, tile, buf, co, nc);
+                                kernel(kc, a, ao, lda, x, koff, k0, p0 + jr, tile, 0, NR);
+                                addTile(tile, buf, co, nc);
                             }
                         }
                     }
                 }
                 int segs = segments(p0, len, xs, target, seg);
                 for (int pn = pn0; pn < pn1; pn++) {
-                    int r0 = plan[2 * pn];
-                    write(buf, (pn - pn0) * TR * nc, nc, r0, Math.min(m, r0 + plan[2 * pn + 1]), seg, segs, target);
+                    int r0 = w.row0(pn);
+                    write(buf, (pn - pn0) * MR * nc, nc, r0, Math.min(m, r0 + MR), seg, segs, target);
                 }
             }
         });
@@ -471,10 +439,9 @@ final class StackedConv {
 
     // ------------------------------------------------------------------ register tiles
 
-    /** The rows x NR register tile (rows 8 with AVX-512; 6 or 4 with AVX2). */
-    private static void kernel(int rows, int kc, float[] a, int ao, int lda, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
-        if (rows == 8) kernel8(kc, a, ao, lda, x, koff, k0, p, c, co, rs);
-        else if (rows == 6) kernel6(kc, a, ao, lda, x, koff, k0, p, c, co, rs);
+    /** The MR x NR register tile for this CPU (MR is a constant, so the JIT keeps one branch). */
+    private static void kernel(int kc, float[] a, int ao, int lda, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
+        if (MR == 8) kernel8(kc, a, ao, lda, x, koff, k0, p, c, co, rs);
         else kernel4(kc, a, ao, lda, x, koff, k0, p, c, co, rs);
     }
 
@@ -532,36 +499,7 @@ final class StackedConv {
         c72.intoArray(c, co + 7 * rs + 2 * VL);
     }
 
-    /** {@link #kernel8} with 6 rows of 2 vectors (16 vector registers: AVX2; 12 accumulators). */
-    static void kernel6(int kc, float[] a, int ao, int lda, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        for (int k = k0, end = k0 + kc; k < end; k++, ao++) {
-            int bo = koff[k] + p;
-            FloatVector b0 = FloatVector.fromArray(S, x, bo), b1 = FloatVector.fromArray(S, x, bo + VL);
-            FloatVector av;
-            av = FloatVector.broadcast(S, a[ao]); c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + lda]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2 * lda]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3 * lda]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ao + 4 * lda]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ao + 5 * lda]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-        }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + VL);
-        c10.intoArray(c, co + rs);
-        c11.intoArray(c, co + rs + VL);
-        c20.intoArray(c, co + 2 * rs);
-        c21.intoArray(c, co + 2 * rs + VL);
-        c30.intoArray(c, co + 3 * rs);
-        c31.intoArray(c, co + 3 * rs + VL);
-        c40.intoArray(c, co + 4 * rs);
-        c41.intoArray(c, co + 4 * rs + VL);
-        c50.intoArray(c, co + 5 * rs);
-        c51.intoArray(c, co + 5 * rs + VL);
-    }
-
-    /** {@link #kernel8} with 4 rows of 2 vectors (AVX2: a channel count's last panel, see {@link #TR_MIN}). */
+    /** {@link #kernel8} with 4 rows of 2 vectors (16 vector registers: AVX2). */
     static void kernel4(int kc, float[] a, int ao, int lda, float[] x, int[] koff, int k0, int p, float[] c, int co, int rs) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
@@ -584,9 +522,9 @@ final class StackedConv {
         c31.intoArray(c, co + 3 * rs + VL);
     }
 
-    /** c[co + r*rs .. + NR) += tile[r*NR .. + NR) for the tile's rows (see {@link Sgemm#addTile} for why not a kernel flag). */
-    private static void addTile(int rows, float[] tile, float[] c, int co, int rs) {
-        for (int r = 0; r < rows; r++, co += rs) {
+    /** c[co + r*rs .. + NR) += tile[r*NR .. + NR) for the MR rows (see {@link Sgemm#addTile} for why not a kernel flag). */
+    private static void addTile(float[] tile, float[] c, int co, int rs) {
+        for (int r = 0; r < MR; r++, co += rs) {
             for (int v = 0; v < NR; v += VL) {
                 FloatVector.fromArray(S, c, co + v).add(FloatVector.fromArray(S, tile, r * NR + v)).intoArray(c, co + v);
             }
