@@ -216,7 +216,7 @@ final class StackedConv {
                     int len = Math.min(chunk, padded - p0);
                     for (int tile = from; tile < to; tile++) {
                         int ob = tile / kBlocks, kb = tile % kBlocks;
-                        tile(g, ob * WO * gStride + p0, gStride, xd, koff, kb * WK, p0, len, part);
+                        weightTileOfCpu(g, ob * WO * gStride + p0, gStride, xd, koff, kb * WK, p0, len, part);
                         addLanes(part, acc, ob * WO * kPad + kb * WK, kPad);
                     }
                 }
@@ -532,7 +532,7 @@ final class StackedConv {
     }
 
     /** The WO x WK tile of this CPU (WO is a constant, so the JIT keeps one branch). */
-    private static void tile(float[] g, int go, int gs, float[] x, int[] koff, int k0, int p0, int len, float[] part) {
+    private static void weightTileOfCpu(float[] g, int go, int gs, float[] x, int[] koff, int k0, int p0, int len, float[] part) {
         if (WO == 4) weightTile(g, go, gs, x, koff, k0, p0, len, part);
         else weightTile26(g, go, gs, x, koff, k0, p0, len, part);
     }
