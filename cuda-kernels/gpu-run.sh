@@ -4,7 +4,7 @@
 # 1. HERE, on the development machine (JDK 25, Maven cache), after any change:
 #        cuda-kernels/gpu-run.sh prepare
 #    builds every module's jar and test jar, copies them with their dependencies to .gpu/lib (the JCuda natives jar
-#    slimmed to the driver binding, 1 MiB instead of 24), makes the jlinked Java 25 runtime .gpu/jre.tgz
+#    slimmed to the driver binding, 1 MiB instead of 24), makes the jlinked Java 25 runtime .gpu/jre.txz
 #    (../shared/tools/make-gpu-runtime.sh) and copies ../shared/golden/ops to .gpu/shared. .gpu is git-ignored and
 #    must travel with the call (carry); the device tool's limit is 64 MiB for tree + carry, so the 34 MiB golden
 #    StyleGAN2 model only fits with WITH_MODEL=1 and little else.
@@ -38,13 +38,23 @@ prepare() {
   ex=$(git rev-parse --git-path info/exclude)   # .gpu is in .gitignore too; this keeps it out of older checkouts
   mkdir -p "$(dirname "$ex")"; grep -qx '/.gpu/' "$ex" 2>/dev/null || echo '/.gpu/' >> "$ex"
   rm -rf .gpu && mkdir -p .gpu/lib .gpu/shared/golden
-  ./mvnw -o -q package -DskipTests dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$root/.gpu/lib"
+  ./mvnw -q package -pl '!benchmarks' -DskipTests -Dmaven.javadoc.skip=true dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$root/.gpu/lib"
   cp */target/*-SNAPSHOT.jar */target/*-SNAPSHOT-tests.jar .gpu/lib/ 2>/dev/null || true
   (cd .gpu/lib && for j in jcuda-natives-*.jar; do
      mkdir x && (cd x && unzip -q "../$j" && rm -f lib/libJNvPTXCompiler* lib/libJNvrtc* lib/libJCudaRuntime* && zip -q -r "../slim-$j" .)
      rm -rf x "$j"; done)
-  EXTRA_MODULES=jdk.zipfs bash ../shared/tools/make-gpu-runtime.sh /tmp/draggan-gpu-jre >/dev/null   # zipfs: JUnit scans jars
-  tar czf .gpu/jre.tgz -C /tmp/draggan-gpu-jre .
+  rm -f .gpu/lib/benchmarks-*.jar                      # a stale one from an earlier full build; not needed there
+  # The shipped models travel in the tracked tree already (stylegan/src/main/resources, on the class path there):
+  # out of the jar they save 6 MiB of the 64 MiB that tree and carry may take together.
+  (cd .gpu/lib && zip -q -d stylegan-*-SNAPSHOT.jar 'io/github/dragganjvm/stylegan/models/*')
+  # The runtime as make-gpu-runtime.sh makes it, but uncompressed inside and xz outside, without the CDS archive:
+  # 20 MiB instead of 30. With the tree (37 MiB) that is still over the limit: see 'untrack' below.
+  jdk=${JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}; rm -rf /tmp/draggan-gpu-jre
+  # zipfs: JUnit scans jars; java.desktop: ImageIO for the app's PNGs and GIFs (its X11, splash and sound libraries go)
+  "$jdk/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.incubator.vector,jdk.unsupported,jdk.zipfs,java.desktop \
+    --strip-debug --no-header-files --no-man-pages --compress=zip-0 --output /tmp/draggan-gpu-jre 2>/dev/null
+  rm -f /tmp/draggan-gpu-jre/lib/server/classes*.jsa /tmp/draggan-gpu-jre/lib/lib{awt_xawt,splashscreen,jsound}.so
+  tar cJf .gpu/jre.txz -C /tmp/draggan-gpu-jre .
   cp -r ../shared/golden/ops .gpu/shared/golden/
   if [ "${WITH_MODEL:-0}" = 1 ]; then
     mkdir -p .gpu/shared/golden/tiny-random-256
@@ -56,9 +66,10 @@ prepare() {
 out=${OUT:-/tmp/draggan-gpu-out}
 java_setup() {
   mkdir -p "$out" /tmp/jre
-  [ -x /tmp/jre/bin/java ] || tar xzf .gpu/jre.tgz -C /tmp/jre
+  [ -x /tmp/jre/bin/java ] || tar xJf .gpu/jre.txz -C /tmp/jre \
+    || python3 -c 'import tarfile; tarfile.open(".gpu/jre.txz").extractall("/tmp/jre")'
   J=/tmp/jre/bin/java
-  CP=$(ls .gpu/lib/*.jar | tr '\n' ':')
+  CP=$(ls .gpu/lib/*.jar | tr '\n' ':')$root/stylegan/src/main/resources
   FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx24g -Xss4m
          -Ddraggan.shared=$root/.gpu/shared -Ddraggan.cuda.noEmulator=true"
   CUBLAS=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib", "libcublas.so.13"))' 2>/dev/null || true)
@@ -67,20 +78,20 @@ java_setup() {
 
 part_tests() {
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
-  timeout 420 $J $FLAGS -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain 2>&1 | grep -v '^WARNING' | tee "$out/tests.log"
+  timeout ${T_TESTS:-420} $J $FLAGS -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain 2>&1 | grep -v '^WARNING' | tee "$out/tests.log"
 }
 
 part_seam() {
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-  timeout 240 $J $FLAGS -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain SeamOpsTest EmulatedModelsTest 2>&1 | grep -v '^WARNING' | tee "$out/seam.log"
+  timeout ${T_SEAM:-240} $J $FLAGS -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain SeamOpsTest EmulatedModelsTest 2>&1 | grep -v '^WARNING' | tee "$out/seam.log"
   local rc=${PIPESTATUS[0]}
   echo "== the same with TF32 tensor cores (informative)" | tee -a "$out/seam.log"
-  timeout 120 $J $FLAGS -Ddraggan.cuda.tf32=true -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain SeamOpsTest EmulatedModelsTest 2>&1 | grep -v '^WARNING' | tee -a "$out/seam.log"
+  timeout ${T_SEAM_TF32:-120} $J $FLAGS -Ddraggan.cuda.tf32=true -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain SeamOpsTest EmulatedModelsTest 2>&1 | grep -v '^WARNING' | tee -a "$out/seam.log"
   return $rc
 }
 
 part_bench() {
-  timeout 400 $J $FLAGS -Ddraggan.cublas="$CUBLAS" -cp "$CP" io.github.dragganjvm.cuda.internal.tools.GpuBench 2>&1 | grep -v '^WARNING' | tee "$out/bench.log"
+  timeout ${T_BENCH:-400} $J $FLAGS -Ddraggan.cublas="$CUBLAS" -cp "$CP" io.github.dragganjvm.cuda.internal.tools.GpuBench 2>&1 | grep -v '^WARNING' | tee "$out/bench.log"
 }
 
 part_torch() {
@@ -120,25 +131,51 @@ part_models() {
     if ls .gpu/lib/$m-*-tests.jar >/dev/null 2>&1; then
       found=1
       echo "== $m tests on CUDA" | tee -a "$out/models.log"
-      timeout 300 $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain "package:draggan.$m" 2>&1 | grep -v '^WARNING' | tee -a "$out/models.log"
+      timeout ${T_MODELS:-300} $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain "package:io.github.dragganjvm.$m" 2>&1 | grep -v '^WARNING' | tee -a "$out/models.log"
     fi
   done
   app=$(ls .gpu/lib/app-*-SNAPSHOT.jar 2>/dev/null | head -1)
   main=$([ -n "$app" ] && unzip -p "$app" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Main-Class: *//p' | tr -d '\r')
+  [ -n "$app" ] && main=${main:-io.github.dragganjvm.app.Main}   # the plain module jar has no Main-Class (draggan.jar has)
   if [ -n "$main" ]; then
+    # The device tool brings back at most 8 files: pictures go to /tmp, and only the built-in drag's final frame to $out.
+    local pics=/tmp/draggan-gpu-pics; rm -rf $pics; mkdir -p $pics
+    echo "== the main job on CUDA: the README's drag on the built-in model" | tee -a "$out/models.log"
+    timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=${MODELS_BACKEND:-cuda} -cp "$CP" "$main" drag --seed 0 --points "35,54->35,60" --steps 80 --out $pics/builtin 2>&1 | tee -a "$out/models.log"
+    cp $pics/builtin/final-annotated.png "$out/builtin-final-annotated.png" 2>/dev/null
     for res in 256 512; do
       echo "== generate / drag at $res px on CUDA ($main)" | tee -a "$out/models.log"
-      timeout 120 $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" "$main" generate --model random:$res --seed 0 --out "$out/gen$res.png" 2>&1 | tee -a "$out/models.log"
-      timeout 200 $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" "$main" drag --model random:$res --seed 0 --points "100,100->120,110" --steps 20 --out "$out/drag$res" 2>&1 | tee -a "$out/models.log"
+      timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=${MODELS_BACKEND:-cuda} -cp "$CP" "$main" generate --model random:$res --seed 0 --out "$pics/gen$res.png" 2>&1 | tee -a "$out/models.log"
+      timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=${MODELS_BACKEND:-cuda} -cp "$CP" "$main" drag --model random:$res --seed 0 --points "100,100->120,110" --steps 20 --out $pics/drag$res 2>&1 | tee -a "$out/models.log"
     done
   fi
   [ $found = 1 ] || [ -n "$main" ] || echo "models: no stylegan/dragcore/app jars in .gpu/lib yet (run prepare after they land)" | tee -a "$out/models.log"
 }
 
+# The device tool sends the tracked tree (37 MiB) with the carry (.gpu, 28 MiB), 64 MiB at most together. The golden
+# files of the other checkpoint layouts (13 MiB) are read by loader tests only, never there: 'untrack' takes them out
+# of the index and ignores them for the call (the files stay on disk), 'retrack' puts both back. Untracked, they show
+# in 'git status' as deleted; never commit in between.
+GPU_UNTRACKED="testdata/golden/compact-128/model-tf.pkl testdata/golden/compact-128/model-tf-ada.pkl testdata/golden/compact-128/model-rosinality.pt"
+untrack() {
+  ex=$(git rev-parse --git-path info/exclude)
+  git rm -q --cached $GPU_UNTRACKED
+  for f in $GPU_UNTRACKED; do echo "/$f  # gpu-run.sh untrack" >> "$ex"; done
+  echo "untracked for the device call: $GPU_UNTRACKED; afterwards: cuda-kernels/gpu-run.sh retrack"
+}
+retrack() {
+  ex=$(git rev-parse --git-path info/exclude)
+  sed -i '/# gpu-run.sh untrack$/d' "$ex"
+  git reset -q -- $GPU_UNTRACKED
+  git status --short
+}
+
 case "${1:-}" in
   prepare) prepare ;;
+  untrack) untrack ;;
+  retrack) retrack ;;
   run)
-    [ -f .gpu/jre.tgz ] || { echo "no .gpu/jre.tgz: run 'cuda-kernels/gpu-run.sh prepare' on the development machine and carry .gpu"; exit 2; }
+    [ -f .gpu/jre.txz ] || { echo "no .gpu/jre.txz: run 'cuda-kernels/gpu-run.sh prepare' on the development machine and carry .gpu"; exit 2; }
     java_setup
     parts=${2:-"tests bench torch models"}
     status=0

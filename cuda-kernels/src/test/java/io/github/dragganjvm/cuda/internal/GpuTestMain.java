@@ -24,7 +24,7 @@ public final class GpuTestMain {
         if (args.length == 0) b.selectors(DiscoverySelectors.selectPackage("io.github.dragganjvm.cuda.internal"));
         for (String a : args) {
             if (a.startsWith("package:")) b.selectors(DiscoverySelectors.selectPackage(a.substring(8)));
-            else b.selectors(DiscoverySelectors.selectClass(a.contains(".") ? a : "io.github.dragganjvm.cuda." + a));
+            else b.selectors(DiscoverySelectors.selectClass(a.contains(".") ? a : "io.github.dragganjvm.cuda.internal." + a));
         }
         LauncherDiscoveryRequest request = b.build();
         Launcher launcher = LauncherFactory.create();
