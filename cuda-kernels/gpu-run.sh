@@ -160,12 +160,12 @@ GPU_UNTRACKED="testdata/golden/compact-128/model-tf.pkl testdata/golden/compact-
 untrack() {
   ex=$(git rev-parse --git-path info/exclude)
   git rm -q --cached $GPU_UNTRACKED
-  for f in $GPU_UNTRACKED; do echo "/$f  # gpu-run.sh untrack" >> "$ex"; done
+  { echo "# gpu-run.sh untrack: begin"; for f in $GPU_UNTRACKED; do echo "/$f"; done; echo "# gpu-run.sh untrack: end"; } >> "$ex"
   echo "untracked for the device call: $GPU_UNTRACKED; afterwards: cuda-kernels/gpu-run.sh retrack"
 }
 retrack() {
   ex=$(git rev-parse --git-path info/exclude)
-  sed -i '/# gpu-run.sh untrack$/d' "$ex"
+  sed -i '/^# gpu-run.sh untrack: begin$/,/^# gpu-run.sh untrack: end$/d' "$ex"
   git reset -q -- $GPU_UNTRACKED
   git status --short
 }
