@@ -72,7 +72,11 @@ java_setup() {
   CP=$(ls .gpu/lib/*.jar | tr '\n' ':')$root/stylegan/src/main/resources
   FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx24g -Xss4m
          -Ddraggan.shared=$root/.gpu/shared -Ddraggan.cuda.noEmulator=true"
-  CUBLAS=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib", "libcublas.so.13"))' 2>/dev/null || true)
+  # cuBLAS for the baseline columns: the PyTorch venv's wheel (nvidia/cublas/lib or, with CUDA 13, nvidia/cu13/lib)
+  CUBLAS=$(python3 -c 'import glob, os, nvidia
+print(next(iter(sorted(f for p in nvidia.__path__ for f in glob.glob(os.path.join(p, "**", "libcublas.so.*"), recursive=True))), ""))' 2>/dev/null || true)
+  echo "cuBLAS: ${CUBLAS:-not found}"
+  main_class=io.github.dragganjvm.app.Main
   [ -n "$CUBLAS" ] && export LD_LIBRARY_PATH=$(dirname "$CUBLAS"):${LD_LIBRARY_PATH:-}
 }
 
@@ -119,10 +123,18 @@ PY
 
 part_sanitize() {
   for tool in memcheck racecheck; do
-    timeout 250 compute-sanitizer --tool $tool --print-limit 20 $J $FLAGS -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain \
+    timeout ${T_SANITIZE:-250} compute-sanitizer --tool $tool --print-limit 20 $J $FLAGS -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain \
       ElementwiseKernelsTest GemmAndConvKernelsTest ModulatedConvKernelsTest ResampleKernelsTest TrackingAndAdamKernelsTest SeamOpsTest 2>&1 \
       | grep -v '^WARNING' | tail -40 | tee -a "$out/sanitize.log"
   done
+}
+
+# A drag's trace.csv (step,points,loss,ms): the first step (kernel loading, JIT) and the median of the others.
+step_times() {
+  [ -f "$1" ] || return 0
+  local first; first=$(awk -F, 'NR == 2 { print $NF }' "$1")
+  awk -F, 'NR > 2 { print $NF }' "$1" | sort -g | awk -v first="$first" '{ t[++n] = $1 } END {
+    printf "step times: first %.1f ms; steps 2..%d median %.1f ms, min %.1f ms\n", first, n + 1, t[int((n + 1) / 2)], t[1] }'
 }
 
 part_models() {
@@ -134,7 +146,7 @@ part_models() {
       timeout ${T_MODELS:-300} $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain "package:io.github.dragganjvm.$m" 2>&1 | grep -v '^WARNING' | tee -a "$out/models.log"
     fi
   done
-  app=$(ls .gpu/lib/app-*-SNAPSHOT.jar 2>/dev/null | head -1)
+  app=$(ls .gpu/lib/app-*-SNAPSHOT.jar 2>/dev/null | head -1)   # (java_setup names the same class main_class)
   main=$([ -n "$app" ] && unzip -p "$app" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Main-Class: *//p' | tr -d '\r')
   [ -n "$app" ] && main=${main:-io.github.dragganjvm.app.Main}   # the plain module jar has no Main-Class (draggan.jar has)
   if [ -n "$main" ]; then
@@ -142,14 +154,34 @@ part_models() {
     local pics=/tmp/draggan-gpu-pics; rm -rf $pics; mkdir -p $pics
     echo "== the main job on CUDA: the README's drag on the built-in model" | tee -a "$out/models.log"
     timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=${MODELS_BACKEND:-cuda} -cp "$CP" "$main" drag --seed 0 --points "35,54->35,60" --steps 80 --out $pics/builtin 2>&1 | tee -a "$out/models.log"
+    step_times $pics/builtin/trace.csv | tee -a "$out/models.log"
     cp $pics/builtin/final-annotated.png "$out/builtin-final-annotated.png" 2>/dev/null
     for res in 256 512; do
       echo "== generate / drag at $res px on CUDA ($main)" | tee -a "$out/models.log"
       timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=${MODELS_BACKEND:-cuda} -cp "$CP" "$main" generate --model random:$res --seed 0 --out "$pics/gen$res.png" 2>&1 | tee -a "$out/models.log"
       timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=${MODELS_BACKEND:-cuda} -cp "$CP" "$main" drag --model random:$res --seed 0 --points "100,100->120,110" --steps 20 --out $pics/drag$res 2>&1 | tee -a "$out/models.log"
+      step_times $pics/drag$res/trace.csv | tee -a "$out/models.log"
     done
   fi
   [ $found = 1 ] || [ -n "$main" ] || echo "models: no stylegan/dragcore/app jars in .gpu/lib yet (run prepare after they land)" | tee -a "$out/models.log"
+}
+
+# The drag step side by side: our CLI on CUDA and the reference loop in PyTorch on the same GPU
+# (benchmarks/pytorch/drag_bench.py --device cuda: the renderer's step, plain PyTorch ops, no custom CUDA ops), the
+# same size, points and number of steps; a handle far from its target so that no side stops early.
+part_dragcmp() {
+  local pics=/tmp/draggan-gpu-pics; mkdir -p $pics
+  for cfg in "256 16384 100,100->180,140" "512 32768 200,200->360,280"; do
+    set -- $cfg
+    echo "== drag $1 px, 30 steps, $3: ours on CUDA" | tee -a "$out/dragcmp.log"
+    timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" "$main_class" drag --model random:$1 --seed 0 --points "$3" --steps 30 --out $pics/cmp$1 2>&1 | grep -av '^\[[#.]' | tee -a "$out/dragcmp.log"
+    step_times $pics/cmp$1/trace.csv | tee -a "$out/dragcmp.log"
+    echo "== ours with TF32 tensor cores (-Ddraggan.cuda.tf32=true)" | tee -a "$out/dragcmp.log"
+    timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.cuda.tf32=true -cp "$CP" "$main_class" drag --model random:$1 --seed 0 --points "$3" --steps 30 --out $pics/cmp$1tf32 2>&1 | grep -a 'steps;\|reached' | tee -a "$out/dragcmp.log"
+    step_times $pics/cmp$1tf32/trace.csv | tee -a "$out/dragcmp.log"
+    echo "== the same in PyTorch on CUDA (its defaults: cuDNN convolutions on TF32, matmuls FP32)" | tee -a "$out/dragcmp.log"
+    (cd benchmarks/pytorch && timeout ${T_DRAG:-120} python3 drag_bench.py --device cuda --res $1 --cbase $2 --seed 0 --points "$3" --steps 30 --threads 16 2>&1 | grep -v '^step' | tee -a "$out/dragcmp.log")
+  done
 }
 
 # The device tool sends the tracked tree (37 MiB) with the carry (.gpu, 28 MiB), 64 MiB at most together. The golden

@@ -60,7 +60,8 @@ class DragSession:
         self.r2 = round(r2 / 512 * self.h)
         self.feat0 = None
         h = self.h
-        lin = torch.linspace(0, h, h)                 # as the reference: 0 .. h in h steps, not 0 .. h-1
+        self.device = self.w0.device
+        lin = torch.linspace(0, h, h, device=self.device)   # as the reference: 0 .. h in h steps, not 0 .. h-1
         self.xx, self.yy = torch.meshgrid(lin, lin, indexing='ij')
 
     def step(self):
@@ -88,7 +89,7 @@ class DragSession:
         # on a linspace(0, h, h) grid (coordinates i*h/(h-1), not i), which shifts it by up to half a pixel.
         loss, stop = 0.0, True
         for (py, px), (ty, tx) in zip(self.points, self.targets):
-            d = torch.tensor([tx - px, ty - py], dtype=torch.float32)        # (dx, dy)
+            d = torch.tensor([tx - px, ty - py], dtype=torch.float32, device=self.device)   # (dx, dy)
             n = torch.linalg.norm(d)
             if n > max(2 / 512 * h, 2):
                 stop = False
@@ -110,7 +111,7 @@ class DragSession:
             grad = self.w.grad[:, :6].clone()
             self.optim.step()
         return dict(points=[list(p) for p in self.points], loss=float(loss), stop=stop, grad=grad,
-                    image=to_uint8(img.detach()))
+                    image=to_uint8(img.detach()).cpu())        # the renderer hands the host a numpy image
 
 
 # ----------------------------------------------------------------------------------------- bench
@@ -160,7 +161,7 @@ def time_generate(G, seed, reps):
         t = time.perf_counter()
         with torch.no_grad():
             img, _ = G.synthesis(G.mapping(z_from_seed(seed), 0.7))
-            to_uint8(img)
+            to_uint8(img).cpu()
         times.append((time.perf_counter() - t) * 1e3)
     return times
 
@@ -169,9 +170,10 @@ def bench(args):
     set_threads(args.threads)
     G = Generator.from_rosinality(args.pt) if args.pt else Generator.random(args.res, args.cbase, seed=args.seed)
     G.fused_modconv = not args.unfused
+    G.p = {k: v.to(args.device) for k, v in G.p.items()}
     h = G.res
     print(f'torch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}, '
-          f'BLAS {blas_in_use()}')
+          f'BLAS {blas_in_use()}' + (f', device {torch.cuda.get_device_name()}' if args.device == 'cuda' else ''))
     print(f'generator: {args.pt or "random weights"}, {h} px, channels '
           f'{[G.p[f"synthesis.b{r}.conv1.weight"].shape[0] for r in G.resolutions]}, '
           f'{sum(v.numel() for v in G.p.values()) / 1e6:.1f} M parameters, '
@@ -254,6 +256,8 @@ def main():
     ap.add_argument('--pt', help='load a rosinality .pt instead of random weights')
     ap.add_argument('--steps', type=int, default=10, help='drag iterations (the first is warm-up)')
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--device', default='cpu', choices=['cpu', 'cuda'],
+                    help='where the generator runs (cuda: each timed step ends with the loss and image on the host)')
     ap.add_argument('--points', help='"x,y->x,y;..." handles -> targets, x = column; default centre -> +h/4 in x')
     ap.add_argument('--seed', type=int, default=0, help='latent seed (and weight seed of the random generator)')
     ap.add_argument('--lr', type=float, default=1e-3)

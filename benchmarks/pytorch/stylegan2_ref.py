@@ -39,7 +39,7 @@ def upfirdn2d(x, f, up=1, pad=(0, 0, 0, 0), gain=1.0, down=1):
         x = F.pad(x, [0, up - 1, 0, 0, 0, up - 1])                  # zeros after each sample
         x = x.reshape(N, C, H * up, W * up)
     x = F.pad(x, list(pad))                                          # [x0, x1, y0, y1]
-    f = (f * gain).flip([0, 1]).to(x.dtype)
+    f = (f * gain).flip([0, 1]).to(device=x.device, dtype=x.dtype)
     x = F.conv2d(x, f[None, None].repeat(C, 1, 1, 1), groups=C)     # depthwise
     return x[:, :, ::down, ::down] if down > 1 else x
 
@@ -188,6 +188,7 @@ class Generator:
 
     def mapping(self, z, psi=1.0):
         """z: [N, z_dim] -> ws: [N, num_ws, w_dim], truncated towards w_avg on every row."""
+        z = z.to(self.p['mapping.w_avg'].device)                          # the generator's device
         x = z * (z.square().mean(dim=1, keepdim=True) + 1e-8).rsqrt()   # normalize_2nd_moment
         for i in range(self.n_mapping):
             W = self.p[f'mapping.fc{i}.weight']
