@@ -56,6 +56,10 @@ prepare() {
   rm -f /tmp/draggan-gpu-jre/lib/server/classes*.jsa /tmp/draggan-gpu-jre/lib/lib{awt_xawt,splashscreen,jsound}.so
   tar cJf .gpu/jre.txz -C /tmp/draggan-gpu-jre .
   cp -r ../shared/golden/ops .gpu/shared/golden/
+  if [ "${WITH_ZOO:-0}" = 1 ]; then                    # the models of part 'zoo' (15 MiB; see GPU_UNTRACK_MORE)
+    for f in sg3-t-256/model.pkl sg3-r-256/model.pkl human-256x128/stylegan_human_v2_256x128-Gonly.pkl; do
+      mkdir -p .gpu/shared/golden/$(dirname $f) && cp ../shared/golden/$f .gpu/shared/golden/$f; done
+  fi
   if [ "${WITH_MODEL:-0}" = 1 ]; then
     mkdir -p .gpu/shared/golden/tiny-random-256
     (cd ../shared/golden/tiny-random-256 && cp manifest.json model.pkl seed0_* seed1_* "$root/.gpu/shared/golden/tiny-random-256/")
@@ -184,11 +188,61 @@ part_dragcmp() {
   done
 }
 
+# Generate, warm: ten seeds in one process (the first pays for loading the kernels), ours on CUDA then PyTorch's
+# drag_bench.py --generate-only on the same GPU; both include the mapping, the synthesis and the 8-bit image on the host.
+part_gentime() {
+  for cfg in "256 16384" "512 32768"; do
+    set -- $cfg
+    echo "== generate $1 px, seeds 0-9: ours on CUDA" | tee -a "$out/gentime.log"
+    timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" "$main_class" generate --model random:$1 --seeds 0-9 --grid 5x2 --out /tmp/gen$1.png 2>&1 | grep -a 'generated in' | tee -a "$out/gentime.log" \
+      | awk '{ t[NR] = $5 * 1000 } END { n = 0; for (i = 2; i <= NR; i++) s[++n] = t[i]
+             for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (s[j] < s[i]) { x = s[i]; s[i] = s[j]; s[j] = x }
+             printf "ours: first %.1f ms; seeds 1-9 median %.1f ms, min %.1f ms\n", t[1], s[int((n + 1) / 2)], s[1] }' | tee -a "$out/gentime.log"
+    echo "== PyTorch on CUDA" | tee -a "$out/gentime.log"
+    (cd benchmarks/pytorch && timeout ${T_DRAG:-120} python3 drag_bench.py --device cuda --res $1 --cbase $2 --seed 0 --generate-only --generate-reps 9 2>&1 | grep -a 'generate' | tee -a "$out/gentime.log")
+  done
+}
+
+# The model zoo on the GPU: StyleGAN3 T and R and StyleGAN-Human (the golden models, carried with WITH_ZOO=1), each
+# through the CLI on CUDA and on the CPU (vector backend) of the same box: generate and an 8-step drag, then the two
+# compared: tracked points identical at every step, losses and the 8-bit start and final images.
+part_zoo() {
+  local z=/tmp/draggan-zoo; rm -rf $z; mkdir -p $z
+  for cfg in "sg3-t-256/model.pkl 128,128->150,140" "sg3-r-256/model.pkl 128,128->150,140" \
+             "human-256x128/stylegan_human_v2_256x128-Gonly.pkl 64,128->80,140"; do
+    set -- $cfg
+    local name=${1%%/*} f=$root/.gpu/shared/golden/$1
+    [ -f "$f" ] || { echo "zoo: $1 not carried (prepare with WITH_ZOO=1)" | tee -a "$out/zoo.log"; continue; }
+    for be in ${ZOO_BACKENDS:-cuda vector}; do
+      echo "== $name on $be" | tee -a "$out/zoo.log"
+      timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=$be -cp "$CP" "$main_class" drag --model "$f" --seed 0 --points "$2" --steps 8 --out $z/$name-$be 2>&1 | grep -av '^\[[#.]' | tee -a "$out/zoo.log"
+      step_times $z/$name-$be/trace.csv | tee -a "$out/zoo.log"
+    done
+    set -- ${ZOO_BACKENDS:-cuda vector}
+    python3 - $z/$name-$1 $z/$name-$2 <<'PY' 2>&1 | tee -a "$out/zoo.log"
+import csv, sys
+import numpy as np
+from PIL import Image
+a, b = sys.argv[1], sys.argv[2]
+ta, tb = (list(csv.DictReader(open(d + '/trace.csv'))) for d in (a, b))
+same = [ra['points'] == rb['points'] for ra, rb in zip(ta, tb)]
+dl = max(abs(float(ra['loss']) - float(rb['loss'])) / max(abs(float(rb['loss'])), 1e-12) for ra, rb in zip(ta, tb))
+print(f"compare: {len(ta)} / {len(tb)} steps, tracked points identical at {sum(same)} of {len(same)} steps, loss relative diff max {dl:.2e}")
+for png in ('start.png', 'final.png'):
+    x, y = (np.asarray(Image.open(d + '/' + png), dtype=np.int16) for d in (a, b))
+    d = np.abs(x - y)
+    print(f"compare: {png} {x.shape}: max |diff| {d.max()} of 255, pixels differing {np.count_nonzero(d.max(axis=-1))} of {d.shape[0] * d.shape[1]}")
+print("ZOO " + ("OK" if all(same) and len(ta) == len(tb) else "MISMATCH") + " " + a.rsplit('/', 1)[1])
+PY
+  done
+}
+
 # The device tool sends the tracked tree (37 MiB) with the carry (.gpu, 28 MiB), 64 MiB at most together. The golden
 # files of the other checkpoint layouts (13 MiB) are read by loader tests only, never there: 'untrack' takes them out
 # of the index and ignores them for the call (the files stay on disk), 'retrack' puts both back. Untracked, they show
 # in 'git status' as deleted; never commit in between.
-GPU_UNTRACKED="testdata/golden/compact-128/model-tf.pkl testdata/golden/compact-128/model-tf-ada.pkl testdata/golden/compact-128/model-rosinality.pt"
+# GPU_UNTRACK_MORE names more (e.g. the shipped toy model, 7 MiB, when only part 'zoo' runs).
+GPU_UNTRACKED="testdata/golden/compact-128/model-tf.pkl testdata/golden/compact-128/model-tf-ada.pkl testdata/golden/compact-128/model-rosinality.pt ${GPU_UNTRACK_MORE:-}"
 untrack() {
   ex=$(git rev-parse --git-path info/exclude)
   git rm -q --cached $GPU_UNTRACKED
