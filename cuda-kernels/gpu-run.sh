@@ -249,10 +249,11 @@ untrack() {
   { echo "# gpu-run.sh untrack: begin"; for f in $GPU_UNTRACKED; do echo "/$f"; done; echo "# gpu-run.sh untrack: end"; } >> "$ex"
   echo "untracked for the device call: $GPU_UNTRACKED; afterwards: cuda-kernels/gpu-run.sh retrack"
 }
-retrack() {
+retrack() {   # puts back what the block in info/exclude names (whatever GPU_UNTRACK_MORE was then)
   ex=$(git rev-parse --git-path info/exclude)
+  local files; files=$(sed -n '/^# gpu-run.sh untrack: begin$/,/^# gpu-run.sh untrack: end$/{/^\//s|^/||p}' "$ex")
   sed -i '/^# gpu-run.sh untrack: begin$/,/^# gpu-run.sh untrack: end$/d' "$ex"
-  git reset -q -- $GPU_UNTRACKED
+  [ -z "$files" ] || git reset -q -- $files
   git status --short
 }
 
