@@ -203,6 +203,16 @@ part_gentime() {
   done
 }
 
+# Where the host's time goes on CUDA (-Ddraggan.profile=true: every op call timed on the host; launches are
+# asynchronous, so the waits show up in the copies to the host): generate at 256 px (ten seeds) and 30 drag steps at
+# 512 px.
+part_profile() {
+  echo "== profile: generate 256 px, seeds 0-9" | tee -a "$out/profile.log"
+  timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" generate --model random:256 --seeds 0-9 --grid 5x2 --out /tmp/prof256.png 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
+  echo "== profile: drag 512 px, 30 steps" | tee -a "$out/profile.log"
+  timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
+}
+
 # The model zoo on the GPU: StyleGAN3 T and R and StyleGAN-Human (the golden models, carried with WITH_ZOO=1), each
 # through the CLI on CUDA and on the CPU (vector backend) of the same box: generate and an 8-step drag, then the two
 # compared: tracked points identical at every step, losses and the 8-bit start and final images.

@@ -9,11 +9,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * {@code -Ddraggan.profile=true}: wraps the CPU backend so every op call is timed, keyed by the op and its
- * tensors' shapes, and prints the table (sorted by total time) on stderr when the JVM exits. For finding where
+ * {@code -Ddraggan.profile=true}: wraps the CPU backend and the CUDA backend so every op call is timed, keyed by the
+ * op and its tensors' shapes (a CUDA op's key starts with "cuda: "), and prints one table (sorted by total time) on
+ * stderr when the JVM exits. A CUDA op's time is the host's time in the call: kernel launches are asynchronous, so a
+ * kernel's device time shows up in whichever later call waits for the device (a copy to the host), and the table
+ * shows where the host spends its time between launches. For finding where
  * the time goes; it adds a few hundred nanoseconds per call. Besides the total, each row has the median of the
  * op's last {@value #RECENT} calls: the first call of a shape also pays for JIT compilation and for packing constant
  * weights, which inflates the total of an op that runs only a few dozen times.
@@ -47,7 +51,10 @@ final class ProfilingBackend {
 
     private static final Map<String, Stat> STATS = new ConcurrentHashMap<>();
 
+    private static final AtomicBoolean HOOKED = new AtomicBoolean();
+
     static Backend wrap(Backend inner) {
+        String tag = inner.device() == Device.CPU ? "" : inner.name() + ": ";
         InvocationHandler h = (proxy, m, args) -> {
             if (m.getName().equals("name") || m.getName().equals("device")) return m.invoke(inner, args);
             long t0 = System.nanoTime();
@@ -57,10 +64,10 @@ final class ProfilingBackend {
                 throw e.getCause();
             } finally {
                 long dt = System.nanoTime() - t0;
-                STATS.computeIfAbsent(key(m.getName(), args), k -> new Stat()).add(dt);
+                STATS.computeIfAbsent(tag + key(m.getName(), args), k -> new Stat()).add(dt);
             }
         };
-        Runtime.getRuntime().addShutdownHook(new Thread(ProfilingBackend::print, "draggan-profile"));
+        if (HOOKED.compareAndSet(false, true)) Runtime.getRuntime().addShutdownHook(new Thread(ProfilingBackend::print, "draggan-profile"));
         return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[]{Backend.class}, h);
     }
 
