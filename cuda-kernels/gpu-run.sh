@@ -207,6 +207,12 @@ part_gentime() {
 # asynchronous, so the waits show up in the copies to the host): generate at 256 px (ten seeds) and 30 drag steps at
 # 512 px.
 part_profile() {
+  for young in "" "-Xmn64m"; do
+    echo "== drag 512 px / generate 256 px, java ${young:-default young generation}" | tee -a "$out/profile.log"
+    timeout ${T_DRAG:-120} $J $FLAGS $young -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512y 2>&1 | grep -a 'CUDA memory' | tee -a "$out/profile.log"
+    step_times /tmp/prof512y/trace.csv | tee -a "$out/profile.log"
+    timeout ${T_DRAG:-120} $J $FLAGS $young -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" generate --model random:256 --seeds 0-9 --grid 5x2 --out /tmp/prof256y.png 2>&1 | grep -a 'CUDA memory\|seed [1-9]' | tr '\n' ' ' | tee -a "$out/profile.log"; echo | tee -a "$out/profile.log"
+  done
   echo "== profile: generate 256 px, seeds 0-9" | tee -a "$out/profile.log"
   timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" generate --model random:256 --seeds 0-9 --grid 5x2 --out /tmp/prof256.png 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
   echo "== profile: drag 512 px, 30 steps" | tee -a "$out/profile.log"

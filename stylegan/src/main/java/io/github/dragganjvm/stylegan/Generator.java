@@ -45,6 +45,8 @@ import java.util.Map;
 public final class Generator implements DragGenerator {
     private final GeneratorConfig config;
     private final Map<String, Tensor> raw;
+    /** The 4x4 block's learned input (synthesis.b4.const), on the generator's device. */
+    private Tensor constInput;
     private final int[] resolutions;
     private final int numWs;
     private final Tensor filter;                     // [4, 4] outer([1,3,3,1]) / 64
@@ -53,7 +55,8 @@ public final class Generator implements DragGenerator {
     private final DType dtype;                       // of every parameter (F32 for models; F64 for gradient checks)
 
     /** One modulated layer with its folded affine. */
-    private record Layer(Tensor affineW, Tensor affineB, ModulatedConv2d.PreparedWeight weight, Tensor bias, Tensor noiseConst,
+    /** One modulated layer's prepared constants; noiseConstScaled is noise_const * noise_strength (noise mode const). */
+    private record Layer(Tensor affineW, Tensor affineB, ModulatedConv2d.PreparedWeight weight, Tensor bias, Tensor noiseConstScaled,
                          double noiseStrength, int up, int padding, boolean demodulate, int resolution) {}
 
     /**
@@ -83,7 +86,7 @@ public final class Generator implements DragGenerator {
         for (int r : resolutions) {
             int c = channels(r), cin = r == 4 ? 0 : channels(r / 2);
             String b = "synthesis.b" + r;
-            if (r == 4) param(b + ".const", c, 4, config.aspect().width(4));
+            if (r == 4) constInput = param(b + ".const", c, 4, config.aspect().width(4));   // on the device once, not every call
             else layers.put(b + ".conv0", synthesisLayer(b + ".conv0", cin, c, r, 2));
             layers.put(b + ".conv1", synthesisLayer(b + ".conv1", c, c, r, 1));
             Tensor aw = param(b + ".torgb.affine.weight", c, wDim), ab = param(b + ".torgb.affine.bias", c);
@@ -100,7 +103,8 @@ public final class Generator implements DragGenerator {
         Tensor w = param(name + ".weight", cout, cin, 3, 3), bias = param(name + ".bias", cout);
         Tensor nc = param(name + ".noise_const", r, config.aspect().width(r));
         double ns = param(name + ".noise_strength").item();
-        return new Layer(Ops.scale(aw, 1 / Math.sqrt(wDim)).markConstant(), ab, prepared(w, up), bias, nc, ns, up, 1, true, r);
+        // the const noise's product is the same every call: made once here, as the input below (the same op, so the same bits)
+        return new Layer(Ops.scale(aw, 1 / Math.sqrt(wDim)).markConstant(), ab, prepared(w, up), bias, Ops.scale(nc, ns).markConstant(), ns, up, 1, true, r);
     }
 
     private static ModulatedConv2d.PreparedWeight prepared(Tensor w, int up) {
@@ -239,7 +243,7 @@ public final class Generator implements DragGenerator {
             try (var mode = taped ? GradMode.enableGrad() : GradMode.noGrad()) {
                 String b = "synthesis.b" + r;
                 if (r == 4) {
-                    Tensor c = raw.get(b + ".const").toDevice(Backends.current().device());
+                    Tensor c = constInput;
                     x = Var.constant(c.unsqueezeView(0).expandView(s[0], c.size(0), c.size(1), c.size(2)).copy());
                 } else {
                     x = layer(b + ".conv0", x, wRow(ws, wi++), req, layerIndex++);
@@ -351,7 +355,7 @@ public final class Generator implements DragGenerator {
     private Tensor noise(Layer l, Request req, int layerIndex, int[] shape) {
         return switch (req.noise()) {
             case NONE -> null;
-            case CONST -> Ops.scale(l.noiseConst, l.noiseStrength);                                      // [H, W]
+            case CONST -> l.noiseConstScaled;                                                           // [H, W]
             case RANDOM -> Ops.scale(Tensor.randn(dtype, req.noiseSeed() * 1_000_003L + layerIndex, shape[0], 1, shape[2], shape[3])
                     .toDevice(Backends.current().device()), l.noiseStrength);                          // [N, 1, H, W]
         };

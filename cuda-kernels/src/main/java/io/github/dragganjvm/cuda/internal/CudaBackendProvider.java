@@ -8,5 +8,14 @@ public final class CudaBackendProvider implements BackendProvider {
     @Override public String name() { return "cuda"; }
 
     /** The shared {@link CudaBackend}; throws with a one-line reason (no driver, no device, PTX failed to load). */
-    @Override public Backend create() { return CudaRuntime.backend(); }
+    @Override public Backend create() {
+        CudaBackend be = CudaRuntime.backend();
+        if (Boolean.getBoolean("draggan.profile")) {      // beside the op table: how often the pool missed
+            CudaMemory m = be.memory();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.printf(java.util.Locale.ROOT,
+                    "draggan profile: CUDA memory: %d driver allocations, peak %.1f MiB, %.1f MiB live and %.1f MiB pooled at exit%n",
+                    m.driverAllocations(), m.peakBytes() / 1048576.0, m.liveBytes() / 1048576.0, m.pooledBytes() / 1048576.0), "draggan-profile-cuda"));
+        }
+        return be;
+    }
 }
