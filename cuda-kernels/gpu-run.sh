@@ -261,6 +261,7 @@ PY
 GPU_UNTRACKED="testdata/golden/compact-128/model-tf.pkl testdata/golden/compact-128/model-tf-ada.pkl testdata/golden/compact-128/model-rosinality.pt ${GPU_UNTRACK_MORE:-}"
 untrack() {
   ex=$(git rev-parse --git-path info/exclude)
+  if grep -qx '# gpu-run.sh untrack: begin' "$ex"; then echo "untrack: already untracked; run 'cuda-kernels/gpu-run.sh retrack' first" >&2; return 2; fi
   git rm -q --cached $GPU_UNTRACKED
   { echo "# gpu-run.sh untrack: begin"; for f in $GPU_UNTRACKED; do echo "/$f"; done; echo "# gpu-run.sh untrack: end"; } >> "$ex"
   echo "untracked for the device call: $GPU_UNTRACKED; afterwards: cuda-kernels/gpu-run.sh retrack"
