@@ -1,33 +1,41 @@
 #!/usr/bin/env bash
-# gpu-run.sh — the GPU runbook: what a session that is lent a GPU (the device tool's H100) runs, in two halves.
+# gpu-run.sh — the GPU runbook: what a session that is lent a GPU (the device tool's H200) runs, in two halves.
 #
 # 1. HERE, on the development machine (JDK 25, Maven cache), after any change:
-#        cuda-kernels/gpu-run.sh prepare
-#    builds every module's jar and test jar, copies them with their dependencies to .gpu/lib (the JCuda natives jar
-#    slimmed to the driver binding, 1 MiB instead of 24), makes the jlinked Java 25 runtime .gpu/jre.txz
-#    (../shared/tools/make-gpu-runtime.sh) and copies ../shared/golden/ops to .gpu/shared. .gpu is git-ignored and
-#    must travel with the call (carry); the device tool's limit is 64 MiB for tree + carry, so the 34 MiB golden
-#    StyleGAN2 model only fits with WITH_MODEL=1 and little else.
+#        cuda-kernels/gpu-run.sh prepare          (WITH_ZOO=1: also the golden StyleGAN3 / Human models, 15 MiB)
+#        cuda-kernels/gpu-run.sh untrack
+#    prepare builds every module's jar (and the test jars of core-tensor and cuda-kernels), copies them with their
+#    dependencies to .gpu/lib (the JCuda natives jar slimmed to the driver binding; the shipped models left out of the
+#    stylegan jar, since the tree carries them), makes a jlinked Java 25 runtime .gpu/jre.txz (with java.desktop for
+#    the app's images) and copies ../shared/golden/ops to .gpu/shared. .gpu is git-ignored and travels as carry.
+#    The device tool takes at most 64 MiB of tree and carry together: untrack takes the loader-only golden files
+#    (13 MiB) out of the index for the call (GPU_UNTRACK_MORE=paths takes more, e.g. the shipped toy model when only
+#    'zoo' runs). Never commit between untrack and retrack: the index then lacks those files.
 #
 # 2. THERE, through the device tool, from the repository root:
-#        run(command="bash cuda-kernels/gpu-run.sh run", carry=[".gpu"], timeout_s=600)
-#    or one part at a time: "... run tests", "... run seam", "... run bench", "... run torch", "... run sanitize",
-#    "... run models". It writes tests.log, seam.log, bench.log, torch.log, sanitize.log, models.log to $OUT and
-#    prints them. Parts:
+#        run(command="bash cuda-kernels/gpu-run.sh run 'seam bench models tests'", carry=[".gpu"], timeout_s=450)
+#    then, here: cuda-kernels/gpu-run.sh retrack. On the H200 (2026-12-04) that call took 65 s after the machine's start.
+#    Each part writes PART.log to $OUT (the tool brings back 8 files at most) and prints it. Per-part time limits:
+#    T_TESTS, T_SEAM, T_SEAM_TF32, T_BENCH, T_DRAG (each CLI run), T_SANITIZE, T_MODELS (seconds). Parts:
 #      tests     every CUDA kernel test on the GPU (each kernel vs its Java reference and the PyTorch golden data,
 #                TF32 variants, determinism, scoped memory over 1000 drag-like steps, PTX regeneration with the
 #                box's nvcc, and what "seam" runs); the CPU-emulator variants are skipped there.
-#      seam      the short check of the Backend seam ops on the GPU (~1-2 minutes): SeamOpsTest (the fused modulated
-#                convolution forward and backward vs the composed default; the tracker's window_nearest bit-identical
-#                to the reference), EmulatedModelsTest (the golden compact-128 generator and drag 1 end to end
-#                through CudaBackend vs the CPU: ws 1e-5, features and image 1e-3, tracked points identical),
-#                then the same two with TF32 tensor cores (-Ddraggan.cuda.tf32=true; informative: TF32 is looser).
-#      bench     GpuBench: GEMM and modulated-conv TFLOP/s next to cuBLAS (libcublas.so.13 of the PyTorch venv,
-#                called through FFM), StyleGAN2-shaped forward and drag step at 256 and 512 px (FP32 and TF32).
+#      seam      the Backend seam ops on the GPU: SeamOpsTest (the fused modulated convolution forward and backward vs
+#                the composed default; the tracker's window_nearest bit-identical to the reference),
+#                EmulatedModelsTest (the golden compact-128 generator and drag 1 end to end through CudaBackend vs
+#                the CPU: ws 1e-5, features and image 1e-3, tracked points identical), then the same two with TF32
+#                tensor cores (-Ddraggan.cuda.tf32=true; informative: TF32 fails the FP32 tolerances).
+#      bench     GpuBench: GEMM and modulated-conv TFLOP/s next to cuBLAS (the PyTorch venv's libcublas, through
+#                FFM), StyleGAN2-shaped forward and drag step at 256 and 512 px (FP32 and TF32).
 #      torch     the same GEMM / conv shapes in PyTorch on that box (baseline only; Python is no project dependency).
-#      sanitize  compute-sanitizer memcheck and racecheck over a few kernel test classes.
-#      models    once the stylegan / dragcore / app modules exist: their tests with -Ddraggan.backend=cuda and the
-#                generate / drag timings at 256 and 512 px (skipped with a note while their jars are absent).
+#      sanitize  compute-sanitizer memcheck and racecheck over the kernel test classes.
+#      models    the CLI on CUDA: the README's drag on the built-in model, generate and drag on random:256/512,
+#                with per-step times from each drag's trace.csv.
+#      dragcmp   30 drag steps at 256 and 512 px, ours (FP32 and TF32) beside PyTorch's reference loop on the GPU.
+#      gentime   generate, ten seeds, ours beside PyTorch on the GPU.
+#      zoo       StyleGAN3 T/R and StyleGAN-Human (prepare with WITH_ZOO=1) through the CLI on CUDA and on the CPU of
+#                the same box, compared step by step.
+#      profile   -Ddraggan.profile=true on CUDA (host time per op, the pool's driver allocations).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -285,5 +293,5 @@ case "${1:-}" in
     status=0
     for p in $parts; do echo "===== $p"; part_$p || { echo "===== $p FAILED"; status=1; }; done
     exit $status ;;
-  *) sed -n '2,30p' "$0"; exit 2 ;;
+  *) sed -n '2,/^set -uo/p' "$0" | sed '$d'; exit 2 ;;
 esac
