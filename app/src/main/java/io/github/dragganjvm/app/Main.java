@@ -66,6 +66,17 @@ public final class Main {
             return EXIT_USAGE;
         }
         String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
+        if (!io.github.dragganjvm.tensor.Backends.requested().equals("auto")) {
+            // a backend asked for by name that this machine cannot run (no GPU for cuda, no Vector API for vector,
+            // a misspelt name) is a bad setting: one line naming it, before any work
+            try {
+                io.github.dragganjvm.tensor.Backends.current();
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                err.println("draggan " + argv[0] + ": " + e.getMessage());
+                debug(e, err);
+                return EXIT_USAGE;
+            }
+        }
         try {
             return c.run(rest, new Console(out, err, false));
         } catch (UsageException | IllegalArgumentException e) {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.imageio.ImageIO;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -138,5 +139,30 @@ class CliConventionsTest {
         JsonNode o = j.get("outcomes").get(0);
         assertEquals(o.get("trackerPx").asDouble(), row.get("trackerPx").asDouble(), 1e-12, "one case: the row's mean is the case");
         assertTrue(r.err().contains("| reference | 1 |"), "with --json the table is printed for people on stderr: " + r.err());
+    }
+
+    /**
+     * A backend named with -Ddraggan.backend that this JVM cannot run (misspelt; or cuda, without a usable GPU) is a
+     * bad setting: exit status 2 and one line naming it, before any work and without "internal error". A child JVM,
+     * since the backend is chosen once per JVM.
+     */
+    @Test void anUnusableBackendSettingIsOneUsageLine(@TempDir Path dir) throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        for (String backend : new String[]{"cuda", "no-such-backend"}) {
+            Path out = dir.resolve(backend + ".png");
+            Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Ddraggan.backend=" + backend,
+                    "-cp", System.getProperty("java.class.path"), "io.github.dragganjvm.app.Main",
+                    "generate", "--model", "random:64:256", "--seed", "0", "--out", out.toString())
+                    .redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+            if (backend.equals("cuda") && p.exitValue() == 0) continue;       // this machine has a usable GPU
+            String[] lines = text.lines().filter(l -> !l.startsWith("WARNING:") && !l.isBlank()).toArray(String[]::new);
+            assertEquals(Main.EXIT_USAGE, p.exitValue(), text);
+            assertEquals(1, lines.length, "one line: " + text);
+            assertTrue(lines[0].startsWith("draggan generate: -Ddraggan.backend=" + backend), lines[0]);
+            assertFalse(lines[0].contains("internal error"), lines[0]);
+            assertFalse(Files.exists(out), "nothing written");
+        }
     }
 }
