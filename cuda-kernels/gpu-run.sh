@@ -35,7 +35,8 @@
 #      gentime   generate, ten seeds, ours beside PyTorch on the GPU.
 #      zoo       StyleGAN3 T/R and StyleGAN-Human (prepare with WITH_ZOO=1) through the CLI on CUDA and on the CPU of
 #                the same box, compared step by step.
-#      profile   -Ddraggan.profile=true on CUDA (host time per op, the pool's driver allocations).
+#      profile   -Ddraggan.profile=true on CUDA (host time per op, the pool's driver allocations and collections), with
+#                the default reclaim budget and without one (1 TiB).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -215,8 +216,8 @@ part_gentime() {
 # asynchronous, so the waits show up in the copies to the host): generate at 256 px (ten seeds) and 30 drag steps at
 # 512 px.
 part_profile() {
-  for young in "" "-Xmn64m"; do
-    echo "== drag 512 px / generate 256 px, java ${young:-default young generation}" | tee -a "$out/profile.log"
+  for young in "" "-Ddraggan.cuda.reclaimAfterMiB=1048576"; do
+    echo "== drag 512 px / generate 256 px, ${young:-the default reclaim budget}" | tee -a "$out/profile.log"
     timeout ${T_DRAG:-120} $J $FLAGS $young -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512y 2>&1 | grep -a 'CUDA memory' | tee -a "$out/profile.log"
     step_times /tmp/prof512y/trace.csv | tee -a "$out/profile.log"
     timeout ${T_DRAG:-120} $J $FLAGS $young -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" generate --model random:256 --seeds 0-9 --grid 5x2 --out /tmp/prof256y.png 2>&1 | grep -a 'CUDA memory\|seed [1-9]' | tr '\n' ' ' | tee -a "$out/profile.log"; echo | tee -a "$out/profile.log"

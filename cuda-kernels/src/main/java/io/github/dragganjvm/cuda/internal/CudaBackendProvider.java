@@ -13,8 +13,8 @@ public final class CudaBackendProvider implements BackendProvider {
         if (Boolean.getBoolean("draggan.profile")) {      // beside the op table: how often the pool missed
             CudaMemory m = be.memory();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.printf(java.util.Locale.ROOT,
-                    "draggan profile: CUDA memory: %d driver allocations, peak %.1f MiB, %.1f MiB live and %.1f MiB pooled at exit%n",
-                    m.driverAllocations(), m.peakBytes() / 1048576.0, m.liveBytes() / 1048576.0, m.pooledBytes() / 1048576.0), "draggan-profile-cuda"));
+                    "draggan profile: CUDA memory: %d driver allocations, %d collections asked for, peak %.1f MiB, %.1f MiB live and %.1f MiB pooled at exit%n",
+                    m.driverAllocations(), m.collections(), m.peakBytes() / 1048576.0, m.liveBytes() / 1048576.0, m.pooledBytes() / 1048576.0), "draggan-profile-cuda"));
         }
         return be;
     }

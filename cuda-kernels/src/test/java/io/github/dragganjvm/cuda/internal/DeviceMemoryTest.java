@@ -75,6 +75,27 @@ class DeviceMemoryTest {
         assertEquals(before, be.memory().liveBytes(), "the Cleaner returned every unreachable buffer");
     }
 
+    /**
+     * Unscoped storages dropped without close (as a drag loop drops its intermediates): a miss that would hold more
+     * than the reclaim budget beyond the live memory asks for a collection and reuses what the Cleaner returns, so the
+     * memory held stays near the budget instead of growing with every allocation (200 here without the budget).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {Devices.GPU, Devices.EMULATOR})
+    void droppedUnscopedBuffersAreReclaimedOnceTheBudgetIsSpent(String device) {
+        CudaMemory mem = new CudaMemory(Devices.get(device).driver(), 1 << 20);
+        int n = 200, elems = 16384;                                    // 64 KiB each, 12.5 MiB in all
+        for (int i = 0; i < n; i++) new CudaStorage(mem, DType.F32, elems, false);
+        long held = mem.liveBytes() + mem.pooledBytes();
+        System.out.printf("%s: %d allocations of 64 KiB dropped: %d driver allocations, %d collections, %.2f MiB held%n",
+                device, n, mem.driverAllocations(), mem.collections(), held / 1048576.0);
+        assertTrue(mem.collections() >= 1, "a collection was asked for");
+        assertTrue(mem.driverAllocations() <= n / 5, "most blocks came back from the pool: " + mem.driverAllocations() + " driver allocations");
+        assertTrue(held <= 2L << 20, "held " + held + " bytes, about the 1 MiB budget, not the 12.5 MiB allocated");
+        System.gc();
+        mem.trim();
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {Devices.GPU, Devices.EMULATOR})
     void manyDragLikeStepsKeepDeviceMemoryFlat(String device) {
