@@ -110,7 +110,7 @@ class DragSession:
             loss.backward()
             grad = self.w.grad[:, :6].clone()
             self.optim.step()
-        return dict(points=[list(p) for p in self.points], loss=float(loss), stop=stop, grad=grad,
+        return dict(points=[list(p) for p in self.points], loss=float(loss.detach() if torch.is_tensor(loss) else loss), stop=stop, grad=grad,
                     image=to_uint8(img.detach()).cpu())        # the renderer hands the host a numpy image
 
 
