@@ -282,6 +282,31 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
+    /**
+     * The generator's noise + bias_act of a layer without gradient, written over x: x += r (r broadcast to x's
+     * shape), then bias_act in place, each element read and written by the same thread. Two launches and no
+     * allocation where the Backend default makes two tensors in three launches (measured on an H200: about 150 µs
+     * of host time per call, the most of any op in a 256 px generate). The same arithmetic in the same order (x + r,
+     * then + b, act, gain, clamp; float addition commutes exactly), so the same bits. A non-contiguous x takes the
+     * default.
+     */
+    @Override public void addBiasActInPlace(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
+        if (!x.isContiguous() || x.numel() == 0) {
+            Backend.super.addBiasActInPlace(x, r, b, dim, act, alpha, gain, clamp);
+            return;
+        }
+        int[] shape = x.shape();
+        Shapes.broadcast("addBiasActInPlace", shape, r.shape());   // r must broadcast to x's shape
+        DType dt = x.dtype();
+        launch1d(Kernels.ADD_INPLACE.of(dt), x.numel(), new KernelArgs()
+                .ptr(addr(x)).ints(CudaView.of(r.expandView(shape))).ptr(base(r)).i32(x.numel()));
+        int dimSize = x.dim() == 0 ? 1 : shape[dim], inner = x.dim() == 0 ? 1 : prod(shape, dim + 1, shape.length);
+        launch1d(Kernels.BIAS_ACT.of(dt), x.numel(), new KernelArgs()
+                .ints(CudaView.of(x)).ptr(base(x)).ptr(b == null ? 0 : addr(b)).i32(b == null ? 0 : b.stride(0))
+                .ptr(addr(x)).i32(x.numel()).i32(dimSize).i32(inner).i32(act.ordinal())
+                .scalar(dt, alpha).scalar(dt, gain).scalar(dt, clamp));
+    }
+
     @Override public Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
         Tensor out = alloc(gout.dtype(), gout.shape());
         int[] shape = x.shape();

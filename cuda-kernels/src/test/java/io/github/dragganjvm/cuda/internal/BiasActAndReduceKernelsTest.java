@@ -12,6 +12,39 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BiasActAndReduceKernelsTest {
     private final ReferenceBackend ref = new ReferenceBackend();
 
+    /**
+     * The in-place noise + bias_act (two launches over x) against the Backend default (add, bias_act, copy into x) on
+     * the same device: the same bits, for the generator's shapes (noise [H, W] and [N, 1, H, W]), a bias with a
+     * stride, each activation, with and without clamp; and a non-contiguous x, which takes the default.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {Devices.GPU, Devices.EMULATOR})
+    void addBiasActInPlaceEqualsTheComposedDefault(String device) {
+        CudaBackend be = Devices.get(device);
+        for (DType dt : DType.values()) {
+            Tensor x = Tensor.randn(dt, 31, 2, 5, 6, 7);
+            Tensor b = be.fromHost(Tensor.randn(dt, 32, 5, 2)).selectView(1, 0);         // [5] with stride 2
+            for (int[] rs : new int[][]{{6, 7}, {2, 1, 6, 7}}) {
+                Tensor r = be.fromHost(Tensor.randn(dt, 33, rs));
+                for (Activation act : Activation.values()) {
+                    for (double clamp : new double[]{-1, 0.5}) {
+                        String what = "addBiasActInPlace r " + java.util.Arrays.toString(rs) + " " + act + " clamp " + clamp + " " + dt;
+                        Tensor fused = be.fromHost(x), dflt = be.fromHost(x);
+                        be.addBiasActInPlace(fused, r, b, 1, act, 0.2, Math.sqrt(2), clamp);
+                        be.copyInto(be.addBiasAct(dflt, r, b, 1, act, 0.2, Math.sqrt(2), clamp), dflt);   // the seam's default
+                        Check.bitEqual(what, be.toHost(dflt), be.toHost(fused));
+                        Check.close(what + " vs the reference", ref.biasAct(ref.binary(io.github.dragganjvm.tensor.BinaryOp.ADD, x, be.toHost(r)),
+                                be.toHost(b), 1, act, 0.2, Math.sqrt(2), clamp), be.toHost(fused), 1e-7, 4 * Check.eps(dt));
+                    }
+                }
+            }
+            Tensor big = be.fromHost(Tensor.randn(dt, 34, 2, 7, 6, 5)), view = big.permuteView(0, 2, 1, 3).sliceView(1, 0, 5);   // [2, 5, 7, 5]: not contiguous
+            Tensor expected = be.toHost(be.addBiasAct(view, be.fromHost(Tensor.randn(dt, 35, 7, 5)), b, 1, Activation.LRELU, 0.2, 2, -1));
+            be.addBiasActInPlace(view, be.fromHost(Tensor.randn(dt, 35, 7, 5)), b, 1, Activation.LRELU, 0.2, 2, -1);
+            Check.bitEqual("addBiasActInPlace on a non-contiguous view " + dt, expected, be.toHost(be.copy(view)));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {Devices.GPU, Devices.EMULATOR})
     void biasActForwardAndBackwardOnViews(String device) {
