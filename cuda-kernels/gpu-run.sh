@@ -36,7 +36,8 @@
 #      zoo       StyleGAN3 T/R and StyleGAN-Human (prepare with WITH_ZOO=1) through the CLI on CUDA and on the CPU of
 #                the same box, compared step by step.
 #      profile   -Ddraggan.profile=true on CUDA (host time per op, the pool's driver allocations and collections), with
-#                the default reclaim budget and without one (1 TiB).
+#                the default reclaim budget and without one (1 TiB); and with -Ddraggan.profile.sync=true (device time
+#                per op: each op waits for the device).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -224,6 +225,8 @@ part_profile() {
   done
   echo "== profile: generate 256 px, seeds 0-9" | tee -a "$out/profile.log"
   timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" generate --model random:256 --seeds 0-9 --grid 5x2 --out /tmp/prof256.png 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
+  echo "== profile, each CUDA op waiting for the device (-Ddraggan.profile.sync=true): drag 512 px, 30 steps" | tee -a "$out/profile.log"
+  timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.profile=true -Ddraggan.profile.sync=true -cp "$CP" "$main_class" drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512s 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
   echo "== profile: drag 512 px, 30 steps" | tee -a "$out/profile.log"
   timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
 }

@@ -19,6 +19,12 @@ public interface Backend {
     /** The device whose tensors this backend computes on. */
     Device device();
 
+    /**
+     * Waits until every operation queued on this backend's device has finished (for timing; results never need it,
+     * since every read-back waits for the work before it). CPU backends compute synchronously: nothing to wait for.
+     */
+    default void synchronize() {}
+
     // ------------------------------------------------------------------ memory and data movement
 
     /** A zero-filled contiguous tensor on this backend's device. */

@@ -14,7 +14,8 @@ import java.util.ServiceLoader;
  * {@code vector} or {@code cuda}. Asking for a backend that cannot run fails with a message saying why; CUDA is
  * probed at most once per JVM and never retried per call. The choice is logged as one line on stderr (silenced by
  * {@code -Ddraggan.quiet=true}). Property {@code draggan.threads} sets the CPU kernels' thread count (default:
- * available processors); {@code draggan.profile=true} times every op call (CPU and CUDA) and prints a table at exit.
+ * available processors); {@code draggan.profile=true} times every op call (CPU and CUDA) and prints a table at exit
+ * ({@code draggan.profile.sync=true}: each CUDA op waits for the device first, so its row includes its device time).
  *
  * <p>When the JVM was started without {@code --add-modules jdk.incubator.vector}, the Vector API backend cannot
  * load and every CPU op runs on the plain-loop reference backend, several times slower: a warning says so once per

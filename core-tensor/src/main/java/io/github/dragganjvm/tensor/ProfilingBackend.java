@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.LongAdder;
  * op and its tensors' shapes (a CUDA op's key starts with "cuda: "), and prints one table (sorted by total time) on
  * stderr when the JVM exits. A CUDA op's time is the host's time in the call: kernel launches are asynchronous, so a
  * kernel's device time shows up in whichever later call waits for the device (a copy to the host), and the table
- * shows where the host spends its time between launches. For finding where
+ * shows where the host spends its time between launches. With {@code -Ddraggan.profile.sync=true} every CUDA op
+ * waits for the device before its time is taken, so each row is the op's host and device time together (and the
+ * run loses the overlap of host and device: its total is longer). For finding where
  * the time goes; it adds a few hundred nanoseconds per call. Besides the total, each row has the median of the
  * op's last {@value #RECENT} calls: the first call of a shape also pays for JIT compilation and for packing constant
  * weights, which inflates the total of an op that runs only a few dozen times.
@@ -55,11 +57,15 @@ final class ProfilingBackend {
 
     static Backend wrap(Backend inner) {
         String tag = inner.device() == Device.CPU ? "" : inner.name() + ": ";
+        // -Ddraggan.profile.sync: a device backend's op waits for the device before its time is taken
+        boolean sync = Boolean.getBoolean("draggan.profile.sync") && inner.device() != Device.CPU;
         InvocationHandler h = (proxy, m, args) -> {
-            if (m.getName().equals("name") || m.getName().equals("device")) return m.invoke(inner, args);
+            if (m.getName().equals("name") || m.getName().equals("device") || m.getName().equals("synchronize")) return m.invoke(inner, args);
             long t0 = System.nanoTime();
             try {
-                return m.invoke(inner, args);
+                Object result = m.invoke(inner, args);
+                if (sync) inner.synchronize();
+                return result;
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             } finally {

@@ -61,7 +61,7 @@ public final class CudaBackend implements Backend {
     public void setTf32(boolean on) { tf32 = on; }
 
     /** Waits for all launched work (for timing). */
-    public void synchronize() { driver.synchronize(); }
+    @Override public void synchronize() { driver.synchronize(); }
 
     // ================================================================== tensors, addresses, launches
 
