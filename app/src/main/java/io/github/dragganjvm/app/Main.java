@@ -1,5 +1,7 @@
 package io.github.dragganjvm.app;
 
+import io.github.dragganjvm.tensor.Backends;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -66,11 +68,11 @@ public final class Main {
             return EXIT_USAGE;
         }
         String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
-        if (!io.github.dragganjvm.tensor.Backends.requested().equals("auto")) {
+        if (!Backends.requested().equals("auto")) {
             // a backend asked for by name that this machine cannot run (no GPU for cuda, no Vector API for vector,
             // a misspelt name) is a bad setting: one line naming it, before any work
             try {
-                io.github.dragganjvm.tensor.Backends.current();
+                Backends.current();
             } catch (IllegalStateException | IllegalArgumentException e) {
                 err.println("draggan " + argv[0] + ": " + e.getMessage());
                 debug(e, err);

@@ -272,14 +272,19 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor biasAct(Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
         Tensor out = alloc(x.dtype(), x.shape());
+        launchBiasAct(x, b, addr(out), dim, act, alpha, gain, clamp);
+        return out;
+    }
+
+    /** bias_act of x (any view) written to the contiguous buffer at out (x's own address for in place, x contiguous). */
+    private void launchBiasAct(Tensor x, Tensor b, long out, int dim, Activation act, double alpha, double gain, double clamp) {
         int[] shape = x.shape();
         int dimSize = x.dim() == 0 ? 1 : shape[dim], inner = x.dim() == 0 ? 1 : prod(shape, dim + 1, shape.length);
         DType dt = x.dtype();
         launch1d(Kernels.BIAS_ACT.of(dt), x.numel(), new KernelArgs()
                 .ints(CudaView.of(x)).ptr(base(x)).ptr(b == null ? 0 : addr(b)).i32(b == null ? 0 : b.stride(0))
-                .ptr(addr(out)).i32(x.numel()).i32(dimSize).i32(inner).i32(act.ordinal())
+                .ptr(out).i32(x.numel()).i32(dimSize).i32(inner).i32(act.ordinal())
                 .scalar(dt, alpha).scalar(dt, gain).scalar(dt, clamp));
-        return out;
     }
 
     /**
@@ -297,14 +302,9 @@ public final class CudaBackend implements Backend {
         }
         int[] shape = x.shape();
         Shapes.broadcast("addBiasActInPlace", shape, r.shape());   // r must broadcast to x's shape
-        DType dt = x.dtype();
-        launch1d(Kernels.ADD_INPLACE.of(dt), x.numel(), new KernelArgs()
+        launch1d(Kernels.ADD_INPLACE.of(x.dtype()), x.numel(), new KernelArgs()
                 .ptr(addr(x)).ints(CudaView.of(r.expandView(shape))).ptr(base(r)).i32(x.numel()));
-        int dimSize = x.dim() == 0 ? 1 : shape[dim], inner = x.dim() == 0 ? 1 : prod(shape, dim + 1, shape.length);
-        launch1d(Kernels.BIAS_ACT.of(dt), x.numel(), new KernelArgs()
-                .ints(CudaView.of(x)).ptr(base(x)).ptr(b == null ? 0 : addr(b)).i32(b == null ? 0 : b.stride(0))
-                .ptr(addr(x)).i32(x.numel()).i32(dimSize).i32(inner).i32(act.ordinal())
-                .scalar(dt, alpha).scalar(dt, gain).scalar(dt, clamp));
+        launchBiasAct(x, b, addr(x), dim, act, alpha, gain, clamp);
     }
 
     @Override public Tensor biasActBackward(Tensor gout, Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
