@@ -90,7 +90,6 @@ java_setup() {
   CUBLAS=$(python3 -c 'import glob, os, nvidia
 print(next(iter(sorted(f for p in nvidia.__path__ for f in glob.glob(os.path.join(p, "**", "libcublas.so.*"), recursive=True))), ""))' 2>/dev/null || true)
   echo "cuBLAS: ${CUBLAS:-not found}"
-  main_class=io.github.dragganjvm.app.Main
   [ -n "$CUBLAS" ] && export LD_LIBRARY_PATH=$(dirname "$CUBLAS"):${LD_LIBRARY_PATH:-}
 }
 
@@ -143,6 +142,14 @@ part_sanitize() {
   done
 }
 
+# The CLI on the carried runtime, at most T_DRAG seconds: app [JVM -D options] -- SUBCOMMAND ARGS...
+app() {
+  local props=()
+  while [ "$1" != -- ]; do props+=("$1"); shift; done
+  shift
+  timeout ${T_DRAG:-120} $J $FLAGS "${props[@]}" -cp "$CP" io.github.dragganjvm.app.Main "$@"
+}
+
 # A drag's trace.csv (step,points,loss,ms): the first step (kernel loading, JIT) and the median of the others.
 step_times() {
   [ -f "$1" ] || return 0
@@ -160,24 +167,22 @@ part_models() {
       timeout ${T_MODELS:-300} $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" io.github.dragganjvm.cuda.internal.GpuTestMain "package:io.github.dragganjvm.$m" 2>&1 | grep -v '^WARNING' | tee -a "$out/models.log"
     fi
   done
-  app=$(ls .gpu/lib/app-*-SNAPSHOT.jar 2>/dev/null | head -1)   # (java_setup names the same class main_class)
-  main=$([ -n "$app" ] && unzip -p "$app" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Main-Class: *//p' | tr -d '\r')
-  [ -n "$app" ] && main=${main:-io.github.dragganjvm.app.Main}   # the plain module jar has no Main-Class (draggan.jar has)
-  if [ -n "$main" ]; then
+  local app_jar; app_jar=$(ls .gpu/lib/app-*-SNAPSHOT.jar 2>/dev/null | head -1)
+  if [ -n "$app_jar" ]; then
     # The device tool brings back at most 8 files: pictures go to /tmp, and only the built-in drag's final frame to $out.
     local pics=/tmp/draggan-gpu-pics; rm -rf $pics; mkdir -p $pics
     echo "== the main job on CUDA: the README's drag on the built-in model" | tee -a "$out/models.log"
-    timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=${MODELS_BACKEND:-cuda} -cp "$CP" "$main" drag --seed 0 --points "35,54->35,60" --steps 80 --out $pics/builtin 2>&1 | tee -a "$out/models.log"
+    app -Ddraggan.backend=${MODELS_BACKEND:-cuda} -- drag --seed 0 --points "35,54->35,60" --steps 80 --out $pics/builtin 2>&1 | tee -a "$out/models.log"
     step_times $pics/builtin/trace.csv | tee -a "$out/models.log"
     cp $pics/builtin/final-annotated.png "$out/builtin-final-annotated.png" 2>/dev/null
     for res in 256 512; do
-      echo "== generate / drag at $res px on CUDA ($main)" | tee -a "$out/models.log"
-      timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=${MODELS_BACKEND:-cuda} -cp "$CP" "$main" generate --model random:$res --seed 0 --out "$pics/gen$res.png" 2>&1 | tee -a "$out/models.log"
-      timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=${MODELS_BACKEND:-cuda} -cp "$CP" "$main" drag --model random:$res --seed 0 --points "100,100->120,110" --steps 20 --out $pics/drag$res 2>&1 | tee -a "$out/models.log"
+      echo "== generate / drag at $res px on CUDA" | tee -a "$out/models.log"
+      app -Ddraggan.backend=${MODELS_BACKEND:-cuda} -- generate --model random:$res --seed 0 --out "$pics/gen$res.png" 2>&1 | tee -a "$out/models.log"
+      app -Ddraggan.backend=${MODELS_BACKEND:-cuda} -- drag --model random:$res --seed 0 --points "100,100->120,110" --steps 20 --out $pics/drag$res 2>&1 | tee -a "$out/models.log"
       step_times $pics/drag$res/trace.csv | tee -a "$out/models.log"
     done
   fi
-  [ $found = 1 ] || [ -n "$main" ] || echo "models: no stylegan/dragcore/app jars in .gpu/lib yet (run prepare after they land)" | tee -a "$out/models.log"
+  [ $found = 1 ] || [ -n "$app_jar" ] || echo "models: no stylegan/dragcore/app jars in .gpu/lib yet (run prepare after they land)" | tee -a "$out/models.log"
 }
 
 # The drag step side by side: our CLI on CUDA and the reference loop in PyTorch on the same GPU
@@ -188,10 +193,10 @@ part_dragcmp() {
   for cfg in "256 16384 100,100->180,140" "512 32768 200,200->360,280"; do
     set -- $cfg
     echo "== drag $1 px, 30 steps, $3: ours on CUDA" | tee -a "$out/dragcmp.log"
-    timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" "$main_class" drag --model random:$1 --seed 0 --points "$3" --steps 30 --out $pics/cmp$1 2>&1 | grep -av '^\[[#.]' | tee -a "$out/dragcmp.log"
+    app -Ddraggan.backend=cuda -- drag --model random:$1 --seed 0 --points "$3" --steps 30 --out $pics/cmp$1 2>&1 | grep -av '^\[[#.]' | tee -a "$out/dragcmp.log"
     step_times $pics/cmp$1/trace.csv | tee -a "$out/dragcmp.log"
     echo "== ours with TF32 tensor cores (-Ddraggan.cuda.tf32=true)" | tee -a "$out/dragcmp.log"
-    timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.cuda.tf32=true -cp "$CP" "$main_class" drag --model random:$1 --seed 0 --points "$3" --steps 30 --out $pics/cmp$1tf32 2>&1 | grep -a 'steps;\|reached' | tee -a "$out/dragcmp.log"
+    app -Ddraggan.backend=cuda -Ddraggan.cuda.tf32=true -- drag --model random:$1 --seed 0 --points "$3" --steps 30 --out $pics/cmp$1tf32 2>&1 | grep -a 'steps;\|reached' | tee -a "$out/dragcmp.log"
     step_times $pics/cmp$1tf32/trace.csv | tee -a "$out/dragcmp.log"
     echo "== the same in PyTorch on CUDA (its defaults: cuDNN convolutions on TF32, matmuls FP32)" | tee -a "$out/dragcmp.log"
     (cd benchmarks/pytorch && timeout ${T_DRAG:-120} python3 drag_bench.py --device cuda --res $1 --cbase $2 --seed 0 --points "$3" --steps 30 --threads 16 2>&1 | grep -v '^step' | tee -a "$out/dragcmp.log")
@@ -204,7 +209,7 @@ part_gentime() {
   for cfg in "256 16384" "512 32768"; do
     set -- $cfg
     echo "== generate $1 px, seeds 0-9: ours on CUDA" | tee -a "$out/gentime.log"
-    timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -cp "$CP" "$main_class" generate --model random:$1 --seeds 0-9 --grid 5x2 --out /tmp/gen$1.png 2>&1 | grep -a 'generated in' | tee -a "$out/gentime.log" \
+    app -Ddraggan.backend=cuda -- generate --model random:$1 --seeds 0-9 --grid 5x2 --out /tmp/gen$1.png 2>&1 | grep -a 'generated in' | tee -a "$out/gentime.log" \
       | awk '{ t[NR] = $5 * 1000 } END { n = 0; for (i = 2; i <= NR; i++) s[++n] = t[i]
              for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (s[j] < s[i]) { x = s[i]; s[i] = s[j]; s[j] = x }
              printf "ours: first %.1f ms; seeds 1-9 median %.1f ms, min %.1f ms\n", t[1], s[int((n + 1) / 2)], s[1] }' | tee -a "$out/gentime.log"
@@ -219,16 +224,16 @@ part_gentime() {
 part_profile() {
   for young in "" "-Ddraggan.cuda.reclaimAfterMiB=1048576"; do
     echo "== drag 512 px / generate 256 px, ${young:-the default reclaim budget}" | tee -a "$out/profile.log"
-    timeout ${T_DRAG:-120} $J $FLAGS $young -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512y 2>&1 | grep -a 'CUDA memory' | tee -a "$out/profile.log"
+    app $young -Ddraggan.backend=cuda -Ddraggan.profile=true -- drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512y 2>&1 | grep -a 'CUDA memory' | tee -a "$out/profile.log"
     step_times /tmp/prof512y/trace.csv | tee -a "$out/profile.log"
-    timeout ${T_DRAG:-120} $J $FLAGS $young -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" generate --model random:256 --seeds 0-9 --grid 5x2 --out /tmp/prof256y.png 2>&1 | grep -a 'CUDA memory\|seed [1-9]' | tr '\n' ' ' | tee -a "$out/profile.log"; echo | tee -a "$out/profile.log"
+    app $young -Ddraggan.backend=cuda -Ddraggan.profile=true -- generate --model random:256 --seeds 0-9 --grid 5x2 --out /tmp/prof256y.png 2>&1 | grep -a 'CUDA memory\|seed [1-9]' | tr '\n' ' ' | tee -a "$out/profile.log"; echo | tee -a "$out/profile.log"
   done
   echo "== profile: generate 256 px, seeds 0-9" | tee -a "$out/profile.log"
-  timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" generate --model random:256 --seeds 0-9 --grid 5x2 --out /tmp/prof256.png 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
+  app -Ddraggan.backend=cuda -Ddraggan.profile=true -- generate --model random:256 --seeds 0-9 --grid 5x2 --out /tmp/prof256.png 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
   echo "== profile, each CUDA op waiting for the device (-Ddraggan.profile.sync=true): drag 512 px, 30 steps" | tee -a "$out/profile.log"
-  timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.profile=true -Ddraggan.profile.sync=true -cp "$CP" "$main_class" drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512s 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
+  app -Ddraggan.backend=cuda -Ddraggan.profile=true -Ddraggan.profile.sync=true -- drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512s 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
   echo "== profile: drag 512 px, 30 steps" | tee -a "$out/profile.log"
-  timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=cuda -Ddraggan.profile=true -cp "$CP" "$main_class" drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
+  app -Ddraggan.backend=cuda -Ddraggan.profile=true -- drag --model random:512 --seed 0 --points "200,200->360,280" --steps 30 --out /tmp/prof512 2>&1 | grep -av '^\[[#.]' | head -60 | tee -a "$out/profile.log"
 }
 
 # The model zoo on the GPU: StyleGAN3 T and R and StyleGAN-Human (the golden models, carried with WITH_ZOO=1), each
@@ -243,7 +248,7 @@ part_zoo() {
     [ -f "$f" ] || { echo "zoo: $1 not carried (prepare with WITH_ZOO=1)" | tee -a "$out/zoo.log"; continue; }
     for be in ${ZOO_BACKENDS:-cuda vector}; do
       echo "== $name on $be" | tee -a "$out/zoo.log"
-      timeout ${T_DRAG:-120} $J $FLAGS -Ddraggan.backend=$be -cp "$CP" "$main_class" drag --model "$f" --seed 0 --points "$2" --steps 8 --out $z/$name-$be 2>&1 | grep -av '^\[[#.]' | tee -a "$out/zoo.log"
+      app -Ddraggan.backend=$be -- drag --model "$f" --seed 0 --points "$2" --steps 8 --out $z/$name-$be 2>&1 | grep -av '^\[[#.]' | tee -a "$out/zoo.log"
       step_times $z/$name-$be/trace.csv | tee -a "$out/zoo.log"
     done
     set -- ${ZOO_BACKENDS:-cuda vector}
