@@ -22,6 +22,15 @@ class AutogradBasicsTest {
         assertTrue(r.relError() < TOL, what + ": " + r);
     }
 
+    /** stack's own checks name stack (its dim ranges over rank + 1, as torch.stack's). */
+    @Test void stackNamesItselfInErrors() {
+        Var a = Var.constant(Tensor.zeros(DType.F32, 2, 3)), b = Var.constant(Tensor.zeros(DType.F32, 2, 3));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ShapeOps.stack(3, a, b));
+        assertTrue(e.getMessage().startsWith("stack: dim 3"), e.getMessage());
+        assertArrayEquals(new int[]{2, 3, 2}, ShapeOps.stack(-1, a, b).shape());
+        assertArrayEquals(new int[]{2, 2, 3}, ShapeOps.stack(0, a, b).shape());
+    }
+
     @Test void elementwiseWithBroadcast() {
         assertGrad("add", v -> ElementwiseOps.add(v[0], v[1]), new int[]{2, 3}, new int[]{3});
         assertGrad("sub", v -> ElementwiseOps.sub(v[0], v[1]), new int[]{2, 1, 3}, new int[]{4, 1});

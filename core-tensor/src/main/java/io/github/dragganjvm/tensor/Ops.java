@@ -36,7 +36,7 @@ public final class Ops {
             throw new IllegalArgumentException("copyInto: source shape " + Shapes.str(src.shape()) + " differs from destination " + Shapes.str(dst.shape()));
         }
         Shapes.requireSameKind("copyInto", src, dst);
-        requireMutable("copyInto", dst);
+        requireWritable("copyInto", dst);
         Backends.of("copyInto", src, dst).copyInto(src, dst);
     }
 
@@ -44,6 +44,20 @@ public final class Ops {
     public static void fill(Tensor dst, double v) {
         requireMutable("fill", dst);
         Backends.of("fill", dst).fill(dst, v);
+    }
+
+    /**
+     * For an op that writes every element of t: t is mutable and no two of its elements share memory (an expanded
+     * view, stride 0 along a dimension of size 2 or more, would have the last write win, as torch refuses too).
+     */
+    static void requireWritable(String op, Tensor t) {
+        requireMutable(op, t);
+        for (int d = 0; d < t.dim(); d++) {
+            if (t.stride(d) == 0 && t.size(d) > 1) {
+                throw new IllegalArgumentException(op + ": the destination " + Shapes.str(t.shape()) + " is an expanded view (stride 0 along dim "
+                        + d + "), so several of its elements are one memory location; write into a contiguous copy");
+            }
+        }
     }
 
     /** Fails when t's storage is marked constant (an in-place op must not change it). */
@@ -181,6 +195,7 @@ public final class Ops {
      */
     public static Tensor biasAct(Tensor x, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
         int d = checkBiasAct("biasAct", x, b, dim, alpha, gain);
+        checkActClamp("biasAct", act, clamp);
         return Backends.of("biasAct", x, b).biasAct(x, b, d, act, alpha, gain, clamp);
     }
 
@@ -191,6 +206,7 @@ public final class Ops {
      */
     public static Tensor addBiasAct(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
         int d = checkAddBiasAct("addBiasAct", x, r, b, dim, alpha, gain);
+        checkActClamp("addBiasAct", act, clamp);
         return Backends.of("addBiasAct", x, r, b).addBiasAct(x, r, b, d, act, alpha, gain, clamp);
     }
 
@@ -200,6 +216,8 @@ public final class Ops {
      */
     public static Tensor addBiasActInPlace(Tensor x, Tensor r, Tensor b, int dim, Activation act, double alpha, double gain, double clamp) {
         int d = checkAddBiasAct("addBiasActInPlace", x, r, b, dim, alpha, gain);
+        checkActClamp("addBiasActInPlace", act, clamp);
+        requireWritable("addBiasActInPlace", x);
         if (r.storage() == x.storage() || b != null && b.storage() == x.storage()) {
             throw new IllegalArgumentException("addBiasActInPlace: " + (r.storage() == x.storage() ? "r" : "b")
                     + " shares x's storage; the in-place op would read values it already overwrote");
@@ -225,12 +243,18 @@ public final class Ops {
         int d = x.dim() == 0 ? 0 : Shapes.dim(op, dim, x.dim());
         if (b != null) {
             Shapes.requireRank(op, "b", b, 1, "[C]");
-            Shapes.requireDim(op, "b", b, 0, x.size(d), "size of x along dim " + d);
+            Shapes.requireDim(op, "b", b, 0, x.dim() == 0 ? 1 : x.size(d), x.dim() == 0 ? "1 for a scalar x" : "size of x along dim " + d);
             Shapes.requireSameKind(op, x, b);
         }
         Shapes.requireFinite(op, "gain", gain);
         Shapes.requireFinite(op, "alpha", alpha);
         return d;
+    }
+
+    /** bias_act's activation (not null) and clamp (a number; negative disables clamping). */
+    private static void checkActClamp(String op, Activation act, double clamp) {
+        if (act == null) throw new IllegalArgumentException(op + ": the activation is null; expected one of " + Arrays.toString(Activation.values()));
+        if (Double.isNaN(clamp)) throw new IllegalArgumentException(op + ": argument 'clamp' is NaN; expected a bound >= 0, or a negative value for no clamping");
     }
 
     /**
@@ -244,6 +268,7 @@ public final class Ops {
         }
         Shapes.requireSameKind("biasActBackward", gout, x);
         int d = checkBiasAct("biasActBackward", x, b, dim, alpha, gain);
+        checkActClamp("biasActBackward", act, clamp);
         return Backends.of("biasActBackward", gout, x, b).biasActBackward(gout, x, b, d, act, alpha, gain, clamp);
     }
 
@@ -329,18 +354,29 @@ public final class Ops {
         if (groups < 1 || x.size(1) % groups != 0 || gout.size(1) % groups != 0) {
             throw new IllegalArgumentException("conv2dWeightGrad: groups " + groups + " must divide C " + x.size(1) + " and O " + gout.size(1));
         }
+        checkKernel("conv2dWeightGrad", kh, kw, stride, stride, padding, padding);
+        if (x.size(2) + 2 * padding < kh || x.size(3) + 2 * padding < kw) {
+            throw new IllegalArgumentException("conv2dWeightGrad: kernel " + kh + "x" + kw + " does not fit input " + x.size(2) + "x" + x.size(3)
+                    + " with padding " + padding);
+        }
         int ho = Shapes.convOut(x.size(2), kh, stride, padding), wo = Shapes.convOut(x.size(3), kw, stride, padding);
         Shapes.requireDim("conv2dWeightGrad", "gout", gout, 2, ho, "output height");
         Shapes.requireDim("conv2dWeightGrad", "gout", gout, 3, wo, "output width");
         return Backends.of("conv2dWeightGrad", x, gout).conv2dWeightGrad(x, gout, kh, kw, stride, stride, padding, padding, groups);
     }
 
+    /** A convolution's kernel (at least 1x1), stride (at least 1) and padding (at least 0), as torch requires. */
+    private static void checkKernel(String op, int kh, int kw, int sh, int sw, int ph, int pw) {
+        if (kh < 1 || kw < 1) throw new IllegalArgumentException(op + ": kernel must be at least 1x1 but is " + kh + "x" + kw);
+        if (sh < 1 || sw < 1) throw new IllegalArgumentException(op + ": stride must be >= 1 but is " + sh + "x" + sw);
+        if (ph < 0 || pw < 0) throw new IllegalArgumentException(op + ": padding must be >= 0 but is " + ph + "x" + pw);
+    }
+
     private static void checkConv(String op, Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups, boolean transposed) {
         Shapes.requireRank(op, "x", x, 4, "[N, C, H, W]");
         Shapes.requireRank(op, "w", w, 4, transposed ? "[C, O/groups, kh, kw]" : "[O, C/groups, kh, kw]");
         Shapes.requireSameKind(op, x, w);
-        if (sh < 1 || sw < 1) throw new IllegalArgumentException(op + ": stride must be >= 1 but is " + sh + "x" + sw);
-        if (ph < 0 || pw < 0) throw new IllegalArgumentException(op + ": padding must be >= 0 but is " + ph + "x" + pw);
+        checkKernel(op, w.size(2), w.size(3), sh, sw, ph, pw);
         int c = x.size(1);
         if (groups < 1 || c % groups != 0) throw new IllegalArgumentException(op + ": groups " + groups + " must divide x's channels " + c);
         if (transposed) {
@@ -375,6 +411,7 @@ public final class Ops {
     public static Tensor upfirdn2d(Tensor x, Tensor f, int upX, int upY, int downX, int downY,
                                    int padX0, int padX1, int padY0, int padY1, double gain, boolean flipFilter) {
         Shapes.requireRank("upfirdn2d", "x", x, 4, "[N, C, H, W]");
+        if (f == null) throw new IllegalArgumentException("upfirdn2d: the filter f [fh, fw] is null");
         Shapes.requireSameKind("upfirdn2d", x, f);
         checkUpfirdn("upfirdn2d", "input", x.shape(), f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain);
         return Backends.of("upfirdn2d", x, f).upfirdn2d(x, f, upX, upY, downX, downY, padX0, padX1, padY0, padY1, gain, flipFilter);
@@ -520,6 +557,7 @@ public final class Ops {
     /** Bilinear resize, exactly F.interpolate(x, size=(outH, outW), mode='bilinear', align_corners). */
     public static Tensor resizeBilinear(Tensor x, int outH, int outW, boolean alignCorners) {
         Shapes.requireRank("resizeBilinear", "x", x, 4, "[N, C, H, W]");
+        requireImage("resizeBilinear", x);
         if (outH < 1 || outW < 1) throw new IllegalArgumentException("resizeBilinear: output size must be >= 1 but is " + outH + "x" + outW);
         return Backends.of("resizeBilinear", x).resizeBilinear(x, outH, outW, alignCorners);
     }
@@ -544,8 +582,16 @@ public final class Ops {
         return Backends.of("gridSampleBackward", gout, x, grid).gridSampleBackward(gout, x, grid, alignCorners, needX, needGrid);
     }
 
+    /** An image x [N, C, H, W] with at least one row and column (as F.interpolate and F.grid_sample require). */
+    private static void requireImage(String op, Tensor x) {
+        if (x.size(2) < 1 || x.size(3) < 1) {
+            throw new IllegalArgumentException(op + ": x " + Shapes.str(x.shape()) + " has no pixels; the input size must be at least 1x1");
+        }
+    }
+
     private static void checkGrid(String op, Tensor x, Tensor grid) {
         Shapes.requireRank(op, "x", x, 4, "[N, C, H, W]");
+        requireImage(op, x);
         Shapes.requireRank(op, "grid", grid, 4, "[N, Ho, Wo, 2]");
         Shapes.requireDim(op, "grid", grid, 0, x.size(0), "batch");
         Shapes.requireDim(op, "grid", grid, 3, 2, "(x, y) pair");
@@ -643,6 +689,11 @@ public final class Ops {
         }
         if (!p.isContiguous() || !m.isContiguous() || !v.isContiguous()) throw new IllegalArgumentException("adamStep: p, m and v must be contiguous");
         if (step < 1) throw new IllegalArgumentException("adamStep: step counts from 1 but is " + step);
+        // torch.optim.Adam's checks (written so that NaN fails them too)
+        if (!(lr >= 0) || lr == Double.POSITIVE_INFINITY) throw new IllegalArgumentException("adamStep: learning rate must be finite and >= 0 but is " + lr);
+        if (!(b1 >= 0 && b1 < 1)) throw new IllegalArgumentException("adamStep: beta1 must be in [0, 1) but is " + b1);
+        if (!(b2 >= 0 && b2 < 1)) throw new IllegalArgumentException("adamStep: beta2 must be in [0, 1) but is " + b2);
+        if (!(eps >= 0) || eps == Double.POSITIVE_INFINITY) throw new IllegalArgumentException("adamStep: eps must be finite and >= 0 but is " + eps);
         for (Tensor t : new Tensor[]{p, m, v}) requireMutable("adamStep", t);
         Backends.of("adamStep", p, g, m, v).adamStep(p, g, m, v, step, lr, b1, b2, eps);
     }

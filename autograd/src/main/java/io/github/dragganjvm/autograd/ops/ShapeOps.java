@@ -132,6 +132,8 @@ public final class ShapeOps {
 
     /** Stack along a new dim. */
     public static Var stack(int dim, Var... xs) {
+        if (xs.length == 0) throw new IllegalArgumentException("stack: needs at least one tensor");
+        Shapes.dim("stack", dim, xs[0].value().dim() + 1);
         Var[] us = new Var[xs.length];
         for (int i = 0; i < xs.length; i++) us[i] = unsqueezeView(xs[i], dim);
         return cat(dim, us);
