@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  * {@code vectorFirConstant} is the whole up-sampling conv as the generator runs it, the transposed conv and its 4x4
  * blur fused ({@code convTranspose2dFir}: the transposed conv's output never becomes a tensor), and
  * {@code vectorThenBlurConstant} the same two ops one after the other; both count only the transposed conv's flops.
+ * {@code vectorFir} is the fused op with the weight packed per call (a modulated weight), {@code phasesFir} and
+ * {@code phases} the phase decomposition whatever the size, to compare with the tap GEMM that small inputs take.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -92,6 +94,28 @@ public class ConvTransposeBench {
         f.gflop += s.d.gflop;
         Tensor t = Bench.VECTOR.convTranspose2d(s.d.x, s.d.constantW, 2, 2, 0, 0, 1);
         return Bench.VECTOR.upfirdn2d(t, s.d.blur, 1, 1, 1, 1, BLUR_PAD[0], BLUR_PAD[1], BLUR_PAD[2], BLUR_PAD[3], 4, false);
+    }
+
+    /**
+     * The up-sampling conv as a single image's modulated conv runs it in generate and in a drag step: transposed conv
+     * and blur fused, the weight packed per call (the modulated weight is new every call). At 64x64 inputs or less
+     * this is the tap GEMM ({@code TapConvTranspose}); {@link #phasesFir} is the same op by the phases.
+     */
+    @Benchmark public Tensor vectorFir(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return Bench.VECTOR.convTranspose2dFir(s.d.x, s.d.w, 2, 0, s.d.blur, BLUR_PAD, 4);
+    }
+
+    /** {@link #vectorFir} by the phase decomposition, whatever the size (the path before the tap GEMM). */
+    @Benchmark public Tensor phasesFir(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return io.github.dragganjvm.tensor.internal.vector.VConv.convTranspose2dFirPhases(s.d.x, s.d.w, 0, s.d.blur, BLUR_PAD, 4);
+    }
+
+    /** {@link #vector} by the phase decomposition, whatever the size. */
+    @Benchmark public Tensor phases(Fast s, Flops f) {
+        f.gflop += s.d.gflop;
+        return io.github.dragganjvm.tensor.internal.vector.VConv.convTranspose2dPhases(s.d.x, s.d.w, 2, 2, 0, 0, 1);
     }
 
     /** The blur's padding {x0, x1, y0, y1} after a 3x3 stride-2 transposed conv (NVlabs conv2d_resample). */

@@ -314,6 +314,11 @@ public final class VConv {
      */
     public static Tensor convTranspose2dFir(Tensor x, Tensor w, int pad, Tensor f, int[] filterPad, double gain) {
         if (TapConvTranspose.applies(x, w, 2, 2, pad, pad, 1)) return TapConvTranspose.convTranspose2dFir(x, w, f, filterPad, gain);
+        return convTranspose2dFirPhases(x, w, pad, f, filterPad, gain);
+    }
+
+    /** {@link #convTranspose2dFir} by the phases, whatever the input size (for comparisons; {@link #firFusable} cases only). */
+    public static Tensor convTranspose2dFirPhases(Tensor x, Tensor w, int pad, Tensor f, int[] filterPad, double gain) {
         int cin = x.size(1), h = x.size(2), wd = x.size(3), og = w.size(1), kh = w.size(2), kw = w.size(3);
         int ho = Shapes.convTransposeOut(h, kh, 2, pad), wo = Shapes.convTransposeOut(wd, kw, 2, pad);
         Object[] wLast = w.isConstant() ? null : FlippedWeight.channelsLast(w);
