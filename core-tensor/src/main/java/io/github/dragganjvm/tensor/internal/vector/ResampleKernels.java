@@ -457,6 +457,7 @@ public final class ResampleKernels {
                     for (int k = 0; k < 4; k++) {
                         int o = cs.off[p + k];
                         if (o >= 0) s += cs.wgt[p + k] * xs[src + o];
+                        else if (Float.isNaN(cs.wgt[p + k])) s = Float.NaN;   // a NaN or infinite grid value: NaN, as torch and the reference
                     }
                     os[dst + q] = s;
                 }

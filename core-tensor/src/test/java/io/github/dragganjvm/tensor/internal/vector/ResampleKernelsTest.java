@@ -162,6 +162,18 @@ class ResampleKernelsTest {
         assertArrayEquals(new int[]{1, 3, 3, 2}, onlyGrid[1].shape());
     }
 
+    /** A NaN or infinite grid coordinate samples NaN (torch.nn.functional.grid_sample, and the reference backend). */
+    @Test void gridSampleOfANonFiniteCoordinateIsNaN() {
+        Tensor x = Tensor.randn(DType.F32, 29, 1, 1, 4, 4);
+        Tensor grid = Tensor.of(new float[]{Float.NaN, 0.1f, 0.1f, Float.POSITIVE_INFINITY, 0.2f, -0.3f}, 1, 1, 3, 2);
+        for (boolean ac : new boolean[]{false, true}) {
+            float[] v = vec.gridSample(x, grid, ac).toFloatArray(), r = ref.gridSample(x, grid, ac).toFloatArray();
+            org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(v[0]) && Float.isNaN(v[1]), "vector: " + java.util.Arrays.toString(v));
+            org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(r[0]) && Float.isNaN(r[1]), "reference: " + java.util.Arrays.toString(r));
+            org.junit.jupiter.api.Assertions.assertEquals(r[2], v[2], 1e-6, "the finite point");
+        }
+    }
+
     @Test void upfirdn2dZeroInsertionByHand() {
         // filter [[1]], up 2: every input sample lands at even positions, zeros between; one column of left padding
         Tensor x = Tensor.of(new float[]{1, 2, 3, 4}, 1, 1, 2, 2), f = Tensor.of(new float[]{1}, 1, 1);
