@@ -39,7 +39,7 @@ import jdk.incubator.vector.VectorSpecies;
  * ms, up conv with its blur / transposed conv alone): 512x512 @4 19-22 / 19-22 -> 7-10 / 7-9, @8 26-30 / 23-28 ->
  * 10-17 / 9-13, @16 39-46 / 41-47 -> 24-31 / 23-25, 512x256 @32 55-71 / 51-61 -> 43-48 / 41-45; 256x128 @64
  * 54-74 / 51-70 -> 49-63 / 43-48; at 128x64 @128 neither was faster (and the buffer would be 38 MB). So
- * {@link #applies} takes inputs up to MAX_PIXELS (64x64) pixels.
+ * {@link #applies} takes inputs up to MAX_PIXELS (64x64) pixels whose buffer is at most MAX_TAP_FLOATS (19 MB).
  *
  * <h2>Exactness</h2>
  * Every T entry is one GEMM dot product over the C channels; every output is then the same fixed sequence of float
@@ -55,14 +55,21 @@ final class TapConvTranspose {
 
     /** Largest input (H W pixels) taken: 64x64 (see the class comment); {@code -Ddraggan.tapConvT.maxPixels} for experiments. */
     static final int MAX_PIXELS = Integer.getInteger("draggan.tapConvT.maxPixels", 64 * 64);
+    /**
+     * Largest taps' buffer (9 O H W floats) taken: that of 128 output channels at 64x64, 19 MB, the largest measured
+     * (a 512 px model's 256-channel up conv at 64x64 would need 38 MB and keeps the phases).
+     */
+    static final long MAX_TAP_FLOATS = 9L * 128 * 64 * 64;
 
     /**
      * Whether this class computes {@code convTranspose2d(x, w, stride 2, padding 0, groups 1)}: one image of at most
-     * MAX_PIXELS pixels whose rows are contiguous (the GEMM reads it in place) and a 3x3 weight.
+     * MAX_PIXELS pixels whose rows are contiguous (the GEMM reads it in place), a 3x3 weight, and a taps' buffer of at
+     * most MAX_TAP_FLOATS.
      */
     static boolean applies(Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups) {
         return x.size(0) == 1 && groups == 1 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && w.size(2) == 3 && w.size(3) == 3
-                && (long) x.size(2) * x.size(3) <= MAX_PIXELS && x.stride(3) == 1 && x.stride(2) == x.size(3);
+                && (long) x.size(2) * x.size(3) <= MAX_PIXELS && 9L * w.size(1) * x.size(2) * x.size(3) <= MAX_TAP_FLOATS
+                && x.stride(3) == 1 && x.stride(2) == x.size(3);
     }
 
     /** conv_transpose2d(x, w, stride 2) for a case that {@link #applies}: [1, O, 2H + 1, 2W + 1]. */

@@ -86,6 +86,9 @@ class TapConvTransposeTest {
         assertTrue(TapConvTranspose.applies(Tensor.zeros(DType.F32, 1, 4, 1, TapConvTranspose.MAX_PIXELS), w, 2, 2, 0, 0, 1), "MAX_PIXELS");
         assertFalse(TapConvTranspose.applies(Tensor.zeros(DType.F32, 1, 4, 1, TapConvTranspose.MAX_PIXELS + 1), w, 2, 2, 0, 0, 1), "above MAX_PIXELS");
         assertFalse(TapConvTranspose.applies(Tensor.zeros(DType.F32, 1, 8, 8, 4).permuteView(0, 3, 1, 2), w, 2, 2, 0, 0, 1), "rows not contiguous");
+        assertFalse(TapConvTranspose.applies(Tensor.zeros(DType.F32, 1, 4, 64, 64), Tensor.zeros(DType.F32, 4, 256, 3, 3), 2, 2, 0, 0, 1),
+                "a taps' buffer above MAX_TAP_FLOATS");
+        assertTrue(TapConvTranspose.applies(Tensor.zeros(DType.F32, 1, 4, 64, 64), Tensor.zeros(DType.F32, 4, 128, 3, 3), 2, 2, 0, 0, 1));
         assertEquals(64 * 64, TapConvTranspose.MAX_PIXELS);
     }
 }
