@@ -131,6 +131,42 @@ public class Chapter5 {
         System.out.printf("  %d float lanes per vector on this CPU; dot product %.7f (float64 %.7f)%n", SPECIES.length(), vec, exact);
         check("5.9 the Vector API dot product (lane-wise FMA, one reduction) equals the float64 sum to float32 rounding", Math.abs(vec - exact) / abs, 1e-6);
 
+        // ---------------------------------------------------------------- 3b. the up conv as one GEMM over its taps, then a gather
+        // T[(o, ky, kx), (i, j)] = sum_c w[c, o, ky, kx] x[c, i, j]   (one matmul: taps as rows, the image as columns)
+        // out[o, 2i + ky, 2j + kx] = sum of the T entries landing there (each output gathers at most 2 x 2 of them)
+        int cT = 6, oT = 5, hT = 5, wT = 7;
+        Tensor xt = Tensor.randn(DType.F32, 8, 1, cT, hT, wT), wt = Tensor.randn(DType.F32, 9, cT, oT, 3, 3);
+        Tensor taps = Ops.matmul(wt.reshapeView(cT, oT * 9).transposeView(0, 1), xt.reshapeView(cT, hT * wT));   // [9 O, H W]
+        float[] tv = taps.toFloatArray();
+        int ho = 2 * hT + 1, wo = 2 * wT + 1;
+        float[] gathered = new float[oT * ho * wo];
+        for (int o = 0; o < oT; o++) {
+            for (int r = 0; r < ho; r++) {
+                for (int q = 0; q < wo; q++) {
+                    float sum = 0;
+                    for (int ky = 0; ky < 3; ky++) {
+                        for (int kx = 0; kx < 3; kx++) {
+                            int i2 = r - ky, j2 = q - kx;           // output (r, q) = (2i + ky, 2j + kx)
+                            if (i2 < 0 || j2 < 0 || i2 % 2 != 0 || j2 % 2 != 0 || i2 / 2 >= hT || j2 / 2 >= wT) continue;
+                            sum += tv[((o * 9) + ky * 3 + kx) * hT * wT + (i2 / 2) * wT + j2 / 2];
+                        }
+                    }
+                    gathered[(o * ho + r) * wo + q] = sum;
+                }
+            }
+        }
+        Tensor scatter = ref.convTranspose2d(xt, wt, 2, 2, 0, 0, 1);                  // the scatter definition, in loops
+        Tensor scaleT = ref.convTranspose2d(Ops.abs(xt), Ops.abs(wt), 2, 2, 0, 0, 1);
+        double relT = 0, relE = 0;
+        double[] dsT = scatter.toDoubleArray(), dsA = scaleT.toDoubleArray(), engine = Ops.convTranspose2d(xt, wt, 2, 0, 1).toDoubleArray();
+        for (int i = 0; i < dsT.length; i++) {
+            relT = Math.max(relT, Math.abs(gathered[i] - dsT[i]) / dsA[i]);
+            relE = Math.max(relE, Math.abs(engine[i] - dsT[i]) / dsA[i]);
+        }
+        check("5.10 a stride-2 transposed conv is one GEMM over its 9 taps plus a gather (error / sum|products|)", relT, 1e-6);
+        check("5.11 ... and the engine's transposed conv (which runs it so for small images) equals the scatter", relE, 1e-6);
+
+
         System.out.println(failures == 0 ? "Chapter 5: all checks passed" : "Chapter 5: " + failures + " check(s) FAILED");
         System.exit(failures == 0 ? 0 : 1);
     }
