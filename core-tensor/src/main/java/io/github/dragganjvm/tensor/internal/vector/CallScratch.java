@@ -28,9 +28,9 @@ final class CallScratch {
     static final int PHASE_OUT = 8;
     /** A transposed conv's zero-bordered copy of its input ({@link WideIm2col}, {@link VConv}). */
     static final int BORDERED_X = 12;
-    /** A transposed conv's per-tap products ({@link TapConvTranspose}). */
-    static final int TAPS = 13;
-    private static final int SLOTS = 14;
+    /** A transposed conv's per-tap products, and its image packed as their right operand ({@link TapConvTranspose}). */
+    static final int TAPS = 13, TAP_IMAGE = 14;
+    private static final int SLOTS = 15;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<float[]>[]> ARRAYS = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

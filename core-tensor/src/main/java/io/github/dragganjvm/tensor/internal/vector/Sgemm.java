@@ -237,6 +237,12 @@ public final class Sgemm {
         /** B [k, n] packed as the right operand. */
         public static Packed right(Operand b, int k, int n) { return pack(b, false, n, k, null); }
 
+        /** B [k, n] packed as the right operand into {@code reuse} when it holds {@link #rightSize}(k, n) floats (as {@link #left(Operand, int, int, float[])}). */
+        public static Packed right(Operand b, int k, int n, float[] reuse) { return pack(b, false, n, k, reuse); }
+
+        /** Floats of B [k, n] packed as the right operand. */
+        public static int rightSize(int k, int n) { return Math.ceilDiv(n, NR) * NR * k; }
+
         /**
          * Packs in units of one depth block by one block of MC rows (A) or NC columns (B), the blocks {@link #block}
          * packs, on all threads: each unit goes through its thread's block buffer, idle while packing, to its place

@@ -100,14 +100,16 @@ final class TapConvTranspose {
 
     /**
      * T [9 O, H W] (class comment) into this thread's {@link CallScratch#TAPS} array: the weight packed as the left
-     * operand (once in all when it is constant), the image packed whole as the right one.
+     * operand (once in all when it is constant), the image packed whole as the right one (into this thread's
+     * {@link CallScratch#TAP_IMAGE} array).
      */
     private static float[] taps(Tensor x, Tensor w) {
         int c = x.size(1), hw = x.size(2) * x.size(3), m = 9 * w.size(1);
         Sgemm.Packed a = ConstantCache.get(w, "TapConvTranspose.A",
                 () -> Sgemm.Packed.left(new TapRows(w), m, c),
                 () -> Sgemm.Packed.left(new TapRows(w), m, c, CallScratch.get(CallScratch.PHASE_A, Sgemm.Packed.leftSize(m, c))));
-        Sgemm.Packed b = Sgemm.Packed.right(new StridedMatrix(x.host().f32, x.offset(), x.stride(1), 1), c, hw);
+        Sgemm.Packed b = Sgemm.Packed.right(new StridedMatrix(x.host().f32, x.offset(), x.stride(1), 1), c, hw,
+                CallScratch.get(CallScratch.TAP_IMAGE, Sgemm.Packed.rightSize(c, hw)));
         float[] t = CallScratch.get(CallScratch.TAPS, m * hw);
         Sgemm.gemm(m, hw, c, a, b, t, 0, hw, 1, false);
         return t;
@@ -118,51 +120,43 @@ final class TapConvTranspose {
      * covers the columns 2t, 2t + 1 for t in [1, W - VL]; the scalar code the rest, with the same additions.
      */
     static void row(float[] t, int h, int wd, int o, int r, float[] dst, int d) {
-        int hw = h * wd, iHi = r / 2, iLo = (r - 2) / 2;              // even r: ky 0 at row r/2, ky 2 at row r/2 - 1
-        // the tap rows (ky) that reach output row r, as offsets of their kx = 0 plane's input row, ky ascending
-        int n = 0, first = -1, second = -1;
+        int hw = h * wd;
+        // the tap rows that reach output row r, ky ascending, as offsets of their kx = 0 plane's input row (kx = 0, 1,
+        // 2 at +0, +hw, +2 hw): an odd row takes ky = 1 only; an even row ky = 0 (input row r/2) and ky = 2 (row
+        // r/2 - 1), the first and last rows only one of them
+        int t0, t1 = -1;
         if ((r & 1) == 1) {
-            first = ((o * 9 + 3) * hw) + (r / 2) * wd;                 // ky = 1
-            n = 1;
+            t0 = (o * 9 + 3) * hw + (r / 2) * wd;
         } else {
-            if (iHi < h) first = (o * 9) * hw + iHi * wd;               // ky = 0
-            if (r >= 2) {
-                int off = (o * 9 + 6) * hw + iLo * wd;                 // ky = 2
-                if (first < 0) first = off; else second = off;
-            }
-            n = (first >= 0 ? 1 : 0) + (second >= 0 ? 1 : 0);
+            int ky0 = r / 2 < h ? (o * 9) * hw + (r / 2) * wd : -1, ky2 = r >= 2 ? (o * 9 + 6) * hw + (r / 2 - 1) * wd : -1;
+            t0 = ky0 >= 0 ? ky0 : ky2;
+            if (ky0 >= 0) t1 = ky2;
         }
-        int t0 = first, t1 = second;                                   // kx = 0, 1, 2 at +0, +hw, +2 hw
+        boolean two = t1 >= 0;
         // column 0 (kx = 0, j = 0) and 1 (kx = 1, j = 0)
-        dst[d] = n == 2 ? t[t0] + t[t1] : t[t0];
-        dst[d + 1] = n == 2 ? t[t0 + hw] + t[t1 + hw] : t[t0 + hw];
+        dst[d] = two ? t[t0] + t[t1] : t[t0];
+        dst[d + 1] = two ? t[t0 + hw] + t[t1 + hw] : t[t0 + hw];
         int u = 1;
-        if (n == 2) {
-            for (; u + VL <= wd; u += VL) {
-                FloatVector e = FloatVector.fromArray(S, t, t0 + u).add(FloatVector.fromArray(S, t, t0 + 2 * hw + u - 1))
-                        .add(FloatVector.fromArray(S, t, t1 + u)).add(FloatVector.fromArray(S, t, t1 + 2 * hw + u - 1));
-                FloatVector od = FloatVector.fromArray(S, t, t0 + hw + u).add(FloatVector.fromArray(S, t, t1 + hw + u));
-                Winograd.lowHalves(e, od).intoArray(dst, d + 2 * u);
-                Winograd.highHalves(e, od).intoArray(dst, d + 2 * u + VL);
+        for (; u + VL <= wd; u += VL) {
+            FloatVector e = FloatVector.fromArray(S, t, t0 + u).add(FloatVector.fromArray(S, t, t0 + 2 * hw + u - 1));
+            FloatVector od = FloatVector.fromArray(S, t, t0 + hw + u);
+            if (two) {
+                e = e.add(FloatVector.fromArray(S, t, t1 + u)).add(FloatVector.fromArray(S, t, t1 + 2 * hw + u - 1));
+                od = od.add(FloatVector.fromArray(S, t, t1 + hw + u));
             }
-            for (; u < wd; u++) {
-                dst[d + 2 * u] = t[t0 + u] + t[t0 + 2 * hw + u - 1] + t[t1 + u] + t[t1 + 2 * hw + u - 1];
-                dst[d + 2 * u + 1] = t[t0 + hw + u] + t[t1 + hw + u];
-            }
-            dst[d + 2 * wd] = t[t0 + 2 * hw + wd - 1] + t[t1 + 2 * hw + wd - 1];    // kx = 2 at j = W - 1
-        } else {
-            for (; u + VL <= wd; u += VL) {
-                FloatVector e = FloatVector.fromArray(S, t, t0 + u).add(FloatVector.fromArray(S, t, t0 + 2 * hw + u - 1));
-                FloatVector od = FloatVector.fromArray(S, t, t0 + hw + u);
-                Winograd.lowHalves(e, od).intoArray(dst, d + 2 * u);
-                Winograd.highHalves(e, od).intoArray(dst, d + 2 * u + VL);
-            }
-            for (; u < wd; u++) {
-                dst[d + 2 * u] = t[t0 + u] + t[t0 + 2 * hw + u - 1];
-                dst[d + 2 * u + 1] = t[t0 + hw + u];
-            }
-            dst[d + 2 * wd] = t[t0 + 2 * hw + wd - 1];
+            Winograd.lowHalves(e, od).intoArray(dst, d + 2 * u);
+            Winograd.highHalves(e, od).intoArray(dst, d + 2 * u + VL);
         }
+        for (; u < wd; u++) {
+            float e = t[t0 + u] + t[t0 + 2 * hw + u - 1], od = t[t0 + hw + u];
+            if (two) {
+                e = e + t[t1 + u] + t[t1 + 2 * hw + u - 1];
+                od += t[t1 + hw + u];
+            }
+            dst[d + 2 * u] = e;
+            dst[d + 2 * u + 1] = od;
+        }
+        dst[d + 2 * wd] = two ? t[t0 + 2 * hw + wd - 1] + t[t1 + 2 * hw + wd - 1] : t[t0 + 2 * hw + wd - 1];   // kx = 2 at j = W - 1
     }
 
     /**
