@@ -39,10 +39,8 @@ public record ModulatedConvPlan(int n, int c, int o, int kh, int kw, int up, int
         Shapes.requireSameKind(op, x, s);
         if (padding < 0) throw new IllegalArgumentException(op + ": padding must be >= 0 but is " + padding);
         int kh = w.size(2), kw = w.size(3);
-        if (kh < 1 || kw < 1) throw new IllegalArgumentException(op + ": kernel must be at least 1x1 but is " + kh + "x" + kw);
-        if (up == 1 && (x.size(2) + 2 * padding < kh || x.size(3) + 2 * padding < kw)) {
-            throw new IllegalArgumentException(op + ": kernel " + kh + "x" + kw + " does not fit x " + Shapes.str(x.shape()) + " with padding " + padding);
-        }
+        Ops.checkKernel(op, kh, kw, 1, 1, padding, padding);
+        if (up == 1) Ops.checkKernelFits(op, x.size(2), x.size(3), kh, kw, padding, padding);
         if (up == 1) return new ModulatedConvPlan(x.size(0), x.size(1), w.size(0), kh, kw, 1, padding, null, 0, null);
         if (up != 2) throw new IllegalArgumentException(op + ": up must be 1 or 2 but is " + up);
         if (f == null) throw new IllegalArgumentException(op + ": up 2 needs the resample filter [fh, fw] but got null");

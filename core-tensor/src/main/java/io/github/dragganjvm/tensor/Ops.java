@@ -355,10 +355,7 @@ public final class Ops {
             throw new IllegalArgumentException("conv2dWeightGrad: groups " + groups + " must divide C " + x.size(1) + " and O " + gout.size(1));
         }
         checkKernel("conv2dWeightGrad", kh, kw, stride, stride, padding, padding);
-        if (x.size(2) + 2 * padding < kh || x.size(3) + 2 * padding < kw) {
-            throw new IllegalArgumentException("conv2dWeightGrad: kernel " + kh + "x" + kw + " does not fit input " + x.size(2) + "x" + x.size(3)
-                    + " with padding " + padding);
-        }
+        checkKernelFits("conv2dWeightGrad", x.size(2), x.size(3), kh, kw, padding, padding);
         int ho = Shapes.convOut(x.size(2), kh, stride, padding), wo = Shapes.convOut(x.size(3), kw, stride, padding);
         Shapes.requireDim("conv2dWeightGrad", "gout", gout, 2, ho, "output height");
         Shapes.requireDim("conv2dWeightGrad", "gout", gout, 3, wo, "output width");
@@ -366,10 +363,19 @@ public final class Ops {
     }
 
     /** A convolution's kernel (at least 1x1), stride (at least 1) and padding (at least 0), as torch requires. */
-    private static void checkKernel(String op, int kh, int kw, int sh, int sw, int ph, int pw) {
+    static void checkKernel(String op, int kh, int kw, int sh, int sw, int ph, int pw) {
         if (kh < 1 || kw < 1) throw new IllegalArgumentException(op + ": kernel must be at least 1x1 but is " + kh + "x" + kw);
         if (sh < 1 || sw < 1) throw new IllegalArgumentException(op + ": stride must be >= 1 but is " + sh + "x" + sw);
         if (ph < 0 || pw < 0) throw new IllegalArgumentException(op + ": padding must be >= 0 but is " + ph + "x" + pw);
+    }
+
+    /** A (non-transposed) convolution's kh x kw kernel fits its h x w input padded by ph x pw: the output is not empty. */
+    static void checkKernelFits(String op, int h, int w, int kh, int kw, int ph, int pw) {
+        if (h + 2 * ph < kh || w + 2 * pw < kw) throw kernelDoesNotFit(op, h, w, kh, kw, ph, pw);
+    }
+
+    private static IllegalArgumentException kernelDoesNotFit(String op, int h, int w, int kh, int kw, int ph, int pw) {
+        return new IllegalArgumentException(op + ": kernel " + kh + "x" + kw + " does not fit input " + h + "x" + w + " with padding " + ph + "x" + pw);
     }
 
     private static void checkConv(String op, Tensor x, Tensor w, int sh, int sw, int ph, int pw, int groups, boolean transposed) {
@@ -386,12 +392,10 @@ public final class Ops {
             if (w.size(0) % groups != 0) throw new IllegalArgumentException(op + ": groups " + groups + " must divide w's output channels " + w.size(0));
         }
         int kh = w.size(2), kw = w.size(3);
+        if (!transposed) checkKernelFits(op, x.size(2), x.size(3), kh, kw, ph, pw);
         int ho = transposed ? Shapes.convTransposeOut(x.size(2), kh, sh, ph) : Shapes.convOut(x.size(2), kh, sh, ph);
         int wo = transposed ? Shapes.convTransposeOut(x.size(3), kw, sw, pw) : Shapes.convOut(x.size(3), kw, sw, pw);
-        if (ho < 1 || wo < 1 || (!transposed && (x.size(2) + 2 * ph < kh || x.size(3) + 2 * pw < kw))) {
-            throw new IllegalArgumentException(op + ": kernel " + kh + "x" + kw + " does not fit input " + x.size(2) + "x" + x.size(3)
-                    + " with padding " + ph + "x" + pw);
-        }
+        if (ho < 1 || wo < 1) throw kernelDoesNotFit(op, x.size(2), x.size(3), kh, kw, ph, pw);   // a transposed conv's padding crops it all
     }
 
     // ================================================================== resampling
