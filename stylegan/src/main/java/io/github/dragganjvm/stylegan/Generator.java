@@ -54,8 +54,7 @@ public final class Generator implements DragGenerator {
     private final Map<String, Layer> layers = new LinkedHashMap<>();
     private final DType dtype;                       // of every parameter (F32 for models; F64 for gradient checks)
 
-    /** One modulated layer with its folded affine. */
-    /** One modulated layer's prepared constants; noiseConstScaled is noise_const * noise_strength (noise mode const). */
+    /** One modulated layer's prepared constants, its affine folded; noiseConstScaled is noise_const * noise_strength (noise mode const). */
     private record Layer(Tensor affineW, Tensor affineB, ModulatedConv2d.PreparedWeight weight, Tensor bias, Tensor noiseConstScaled,
                          double noiseStrength, int up, int padding, boolean demodulate, int resolution) {}
 

@@ -736,8 +736,8 @@ public final class VBasics {
         }
         float[] s = xc.host().f32, o = out.host().f32;
         int so = xc.offset(), len = inner;
+        double[] acc = new double[out.numel()];        // both ways accumulate in double, rounded once at the end
         if (blockReduced) {
-            double[] acc = new double[out.numel()];
             double[] sums = new double[blocks];
             if (blocks >= 2 * Parallel.threads()) {
                 Parallel.forRange(blocks, len, (from, to) -> {
@@ -757,19 +757,17 @@ public final class VBasics {
                 }
             }
             for (int b = 0; b < blocks; b++) acc[outIndex(b, outerSize, outerOutStride)] += sums[b];
-            for (int i = 0; i < acc.length; i++) o[i] = (float) acc[i];
         } else {
             // kept trailing block: out[outIndex(b) + i] += x[b*len + i], accumulated in double (a float running sum
             // over a million rows drifted by 1e-5 relative; the reference and PyTorch stay near 1e-7); threads split i
-            double[] acc = new double[out.numel()];
             Parallel.forRange(len, 2L * blocks, (from, to) -> {
                 for (int b = 0; b < blocks; b++) {
                     int src = so + b * len, dst = outIndex(b, outerSize, outerOutStride);
                     for (int i = from; i < to; i++) acc[dst + i] += s[src + i];
                 }
             });
-            for (int i = 0; i < acc.length; i++) o[i] = (float) acc[i];
         }
+        for (int i = 0; i < acc.length; i++) o[i] = (float) acc[i];
         return out;
     }
 
