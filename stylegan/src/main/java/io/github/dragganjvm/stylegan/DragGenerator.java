@@ -52,6 +52,13 @@ public interface DragGenerator {
      */
     int featureIndex(int blockRes);
 
+    /**
+     * Whether {@link #synthesis} accepts a {@link Generator.Request#window()} (only a rectangle of the last block's
+     * output, features only; the output's {@link Generator.Output#window(int)} says what each feature holds). False:
+     * whole maps only, and a drag runs whole forwards.
+     */
+    default boolean computesWindows() { return false; }
+
     /** The feature a drag reads, [N, C, hb, wb], of an output computed at least up to it. */
     default Var dragFeature(Generator.Output out, int blockRes) { return out.features().get(featureIndex(blockRes)); }
 

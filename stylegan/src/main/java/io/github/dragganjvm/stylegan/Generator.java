@@ -166,6 +166,9 @@ public final class Generator implements DragGenerator {
 
     @Override public String architecture() { return "StyleGAN2"; }
 
+    /** Windows ({@link Request#window()}) for square generators; StyleGAN-Human's padded blocks run whole. */
+    @Override public boolean computesWindows() { return config.aspect() == GeneratorConfig.Aspect.SQUARE; }
+
     /** Index of the block with resolution r (0 for b4); fails for a resolution the generator lacks. */
     public int blockIndex(int r) {
         for (int i = 0; i < resolutions.length; i++) if (resolutions[i] == r) return i;
@@ -201,12 +204,87 @@ public final class Generator implements DragGenerator {
 
     // ------------------------------------------------------------------ synthesis
 
-    /** What to compute in a synthesis pass. */
-    public record Request(NoiseMode noise, long noiseSeed, int lastBlockRes, ImageMode image, int gradUpToRes) {
+    /**
+     * What to compute in a synthesis pass. {@code window}, when not null, asks for only that rectangle of the last
+     * block's output (in its pixels): see {@link #synthesis}; null computes whole maps.
+     */
+    public record Request(NoiseMode noise, long noiseSeed, int lastBlockRes, ImageMode image, int gradUpToRes, Window window) {
+        /** Whole maps (no window). */
+        public Request(NoiseMode noise, long noiseSeed, int lastBlockRes, ImageMode image, int gradUpToRes) {
+            this(noise, noiseSeed, lastBlockRes, image, gradUpToRes, null);
+        }
+
         /** Everything: all blocks, image without extra taping decisions (taped when ws requires grad). */
         public static Request full(NoiseMode noise) { return new Request(noise, 0, Integer.MAX_VALUE, ImageMode.WITH_GRAD, Integer.MAX_VALUE); }
 
-        public Request withNoiseSeed(long seed) { return new Request(noise, seed, lastBlockRes, image, gradUpToRes); }
+        public Request withNoiseSeed(long seed) { return new Request(noise, seed, lastBlockRes, image, gradUpToRes, window); }
+
+        /** The same request for only the given rectangle of the last block's output. */
+        public Request withWindow(Window w) { return new Request(noise, noiseSeed, lastBlockRes, image, gradUpToRes, w); }
+    }
+
+    /**
+     * A rectangle of one block's output map: rows [y0, y1) and columns [x0, x1) in that block's pixels. Its
+     * geometry through the synthesis layers (what a layer needs of its input for a rectangle of its output) is
+     * {@link #throughConv} and {@link #throughUp}, written once here.
+     */
+    public record Window(int y0, int y1, int x0, int x1) {
+        public Window {
+            if (y0 < 0 || x0 < 0 || y1 <= y0 || x1 <= x0) throw new IllegalArgumentException("Window: rows [" + y0 + ", " + y1 + ") and columns [" + x0 + ", " + x1 + ") must be non-empty and start at 0 or later");
+        }
+
+        /** The whole r x r map. */
+        public static Window whole(int r) { return new Window(0, r, 0, r); }
+
+        public int height() { return y1 - y0; }
+        public int width() { return x1 - x0; }
+
+        /** Whether this window is the whole r x r map. */
+        public boolean isWhole(int r) { return y0 == 0 && x0 == 0 && y1 == r && x1 == r; }
+
+        /** Whether this window lies inside r x r. */
+        public boolean inside(int r) { return y1 <= r && x1 <= r; }
+
+        /**
+         * The input rectangle a 3x3 convolution with padding 1 on an r x r map needs for this output rectangle: one
+         * pixel more on each side, then widened to even edges and clipped to the map.
+         */
+        public Window throughConv(int r) { return new Window(even(y0 - 1, r), evenUp(y1 + 1, r), even(x0 - 1, r), evenUp(x1 + 1, r)); }
+
+        /**
+         * The input rectangle (on the r/2 x r/2 map) that NVlabs' up-sampling convolution (3x3 transposed conv with
+         * stride 2, then the 4x4 blur, output r x r) needs for this output rectangle. Output pixel o reads the
+         * transposed conv's outputs o-1..o+2 (the blur, padded by 1), which read inputs i with 2i in [o-3, o+2],
+         * i.e. i from ceil((o-3)/2) = floor((o-2)/2) to floor((o+2)/2); then widened to even edges and clipped.
+         */
+        public Window throughUp(int r) {
+            int h = r / 2;
+            return new Window(even(Math.floorDiv(y0 - 2, 2), h), evenUp(Math.floorDiv(y1 + 1, 2) + 1, h),
+                    even(Math.floorDiv(x0 - 2, 2), h), evenUp(Math.floorDiv(x1 + 1, 2) + 1, h));
+        }
+
+        /** The output rectangle an up-sampling convolution makes from this input rectangle (twice the coordinates). */
+        public Window doubled() { return new Window(2 * y0, 2 * y1, 2 * x0, 2 * x1); }
+
+        /** x's values over {@code want}, where x [N, C, h, w] holds this window's pixels (want must lie inside). */
+        Var crop(Var x, Window want) {
+            if (want.equals(this)) return x;
+            if (want.y0 < y0 || want.x0 < x0 || want.y1 > y1 || want.x1 > x1) throw new IllegalStateException("Window.crop: " + want + " is not inside " + this);
+            int[] s = x.shape();
+            return ShapeOps.crop(x, new int[]{0, 0, want.y0 - y0, want.x0 - x0}, new int[]{s[0], s[1], want.height(), want.width()});
+        }
+
+        /** t [..., r, r] over this window, a contiguous copy. */
+        Tensor cropOf(Tensor t) {
+            int d = t.dim();
+            return t.sliceView(d - 2, y0, y1).sliceView(d - 1, x0, x1).copy();
+        }
+
+        /** Widened to even edges: even start, even end (or the map's edge), inside r. */
+        public Window aligned(int r) { return new Window(even(y0, r), evenUp(y1, r), even(x0, r), evenUp(x1, r)); }
+
+        private static int even(int a, int r) { return Math.min(Math.max(0, a - Math.floorMod(a, 2)), r); }
+        private static int evenUp(int b, int r) { return Math.max(0, Math.min(r, b + Math.floorMod(b, 2))); }
     }
 
     /** Whether and how the RGB image is made. */
@@ -216,9 +294,19 @@ public final class Generator implements DragGenerator {
      * Block outputs x (index 0 = b4) up to the last computed block, and the image (null when not asked for); for a
      * rectangular generator both padded to square (see the class documentation).
      */
-    public record Output(List<Var> features, Var image) {
+    public record Output(List<Var> features, Var image, List<Window> windows) {
+        /** Whole maps: every feature is its block's whole output. */
+        public Output(List<Var> features, Var image) { this(features, image, null); }
+
         /** The output of block r. */
         public Var feature(Generator g, int r) { return features.get(g.blockIndex(r)); }
+
+        /** The rectangle of its block's map that feature i holds (the whole map when the pass had no window). */
+        public Window window(int i) {
+            if (windows != null) return windows.get(i);
+            int[] s = features.get(i).shape();
+            return new Window(0, s[2], 0, s[3]);
+        }
     }
 
     /**
@@ -231,6 +319,7 @@ public final class Generator implements DragGenerator {
         if (s.length != 3 || s[1] != numWs || s[2] != config.wDim()) {
             throw new IllegalArgumentException("synthesis: ws must be [N, " + numWs + ", " + config.wDim() + "] but is " + Arrays.toString(s));
         }
+        if (req.window() != null) return synthesisWindow(ws, req);
         int last = req.image() != ImageMode.NONE ? resolution() : Math.min(req.lastBlockRes(), resolution());
         if (last != resolution()) blockIndex(last);
         List<Var> feats = new ArrayList<>();
@@ -265,6 +354,55 @@ public final class Generator implements DragGenerator {
             }
         }
         return new Output(feats, img);
+    }
+
+    /**
+     * The synthesis of only a rectangle of the last block's output ({@link Request#window()}, widened to even
+     * edges): features only (the image needs every pixel), square generators. Each block's output feature is the
+     * rectangle the blocks above need of it; the last block's is the request's.
+     *
+     * <p>Why it is exact: every layer is translation equivariant (a convolution, the up-sampling conv with output
+     * pixel 2i + j for input i, per-pixel noise, bias and activation), and its zero padding is the map's own only at
+     * the map's edges. So a layer run on a rectangle of its input gives the whole map's values wherever its
+     * receptive field lies inside that rectangle or crosses the map's edge; the rectangles are grown layer by layer by
+     * the receptive fields ({@link Window#throughConv}, {@link Window#throughUp}) and each output cropped to what the
+     * next layer needs. Edges are even, so Winograd's 2x2 tiles sit where they sit in the whole map and the outputs are
+     * the same bits when the same kernels run ({@code WindowedSynthesisTest}); smaller maps may pick other kernels,
+     * which changes only rounding. The cost falls with the area: a drag reads a few small discs of the feature block.
+     */
+    private Output synthesisWindow(Var ws, Request req) {
+        if (req.image() != ImageMode.NONE) throw new IllegalArgumentException("synthesis: a window computes features only; the image needs ImageMode.NONE but is " + req.image());
+        if (config.aspect() != GeneratorConfig.Aspect.SQUARE) throw new IllegalArgumentException("synthesis: a window needs a square generator; this one is " + config.aspect());
+        int last = Math.min(req.lastBlockRes(), resolution());
+        int n = blockIndex(last) + 1;
+        if (!req.window().inside(last)) throw new IllegalArgumentException("synthesis: window " + req.window() + " is not inside block b" + last + "'s " + last + "x" + last + " map");
+        // what each block must output (out) and what its conv1 reads (mid), from the last block down
+        Window[] out = new Window[n], mid = new Window[n];
+        out[n - 1] = req.window().aligned(last);
+        for (int i = n - 1; i >= 0; i--) {
+            int r = resolutions[i];
+            mid[i] = out[i].throughConv(r);
+            if (i > 0) out[i - 1] = mid[i].throughUp(r);
+        }
+        int batch = ws.shape()[0];
+        List<Var> feats = new ArrayList<>();
+        Var x = null;
+        for (int i = 0; i < n; i++) {
+            int r = resolutions[i];
+            try (var mode = r <= req.gradUpToRes() ? GradMode.enableGrad() : GradMode.noGrad()) {
+                String b = "synthesis.b" + r;
+                if (i == 0) {
+                    Tensor c = constInput;
+                    x = Var.constant(c.unsqueezeView(0).expandView(batch, c.size(0), c.size(1), c.size(2)).copy());
+                    x = Window.whole(r).crop(x, mid[0]);
+                } else {
+                    x = layer(b + ".conv0", x, wRow(ws, 2 * i - 1), req, 2 * i - 1, out[i - 1].doubled(), mid[i]);
+                }
+                x = layer(b + ".conv1", x, wRow(ws, 2 * i), req, 2 * i, mid[i], out[i]);
+            }
+            feats.add(x);
+        }
+        return new Output(feats, null, List.of(out));
     }
 
     /**
@@ -332,8 +470,14 @@ public final class Generator implements DragGenerator {
         return ShapeOps.reshape(ShapeOps.sliceView(ws, 1, i, i + 1), ws.shape()[0], ws.shape()[2]);
     }
 
-    /** One SynthesisLayer or ToRGBLayer. */
-    private Var layer(String name, Var x, Var w, Request req, int layerIndex) {
+    /** One SynthesisLayer or ToRGBLayer over whole maps. */
+    private Var layer(String name, Var x, Var w, Request req, int layerIndex) { return layer(name, x, w, req, layerIndex, null, null); }
+
+    /**
+     * One SynthesisLayer or ToRGBLayer; with windows (a synthesis layer only), the conv's output covers {@code made}
+     * of the layer's r x r map and is cropped to {@code keep} before the noise (cropped alike), bias and activation.
+     */
+    private Var layer(String name, Var x, Var w, Request req, int layerIndex, Window made, Window keep) {
         Layer l = layers.get(name);
         Var styles = LinalgOps.linear(w, Var.constant(l.affineW), Var.constant(l.affineB), 1, 1);   // [N, C]
         Var y = ModulatedConv2d.apply(x, l.weight, styles, l.up, filter, l.padding, l.demodulate);
@@ -341,7 +485,14 @@ public final class Generator implements DragGenerator {
         if (!l.demodulate) {                                                 // ToRGB: bias, clamp, linear
             return ElementwiseOps.biasAct(y, Var.constant(l.bias), 1, Activation.LINEAR, 0, 1, clamp == null ? -1 : clamp);
         }
-        Tensor noise = noise(l, req, layerIndex, y.shape());
+        Tensor noise;
+        if (keep == null) noise = noise(l, req, layerIndex, y.shape());
+        else {
+            y = made.crop(y, keep);
+            int[] ys = y.shape();
+            Tensor whole = noise(l, req, layerIndex, new int[]{ys[0], 1, l.resolution, l.resolution});
+            noise = whole == null ? null : keep.cropOf(whole);
+        }
         double c = clamp == null ? -1 : clamp;
         if (noise != null && !y.requiresGrad()) {
             // no gradient: noise and bias_act in one pass, over the conv's output (a fresh tensor only this layer holds)

@@ -1,0 +1,48 @@
+package io.github.dragganjvm.drag;
+
+import io.github.dragganjvm.stylegan.Generator;
+
+import java.util.List;
+
+/**
+ * The rectangle of the feature block a drag step reads, so that the step's forward computes only that rectangle
+ * ({@link Generator.Request#window()}) instead of whole maps.
+ *
+ * <p>A step that needs no image and has no mask term reads the feature map F only around its handles: the tracker
+ * reads the (2 r2 + 1)^2 window around each handle p; the handle then moves to some p' in that window, and motion
+ * supervision reads the disc of radius r1 around p' plus two pixels for the bilinear taps of q + d
+ * ({@link MotionSupervision}). So every read of F lies within r2 + r1 + 2 pixels of a handle; one pixel more is kept for
+ * the disc's stretched grid. Those image rows become block rows by {@link FeatureMap#sourceRange} (the exact
+ * windowed resize), and the rectangle is the bounding box over the handles. A read outside it would be refused by
+ * {@link FeatureMap#windowed}, not answered wrongly.
+ */
+final class StepWindow {
+    /** {@code -Ddraggan.drag.window=false} runs every step's forward over whole maps (for comparisons). */
+    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("draggan.drag.window", "true"));
+
+    private StepWindow() {}
+
+    /** Image pixels around a handle that a step may read: r2 + r1 + 2, plus one (class comment). */
+    static int reach(int r1, int r2) { return r2 + r1 + 3; }
+
+    /**
+     * The block rectangle covering every read of a step whose handles are at the given integer points, on an h x h
+     * image resized from an hb x hb block (h a multiple of hb); null when it is the whole block.
+     */
+    static Generator.Window around(List<Point> handles, int h, int hb, int r1, int r2) {
+        if (h % hb != 0) throw new IllegalArgumentException("StepWindow: image size " + h + " must be a multiple of the block's " + hb);
+        int k = h / hb, m = reach(r1, r2);
+        int y0 = hb, y1 = 0, x0 = hb, x1 = 0;
+        for (Point p : handles) {
+            int px = (int) Math.floor(p.x()), py = (int) Math.floor(p.y());
+            int[] rows = FeatureMap.sourceRange(Math.max(0, py - m), Math.min(h, py + m + 2), k, hb);
+            int[] cols = FeatureMap.sourceRange(Math.max(0, px - m), Math.min(h, px + m + 2), k, hb);
+            y0 = Math.min(y0, rows[0]);
+            y1 = Math.max(y1, rows[1]);
+            x0 = Math.min(x0, cols[0]);
+            x1 = Math.max(x1, cols[1]);
+        }
+        Generator.Window w = new Generator.Window(y0, y1, x0, x1);
+        return w.isWhole(hb) ? null : w;
+    }
+}

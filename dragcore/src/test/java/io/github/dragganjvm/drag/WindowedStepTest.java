@@ -1,0 +1,90 @@
+package io.github.dragganjvm.drag;
+
+import io.github.dragganjvm.stylegan.Generator;
+import io.github.dragganjvm.stylegan.NoiseMode;
+import io.github.dragganjvm.stylegan.RandomModels;
+import io.github.dragganjvm.tensor.testing.Golden;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Steps that compute only the rectangle of the feature block they read ({@link StepWindow}) give the drag of steps
+ * over whole maps: the same tracked points at every step, losses and w+ equal to rounding, for handles in the middle,
+ * at edges and corners, two handles, both trackers, both supervisions, a block at the image's size (k = 1) and half
+ * of it (k = 2). A read outside the rectangle would throw, so these also check that the rectangle covers every read.
+ */
+class WindowedStepTest {
+    private static final Generator G = RandomModels.create(64, 2048, 5);
+    // radii scaled for 64 px: r1 = 3, r2 = 6
+    private static final DragConfig CFG = DragConfig.reference().withLr(2e-3).withRadiiAt512(24, 48);
+
+    private static DragSession session(DragConfig cfg, List<Point> handles, List<Point> targets, boolean windows) {
+        DragSession s = DragSession.fromSeed(G, 7, 0.7, NoiseMode.CONST, cfg);
+        for (int i = 0; i < handles.size(); i++) s.addPair(handles.get(i), targets.get(i));
+        s.useWindows(windows);
+        return s;
+    }
+
+    private static void sameDrag(String what, DragConfig cfg, List<Point> handles, List<Point> targets, int steps) {
+        DragSession a = session(cfg, handles, targets, true), b = session(cfg, handles, targets, false);
+        int windowed = 0;
+        for (int n = 1; n <= steps; n++) {
+            DragSession.StepResult ra = a.step(false), rb = b.step(false);
+            assertNull(b.lastStepWindow());
+            if (a.lastStepWindow() != null) windowed++;
+            assertEquals(rb.handles(), ra.handles(), what + ", step " + n + ": tracked points");
+            assertEquals(rb.loss(), ra.loss(), 1e-5 * Math.abs(rb.loss()) + 1e-12, what + ", step " + n + ": loss");
+            if (ra.done()) break;
+        }
+        assertTrue(windowed > 0, what + ": no step computed a window");
+        Golden.assertClose(what + ": w+", b.ws(), a.ws(), 1e-5);
+    }
+
+    @Test void aWindowedDragIsTheWholeMapDrag() {
+        DragConfig k2 = CFG.withFeatureBlock(32), k1 = CFG.withFeatureBlock(64);
+        sameDrag("middle, k = 2", k2, List.of(new Point(30, 33)), List.of(new Point(40, 36)), 6);
+        sameDrag("corner, k = 2", k2, List.of(new Point(1, 62)), List.of(new Point(9, 55)), 6);
+        sameDrag("edge, k = 1", k1, List.of(new Point(63, 20)), List.of(new Point(55, 28)), 6);
+        sameDrag("two handles, k = 2", k2, List.of(new Point(12, 14), new Point(22, 30)), List.of(new Point(20, 10), new Point(15, 36)), 6);
+        sameDrag("template tracker, original supervision", k2.withTracker(DragConfig.Tracker.TEMPLATE).withSupervision(DragConfig.Supervision.ORIGINAL),
+                List.of(new Point(44, 20)), List.of(new Point(36, 30)), 6);
+    }
+
+    @Test void stepsThatReadTheWholeMapRunWhole() {
+        DragConfig k2 = CFG.withFeatureBlock(32);
+        DragSession s = session(k2, List.of(new Point(30, 33)), List.of(new Point(40, 36)), true);
+        s.step(false);
+        assertNull(s.lastStepWindow(), "the first step captures the references from the whole map");
+        s.step(false);
+        Generator.Window w = s.lastStepWindow();
+        assertNotNull(w, "the second step reads only around its handle");
+        assertTrue(w.height() < 32 && w.width() < 32, w.toString());
+        s.step(true);
+        assertNull(s.lastStepWindow(), "a step that makes its image runs whole maps");
+        Mask m = Mask.allFixed(64);
+        s.setMask(m.withBrush(30, 33, 10, true));
+        s.step(false);
+        assertNull(s.lastStepWindow(), "the mask term reads the whole map");
+        // handles in opposite corners: their rectangle is the whole block
+        DragSession far = session(k2, List.of(new Point(2, 2), new Point(61, 61)), List.of(new Point(8, 8), new Point(55, 55)), true);
+        far.step(false);
+        far.step(false);
+        assertNull(far.lastStepWindow());
+    }
+
+    @Test void theRectangleCoversTheReachOfEveryHandle() {
+        int h = 256, hb = 128, r1 = 2, r2 = 6;
+        Generator.Window w = StepWindow.around(List.of(new Point(100, 40)), h, hb, r1, r2);
+        int m = StepWindow.reach(r1, r2);
+        // image columns 100 - m .. 100 + m need block columns floor((100 - m) / 2) - 1 .. ceil((100 + m) / 2) + 1
+        assertTrue(w.x0() <= (100 - m) / 2 - 1 && w.x1() >= (100 + m + 1) / 2 + 1, w.toString());
+        assertTrue(w.y0() <= (40 - m) / 2 - 1 && w.y1() >= (40 + m + 1) / 2 + 1, w.toString());
+        assertTrue(w.width() <= 2 * m / 2 + 6, "no wider than needed: " + w);
+    }
+}
