@@ -74,6 +74,22 @@ public class Chapter5 {
         for (int[] w : windows) wErr = Math.max(wErr, maxAbsDiff(direct.window(w[0], w[1], w[2], w[3]).value(), whole.window(w[0], w[1], w[2], w[3]).value()));
         check("5.4 a window of the 4x bilinear resize, made from a crop of b16 with a 1-pixel margin, equals the full resize's", wErr, 1e-6);
 
+        // a forward of only a rectangle of b32 equals that rectangle of the whole forward, in every block it computes
+        Tensor ws3 = g.mapping(g.z(3), 0.7, -1);
+        Generator.Request upTo32 = new Generator.Request(NoiseMode.CONST, 3, 32, Generator.ImageMode.NONE, 0);
+        Generator.Output all = g.synthesis(Var.constant(ws3), upTo32);
+        Generator.Output part = g.synthesis(Var.constant(ws3), upTo32.withWindow(new Generator.Window(9, 17, 20, 27)));
+        double pErr = 0;
+        StringBuilder sizes = new StringBuilder();
+        for (int i = 0; i < part.features().size(); i++) {
+            Generator.Window w = part.window(i);
+            Tensor ref = all.features().get(i).value().sliceView(2, w.y0(), w.y1()).sliceView(3, w.x0(), w.x1()).copy();
+            pErr = Math.max(pErr, maxAbsDiff(part.features().get(i).value(), ref) / maxAbs(ref));
+            sizes.append(i == 0 ? "" : ", ").append("b").append(4 << i).append(" ").append(w.height()).append("x").append(w.width());
+        }
+        System.out.println("  rectangle rows 9-16, columns 20-26 of b32; computed per block: " + sizes);
+        check("5.12 a synthesis of a rectangle of b32 equals that rectangle of the whole synthesis in every block (relative)", pErr, 1e-6);
+
         // the modulated conv's backward on the non-zero box of dL/dy only, against the composed primitives (float64)
         Tensor x = Tensor.randn(DType.F64, 1, 1, 6, 16, 16), wgt = Tensor.randn(DType.F64, 2, 5, 6, 3, 3);
         Tensor st = Ops.addScalar(Ops.scale(Tensor.randn(DType.F64, 3, 1, 6), 0.2), 1);

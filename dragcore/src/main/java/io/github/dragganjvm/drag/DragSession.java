@@ -45,6 +45,11 @@ import java.util.function.Supplier;
  *
  * <p>The generator is any {@link DragGenerator} (StyleGAN2 {@link Generator}, StyleGAN3); the feature F is the
  * output it names for the config's feature block ({@link DragGenerator#dragFeature}), resized to the image.
+ *
+ * <p>On the default path, a step that shows no image and has no mask term, once the references are captured, computes
+ * only the rectangle of the feature block its tracker and loss read ({@link StepWindow}, for generators that
+ * {@link DragGenerator#computesWindows compute windows}): the same points and losses as whole maps, for a fraction of
+ * the forward.
  */
 public final class DragSession {
     /** A handle (current, tracked position) and its target. */
