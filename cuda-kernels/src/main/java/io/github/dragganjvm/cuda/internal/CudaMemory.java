@@ -34,6 +34,8 @@ public final class CudaMemory {
     static final long DEFAULT_RECLAIM_MIB = 2048;
     /** The longest a miss waits for the Cleaner after a collection before it asks the driver. */
     private static final long RECLAIM_WAIT_NANOS = 50_000_000L;
+    /** How long an allocation the driver refused waits for the Cleaner before the out-of-memory error. */
+    private static final long OOM_WAIT_NANOS = 200_000_000L;
 
     CudaMemory(CudaDriver driver) { this(driver, Long.getLong("draggan.cuda.reclaimAfterMiB", DEFAULT_RECLAIM_MIB) << 20); }
 
@@ -58,7 +60,8 @@ public final class CudaMemory {
         Long reused = takeFromPool(size);
         if (reused != null) return reused;
         if (overBudget(size)) {
-            reused = reclaim(size);
+            synchronized (this) { collections++; }
+            reused = reclaim(size, RECLAIM_WAIT_NANOS, true);
             if (reused != null) return reused;
         }
         long address;
@@ -66,9 +69,7 @@ public final class CudaMemory {
             address = driver.malloc(size);
         } catch (CudaOutOfMemoryException first) {
             trim();
-            System.gc();                                   // unreachable unscoped storages go back to the pool
-            try { Thread.sleep(100); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
-            reused = takeFromPool(size);
+            reused = reclaim(size, OOM_WAIT_NANOS, false);  // unreachable unscoped storages go back to the pool
             if (reused != null) return reused;
             trim();
             try {
@@ -90,16 +91,16 @@ public final class CudaMemory {
 
     /**
      * Asks the garbage collector for the unreachable storages and waits for the Cleaner to return them: until a block
-     * of this size class comes back, or the pool has stopped growing for a few milliseconds, or
-     * {@link #RECLAIM_WAIT_NANOS} passed. Returns that block, or null (the caller then asks the driver).
+     * of this size class comes back, or {@code waitNanos} passed, or (when {@code untilStable}) the pool has stopped
+     * growing for a few milliseconds. Returns that block, or null (the caller then asks the driver). The budget path
+     * stops when the pool is stable; after the driver's out-of-memory error the whole wait is worth it.
      */
-    private Long reclaim(long size) {
-        synchronized (this) { collections++; }
+    private Long reclaim(long size, long waitNanos, boolean untilStable) {
         System.gc();
-        long deadline = System.nanoTime() + RECLAIM_WAIT_NANOS, seen = -1;
+        long deadline = System.nanoTime() + waitNanos, seen = -1;
         int still = 0;
         Long reused = null;
-        while (reused == null && System.nanoTime() < deadline && still < 3) {
+        while (reused == null && System.nanoTime() < deadline && !(untilStable && still >= 3)) {
             try {
                 Thread.sleep(1);
             } catch (InterruptedException e) {
