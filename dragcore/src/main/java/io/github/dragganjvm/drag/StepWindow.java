@@ -16,20 +16,20 @@ import java.util.List;
  * windowed resize), and the rectangle is the bounding box over the handles. A read outside it would be refused by
  * {@link FeatureMap#windowed}, not answered wrongly.
  */
-final class StepWindow {
+public final class StepWindow {
     /** {@code -Ddraggan.drag.window=false} runs every step's forward over whole maps (for comparisons). */
-    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("draggan.drag.window", "true"));
+    public static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("draggan.drag.window", "true"));
 
     private StepWindow() {}
 
     /** Image pixels around a handle that a step may read: r2 + r1 + 2, plus one (class comment). */
-    static int reach(int r1, int r2) { return r2 + r1 + 3; }
+    public static int reach(int r1, int r2) { return r2 + r1 + 3; }
 
     /**
      * The block rectangle covering every read of a step whose handles are at the given integer points, on an h x h
      * image resized from an hb x hb block (h a multiple of hb); null when it is the whole block.
      */
-    static Generator.Window around(List<Point> handles, int h, int hb, int r1, int r2) {
+    public static Generator.Window around(List<Point> handles, int h, int hb, int r1, int r2) {
         if (h % hb != 0) throw new IllegalArgumentException("StepWindow: image size " + h + " must be a multiple of the block's " + hb);
         int k = h / hb, m = reach(r1, r2);
         int y0 = hb, y1 = 0, x0 = hb, x1 = 0;
