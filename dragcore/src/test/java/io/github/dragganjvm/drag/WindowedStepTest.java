@@ -56,6 +56,30 @@ class WindowedStepTest {
                 List.of(new Point(44, 20)), List.of(new Point(36, 30)), 6);
     }
 
+    /** Random drags: 1-3 handles anywhere, targets up to 12 px away, F from b16 (k = 4), b32 (k = 2) or b64 (k = 1). */
+    @Test void randomDragsAreTheSameWindowedOrWhole() {
+        java.util.Random rnd = new java.util.Random(2026);
+        int[] blocks = {16, 32, 64};
+        for (int trial = 0; trial < 6; trial++) {
+            DragConfig cfg = CFG.withFeatureBlock(blocks[trial % 3]);
+            if (rnd.nextBoolean()) cfg = cfg.withTracker(DragConfig.Tracker.TEMPLATE);
+            if (rnd.nextBoolean()) cfg = cfg.withSupervision(DragConfig.Supervision.ORIGINAL);
+            int n = 1 + rnd.nextInt(3);
+            List<Point> hs = new java.util.ArrayList<>(), ts = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int x = rnd.nextInt(64), y = rnd.nextInt(64);
+                hs.add(new Point(x, y));
+                int tx, ty;
+                do {
+                    tx = Math.clamp(x + rnd.nextInt(25) - 12, 0, 63);
+                    ty = Math.clamp(y + rnd.nextInt(25) - 12, 0, 63);
+                } while (tx == x && ty == y);
+                ts.add(new Point(tx, ty));
+            }
+            sameDrag("trial " + trial + " (b" + cfg.featureBlockRes() + ", " + cfg.tracker() + ", " + cfg.supervision() + ", " + hs + " -> " + ts + ")", cfg, hs, ts, 4);
+        }
+    }
+
     @Test void stepsThatReadTheWholeMapRunWhole() {
         DragConfig k2 = CFG.withFeatureBlock(32);
         DragSession s = session(k2, List.of(new Point(30, 33)), List.of(new Point(40, 36)), true);
