@@ -48,7 +48,7 @@ import java.util.function.Supplier;
  *
  * <p>On the default path, a step that shows no image and has no mask term, once the references are captured, computes
  * only the rectangle of the feature block its tracker and loss read ({@link StepWindow}, for generators that
- * {@link DragGenerator#computesWindows compute windows}): the same points and losses as whole maps, for a fraction of
+ * {@link DragGenerator#computesWindows compute windows}: StyleGAN2, StyleGAN-Human): the same points and losses as whole maps, for a fraction of
  * the forward.
  */
 public final class DragSession {

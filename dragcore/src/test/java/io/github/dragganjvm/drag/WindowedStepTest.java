@@ -80,6 +80,39 @@ class WindowedStepTest {
         }
     }
 
+    /** StyleGAN-Human's shape (blocks r x r/2 in a square frame): handles inside the image and at its side. */
+    @Test void aHalfWidthModelsWindowedDragIsItsWholeMapDrag() {
+        var cfg = RandomModels.config(64, 2048).withAspect(io.github.dragganjvm.stylegan.io.GeneratorConfig.Aspect.HALF_WIDTH);
+        java.util.Map<String, io.github.dragganjvm.tensor.Tensor> p = new java.util.LinkedHashMap<>();
+        long seed = 11;
+        for (var e : cfg.requiredShapes().entrySet()) {
+            var t = io.github.dragganjvm.tensor.Tensor.randn(io.github.dragganjvm.tensor.DType.F32, seed++, e.getValue());
+            if (e.getKey().startsWith("mapping.fc")) t = io.github.dragganjvm.tensor.Ops.scale(t, 1 / cfg.mappingLrMultiplier());
+            p.put(e.getKey(), t);
+        }
+        Generator half = new Generator(cfg, p);
+        DragConfig k2 = CFG.withFeatureBlock(32);
+        for (List<Point> hs : List.of(List.of(new Point(30, 33)), List.of(new Point(17, 40)), List.of(new Point(46, 10), new Point(25, 50)))) {
+            List<Point> ts = hs.stream().map(h -> new Point(Math.min(h.x() + 7, 47), h.y() + 5)).toList();
+            DragSession a = DragSession.fromSeed(half, 7, 0.7, NoiseMode.CONST, k2), b = DragSession.fromSeed(half, 7, 0.7, NoiseMode.CONST, k2);
+            for (int i = 0; i < hs.size(); i++) {
+                a.addPair(hs.get(i), ts.get(i));
+                b.addPair(hs.get(i), ts.get(i));
+            }
+            b.useWindows(false);
+            int windowed = 0;
+            for (int n = 1; n <= 5; n++) {
+                DragSession.StepResult ra = a.step(false), rb = b.step(false);
+                if (a.lastStepWindow() != null) windowed++;
+                assertEquals(rb.handles(), ra.handles(), hs + ", step " + n + ": tracked points");
+                assertEquals(rb.loss(), ra.loss(), 1e-5 * Math.abs(rb.loss()) + 1e-12, hs + ", step " + n + ": loss");
+                if (ra.done()) break;
+            }
+            assertTrue(windowed > 0, hs + ": no step computed a window");
+            Golden.assertClose(hs + ": w+", b.ws(), a.ws(), 1e-5);
+        }
+    }
+
     @Test void stepsThatReadTheWholeMapRunWhole() {
         DragConfig k2 = CFG.withFeatureBlock(32);
         DragSession s = session(k2, List.of(new Point(30, 33)), List.of(new Point(40, 36)), true);

@@ -166,8 +166,8 @@ public final class Generator implements DragGenerator {
 
     @Override public String architecture() { return "StyleGAN2"; }
 
-    /** Windows ({@link Request#window()}) for square generators; StyleGAN-Human's padded blocks run whole. */
-    @Override public boolean computesWindows() { return config.aspect() == GeneratorConfig.Aspect.SQUARE; }
+    /** Windows ({@link Request#window()}): square generators and StyleGAN-Human's half-width ones. */
+    @Override public boolean computesWindows() { return true; }
 
     /** Index of the block with resolution r (0 for b4); fails for a resolution the generator lacks. */
     public int blockIndex(int r) {
@@ -249,7 +249,10 @@ public final class Generator implements DragGenerator {
          * The input rectangle a 3x3 convolution with padding 1 on an r x r map needs for this output rectangle: one
          * pixel more on each side, then widened to even edges and clipped to the map.
          */
-        public Window throughConv(int r) { return new Window(even(y0 - 1, r), evenUp(y1 + 1, r), even(x0 - 1, r), evenUp(x1 + 1, r)); }
+        public Window throughConv(int r) { return throughConv(r, r); }
+
+        /** {@link #throughConv(int)} on an h x w map. */
+        public Window throughConv(int h, int w) { return new Window(even(y0 - 1, h), evenUp(y1 + 1, h), even(x0 - 1, w), evenUp(x1 + 1, w)); }
 
         /**
          * The input rectangle (on the r/2 x r/2 map) that NVlabs' up-sampling convolution (3x3 transposed conv with
@@ -257,11 +260,16 @@ public final class Generator implements DragGenerator {
          * transposed conv's outputs o-1..o+2 (the blur, padded by 1), which read inputs i with 2i in [o-3, o+2],
          * i.e. i from ceil((o-3)/2) = floor((o-2)/2) to floor((o+2)/2); then widened to even edges and clipped.
          */
-        public Window throughUp(int r) {
-            int h = r / 2;
-            return new Window(even(Math.floorDiv(y0 - 2, 2), h), evenUp(Math.floorDiv(y1 + 1, 2) + 1, h),
-                    even(Math.floorDiv(x0 - 2, 2), h), evenUp(Math.floorDiv(x1 + 1, 2) + 1, h));
+        public Window throughUp(int r) { return throughUp(r, r); }
+
+        /** {@link #throughUp(int)} for an h x w output map (input h/2 x w/2). */
+        public Window throughUp(int h, int w) {
+            return new Window(even(Math.floorDiv(y0 - 2, 2), h / 2), evenUp(Math.floorDiv(y1 + 1, 2) + 1, h / 2),
+                    even(Math.floorDiv(x0 - 2, 2), w / 2), evenUp(Math.floorDiv(x1 + 1, 2) + 1, w / 2));
         }
+
+        /** This window moved right by dx columns. */
+        public Window shifted(int dx) { return new Window(y0, y1, x0 + dx, x1 + dx); }
 
         /** The output rectangle an up-sampling convolution makes from this input rectangle (twice the coordinates). */
         public Window doubled() { return new Window(2 * y0, 2 * y1, 2 * x0, 2 * x1); }
@@ -281,7 +289,10 @@ public final class Generator implements DragGenerator {
         }
 
         /** Widened to even edges: even start, even end (or the map's edge), inside r. */
-        public Window aligned(int r) { return new Window(even(y0, r), evenUp(y1, r), even(x0, r), evenUp(x1, r)); }
+        public Window aligned(int r) { return aligned(r, r); }
+
+        /** {@link #aligned(int)} inside h x w. */
+        public Window aligned(int h, int w) { return new Window(even(y0, h), evenUp(y1, h), even(x0, w), evenUp(x1, w)); }
 
         private static int even(int a, int r) { return Math.min(Math.max(0, a - Math.floorMod(a, 2)), r); }
         private static int evenUp(int b, int r) { return Math.max(0, Math.min(r, b + Math.floorMod(b, 2))); }
@@ -358,8 +369,10 @@ public final class Generator implements DragGenerator {
 
     /**
      * The synthesis of only a rectangle of the last block's output ({@link Request#window()}, widened to even
-     * edges): features only (the image needs every pixel), square generators. Each block's output feature is the
-     * rectangle the blocks above need of it; the last block's is the request's.
+     * edges): features only (the image needs every pixel). Each block's output feature is the rectangle the blocks
+     * above need of it; the last block's is the request's. Windows are in the square frame's columns; a half-width
+     * (StyleGAN-Human) block runs on its own columns, and the last block's feature also holds the padding columns
+     * the request covers (zeros, as the whole synthesis pads them).
      *
      * <p>Why it is exact: every layer is translation equivariant (a convolution, the up-sampling conv with output
      * pixel 2i + j for input i, per-pixel noise, bias and activation), and its zero padding is the map's own only at
@@ -372,17 +385,21 @@ public final class Generator implements DragGenerator {
      */
     private Output synthesisWindow(Var ws, Request req) {
         if (req.image() != ImageMode.NONE) throw new IllegalArgumentException("synthesis: a window computes features only; the image needs ImageMode.NONE but is " + req.image());
-        if (config.aspect() != GeneratorConfig.Aspect.SQUARE) throw new IllegalArgumentException("synthesis: a window needs a square generator; this one is " + config.aspect());
         int last = Math.min(req.lastBlockRes(), resolution());
         int n = blockIndex(last) + 1;
         if (!req.window().inside(last)) throw new IllegalArgumentException("synthesis: window " + req.window() + " is not inside block b" + last + "'s " + last + "x" + last + " map");
-        // what each block must output (out) and what its conv1 reads (mid), from the last block down
+        GeneratorConfig.Aspect aspect = config.aspect();
+        // the window in the block's own columns (a half-width block sits padLeft columns into its square frame)
+        Window asked = req.window().aligned(last);
+        int pad = aspect.padLeft(last), width = aspect.width(last);
+        int ox0 = Math.min(Math.max(asked.x0() - pad, 0), width - 2), ox1 = Math.max(Math.min(asked.x1() - pad, width), ox0 + 2);
+        // what each block must output (out) and what its conv1 reads (mid), from the last block down, in own columns
         Window[] out = new Window[n], mid = new Window[n];
-        out[n - 1] = req.window().aligned(last);
+        out[n - 1] = new Window(asked.y0(), asked.y1(), ox0, ox1);
         for (int i = n - 1; i >= 0; i--) {
-            int r = resolutions[i];
-            mid[i] = out[i].throughConv(r);
-            if (i > 0) out[i - 1] = mid[i].throughUp(r);
+            int r = resolutions[i], w = aspect.width(r);
+            mid[i] = out[i].throughConv(r, w);
+            if (i > 0) out[i - 1] = mid[i].throughUp(r, w);
         }
         int batch = ws.shape()[0];
         List<Var> feats = new ArrayList<>();
@@ -394,7 +411,7 @@ public final class Generator implements DragGenerator {
                 if (i == 0) {
                     Tensor c = constInput;
                     x = Var.constant(c.unsqueezeView(0).expandView(batch, c.size(0), c.size(1), c.size(2)).copy());
-                    x = Window.whole(r).crop(x, mid[0]);
+                    x = new Window(0, r, 0, aspect.width(r)).crop(x, mid[0]);
                 } else {
                     x = layer(b + ".conv0", x, wRow(ws, 2 * i - 1), req, 2 * i - 1, out[i - 1].doubled(), mid[i]);
                 }
@@ -402,7 +419,22 @@ public final class Generator implements DragGenerator {
             }
             feats.add(x);
         }
-        return new Output(feats, null, List.of(out));
+        if (aspect == GeneratorConfig.Aspect.SQUARE) return new Output(feats, null, List.of(out));
+        // square frame: every window moves right by the block's padding; the last block's also covers the padding
+        // columns the request asked for, which hold 0 (as padToSquare's)
+        List<Window> framed = new ArrayList<>();
+        for (int i = 0; i < n; i++) framed.add(out[i].shifted(aspect.padLeft(resolutions[i])));
+        Window own = framed.get(n - 1);
+        Window cover = new Window(asked.y0(), asked.y1(), Math.min(asked.x0(), own.x0()), Math.max(asked.x1(), own.x1()));
+        if (!cover.equals(own)) {
+            try (var mode = last <= req.gradUpToRes() ? GradMode.enableGrad() : GradMode.noGrad()) {
+                Var f = feats.get(n - 1);
+                int[] fs = f.shape();
+                feats.set(n - 1, ShapeOps.embed(f, new int[]{fs[0], fs[1], cover.height(), cover.width()}, new int[]{0, 0, 0, own.x0() - cover.x0()}));
+            }
+            framed.set(n - 1, cover);
+        }
+        return new Output(feats, null, List.copyOf(framed));
     }
 
     /**
@@ -490,7 +522,7 @@ public final class Generator implements DragGenerator {
         else {
             y = made.crop(y, keep);
             int[] ys = y.shape();
-            Tensor whole = noise(l, req, layerIndex, new int[]{ys[0], 1, l.resolution, l.resolution});
+            Tensor whole = noise(l, req, layerIndex, new int[]{ys[0], 1, l.resolution, config.aspect().width(l.resolution)});
             noise = whole == null ? null : keep.cropOf(whole);
         }
         double c = clamp == null ? -1 : clamp;
