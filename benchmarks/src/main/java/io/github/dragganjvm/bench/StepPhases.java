@@ -63,13 +63,12 @@ public final class StepPhases {
             last = System.nanoTime();
             Var ws = ShapeOps.cat(1, wOpt, Var.constant(w0.sliceView(1, rows, g.numWs())));
             Generator.Request req = new Generator.Request(NoiseMode.CONST, 0, fb, Generator.ImageMode.NONE, fb);
-            Generator.Window window = windowed ? StepWindow.around(handles, res, fb, c.r1(res), c.r2(res)) : null;
-            Generator.Output out = g.synthesis(ws, window == null ? req : req.withWindow(window));
-            Generator.Window got = out.window(g.blockIndex(fb));
-            if (window != null) windowSizes.add(got.height() + "x" + got.width());
-            lap("step: forward b4..b" + fb + " on the tape" + (window == null ? "" : ", windowed"));
-            FeatureMap f = window == null ? new FeatureMap(out.feature(g, fb), res, c.directSampling())
-                    : FeatureMap.windowed(out.feature(g, fb), fb, got.y0(), got.x0(), res);
+            List<Generator.Window> windows = windowed ? StepWindow.around(handles, res, fb, c.r1(res), c.r2(res)) : null;
+            Generator.Output out = g.synthesis(ws, req.withWindows(windows));
+            List<Generator.Part> got = out.parts(g.blockIndex(fb));
+            if (windows != null) windowSizes.add(got.stream().map(p -> p.window().height() + "x" + p.window().width()).toList().toString());
+            lap("step: forward b4..b" + fb + " on the tape" + (windows == null ? "" : ", windowed"));
+            FeatureMap f = windows == null ? new FeatureMap(out.feature(g, fb), res, c.directSampling()) : FeatureMap.windowed(got, fb, res);
             if (f0 == null) f0 = PointTracker.featureAt(f, handles.get(0));
             handles.set(0, PointTracker.track(f, f0, handles.get(0), c.r2(res)).point());
             lap("step: point tracking");

@@ -176,7 +176,7 @@ public final class DragSession {
     private Tensor lastGrad;                 // dL/dw of the optimised rows at the last step (for tests and tools)
     private volatile boolean stopRequested;
     private boolean windows = StepWindow.ENABLED;   // steps may compute only the feature block's read rectangle
-    private Generator.Window lastWindow;             // the last step's, null when it ran whole maps
+    private List<Generator.Window> lastWindows;      // the last step's rectangles, null when it ran whole maps
     private volatile boolean running;
 
     private record Snapshot(Tensor ws, List<Point> handles, List<Point> initialHandles, int historySize, long noiseDraws) {}
@@ -320,9 +320,9 @@ public final class DragSession {
         Generator.Request req = cfg.directSampling()
                 ? new Generator.Request(noise, nSeed, cfg.featureBlockRes(), Generator.ImageMode.NONE, cfg.featureBlockRes())
                 : Generator.Request.full(noise).withNoiseSeed(nSeed);                  // the reference's whole taped forward
-        Generator.Window window = !wantImage && cfg.directSampling() ? stepWindow(h) : null;
-        lastWindow = window;
-        if (window != null) req = req.withWindow(window);
+        List<Generator.Window> windows = !wantImage && cfg.directSampling() ? stepWindows(h) : null;
+        lastWindows = windows;
+        if (windows != null) req = req.withWindows(windows);
         Generator.Output out = g.synthesis(wsVar, req);
         PendingImage pending = !wantImage ? null
                 : out.image() != null ? PendingImage.of(out.image().value())
@@ -330,12 +330,8 @@ public final class DragSession {
         if (pending != null && listener != null) listener.imageReady(totalSteps + 1, pending);
         noiseDraws++;
         FeatureMap f;
-        if (window == null) f = new FeatureMap(g.dragFeature(out, cfg.featureBlockRes()), h, cfg.directSampling());
-        else {
-            int fi = g.featureIndex(cfg.featureBlockRes());
-            Generator.Window got = out.window(fi);
-            f = FeatureMap.windowed(out.features().get(fi), cfg.featureBlockRes(), got.y0(), got.x0(), h);
-        }
+        if (windows == null) f = new FeatureMap(g.dragFeature(out, cfg.featureBlockRes()), h, cfg.directSampling());
+        else f = FeatureMap.windowed(out.parts(g.featureIndex(cfg.featureBlockRes())), cfg.featureBlockRes(), h);
 
         if (featRefs == null) {
             f0Block = f.block().value().copy();
@@ -382,11 +378,11 @@ public final class DragSession {
     }
 
     /**
-     * The rectangle of the feature block this step's forward may compute alone ({@link StepWindow}), or null for whole
+     * The rectangles of the feature block this step's forward may compute alone ({@link StepWindow}), or null for whole
      * maps: only once the tracking references exist (capture reads F whole), without a mask term (it reads F whole),
      * for a generator that computes windows, and unless turned off ({@link StepWindow#ENABLED}, {@link #useWindows}).
      */
-    private Generator.Window stepWindow(int h) {
+    private List<Generator.Window> stepWindows(int h) {
         int hb = cfg.featureBlockRes();
         boolean maskTerm = mask != null && mask.hasBothValues() && cfg.lambdaMask() != 0;
         if (!windows || featRefs == null || maskTerm || !g.computesWindows() || h % hb != 0) return null;
@@ -396,8 +392,8 @@ public final class DragSession {
     /** Lets steps compute only the rectangle of the feature block they read (the default) or not (for comparisons). */
     synchronized void useWindows(boolean on) { windows = on; }
 
-    /** The feature-block rectangle the last step computed, or null when it ran whole maps. */
-    synchronized Generator.Window lastStepWindow() { return lastWindow; }
+    /** The feature-block rectangles the last step asked for (one per handle), or null when it ran whole maps. */
+    synchronized List<Generator.Window> lastStepWindows() { return lastWindows; }
 
     /**
      * The image of a forward that stopped at the feature block: keeps ws [1, num_ws, w_dim] (a copy Adam will not

@@ -3,6 +3,9 @@ package io.github.dragganjvm.drag;
 import io.github.dragganjvm.autograd.Var;
 import io.github.dragganjvm.autograd.ops.ResampleOps;
 import io.github.dragganjvm.autograd.ops.ShapeOps;
+import io.github.dragganjvm.stylegan.Generator;
+
+import java.util.List;
 
 /**
  * The feature map F of the reference: a synthesis block's output [1, C, hb, hb] resized to the image size
@@ -15,45 +18,47 @@ import io.github.dragganjvm.autograd.ops.ShapeOps;
  * rows we keep. {@link #full()} makes (and caches) the whole resized map, which the mask term needs.
  * With {@code direct == false} every read goes through the full map (the straightforward path).
  *
- * <p>The same argument lets the block itself be only a rectangle of the hb x hb map ({@link #windowed}, from a
- * synthesis of a window): a read needs only the source rows and columns {@link #sourceRange} names, so it is exact
- * whenever they lie inside the rectangle, and refused otherwise; {@link #full()} is refused.
+ * <p>The same argument lets the block itself be only some rectangles of the hb x hb map ({@link #windowed}, from a
+ * windowed synthesis): a read needs only the source rows and columns {@link #sourceRange} names, so it is exact
+ * whenever they lie inside one of the rectangles, and refused otherwise; {@link #full()} is refused.
  */
 public final class FeatureMap {
-    private final Var block;     // [1, C, bh, bw]: rows top.., columns left.. of the hb x hb block map
-    private final int hb, top, left;
+    private final List<Generator.Part> parts;   // each [1, C, bh, bw] at its window of the hb x hb block map
+    private final int hb;
     private final int h;
     private final boolean direct;
     private Var full;
 
     public FeatureMap(Var block, int imageSize, boolean direct) {
-        this(block, requireSquare(block), 0, 0, imageSize, direct);
+        this(List.of(new Generator.Part(new Generator.Window(0, requireSquare(block), 0, block.shape()[3]), block)), block.shape()[2], imageSize, direct);
     }
 
-    private FeatureMap(Var block, int hb, int top, int left, int imageSize, boolean direct) {
+    private FeatureMap(List<Generator.Part> parts, int hb, int imageSize, boolean direct) {
         if (imageSize < hb) throw new IllegalArgumentException("FeatureMap: image size " + imageSize + " is smaller than the block " + hb);
-        this.block = block;
+        this.parts = List.copyOf(parts);
         this.hb = hb;
-        this.top = top;
-        this.left = left;
         this.h = imageSize;
         this.direct = direct && imageSize % hb == 0;
         if (!this.direct) full();
     }
 
     /**
-     * The map of a block of which only a rectangle was computed: {@code part} [1, C, bh, bw] holds rows top..top+bh-1
-     * and columns left..left+bw-1 of the hb x hb block output. The image size must be a multiple of hb (the exact
-     * windowed resize above).
+     * The map of a block of which only some rectangles were computed: each part [1, C, bh, bw] holds its window's
+     * rows and columns of the hb x hb block output. The image size must be a multiple of hb (the exact windowed
+     * resize above).
      */
-    public static FeatureMap windowed(Var part, int hb, int top, int left, int imageSize) {
-        int[] s = part.shape();
-        if (s.length != 4 || s[0] != 1) throw new IllegalArgumentException("FeatureMap.windowed: part must be [1, C, bh, bw] but is " + java.util.Arrays.toString(s));
-        if (top < 0 || left < 0 || top + s[2] > hb || left + s[3] > hb) {
-            throw new IllegalArgumentException("FeatureMap.windowed: rows [" + top + ", " + (top + s[2]) + ") and columns [" + left + ", " + (left + s[3]) + ") are not inside the " + hb + "x" + hb + " block");
+    public static FeatureMap windowed(List<Generator.Part> parts, int hb, int imageSize) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("FeatureMap.windowed: no parts");
+        for (Generator.Part p : parts) {
+            int[] s = p.value().shape();
+            Generator.Window w = p.window();
+            if (s.length != 4 || s[0] != 1 || s[2] != w.height() || s[3] != w.width()) {
+                throw new IllegalArgumentException("FeatureMap.windowed: a part must be [1, C, " + w.height() + ", " + w.width() + "] for its window " + w + " but is " + java.util.Arrays.toString(s));
+            }
+            if (!w.inside(hb)) throw new IllegalArgumentException("FeatureMap.windowed: window " + w + " is not inside the " + hb + "x" + hb + " block");
         }
         if (imageSize % hb != 0) throw new IllegalArgumentException("FeatureMap.windowed: image size " + imageSize + " must be a multiple of the block's " + hb);
-        return new FeatureMap(part, hb, top, left, imageSize, true);
+        return new FeatureMap(parts, hb, imageSize, true);
     }
 
     private static int requireSquare(Var block) {
@@ -62,23 +67,25 @@ public final class FeatureMap {
         return s[2];
     }
 
-    /** Whether the block holds only a rectangle of its map ({@link #windowed}). */
-    public boolean isWindowed() { return block.shape()[2] != hb || block.shape()[3] != hb; }
+    /** Whether the block holds only rectangles of its map ({@link #windowed}). */
+    public boolean isWindowed() { return parts.size() != 1 || !parts.get(0).window().isWhole(hb); }
 
     /** Image size h (the resized map is h x h). */
     public int size() { return h; }
 
     /** Channels C. */
-    public int channels() { return block.shape()[1]; }
+    public int channels() { return parts.get(0).value().shape()[1]; }
 
-    /** The block output this map resizes (for a {@link #windowed} map, the rectangle it holds). */
-    public Var block() { return block; }
+    /** The block output this map resizes; refused for a {@link #windowed} map (read {@link #window} instead). */
+    public Var block() {
+        if (isWindowed()) throw new IllegalStateException("FeatureMap.block: this map holds only " + windowsText() + " of the " + hb + "x" + hb + " block");
+        return parts.get(0).value();
+    }
 
     /** The whole resized map [1, C, h, h] (made once); refused for a {@link #windowed} map. */
     public Var full() {
         if (full == null) {
-            if (isWindowed()) throw new IllegalStateException("FeatureMap.full: this map holds only rows [" + top + ", " + (top + block.shape()[2])
-                    + ") and columns [" + left + ", " + (left + block.shape()[3]) + ") of the " + hb + "x" + hb + " block");
+            Var block = block();
             full = hb == h ? block : ResampleOps.resizeBilinear(block, h, h, false);
         }
         return full;
@@ -106,14 +113,23 @@ public final class FeatureMap {
         return new int[]{a, b};
     }
 
-    /** Rows r0..r1-1 and columns c0..c1-1 of the hb x hb block map; refused where a windowed block lacks them. */
+    /** Rows r0..r1-1 and columns c0..c1-1 of the hb x hb block map, from the first part that holds them all; refused where none does. */
     private Var blockPart(int r0, int r1, int c0, int c1) {
-        int[] s = block.shape();
-        if (r0 < top || c0 < left || r1 > top + s[2] || c1 > left + s[3]) {
-            throw new IllegalStateException("FeatureMap.window: the read needs block rows [" + r0 + ", " + r1 + ") and columns [" + c0 + ", " + c1
-                    + ") but only rows [" + top + ", " + (top + s[2]) + ") and columns [" + left + ", " + (left + s[3]) + ") were computed");
+        for (Generator.Part p : parts) {
+            Generator.Window w = p.window();
+            if (r0 >= w.y0() && c0 >= w.x0() && r1 <= w.y1() && c1 <= w.x1()) return crop(p.value(), r0 - w.y0(), r1 - w.y0(), c0 - w.x0(), c1 - w.x0());
         }
-        return crop(block, r0 - top, r1 - top, c0 - left, c1 - left);
+        throw new IllegalStateException("FeatureMap.window: the read needs block rows [" + r0 + ", " + r1 + ") and columns [" + c0 + ", " + c1
+                + ") but only " + windowsText() + " were computed");
+    }
+
+    private String windowsText() {
+        StringBuilder b = new StringBuilder();
+        for (Generator.Part p : parts) {
+            Generator.Window w = p.window();
+            b.append(b.isEmpty() ? "" : ", ").append("rows [").append(w.y0()).append(", ").append(w.y1()).append(") x columns [").append(w.x0()).append(", ").append(w.x1()).append(")");
+        }
+        return b.toString();
     }
 
     private static Var crop(Var x, int y0, int y1, int x0, int x1) {

@@ -181,5 +181,4 @@ public final class MotionSupervision {
         return ElementwiseOps.affine(ReduceOps.l1Loss(fm, f0m), lambda, 0);
     }
 
-    static DType dtype(FeatureMap f) { return f.block().value().dtype(); }
 }

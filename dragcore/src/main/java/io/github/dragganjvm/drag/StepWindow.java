@@ -13,8 +13,9 @@ import java.util.List;
  * supervision reads the disc of radius r1 around p' plus two pixels for the bilinear taps of q + d
  * ({@link MotionSupervision}). So every read of F lies within r2 + r1 + 2 pixels of a handle; one pixel more is kept for
  * the disc's stretched grid. Those image rows become block rows by {@link FeatureMap#sourceRange} (the exact
- * windowed resize), and the rectangle is the bounding box over the handles. A read outside it would be refused by
- * {@link FeatureMap#windowed}, not answered wrongly.
+ * windowed resize): one rectangle per handle, which the synthesis merges where they overlap
+ * ({@link Generator.Window#merged}). A read outside them would be refused by {@link FeatureMap#windowed}, not
+ * answered wrongly.
  */
 public final class StepWindow {
     /** {@code -Ddraggan.drag.window=false} runs every step's forward over whole maps (for comparisons). */
@@ -26,23 +27,21 @@ public final class StepWindow {
     public static int reach(int r1, int r2) { return r2 + r1 + 3; }
 
     /**
-     * The block rectangle covering every read of a step whose handles are at the given integer points, on an h x h
-     * image resized from an hb x hb block (h a multiple of hb); null when it is the whole block.
+     * The block rectangles covering every read of a step whose handles are at the given integer points, one per
+     * handle, on an h x h image resized from an hb x hb block (h a multiple of hb); null when, merged, they are the
+     * whole block.
      */
-    public static Generator.Window around(List<Point> handles, int h, int hb, int r1, int r2) {
+    public static List<Generator.Window> around(List<Point> handles, int h, int hb, int r1, int r2) {
         if (h % hb != 0) throw new IllegalArgumentException("StepWindow: image size " + h + " must be a multiple of the block's " + hb);
         int k = h / hb, m = reach(r1, r2);
-        int y0 = hb, y1 = 0, x0 = hb, x1 = 0;
+        List<Generator.Window> list = new java.util.ArrayList<>();
         for (Point p : handles) {
             int px = (int) Math.floor(p.x()), py = (int) Math.floor(p.y());
             int[] rows = FeatureMap.sourceRange(Math.max(0, py - m), Math.min(h, py + m + 2), k, hb);
             int[] cols = FeatureMap.sourceRange(Math.max(0, px - m), Math.min(h, px + m + 2), k, hb);
-            y0 = Math.min(y0, rows[0]);
-            y1 = Math.max(y1, rows[1]);
-            x0 = Math.min(x0, cols[0]);
-            x1 = Math.max(x1, cols[1]);
+            list.add(new Generator.Window(rows[0], rows[1], cols[0], cols[1]));
         }
-        Generator.Window w = new Generator.Window(y0, y1, x0, x1);
-        return w.isWhole(hb) ? null : w;
+        List<Generator.Window> merged = Generator.Window.merged(list);
+        return merged.size() == 1 && merged.get(0).aligned(hb).isWhole(hb) ? null : List.copyOf(list);
     }
 }

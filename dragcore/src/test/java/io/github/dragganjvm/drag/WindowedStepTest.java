@@ -14,10 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Steps that compute only the rectangle of the feature block they read ({@link StepWindow}) give the drag of steps
- * over whole maps: the same tracked points at every step, losses and w+ equal to rounding, for handles in the middle,
- * at edges and corners, two handles, both trackers, both supervisions, a block at the image's size (k = 1) and half
- * of it (k = 2). A read outside the rectangle would throw, so these also check that the rectangle covers every read.
+ * Steps that compute only the rectangles of the feature block they read ({@link StepWindow}) give the drag of steps
+ * over whole maps: the same tracked points at every step, losses to 1e-5 and w+ to 1e-4 (as the golden drags), for
+ * handles in the middle, at edges and corners, two and three handles (near: one rectangle; apart: several), both
+ * trackers, both supervisions, a block at the image's size (k = 1), half (k = 2) and a quarter of it (k = 4), and a
+ * half-width model. A read outside the rectangles would throw, so these also check that they cover every read.
  */
 class WindowedStepTest {
     private static final Generator G = RandomModels.create(64, 2048, 5);
@@ -32,18 +33,27 @@ class WindowedStepTest {
     }
 
     private static void sameDrag(String what, DragConfig cfg, List<Point> handles, List<Point> targets, int steps) {
+        assertTrue(sameDragCountingWindows(what, cfg, handles, targets, steps) > 0, what + ": no step computed a window");
+    }
+
+    /**
+     * Runs the drag both ways and returns how many steps were windowed. w+ is compared as the golden drags compare
+     * it with the reference (1e-4): Adam divides by sqrt(v), so where a gradient component is tiny its rounding-level
+     * difference (the parts' backward sums in another order) moves w+ by more than the gradients differ.
+     */
+    private static int sameDragCountingWindows(String what, DragConfig cfg, List<Point> handles, List<Point> targets, int steps) {
         DragSession a = session(cfg, handles, targets, true), b = session(cfg, handles, targets, false);
         int windowed = 0;
         for (int n = 1; n <= steps; n++) {
             DragSession.StepResult ra = a.step(false), rb = b.step(false);
-            assertNull(b.lastStepWindow());
-            if (a.lastStepWindow() != null) windowed++;
+            assertNull(b.lastStepWindows());
+            if (a.lastStepWindows() != null) windowed++;
             assertEquals(rb.handles(), ra.handles(), what + ", step " + n + ": tracked points");
             assertEquals(rb.loss(), ra.loss(), 1e-5 * Math.abs(rb.loss()) + 1e-12, what + ", step " + n + ": loss");
             if (ra.done()) break;
         }
-        assertTrue(windowed > 0, what + ": no step computed a window");
-        Golden.assertClose(what + ": w+", b.ws(), a.ws(), 1e-5);
+        Golden.assertClose(what + ": w+", b.ws(), a.ws(), 1e-4);
+        return windowed;
     }
 
     @Test void aWindowedDragIsTheWholeMapDrag() {
@@ -52,6 +62,8 @@ class WindowedStepTest {
         sameDrag("corner, k = 2", k2, List.of(new Point(1, 62)), List.of(new Point(9, 55)), 6);
         sameDrag("edge, k = 1", k1, List.of(new Point(63, 20)), List.of(new Point(55, 28)), 6);
         sameDrag("two handles, k = 2", k2, List.of(new Point(12, 14), new Point(22, 30)), List.of(new Point(20, 10), new Point(15, 36)), 6);
+        sameDrag("two handles far apart, k = 2 (two rectangles)", k2, List.of(new Point(6, 7), new Point(57, 55)), List.of(new Point(14, 12), new Point(50, 49)), 6);
+        sameDrag("three handles, k = 1", k1, List.of(new Point(5, 58), new Point(58, 6), new Point(33, 30)), List.of(new Point(12, 52), new Point(52, 12), new Point(38, 36)), 5);
         sameDrag("template tracker, original supervision", k2.withTracker(DragConfig.Tracker.TEMPLATE).withSupervision(DragConfig.Supervision.ORIGINAL),
                 List.of(new Point(44, 20)), List.of(new Point(36, 30)), 6);
     }
@@ -60,6 +72,7 @@ class WindowedStepTest {
     @Test void randomDragsAreTheSameWindowedOrWhole() {
         java.util.Random rnd = new java.util.Random(2026);
         int[] blocks = {16, 32, 64};
+        int windowed = 0;
         for (int trial = 0; trial < 6; trial++) {
             DragConfig cfg = CFG.withFeatureBlock(blocks[trial % 3]);
             if (rnd.nextBoolean()) cfg = cfg.withTracker(DragConfig.Tracker.TEMPLATE);
@@ -76,8 +89,9 @@ class WindowedStepTest {
                 } while (tx == x && ty == y);
                 ts.add(new Point(tx, ty));
             }
-            sameDrag("trial " + trial + " (b" + cfg.featureBlockRes() + ", " + cfg.tracker() + ", " + cfg.supervision() + ", " + hs + " -> " + ts + ")", cfg, hs, ts, 4);
+            windowed += sameDragCountingWindows("trial " + trial + " (b" + cfg.featureBlockRes() + ", " + cfg.tracker() + ", " + cfg.supervision() + ", " + hs + " -> " + ts + ")", cfg, hs, ts, 4);
         }
+        assertTrue(windowed > 0, "no step of the random drags computed a window");
     }
 
     /** StyleGAN-Human's shape (blocks r x r/2 in a square frame): handles inside the image and at its side. */
@@ -103,13 +117,13 @@ class WindowedStepTest {
             int windowed = 0;
             for (int n = 1; n <= 5; n++) {
                 DragSession.StepResult ra = a.step(false), rb = b.step(false);
-                if (a.lastStepWindow() != null) windowed++;
+                if (a.lastStepWindows() != null) windowed++;
                 assertEquals(rb.handles(), ra.handles(), hs + ", step " + n + ": tracked points");
                 assertEquals(rb.loss(), ra.loss(), 1e-5 * Math.abs(rb.loss()) + 1e-12, hs + ", step " + n + ": loss");
                 if (ra.done()) break;
             }
             assertTrue(windowed > 0, hs + ": no step computed a window");
-            Golden.assertClose(hs + ": w+", b.ws(), a.ws(), 1e-5);
+            Golden.assertClose(hs + ": w+", b.ws(), a.ws(), 1e-4);
         }
     }
 
@@ -117,31 +131,36 @@ class WindowedStepTest {
         DragConfig k2 = CFG.withFeatureBlock(32);
         DragSession s = session(k2, List.of(new Point(30, 33)), List.of(new Point(40, 36)), true);
         s.step(false);
-        assertNull(s.lastStepWindow(), "the first step captures the references from the whole map");
+        assertNull(s.lastStepWindows(), "the first step captures the references from the whole map");
         s.step(false);
-        Generator.Window w = s.lastStepWindow();
+        List<Generator.Window> w = s.lastStepWindows();
         assertNotNull(w, "the second step reads only around its handle");
-        assertTrue(w.height() < 32 && w.width() < 32, w.toString());
+        assertEquals(1, w.size());
+        assertTrue(w.get(0).height() < 32 && w.get(0).width() < 32, w.toString());
         s.step(true);
-        assertNull(s.lastStepWindow(), "a step that makes its image runs whole maps");
+        assertNull(s.lastStepWindows(), "a step that makes its image runs whole maps");
         Mask m = Mask.allFixed(64);
         s.setMask(m.withBrush(30, 33, 10, true));
         s.step(false);
-        assertNull(s.lastStepWindow(), "the mask term reads the whole map");
-        // handles in opposite corners: their rectangle is the whole block
+        assertNull(s.lastStepWindows(), "the mask term reads the whole map");
+        // handles in opposite corners: one rectangle each, not their bounding box (the whole block)
         DragSession far = session(k2, List.of(new Point(2, 2), new Point(61, 61)), List.of(new Point(8, 8), new Point(55, 55)), true);
         far.step(false);
         far.step(false);
-        assertNull(far.lastStepWindow());
+        List<Generator.Window> two = far.lastStepWindows();
+        assertNotNull(two);
+        assertEquals(2, Generator.Window.merged(two).size(), two.toString());
     }
 
     @Test void theRectangleCoversTheReachOfEveryHandle() {
         int h = 256, hb = 128, r1 = 2, r2 = 6;
-        Generator.Window w = StepWindow.around(List.of(new Point(100, 40)), h, hb, r1, r2);
+        Generator.Window w = StepWindow.around(List.of(new Point(100, 40)), h, hb, r1, r2).get(0);
         int m = StepWindow.reach(r1, r2);
         // image columns 100 - m .. 100 + m need block columns floor((100 - m) / 2) - 1 .. ceil((100 + m) / 2) + 1
         assertTrue(w.x0() <= (100 - m) / 2 - 1 && w.x1() >= (100 + m + 1) / 2 + 1, w.toString());
         assertTrue(w.y0() <= (40 - m) / 2 - 1 && w.y1() >= (40 + m + 1) / 2 + 1, w.toString());
         assertTrue(w.width() <= 2 * m / 2 + 6, "no wider than needed: " + w);
+        // the reach of a centre handle on a 32 px image covers the whole 16 px block: no window
+        assertNull(StepWindow.around(List.of(new Point(16, 16)), 32, 16, 3, 6));
     }
 }

@@ -53,8 +53,8 @@ public interface DragGenerator {
     int featureIndex(int blockRes);
 
     /**
-     * Whether {@link #synthesis} accepts a {@link Generator.Request#window()} (only a rectangle of the last block's
-     * output, features only; the output's {@link Generator.Output#window(int)} says what each feature holds). False:
+     * Whether {@link #synthesis} accepts {@link Generator.Request#windows()} (only rectangles of the last block's
+     * output, features only; the output's {@link Generator.Output#parts(int)} says what each block holds). False:
      * whole maps only, and a drag runs whole forwards.
      */
     default boolean computesWindows() { return false; }

@@ -166,7 +166,7 @@ public final class Generator implements DragGenerator {
 
     @Override public String architecture() { return "StyleGAN2"; }
 
-    /** Windows ({@link Request#window()}): square generators and StyleGAN-Human's half-width ones. */
+    /** Windows ({@link Request#windows()}): square generators and StyleGAN-Human's half-width ones. */
     @Override public boolean computesWindows() { return true; }
 
     /** Index of the block with resolution r (0 for b4); fails for a resolution the generator lacks. */
@@ -205,10 +205,17 @@ public final class Generator implements DragGenerator {
     // ------------------------------------------------------------------ synthesis
 
     /**
-     * What to compute in a synthesis pass. {@code window}, when not null, asks for only that rectangle of the last
+     * What to compute in a synthesis pass. {@code windows}, when not null, asks for only those rectangles of the last
      * block's output (in its pixels): see {@link #synthesis}; null computes whole maps.
      */
-    public record Request(NoiseMode noise, long noiseSeed, int lastBlockRes, ImageMode image, int gradUpToRes, Window window) {
+    public record Request(NoiseMode noise, long noiseSeed, int lastBlockRes, ImageMode image, int gradUpToRes, List<Window> windows) {
+        public Request {
+            if (windows != null) {
+                if (windows.isEmpty()) throw new IllegalArgumentException("Request: windows must hold at least one rectangle (null: whole maps)");
+                windows = List.copyOf(windows);
+            }
+        }
+
         /** Whole maps (no window). */
         public Request(NoiseMode noise, long noiseSeed, int lastBlockRes, ImageMode image, int gradUpToRes) {
             this(noise, noiseSeed, lastBlockRes, image, gradUpToRes, null);
@@ -217,10 +224,13 @@ public final class Generator implements DragGenerator {
         /** Everything: all blocks, image without extra taping decisions (taped when ws requires grad). */
         public static Request full(NoiseMode noise) { return new Request(noise, 0, Integer.MAX_VALUE, ImageMode.WITH_GRAD, Integer.MAX_VALUE); }
 
-        public Request withNoiseSeed(long seed) { return new Request(noise, seed, lastBlockRes, image, gradUpToRes, window); }
+        public Request withNoiseSeed(long seed) { return new Request(noise, seed, lastBlockRes, image, gradUpToRes, windows); }
 
         /** The same request for only the given rectangle of the last block's output. */
-        public Request withWindow(Window w) { return new Request(noise, noiseSeed, lastBlockRes, image, gradUpToRes, w); }
+        public Request withWindow(Window w) { return withWindows(List.of(w)); }
+
+        /** The same request for only the given rectangles of the last block's output (null: whole maps). */
+        public Request withWindows(List<Window> ws) { return new Request(noise, noiseSeed, lastBlockRes, image, gradUpToRes, ws); }
     }
 
     /**
@@ -244,6 +254,23 @@ public final class Generator implements DragGenerator {
 
         /** Whether this window lies inside r x r. */
         public boolean inside(int r) { return y1 <= r && x1 <= r; }
+
+        public long area() { return (long) height() * width(); }
+
+        /** Whether w lies inside this window. */
+        public boolean contains(Window w) { return w.y0 >= y0 && w.x0 >= x0 && w.y1 <= y1 && w.x1 <= x1; }
+
+        /** Whether the two windows share a pixel. */
+        public boolean intersects(Window w) { return y0 < w.y1 && w.y0 < y1 && x0 < w.x1 && w.x0 < x1; }
+
+        /** The bounding box of the two windows. */
+        public Window union(Window w) { return new Window(Math.min(y0, w.y0), Math.max(y1, w.y1), Math.min(x0, w.x0), Math.max(x1, w.x1)); }
+
+        /**
+         * The windows with overlapping ones (or ones whose bounding box is no larger than the two) replaced by their
+         * bounding box: the rectangles a synthesis of these windows computes in their block.
+         */
+        public static List<Window> merged(List<Window> ws) { return WindowPlan.merged(ws); }
 
         /**
          * The input rectangle a 3x3 convolution with padding 1 on an r x r map needs for this output rectangle: one
@@ -277,7 +304,7 @@ public final class Generator implements DragGenerator {
         /** x's values over {@code want}, where x [N, C, h, w] holds this window's pixels (want must lie inside). */
         Var crop(Var x, Window want) {
             if (want.equals(this)) return x;
-            if (want.y0 < y0 || want.x0 < x0 || want.y1 > y1 || want.x1 > x1) throw new IllegalStateException("Window.crop: " + want + " is not inside " + this);
+            if (!contains(want)) throw new IllegalStateException("Window.crop: " + want + " is not inside " + this);
             int[] s = x.shape();
             return ShapeOps.crop(x, new int[]{0, 0, want.y0 - y0, want.x0 - x0}, new int[]{s[0], s[1], want.height(), want.width()});
         }
@@ -305,20 +332,33 @@ public final class Generator implements DragGenerator {
      * Block outputs x (index 0 = b4) up to the last computed block, and the image (null when not asked for); for a
      * rectangular generator both padded to square (see the class documentation).
      */
-    public record Output(List<Var> features, Var image, List<Window> windows) {
+    public record Output(List<Var> features, Var image, List<List<Part>> parts) {
         /** Whole maps: every feature is its block's whole output. */
         public Output(List<Var> features, Var image) { this(features, image, null); }
 
         /** The output of block r. */
         public Var feature(Generator g, int r) { return features.get(g.blockIndex(r)); }
 
-        /** The rectangle of its block's map that feature i holds (the whole map when the pass had no window). */
-        public Window window(int i) {
-            if (windows != null) return windows.get(i);
+        /**
+         * The rectangles of block i's map this pass computed, each with its values: one, the whole map, when the pass
+         * had no windows. For a windowed pass, {@code features().get(i)} is the first of them.
+         */
+        public List<Part> parts(int i) {
+            if (parts != null) return parts.get(i);
             int[] s = features.get(i).shape();
-            return new Window(0, s[2], 0, s[3]);
+            return List.of(new Part(new Window(0, s[2], 0, s[3]), features.get(i)));
+        }
+
+        /** The rectangle feature i holds, for a block computed as one rectangle (or whole); see {@link #parts}. */
+        public Window window(int i) {
+            List<Part> p = parts(i);
+            if (p.size() != 1) throw new IllegalStateException("Output.window: block " + i + " was computed as " + p.size() + " rectangles; read parts(" + i + ")");
+            return p.get(0).window();
         }
     }
+
+    /** The values [N, C, h, w] of one rectangle of a block's map (in the square frame's columns). */
+    public record Part(Window window, Var value) {}
 
     /**
      * Synthesis from ws [N, num_ws, w_dim]. Blocks up to {@code lastBlockRes} run; those up to {@code gradUpToRes}
@@ -330,7 +370,7 @@ public final class Generator implements DragGenerator {
         if (s.length != 3 || s[1] != numWs || s[2] != config.wDim()) {
             throw new IllegalArgumentException("synthesis: ws must be [N, " + numWs + ", " + config.wDim() + "] but is " + Arrays.toString(s));
         }
-        if (req.window() != null) return synthesisWindow(ws, req);
+        if (req.windows() != null) return synthesisWindow(ws, req);
         int last = req.image() != ImageMode.NONE ? resolution() : Math.min(req.lastBlockRes(), resolution());
         if (last != resolution()) blockIndex(last);
         List<Var> feats = new ArrayList<>();
@@ -368,9 +408,10 @@ public final class Generator implements DragGenerator {
     }
 
     /**
-     * The synthesis of only a rectangle of the last block's output ({@link Request#window()}, widened to even
-     * edges): features only (the image needs every pixel). Each block's output feature is the rectangle the blocks
-     * above need of it; the last block's is the request's. Windows are in the square frame's columns; a half-width
+     * The synthesis of only some rectangles of the last block's output ({@link Request#windows()}, widened to even
+     * edges): features only (the image needs every pixel). Each block's output is the rectangles the blocks above need
+     * of it ({@link WindowPlan}; {@link Output#parts}); the last block's are the request's, merged where they overlap
+     * ({@link Window#merged}). Windows are in the square frame's columns; a half-width
      * (StyleGAN-Human) block runs on its own columns, and the last block's feature also holds the padding columns
      * the request covers (zeros, as the whole synthesis pads them).
      *
@@ -387,54 +428,67 @@ public final class Generator implements DragGenerator {
         if (req.image() != ImageMode.NONE) throw new IllegalArgumentException("synthesis: a window computes features only; the image needs ImageMode.NONE but is " + req.image());
         int last = Math.min(req.lastBlockRes(), resolution());
         int n = blockIndex(last) + 1;
-        if (!req.window().inside(last)) throw new IllegalArgumentException("synthesis: window " + req.window() + " is not inside block b" + last + "'s " + last + "x" + last + " map");
         GeneratorConfig.Aspect aspect = config.aspect();
-        // the window in the block's own columns (a half-width block sits padLeft columns into its square frame)
-        Window asked = req.window().aligned(last);
         int pad = aspect.padLeft(last), width = aspect.width(last);
-        int ox0 = Math.min(Math.max(asked.x0() - pad, 0), width - 2), ox1 = Math.max(Math.min(asked.x1() - pad, width), ox0 + 2);
-        // what each block must output (out) and what its conv1 reads (mid), from the last block down, in own columns
-        Window[] out = new Window[n], mid = new Window[n];
-        out[n - 1] = new Window(asked.y0(), asked.y1(), ox0, ox1);
-        for (int i = n - 1; i >= 0; i--) {
-            int r = resolutions[i], w = aspect.width(r);
-            mid[i] = out[i].throughConv(r, w);
-            if (i > 0) out[i - 1] = mid[i].throughUp(r, w);
+        List<Window> asked = new ArrayList<>(), own = new ArrayList<>();
+        for (Window w : req.windows()) {
+            if (!w.inside(last)) throw new IllegalArgumentException("synthesis: window " + w + " is not inside block b" + last + "'s " + last + "x" + last + " map");
+            Window a = w.aligned(last);
+            asked.add(a);
+            // in the block's own columns (a half-width block sits padLeft columns into its square frame)
+            int x0 = Math.min(Math.max(a.x0() - pad, 0), width - 2), x1 = Math.max(Math.min(a.x1() - pad, width), x0 + 2);
+            own.add(new Window(a.y0(), a.y1(), x0, x1));
         }
+        WindowPlan plan = new WindowPlan(own, resolutions, n, aspect);
         int batch = ws.shape()[0];
-        List<Var> feats = new ArrayList<>();
-        Var x = null;
+        List<List<Var>> xs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int r = resolutions[i];
+            String b = "synthesis.b" + r;
+            List<Var> here = new ArrayList<>();
             try (var mode = r <= req.gradUpToRes() ? GradMode.enableGrad() : GradMode.noGrad()) {
-                String b = "synthesis.b" + r;
-                if (i == 0) {
-                    Tensor c = constInput;
-                    x = Var.constant(c.unsqueezeView(0).expandView(batch, c.size(0), c.size(1), c.size(2)).copy());
-                    x = new Window(0, r, 0, aspect.width(r)).crop(x, mid[0]);
-                } else {
-                    x = layer(b + ".conv0", x, wRow(ws, 2 * i - 1), req, 2 * i - 1, out[i - 1].doubled(), mid[i]);
+                Var styles0 = i == 0 ? null : wRow(ws, 2 * i - 1), styles1 = wRow(ws, 2 * i);
+                for (int j = 0; j < plan.out(i).size(); j++) {
+                    Var x;
+                    if (i == 0) {
+                        Tensor c = constInput;
+                        x = Var.constant(c.unsqueezeView(0).expandView(batch, c.size(0), c.size(1), c.size(2)).copy());
+                        x = new Window(0, r, 0, aspect.width(r)).crop(x, plan.mid(0, j));
+                    } else {
+                        int k = plan.source(i, j);
+                        Var xin = plan.out(i - 1).get(k).crop(xs.get(i - 1).get(k), plan.in(i, j));
+                        x = layer(b + ".conv0", xin, styles0, req, 2 * i - 1, plan.in(i, j).doubled(), plan.mid(i, j));
+                    }
+                    here.add(layer(b + ".conv1", x, styles1, req, 2 * i, plan.mid(i, j), plan.out(i).get(j)));
                 }
-                x = layer(b + ".conv1", x, wRow(ws, 2 * i), req, 2 * i, mid[i], out[i]);
             }
-            feats.add(x);
+            xs.add(here);
         }
-        if (aspect == GeneratorConfig.Aspect.SQUARE) return new Output(feats, null, List.of(out));
-        // square frame: every window moves right by the block's padding; the last block's also covers the padding
-        // columns the request asked for, which hold 0 (as padToSquare's)
-        List<Window> framed = new ArrayList<>();
-        for (int i = 0; i < n; i++) framed.add(out[i].shifted(aspect.padLeft(resolutions[i])));
-        Window own = framed.get(n - 1);
-        Window cover = new Window(asked.y0(), asked.y1(), Math.min(asked.x0(), own.x0()), Math.max(asked.x1(), own.x1()));
-        if (!cover.equals(own)) {
+        // the square frame: every rectangle moves right by its block's padding (none for a square generator); the last
+        // block's also covers the padding columns the request asked for, which hold 0 (as padToSquare's)
+        List<List<Part>> parts = new ArrayList<>();
+        List<Var> feats = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<Part> p = new ArrayList<>();
+            for (int j = 0; j < plan.out(i).size(); j++) p.add(new Part(plan.out(i).get(j).shifted(aspect.padLeft(resolutions[i])), xs.get(i).get(j)));
+            parts.add(p);
+        }
+        if (aspect != GeneratorConfig.Aspect.SQUARE) {
+            List<Part> top = parts.get(n - 1);
             try (var mode = last <= req.gradUpToRes() ? GradMode.enableGrad() : GradMode.noGrad()) {
-                Var f = feats.get(n - 1);
-                int[] fs = f.shape();
-                feats.set(n - 1, ShapeOps.embed(f, new int[]{fs[0], fs[1], cover.height(), cover.width()}, new int[]{0, 0, 0, own.x0() - cover.x0()}));
+                for (int j = 0; j < top.size(); j++) {
+                    Window have = top.get(j).window(), cover = have;
+                    for (int a = 0; a < asked.size(); a++) if (WindowPlan.containing(plan.out(n - 1), own.get(a)) == j) cover = cover.union(asked.get(a));
+                    if (cover.equals(have)) continue;
+                    Var f = top.get(j).value();
+                    int[] fs = f.shape();
+                    top.set(j, new Part(cover, ShapeOps.embed(f, new int[]{fs[0], fs[1], cover.height(), cover.width()},
+                            new int[]{0, 0, have.y0() - cover.y0(), have.x0() - cover.x0()})));
+                }
             }
-            framed.set(n - 1, cover);
         }
-        return new Output(feats, null, List.copyOf(framed));
+        for (List<Part> p : parts) feats.add(p.get(0).value());
+        return new Output(feats, null, parts.stream().map(List::copyOf).toList());
     }
 
     /**

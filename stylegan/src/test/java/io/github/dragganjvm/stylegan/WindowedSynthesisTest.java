@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A synthesis of a window of the last block ({@link Generator.Request#window()}) equals the same rectangle of the
+ * A synthesis of a window of the last block ({@link Generator.Request#windows()}) equals the same rectangle of the
  * whole synthesis, in every block it computes, for windows anywhere (edges, corners, odd coordinates, one pixel, the
  * whole map), every noise mode, N = 2; and its gradient with respect to ws equals the whole synthesis's for a loss
  * read inside the window. A margin one pixel too small in {@link Window#throughConv} or {@link Window#throughUp} makes
@@ -103,6 +103,33 @@ class WindowedSynthesisTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Several rectangles: each block's parts (separate where the rectangles are apart, merged where their receptive
+     * fields meet) equal the whole synthesis there, for a square and a half-width model.
+     */
+    @Test void severalWindowsGiveSeveralPartsEachEqualToTheWholeSynthesis() {
+        for (Generator g : new Generator[]{G, HALF}) {
+            Tensor ws = ws2(g);
+            Generator.Output whole;
+            try (var ng = GradMode.noGrad()) { whole = g.synthesis(Var.constant(ws), request(NoiseMode.RANDOM, 64, false)); }
+            List<Window> asked = List.of(new Window(2, 7, 3, 9), new Window(50, 61, 44, 52), new Window(5, 9, 8, 12), new Window(30, 33, 60, 64));
+            Generator.Output part;
+            try (var ng = GradMode.noGrad()) { part = g.synthesis(Var.constant(ws), request(NoiseMode.RANDOM, 64, false).withWindows(asked)); }
+            int n = part.features().size();
+            List<Generator.Part> top = part.parts(n - 1);
+            assertTrue(top.size() >= 2 && top.size() <= 3, "apart rectangles stay apart, overlapping ones merge: " + top.stream().map(Generator.Part::window).toList());
+            for (Window a : asked) assertTrue(top.stream().anyMatch(p -> p.window().contains(a)), a + " is covered");
+            assertEquals(1, part.parts(0).size(), "b4 is one rectangle");
+            for (int i = 0; i < n; i++) {
+                for (Generator.Part p : part.parts(i)) {
+                    double d = relDiff(p.value().value(), whole.features().get(i).value(), p.window());
+                    assertTrue(d < 2e-6, g.config().aspect() + ", block " + i + " part " + p.window() + ": relative difference " + d);
+                }
+            }
+            assertThrows(IllegalStateException.class, () -> part.window(n - 1), "a block of several parts has no single window");
         }
     }
 
