@@ -5,8 +5,8 @@ import io.github.dragganjvm.stylegan.Generator;
 import java.util.List;
 
 /**
- * The rectangle of the feature block a drag step reads, so that the step's forward computes only that rectangle
- * ({@link Generator.Request#window()}) instead of whole maps.
+ * The rectangles of the feature block a drag step reads, so that the step's forward computes only those rectangles
+ * ({@link Generator.Request#windows()}) instead of whole maps.
  *
  * <p>A step that needs no image and has no mask term reads the feature map F only around its handles: the tracker
  * reads the (2 r2 + 1)^2 window around each handle p; the handle then moves to some p' in that window, and motion
