@@ -24,11 +24,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Whole-program costs on the built-in random StyleGAN2 of real size ("256": channel base 16384, "512": 32768):
  * {@code generate} (mapping + synthesis + image), {@code dragStep} (one DragGAN iteration on the cheaper path:
- * forward to b128 on the tape, tracking, loss, backward, Adam) and {@code dragStepStraightforward} (the reference's
- * way: the whole generator on the tape, the whole feature map resized) and {@code dragStepWindowed} (the cheaper
- * path's second step: the references are captured, so its forward computes only the rectangle of b128 around the
- * handle; {@code dragStep}, a drag's first step, runs whole maps). Milliseconds per call, steady state.
- * The drag restarts from the same w+ every iteration, so every measured step does the same work.
+ * forward to b128 on the tape over the rectangles around the handle, tracking, loss, backward, Adam),
+ * {@code dragStepWholeMaps} (the same over whole maps, {@code DragSession.useWindows(false)}) and
+ * {@code dragStepStraightforward} (the reference's way: the whole generator on the tape, the whole feature map
+ * resized). Milliseconds per call, steady state. The drag restarts from the same w+ every iteration, so every
+ * measured step is a first step (it also captures f0) and does the same work.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -42,12 +42,14 @@ public class EndToEndBench {
         @Param({"256", "512"})
         public int size;
         Generator g;
-        DragSession cheap, plain;
+        DragSession cheap, plain, whole;
 
         @Setup(Level.Trial) public void setup() {
             g = RandomModels.create(size, RandomModels.defaultChannelBase(size), 0);
             cheap = session(DragConfig.reference());
             plain = session(DragConfig.reference().withDirectSampling(false));
+            whole = session(DragConfig.reference());
+            whole.useWindows(false);
         }
 
         DragSession session(DragConfig cfg) {
@@ -61,6 +63,7 @@ public class EndToEndBench {
         @Setup(Level.Invocation) public void rewind() {
             cheap.reset();
             plain.reset();
+            whole.reset();
         }
     }
 
@@ -70,18 +73,5 @@ public class EndToEndBench {
 
     @Benchmark public Object dragStepStraightforward(Model m) { return m.plain.step(false); }
 
-    /** The same drag on the cheaper path, rewound to just after its first step before every measured step. */
-    @State(Scope.Benchmark)
-    public static class SecondStep {
-        DragSession session;
-
-        @Setup(Level.Trial) public void setup(Model m) { session = m.session(DragConfig.reference()); }
-
-        @Setup(Level.Invocation) public void rewind() {
-            session.reset();
-            session.step(false);
-        }
-    }
-
-    @Benchmark public Object dragStepWindowed(SecondStep s) { return s.session.step(false); }
+    @Benchmark public Object dragStepWholeMaps(Model m) { return m.whole.step(false); }
 }

@@ -46,8 +46,8 @@ import java.util.function.Supplier;
  * <p>The generator is any {@link DragGenerator} (StyleGAN2 {@link Generator}, StyleGAN3); the feature F is the
  * output it names for the config's feature block ({@link DragGenerator#dragFeature}), resized to the image.
  *
- * <p>On the default path, a step that shows no image and has no mask term, once the references are captured, computes
- * only the rectangle of the feature block its tracker and loss read ({@link StepWindow}, for generators that
+ * <p>On the default path, a step that shows no image and has no mask term computes only the rectangles of the
+ * feature block its capture, tracker and loss read ({@link StepWindow}, for generators that
  * {@link DragGenerator#computesWindows compute windows}: StyleGAN2, StyleGAN-Human): the same points and losses as whole maps, for a fraction of
  * the forward.
  */
@@ -158,9 +158,11 @@ public final class DragSession {
     private List<Tensor> featRefs;           // f0 per handle, [C]; null: captured at the next step
     private List<Point> trackedHandles;      // the handles as the last step left them (an edit that changes them recaptures)
     private List<Point> origins;             // handles at capture (ORIGINAL supervision's p0)
-    private FeatureMap f0Map;                // f0Block as a feature map (its full() is F0 resized), made on first use
+    private FeatureMap f0Map;                // F0: f0Block as a feature map (made on first use), or the capture's windows
     private List<Tensor> templates;          // TEMPLATE tracker: feature at the previous tracked position, [C]
-    private Tensor f0Block;                  // F0 before resizing, [1, C, hb, hb]
+    private Tensor f0Block;                  // F0 before resizing, [1, C, hb, hb]; null after a windowed capture
+    private Tensor f0Ws;                     // a windowed capture's ws and noise seed: F0 is made whole from them when a mask needs it
+    private long f0NoiseSeed;
     private long noiseDraws;                 // forwards of this line so far: forward k draws RANDOM noise k
 
     // the drag in progress (bookkeeping for undo and history)
@@ -334,8 +336,15 @@ public final class DragSession {
         else f = FeatureMap.windowed(out.parts(g.featureIndex(cfg.featureBlockRes())), cfg.featureBlockRes(), h);
 
         if (featRefs == null) {
-            f0Block = f.block().value().copy();
-            f0Map = null;
+            if (f.isWindowed()) {
+                f0Block = null;
+                f0Map = f.valuesCopy();
+                f0Ws = wsVar.value().copy();
+                f0NoiseSeed = nSeed;
+            } else {
+                f0Block = f.block().value().copy();
+                f0Map = null;
+            }
             featRefs = new ArrayList<>();
             for (int i = 0; i < handles.size(); i++) {
                 Point p = handles.get(i).rounded();
@@ -379,18 +388,22 @@ public final class DragSession {
 
     /**
      * The rectangles of the feature block this step's forward may compute alone ({@link StepWindow}), or null for whole
-     * maps: only once the tracking references exist (capture reads F whole), without a mask term (it reads F whole),
-     * for a generator that computes windows, and unless turned off ({@link StepWindow#ENABLED}, {@link #useWindows}).
+     * maps: without a mask term (it reads F whole), for a generator that computes windows, and unless turned off
+     * ({@link StepWindow#ENABLED}, {@link #useWindows}). A capturing step reads F at the handles rounded, as it rounds
+     * them.
      */
     private List<Generator.Window> stepWindows(int h) {
         int hb = cfg.featureBlockRes();
         boolean maskTerm = mask != null && mask.hasBothValues() && cfg.lambdaMask() != 0;
-        if (!windows || featRefs == null || maskTerm || !g.computesWindows() || h % hb != 0) return null;
-        return StepWindow.around(handles, h, hb, cfg.r1(h), cfg.r2(h));
+        if (!windows || maskTerm || !g.computesWindows() || h % hb != 0) return null;
+        return StepWindow.around(handles.stream().map(Point::rounded).toList(), h, hb, cfg.r1(h), cfg.r2(h));
     }
 
-    /** Lets steps compute only the rectangle of the feature block they read (the default) or not (for comparisons). */
-    synchronized void useWindows(boolean on) { windows = on; }
+    /**
+     * Lets steps compute only the rectangles of the feature block they read (the default) or whole maps (for
+     * comparisons: the same points and losses to rounding, at the whole maps' cost).
+     */
+    public synchronized void useWindows(boolean on) { windows = on; }
 
     /** The feature-block rectangles the last step asked for (one per handle), or null when it ran whole maps. */
     synchronized List<Generator.Window> lastStepWindows() { return lastWindows; }
@@ -423,10 +436,19 @@ public final class DragSession {
         return f0Map;
     }
 
-    /** F0 resized to the image, [1, C, h, h], when a mask needs it (made once per capture, kept by f0Map). */
+    /**
+     * F0 resized to the image, [1, C, h, h], when a mask needs it (made once per capture, kept by f0Map). After a
+     * windowed capture F0 is made whole first: the capture's forward again, whole, from its ws and noise seed.
+     */
     private Tensor f0Full() {
         if (mask == null || !mask.hasBothValues()) return null;
         try (var ng = GradMode.noGrad()) {
+            if (f0Map().isWindowed()) {
+                Generator.Request whole = new Generator.Request(noise, f0NoiseSeed, cfg.featureBlockRes(), Generator.ImageMode.NONE, 0);
+                f0Block = g.dragFeature(g.synthesis(Var.constant(f0Ws), whole), cfg.featureBlockRes()).value().copy();
+                f0Map = null;
+                f0Ws = null;
+            }
             return f0Map().full().value();
         }
     }
@@ -450,6 +472,7 @@ public final class DragSession {
         featRefs = null;
         f0Block = null;
         f0Map = null;
+        f0Ws = null;
         templates = null;
         origins = null;
         trackedHandles = null;

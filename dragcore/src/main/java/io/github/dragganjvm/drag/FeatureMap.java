@@ -67,6 +67,13 @@ public final class FeatureMap {
         return s[2];
     }
 
+    /** A map of the same parts whose values are copies, without gradient (to keep after the step's graph is gone). */
+    public FeatureMap valuesCopy() {
+        List<Generator.Part> copies = new java.util.ArrayList<>();
+        for (Generator.Part p : parts) copies.add(new Generator.Part(p.window(), Var.constant(p.value().value().copy())));
+        return new FeatureMap(copies, hb, h, direct);
+    }
+
     /** Whether the block holds only rectangles of its map ({@link #windowed}). */
     public boolean isWindowed() { return parts.size() != 1 || !parts.get(0).window().isWhole(hb); }
 

@@ -25,6 +25,20 @@ class WindowedStepTest {
     // radii scaled for 64 px: r1 = 3, r2 = 6
     private static final DragConfig CFG = DragConfig.reference().withLr(2e-3).withRadiiAt512(24, 48);
 
+    /** A 64 px random model of the given aspect whose noise strengths are {@code noise}. */
+    private static Generator model(io.github.dragganjvm.stylegan.io.GeneratorConfig.Aspect aspect, double noise) {
+        var cfg = RandomModels.config(64, 2048).withAspect(aspect);
+        java.util.Map<String, io.github.dragganjvm.tensor.Tensor> p = new java.util.LinkedHashMap<>();
+        long seed = 11;
+        for (var e : cfg.requiredShapes().entrySet()) {
+            var t = io.github.dragganjvm.tensor.Tensor.randn(io.github.dragganjvm.tensor.DType.F32, seed++, e.getValue());
+            if (e.getKey().endsWith("noise_strength")) t = io.github.dragganjvm.tensor.Tensor.full(io.github.dragganjvm.tensor.DType.F32, noise, e.getValue());
+            else if (e.getKey().startsWith("mapping.fc")) t = io.github.dragganjvm.tensor.Ops.scale(t, 1 / cfg.mappingLrMultiplier());
+            p.put(e.getKey(), t);
+        }
+        return new Generator(cfg, p);
+    }
+
     private static DragSession session(DragConfig cfg, List<Point> handles, List<Point> targets, boolean windows) {
         DragSession s = DragSession.fromSeed(G, 7, 0.7, NoiseMode.CONST, cfg);
         for (int i = 0; i < handles.size(); i++) s.addPair(handles.get(i), targets.get(i));
@@ -68,6 +82,27 @@ class WindowedStepTest {
                 List.of(new Point(44, 20)), List.of(new Point(36, 30)), 6);
     }
 
+    /**
+     * A mask painted after a windowed capture: the mask term needs F0 whole, which the session then makes from the
+     * capture's ws and noise; the drag stays the whole-map drag (RANDOM noise, so a wrong noise seed would show).
+     */
+    @Test void aMaskAfterAWindowedCaptureUsesTheWholeF0() {
+        DragConfig k2 = CFG.withFeatureBlock(32);
+        Generator noisy = model(io.github.dragganjvm.stylegan.io.GeneratorConfig.Aspect.SQUARE, 0.5);   // the built-in models' noise strength is 0
+        DragSession a = DragSession.fromSeed(noisy, 7, 0.7, NoiseMode.RANDOM, k2), b = DragSession.fromSeed(noisy, 7, 0.7, NoiseMode.RANDOM, k2);
+        for (DragSession s : List.of(a, b)) s.addPair(new Point(30, 33), new Point(40, 36));
+        b.useWindows(false);
+        for (int n = 1; n <= 5; n++) {
+            if (n == 3) for (DragSession s : List.of(a, b)) s.setMask(Mask.allFixed(64).withBrush(30, 33, 14, true));
+            DragSession.StepResult ra = a.step(false), rb = b.step(false);
+            if (n < 3) assertNotNull(a.lastStepWindows(), "step " + n + " is windowed");
+            else assertNull(a.lastStepWindows(), "step " + n + " has a mask term");
+            assertEquals(rb.handles(), ra.handles(), "step " + n + ": tracked points");
+            assertEquals(rb.loss(), ra.loss(), 1e-5 * Math.abs(rb.loss()), "step " + n + ": loss");
+        }
+        Golden.assertClose("w+", b.ws(), a.ws(), 1e-4);
+    }
+
     /** Random drags: 1-3 handles anywhere, targets up to 12 px away, F from b16 (k = 4), b32 (k = 2) or b64 (k = 1). */
     @Test void randomDragsAreTheSameWindowedOrWhole() {
         java.util.Random rnd = new java.util.Random(2026);
@@ -96,15 +131,7 @@ class WindowedStepTest {
 
     /** StyleGAN-Human's shape (blocks r x r/2 in a square frame): handles inside the image and at its side. */
     @Test void aHalfWidthModelsWindowedDragIsItsWholeMapDrag() {
-        var cfg = RandomModels.config(64, 2048).withAspect(io.github.dragganjvm.stylegan.io.GeneratorConfig.Aspect.HALF_WIDTH);
-        java.util.Map<String, io.github.dragganjvm.tensor.Tensor> p = new java.util.LinkedHashMap<>();
-        long seed = 11;
-        for (var e : cfg.requiredShapes().entrySet()) {
-            var t = io.github.dragganjvm.tensor.Tensor.randn(io.github.dragganjvm.tensor.DType.F32, seed++, e.getValue());
-            if (e.getKey().startsWith("mapping.fc")) t = io.github.dragganjvm.tensor.Ops.scale(t, 1 / cfg.mappingLrMultiplier());
-            p.put(e.getKey(), t);
-        }
-        Generator half = new Generator(cfg, p);
+        Generator half = model(io.github.dragganjvm.stylegan.io.GeneratorConfig.Aspect.HALF_WIDTH, 0);
         DragConfig k2 = CFG.withFeatureBlock(32);
         for (List<Point> hs : List.of(List.of(new Point(30, 33)), List.of(new Point(17, 40)), List.of(new Point(46, 10), new Point(25, 50)))) {
             List<Point> ts = hs.stream().map(h -> new Point(Math.min(h.x() + 7, 47), h.y() + 5)).toList();
@@ -131,7 +158,7 @@ class WindowedStepTest {
         DragConfig k2 = CFG.withFeatureBlock(32);
         DragSession s = session(k2, List.of(new Point(30, 33)), List.of(new Point(40, 36)), true);
         s.step(false);
-        assertNull(s.lastStepWindows(), "the first step captures the references from the whole map");
+        assertNotNull(s.lastStepWindows(), "the capturing step reads F only at and around its handle too");
         s.step(false);
         List<Generator.Window> w = s.lastStepWindows();
         assertNotNull(w, "the second step reads only around its handle");
