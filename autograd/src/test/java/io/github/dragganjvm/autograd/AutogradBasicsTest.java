@@ -53,6 +53,9 @@ class AutogradBasicsTest {
                 new int[]{3, 2}, new int[]{2, 3});
         assertGrad("matmul", v -> LinalgOps.matmul(v[0], v[1]), new int[]{3, 4}, new int[]{4, 2});
         assertGrad("bmm", v -> LinalgOps.matmul(v[0], v[1]), new int[]{2, 3, 4}, new int[]{2, 4, 2});
+        // torch.matmul's broadcasting: the 2-D operand's gradient sums over the batch
+        assertGrad("matmul [B, M, K] x [K, N]", v -> LinalgOps.matmul(v[0], v[1]), new int[]{3, 2, 4}, new int[]{4, 5});
+        assertGrad("matmul [M, K] x [B, K, N]", v -> LinalgOps.matmul(v[0], v[1]), new int[]{2, 4}, new int[]{3, 4, 5});
         assertGrad("indexSelect/expand", v -> ShapeOps.expandView(ShapeOps.indexSelect(v[0], 0, 2, 0, 2), 2, 3, 4), new int[]{3, 4});
         assertGrad("l1Loss", v -> ReduceOps.l1Loss(v[0], v[1]), new int[]{6}, new int[]{6});
     }

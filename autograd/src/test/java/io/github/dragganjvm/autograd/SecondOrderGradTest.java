@@ -103,6 +103,8 @@ class SecondOrderGradTest {
     @Test void matmulAndLinear() {
         assertSecondOrder("matmul", v -> ElementwiseOps.square(LinalgOps.matmul(v[0], v[1])), 0, new int[]{3, 4}, new int[]{4, 2});
         assertSecondOrder("bmm", v -> ElementwiseOps.square(LinalgOps.matmul(v[0], v[1])), 1, new int[]{2, 3, 4}, new int[]{2, 4, 2});
+        assertSecondOrder("matmul [B, M, K] x [K, N]", v -> ElementwiseOps.square(LinalgOps.matmul(v[0], v[1])), 1, new int[]{2, 3, 4}, new int[]{4, 2});
+        assertSecondOrder("matmul [M, K] x [B, K, N]", v -> ElementwiseOps.square(LinalgOps.matmul(v[0], v[1])), 0, new int[]{3, 4}, new int[]{2, 4, 2});
         assertSecondOrder("linear + lrelu", v -> ElementwiseOps.square(ElementwiseOps.leakyRelu(LinalgOps.linear(v[0], v[1], v[2], 0.5, 0.1), 0.2, Math.sqrt(2))),
                 0, new int[]{2, 4}, new int[]{3, 4}, new int[]{3});
     }

@@ -311,7 +311,11 @@ public final class Ops {
 
     // ================================================================== linear algebra
 
-    /** a [M, K] x b [K, N] -> [M, N], or batched [B, M, K] x [B, K, N] -> [B, M, N]; any strides. */
+    /**
+     * torch.matmul for 2-D and 3-D operands: a [M, K] x b [K, N] -> [M, N]; batched [B, M, K] x [B, K, N] -> [B, M, N];
+     * a 2-D operand with a 3-D one is broadcast over its batch ([B, M, K] x [K, N] and [M, K] x [B, K, N] -> [B, M, N]).
+     * Any strides.
+     */
     public static Tensor matmul(Tensor a, Tensor b) {
         Shapes.requireSameKind("matmul", a, b);
         if (a.dim() == 2 && b.dim() == 2) {
@@ -319,8 +323,17 @@ public final class Ops {
         } else if (a.dim() == 3 && b.dim() == 3) {
             Shapes.requireDim("matmul", "b", b, 0, a.size(0), "batch");
             Shapes.requireDim("matmul", "b", b, 1, a.size(2), "K = a's columns");
+        } else if (a.dim() == 3 && b.dim() == 2) {
+            // torch.matmul broadcasts b over the batch: [B, M, K] x [K, N] is one [B M, K] x [K, N] product
+            Shapes.requireDim("matmul", "b", b, 0, a.size(2), "K = a's columns");
+            int batch = a.size(0), m = a.size(1);
+            return matmul(a.contiguousOrCopy().reshapeView(batch * m, a.size(2)), b).reshapeView(batch, m, b.size(1));
+        } else if (a.dim() == 2 && b.dim() == 3) {
+            // torch.matmul broadcasts a over the batch: [M, K] x [B, K, N] -> [B, M, N]
+            Shapes.requireDim("matmul", "b", b, 1, a.size(1), "K = a's columns");
+            return matmul(a.unsqueezeView(0).expandView(b.size(0), a.size(0), a.size(1)).copy(), b);
         } else {
-            throw new IllegalArgumentException("matmul: expected a [M, K] and b [K, N] or a [B, M, K] and b [B, K, N] but got "
+            throw new IllegalArgumentException("matmul: expected a [M, K] or [B, M, K] and b [K, N] or [B, K, N] but got "
                     + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()));
         }
         return Backends.of("matmul", a, b).matmul(a, b);

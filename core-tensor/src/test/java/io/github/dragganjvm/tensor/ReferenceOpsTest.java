@@ -33,6 +33,21 @@ class ReferenceOpsTest {
         assertThrows(IllegalArgumentException.class, () -> Ops.matmul(a, a));
     }
 
+    /** torch.matmul's broadcasting of a 2-D operand over the other's batch: each batch is the 2-D product. */
+    @Test void matmulBroadcastsATwoDimensionalOperandOverTheBatch() {
+        Tensor a3 = Tensor.randn(DType.F64, 1, 3, 2, 4), b2 = Tensor.randn(DType.F64, 2, 4, 5);
+        Tensor a2 = Tensor.randn(DType.F64, 3, 2, 4), b3 = Tensor.randn(DType.F64, 4, 3, 4, 5).transposeView(1, 2).transposeView(1, 2);
+        Tensor left = Ops.matmul(a3, b2), right = Ops.matmul(a2, b3);
+        assertArrayEquals(new int[]{3, 2, 5}, left.shape());
+        assertArrayEquals(new int[]{3, 2, 5}, right.shape());
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(Ops.matmul(a3.selectView(0, i), b2).toDoubleArray(), left.selectView(0, i).copy().toDoubleArray(), 1e-12);
+            assertArrayEquals(Ops.matmul(a2, b3.selectView(0, i)).toDoubleArray(), right.selectView(0, i).copy().toDoubleArray(), 1e-12);
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> Ops.matmul(a3, Tensor.randn(DType.F64, 5, 3, 5)));
+        assertTrue(e.getMessage().contains("K = a's columns"), e.getMessage());
+    }
+
     @Test void biasActLreluGainClamp() {
         Tensor x = Tensor.of(new double[]{-1, 0.5, 2, -3}, 1, 2, 2);
         Tensor b = Tensor.of(new double[]{0, 1}, 2);

@@ -10,16 +10,21 @@ public final class LinalgOps {
 
     // c = a b: da = g b^T, db = a^T g (batched: per batch)
     public static Var matmul(Var a, Var b) {
+        int ra = a.shape().length, rb = b.shape().length;
         return Var.record("matmul", Ops.matmul(a.value(), b.value()), (g, gr) -> {
-            int r = g.dim();
-            if (gr.needs(0)) gr.add(0, Ops.matmul(g, b.value().transposeView(r - 2, r - 1)));
-            if (gr.needs(1)) gr.add(1, Ops.matmul(a.value().transposeView(r - 2, r - 1), g));
+            // da = g b^T, db = a^T g, each summed over the batch where its operand was broadcast (2-D with a 3-D other)
+            if (gr.needs(0)) gr.add(0, batchSummed(Ops.matmul(g, b.value().transposeView(rb - 2, rb - 1)), ra));
+            if (gr.needs(1)) gr.add(1, batchSummed(Ops.matmul(a.value().transposeView(ra - 2, ra - 1), g), rb));
         }, (g, out, gr) -> {
-            int r = g.shape().length;
-            if (gr.needs(0)) gr.add(0, matmul(g, ShapeOps.transposeView(b, r - 2, r - 1)));
-            if (gr.needs(1)) gr.add(1, matmul(ShapeOps.transposeView(a, r - 2, r - 1), g));
+            if (gr.needs(0)) gr.add(0, batchSummed(matmul(g, ShapeOps.transposeView(b, rb - 2, rb - 1)), ra));
+            if (gr.needs(1)) gr.add(1, batchSummed(matmul(ShapeOps.transposeView(a, ra - 2, ra - 1), g), rb));
         }, a, b);
     }
+
+    /** A [B, ., .] gradient summed over B for a 2-D operand; as it is otherwise. */
+    private static Tensor batchSummed(Tensor d, int rank) { return d.dim() > rank ? Ops.sum(d, false, 0) : d; }
+
+    private static Var batchSummed(Var d, int rank) { return d.shape().length > rank ? ReduceOps.sum(d, false, 0) : d; }
 
     /**
      * Fully connected layer as StyleGAN2's FullyConnectedLayer: y = x (w * weightGain)^T + b * biasGain.
