@@ -177,7 +177,7 @@ public final class DragSession {
     private int totalSteps;
     private Tensor lastGrad;                 // dL/dw of the optimised rows at the last step (for tests and tools)
     private volatile boolean stopRequested;
-    private boolean windows = StepWindow.ENABLED;   // steps may compute only the feature block's read rectangle
+    private boolean windowsOn = StepWindow.ENABLED; // steps may compute only the feature block's read rectangles
     private List<Generator.Window> lastWindows;      // the last step's rectangles, null when it ran whole maps
     private volatile boolean running;
 
@@ -395,7 +395,7 @@ public final class DragSession {
     private List<Generator.Window> stepWindows(int h) {
         int hb = cfg.featureBlockRes();
         boolean maskTerm = mask != null && mask.hasBothValues() && cfg.lambdaMask() != 0;
-        if (!windows || maskTerm || !g.computesWindows() || h % hb != 0) return null;
+        if (!windowsOn || maskTerm || !g.computesWindows() || h % hb != 0) return null;
         return StepWindow.around(handles.stream().map(Point::rounded).toList(), h, hb, cfg.r1(h), cfg.r2(h));
     }
 
@@ -403,7 +403,7 @@ public final class DragSession {
      * Lets steps compute only the rectangles of the feature block they read (the default) or whole maps (for
      * comparisons: the same points and losses to rounding, at the whole maps' cost).
      */
-    public synchronized void useWindows(boolean on) { windows = on; }
+    public synchronized void useWindows(boolean on) { windowsOn = on; }
 
     /** The feature-block rectangles the last step asked for (one per handle), or null when it ran whole maps. */
     synchronized List<Generator.Window> lastStepWindows() { return lastWindows; }

@@ -30,7 +30,7 @@ public final class FeatureMap {
     private Var full;
 
     public FeatureMap(Var block, int imageSize, boolean direct) {
-        this(List.of(new Generator.Part(new Generator.Window(0, requireSquare(block), 0, block.shape()[3]), block)), block.shape()[2], imageSize, direct);
+        this(List.of(new Generator.Part(Generator.Window.whole(requireSquare(block)), block)), block.shape()[2], imageSize, direct);
     }
 
     private FeatureMap(List<Generator.Part> parts, int hb, int imageSize, boolean direct) {

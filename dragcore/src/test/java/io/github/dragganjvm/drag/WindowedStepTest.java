@@ -27,16 +27,7 @@ class WindowedStepTest {
 
     /** A 64 px random model of the given aspect whose noise strengths are {@code noise}. */
     private static Generator model(io.github.dragganjvm.stylegan.io.GeneratorConfig.Aspect aspect, double noise) {
-        var cfg = RandomModels.config(64, 2048).withAspect(aspect);
-        java.util.Map<String, io.github.dragganjvm.tensor.Tensor> p = new java.util.LinkedHashMap<>();
-        long seed = 11;
-        for (var e : cfg.requiredShapes().entrySet()) {
-            var t = io.github.dragganjvm.tensor.Tensor.randn(io.github.dragganjvm.tensor.DType.F32, seed++, e.getValue());
-            if (e.getKey().endsWith("noise_strength")) t = io.github.dragganjvm.tensor.Tensor.full(io.github.dragganjvm.tensor.DType.F32, noise, e.getValue());
-            else if (e.getKey().startsWith("mapping.fc")) t = io.github.dragganjvm.tensor.Ops.scale(t, 1 / cfg.mappingLrMultiplier());
-            p.put(e.getKey(), t);
-        }
-        return new Generator(cfg, p);
+        return RandomModels.gaussian(RandomModels.config(64, 2048).withAspect(aspect), 11, noise);
     }
 
     private static DragSession session(DragConfig cfg, List<Point> handles, List<Point> targets, boolean windows) {

@@ -440,7 +440,8 @@ public final class Generator implements DragGenerator {
             own.add(new Window(a.y0(), a.y1(), x0, x1));
         }
         WindowPlan plan = new WindowPlan(own, resolutions, n, aspect);
-        int batch = ws.shape()[0];
+        Tensor c = constInput;
+        Var constX = Var.constant(c.unsqueezeView(0).expandView(ws.shape()[0], c.size(0), c.size(1), c.size(2)).copy());
         List<List<Var>> xs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int r = resolutions[i];
@@ -451,9 +452,7 @@ public final class Generator implements DragGenerator {
                 for (int j = 0; j < plan.out(i).size(); j++) {
                     Var x;
                     if (i == 0) {
-                        Tensor c = constInput;
-                        x = Var.constant(c.unsqueezeView(0).expandView(batch, c.size(0), c.size(1), c.size(2)).copy());
-                        x = new Window(0, r, 0, aspect.width(r)).crop(x, plan.mid(0, j));
+                        x = new Window(0, r, 0, aspect.width(r)).crop(constX, plan.mid(0, j));
                     } else {
                         int k = plan.source(i, j);
                         Var xin = plan.out(i - 1).get(k).crop(xs.get(i - 1).get(k), plan.in(i, j));
@@ -475,10 +474,12 @@ public final class Generator implements DragGenerator {
         }
         if (aspect != GeneratorConfig.Aspect.SQUARE) {
             List<Part> top = parts.get(n - 1);
+            int[] home = new int[asked.size()];                  // the part that holds each asked window
+            for (int a = 0; a < asked.size(); a++) home[a] = WindowPlan.containing(plan.out(n - 1), own.get(a));
             try (var mode = last <= req.gradUpToRes() ? GradMode.enableGrad() : GradMode.noGrad()) {
                 for (int j = 0; j < top.size(); j++) {
                     Window have = top.get(j).window(), cover = have;
-                    for (int a = 0; a < asked.size(); a++) if (WindowPlan.containing(plan.out(n - 1), own.get(a)) == j) cover = cover.union(asked.get(a));
+                    for (int a = 0; a < asked.size(); a++) if (home[a] == j) cover = cover.union(asked.get(a));
                     if (cover.equals(have)) continue;
                     Var f = top.get(j).value();
                     int[] fs = f.shape();

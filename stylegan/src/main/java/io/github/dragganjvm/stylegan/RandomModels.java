@@ -26,6 +26,25 @@ public final class RandomModels {
         return new GeneratorConfig(512, 512, 0, resolution, 3, 8, 0.01, channelBase, 512, null, 0, "skip");
     }
 
+    /**
+     * A generator whose every parameter is N(0, 1), each drawn with the next seed from {@code seed} in the order of
+     * {@link GeneratorConfig#requiredShapes()} (mapping weights divided by the lr multiplier, as checkpoints store
+     * them), except the noise strengths, all {@code noiseStrength}: for tests whose noise must show (the built-in
+     * models' strengths are 0, as NVlabs' initialisation). It draws nothing recognisable.
+     */
+    public static Generator gaussian(GeneratorConfig cfg, long seed, double noiseStrength) {
+        Map<String, Tensor> p = new LinkedHashMap<>();
+        long s = seed;
+        for (Map.Entry<String, int[]> e : cfg.requiredShapes().entrySet()) {
+            String name = e.getKey();
+            Tensor t = Tensor.randn(DType.F32, s++, e.getValue());
+            if (name.endsWith("noise_strength")) t = Tensor.full(DType.F32, noiseStrength, e.getValue());
+            else if (name.startsWith("mapping.fc")) t = Ops.scale(t, 1 / cfg.mappingLrMultiplier());
+            p.put(name, t);
+        }
+        return new Generator(cfg, p);
+    }
+
     /** A seeded random generator. */
     public static Generator create(int resolution, int channelBase, long seed) {
         GeneratorConfig cfg = config(resolution, channelBase);

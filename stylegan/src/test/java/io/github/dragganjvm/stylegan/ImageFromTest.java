@@ -3,14 +3,11 @@ package io.github.dragganjvm.stylegan;
 import io.github.dragganjvm.autograd.GradMode;
 import io.github.dragganjvm.autograd.Var;
 import io.github.dragganjvm.stylegan.io.GeneratorConfig;
-import io.github.dragganjvm.tensor.DType;
 import io.github.dragganjvm.tensor.Ops;
 import io.github.dragganjvm.tensor.Tensor;
 import io.github.dragganjvm.tensor.testing.Golden;
 import org.junit.jupiter.api.Test;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,17 +25,7 @@ class ImageFromTest {
 
     /** A 32 px random model whose noise strengths are not 0 (the built-in ones' are, as NVlabs' initialisation). */
     private static Generator noisyModel(GeneratorConfig.Aspect aspect) {
-        var cfg = RandomModels.config(32, 512).withAspect(aspect);
-        Map<String, Tensor> p = new LinkedHashMap<>();
-        long seed = 100;
-        for (Map.Entry<String, int[]> e : cfg.requiredShapes().entrySet()) {
-            String name = e.getKey();
-            Tensor t = Tensor.randn(DType.F32, seed++, e.getValue());
-            if (name.endsWith("noise_strength")) t = Tensor.full(DType.F32, 0.5, e.getValue());
-            else if (name.startsWith("mapping.fc")) t = Ops.scale(t, 1 / cfg.mappingLrMultiplier());
-            p.put(name, t);
-        }
-        return new Generator(cfg, p);
+        return RandomModels.gaussian(RandomModels.config(32, 512).withAspect(aspect), 100, 0.5);
     }
 
     private static Tensor ws2() { return ws2(G); }

@@ -11,9 +11,7 @@ import io.github.dragganjvm.tensor.Ops;
 import io.github.dragganjvm.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -30,22 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WindowedSynthesisTest {
     /** A 64 px model, channels 256 at b4 down to 32 at b64, noise strength 0.5 so the noise shows. */
-    private static final Generator G = noisyModel(DType.F32, GeneratorConfig.Aspect.SQUARE);
+    private static final Generator G = noisyModel(GeneratorConfig.Aspect.SQUARE);
     /** The same shape as StyleGAN-Human: blocks r x r/2, features padded to the square frame. */
-    private static final Generator HALF = noisyModel(DType.F32, GeneratorConfig.Aspect.HALF_WIDTH);
+    private static final Generator HALF = noisyModel(GeneratorConfig.Aspect.HALF_WIDTH);
 
-    private static Generator noisyModel(DType dtype, GeneratorConfig.Aspect aspect) {
-        var cfg = RandomModels.config(64, 1024).withAspect(aspect);
-        Map<String, Tensor> p = new LinkedHashMap<>();
-        long seed = 300;
-        for (Map.Entry<String, int[]> e : cfg.requiredShapes().entrySet()) {
-            String name = e.getKey();
-            Tensor t = Tensor.randn(DType.F32, seed++, e.getValue());
-            if (name.endsWith("noise_strength")) t = Tensor.full(DType.F32, 0.5, e.getValue());
-            else if (name.startsWith("mapping.fc")) t = Ops.scale(t, 1 / cfg.mappingLrMultiplier());
-            p.put(name, t.copyAs(dtype));
-        }
-        return new Generator(cfg, p);
+    private static Generator noisyModel(GeneratorConfig.Aspect aspect) {
+        return RandomModels.gaussian(RandomModels.config(64, 1024).withAspect(aspect), 300, 0.5);
     }
 
     private static Tensor ws2(Generator g) {
