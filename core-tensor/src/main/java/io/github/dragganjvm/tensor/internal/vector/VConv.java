@@ -13,14 +13,15 @@ import java.util.function.IntConsumer;
  * Convolutions of F32 host tensors (NCHW, PyTorch semantics).
  *
  * <p><b>Which path.</b> Batches (N >= 2, one group) go to {@link StackedConv}: the whole batch as one product on a
- * padded, stacked copy of the input, nothing packed (training: N = 16, 16-128 channels, 4-64 px, weights that
- * change every step). Exception: 3x3 stride-1 convolutions (and their input gradients) large enough for
- * {@link Winograd} to beat it, i.e. {@link Winograd#worthIt} and {@code min(C, O) * Ho * Wo >= }
- * {@value #WINOGRAD_BATCH_WORK} per sample (128 channels at 32x32, 64 at 64x64; measured on a 2-core AVX-512 Xeon
- * at N = 16: stacked 93-98 GFLOP/s vs Winograd 51-70 below that, 88-109 vs 104-161 above). Small images (at most
- * 64 output pixels per sample, 8x8, with 32 or more output channels) go to {@link IndexedConv} instead, which
- * computes only the real output pixels where StackedConv's grid wastes a fifth to a third of its work on the zero
- * cells between rows ({@link #indexedBeatsStacked}, AVX-512 only). Single images (DragGAN,
+ * padded, stacked copy of the input, nothing packed (training: N = 16, 16-256 channels, 4-64 px, weights that
+ * change every step). Two exceptions, whose bounds depend on the vector width because they were measured apart on
+ * an AVX-512 and an AVX2 machine ({@link #winogradBeatsStacked}, {@link #indexedBeatsStacked}): 3x3 stride-1
+ * convolutions (and their input gradients) large enough for {@link Winograd} to beat it (with AVX-512 at least
+ * {@value #WINOGRAD_BATCH_WORK} of {@code min(C, O) * Ho * Wo} per sample, 128 channels at 32x32; with AVX2 from
+ * 8x8 outputs up, 32 channels or more), and small images (at most 64 output pixels per sample, 8x8, with 32 or more
+ * output channels; with AVX2 a weight gradient up to 32x32), which go to {@link IndexedConv}: it computes only the
+ * real output pixels where StackedConv's grid wastes a fifth to a third of its work on the zero cells between rows,
+ * and runs its vectors along the output channels. Single images (DragGAN,
  * batch 1, 128-512 channels, weights packed once) keep the per-sample GEMMs and Winograd, as below.
  *
  * <p><b>Per sample.</b> Packed GEMMs, one per sample and group:
@@ -77,7 +78,7 @@ public final class VConv {
         }
         if (batched(x, groups) && !(winograd && winogradBeatsStacked(x.size(1), w.size(0), x.size(2) + 2 * ph - 2, x.size(3) + 2 * pw - 2))) {
             int ho = Shapes.convOut(x.size(2), w.size(2), sh, ph), wo = Shapes.convOut(x.size(3), w.size(3), sw, pw);
-            if (indexedBeatsStacked(w.size(0), (long) ho * wo)) return IndexedConv.conv2d(x, w, sh, sw, ph, pw);
+            if (indexedBeatsStacked(w.size(0), (long) ho * wo, false)) return IndexedConv.conv2d(x, w, sh, sw, ph, pw);
             return StackedConv.conv2d(x, w, sh, sw, ph, pw);
         }
         if (winograd) return Winograd.conv2d(x, w, ph, pw);
@@ -121,10 +122,9 @@ public final class VConv {
      * enough that StackedConv's grid wastes much (at most {@value #INDEXED_MAX_PIXELS} output pixels per sample, per
      * phase for a transposed conv: 25 grid cells per 16 outputs at 4x4, 81 per 64 at 8x8, 289 per 256 at 16x16) and
      * there are at least {@value #INDEXED_MIN_CHANNELS} output channels (IndexedConv's vectors run along them, two at
-     * a time). On AVX-512 only: with AVX2's 4-row tile the per-row broadcasts weigh twice as much, not measured.
-     * Measured on a 2-core AVX-512 Xeon shared with other work (load 3-5), N = 16, 3x3, C = O: time with IndexedConv
-     * over time with StackedConv, the median of 30 paired calls alternating in one JVM (2 threads; the noise of
-     * such ratios, from shapes whose path did not change, 1.00 in this run and +-8% in others):
+     * a time). Measured on a 2-core AVX-512 Xeon shared with other work (load 3-5), N = 16, 3x3, C = O: time with
+     * IndexedConv over time with StackedConv, the median of 30 paired calls alternating in one JVM (2 threads; the
+     * noise of such ratios, from shapes whose path did not change, 1.00 in this run and +-8% in others):
      * <pre>
      *                        4x4         8x8
      *   conv2d s1         128: 0.79   128: 0.90       256@4: 0.76
@@ -136,18 +136,50 @@ public final class VConv {
      * </pre>
      * Not sent here, one thread, IndexedConv / StackedConv: 16x16 (256 pixels) 0.95-1.06 (64-128 channels, all three
      * ops), the up conv at 8 (phases of 81 pixels) about 1.0, 16 channels at 64x64 1.5-2.1 (half-empty panels).
+     * <p>With AVX2 (the 2-core Zen 1 EPYC, two runs of the median of 15-21 calls alternating in one JVM, N = 16,
+     * 2 threads, C = O unless given as C->O) the same bounds hold, and a weight gradient ({@link #conv2dWeightGrad},
+     * {@code weightGrad} true) goes here up to {@value #INDEXED_AVX2_WEIGHT_GRAD_PIXELS} output pixels per sample:
+     * <pre>
+     *   conv2d s1        128@4: 0.69 0.72   129->128@4: 0.74 0.68   256@4: 0.69 0.68
+     *   convT  s1 (dx)   128@4: 0.75 0.69
+     *   conv2d s2        128@9->4: 0.68 0.73   64->128@17->8: 0.80 0.83   32->64@33->16: 0.89 0.98
+     *   convT  s2        128@4: 0.93 0.77   128->64@8: 0.89 0.95
+     *   wgrad  s1        128@4: 0.48 0.59   128@8: 0.58 0.61   256@8: 0.55 0.55   64@16: 0.82 0.73
+     *                    32@32: 0.85 0.81   128@32: 0.75 0.72   16@64: 1.12 1.17   64@64: 1.13 1.31
+     *   wgrad  s2        128@9->4: 0.53 0.50   64->128@17->8: 0.58 0.59   32->64@33->16: 0.80 0.83
+     *                    16->32@65->32: 0.91 0.94
+     * </pre>
      */
-    static boolean indexedBeatsStacked(int outChannels, long phasePixels) {
-        return Sgemm.MR == 8 && outChannels >= INDEXED_MIN_CHANNELS && phasePixels <= INDEXED_MAX_PIXELS;
+    static boolean indexedBeatsStacked(int outChannels, long phasePixels, boolean weightGrad) {
+        long maxPixels = weightGrad && Sgemm.MR == 4 ? INDEXED_AVX2_WEIGHT_GRAD_PIXELS : INDEXED_MAX_PIXELS;
+        return outChannels >= INDEXED_MIN_CHANNELS && phasePixels <= maxPixels;
     }
 
     /** Bounds of {@link #indexedBeatsStacked}: output pixels per sample (and phase), output channels. */
-    static final int INDEXED_MAX_PIXELS = 64, INDEXED_MIN_CHANNELS = 32;
+    static final int INDEXED_MAX_PIXELS = 64, INDEXED_MIN_CHANNELS = 32, INDEXED_AVX2_WEIGHT_GRAD_PIXELS = 32 * 32;
 
-    /** For a batch whose 3x3 stride-1 conv Winograd handles: whether it is large enough for Winograd to be faster. */
-    private static boolean winogradBeatsStacked(int cin, int cout, int ho, int wo) {
+    /**
+     * For a batch whose 3x3 stride-1 conv Winograd handles ({@link Winograd#worthIt}: 32 or more channels in and
+     * out): whether it is large enough for Winograd to be faster than the direct batch kernels. With AVX-512:
+     * {@code min(C, O) * Ho * Wo >= }{@value #WINOGRAD_BATCH_WORK} per sample (measured on a 2-core AVX-512 Xeon at
+     * N = 16: stacked 93-98 GFLOP/s vs Winograd 51-70 below that, 88-109 vs 104-161 above). With AVX2's 16
+     * registers the direct kernels run 4-row tiles at 25-38 GFLOP/s, and Winograd wins from 8x8 outputs up
+     * ({@value #WINOGRAD_AVX2_MIN_PIXELS} pixels per sample). Measured on the 2-core Zen 1 EPYC (AVX2), N = 16,
+     * C = O, two runs of the median of 15-21 calls alternating in one JVM, Winograd's time over the best direct
+     * kernel's (StackedConv or IndexedConv):
+     * <pre>
+     *                    128@8       64@16       32@32       256@8       256@16      128@4
+     *   conv2d           0.94 0.86   0.75 0.85   0.91 0.90   0.84 0.75   0.62 0.54   1.15 1.24 (IndexedConv)
+     *   convT s1 (dx)    0.95 0.89   0.70 0.66   0.88 0.81   0.71 0.79               1.17 1.15
+     * </pre>
+     */
+    static boolean winogradBeatsStacked(int cin, int cout, int ho, int wo) {
+        if (Sgemm.MR == 4) return (long) ho * wo >= WINOGRAD_AVX2_MIN_PIXELS;
         return (long) Math.min(cin, cout) * ho * wo >= WINOGRAD_BATCH_WORK;
     }
+
+    /** See {@link #winogradBeatsStacked}: output pixels per sample from which a batch goes to Winograd with AVX2. */
+    static final int WINOGRAD_AVX2_MIN_PIXELS = 64;
 
     /** {@link #conv2d} by {@link StackedConv} (groups 1), whatever the shape (for comparisons). */
     public static Tensor conv2dStacked(Tensor x, Tensor w, int sh, int sw, int ph, int pw) {
@@ -242,14 +274,36 @@ public final class VConv {
 
     /** dW [O, C/groups, kh, kw] of conv2d from x [N, C, H, W] and gout [N, O, Ho, Wo] (arguments checked by Ops). */
     public static Tensor conv2dWeightGrad(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
+        if (batched(x, groups) && winogradWeightGrad(kh, kw, sh, sw, ph, pw, x.size(1), gout.size(1), gout.size(2), gout.size(3))) {
+            return Winograd.conv2dWeightGrad(x, gout, ph, pw);
+        }
         if (batched(x, groups) && gout.numel() <= STACKED_MAX_ELEMENTS) {
-            if (indexedBeatsStacked(gout.size(1), (long) gout.size(2) * gout.size(3))) {
+            if (indexedBeatsStacked(gout.size(1), (long) gout.size(2) * gout.size(3), true)) {
                 return IndexedConv.conv2dWeightGrad(x, gout, kh, kw, sh, sw, ph, pw);
             }
             return StackedConv.conv2dWeightGrad(x, gout, kh, kw, sh, sw, ph, pw);
         }
         return weightGradGemm(x, gout, kh, kw, sh, sw, ph, pw, groups);
     }
+
+    /**
+     * Whether a batch's 3x3 stride-1 weight gradient goes to {@link Winograd#conv2dWeightGrad}: with AVX2 only (not
+     * measured with AVX-512), from 8x8 outputs up with 256 or more channels in and out, or from {@code min(C, O) *
+     * Ho * Wo >= }{@value #WINOGRAD_WEIGHT_GRAD_WORK} per sample (64 channels at 64x64). Its 16 GEMMs have C rows, O
+     * columns and the tiles as depth; with fewer channels the transformed input and gradient (4 floats per pixel and
+     * channel each) cost more memory traffic than the GEMMs save. Measured on the 2-core Zen 1 EPYC, N = 16, C = O,
+     * the median of 21 calls alternating in one JVM, ms, Winograd against the best direct kernel: 256@8 30.5 vs 36.6,
+     * 256@16 75 vs 99, 64@64 147 vs 187, 128@32 102 vs 106; not sent: 128@8 9.1 vs 7.0, 64@16 8.9 vs 7.2, 32@32 12.2
+     * vs 7.6, 16@64 33 vs 12 (IndexedConv or StackedConv).
+     */
+    static boolean winogradWeightGrad(int kh, int kw, int sh, int sw, int ph, int pw, int cin, int cout, int ho, int wo) {
+        if (Sgemm.MR != 4 || !Winograd.ENABLED || !Winograd.handles(kh, kw, sh, sw, ph, pw, 1)) return false;
+        long ch = Math.min(cin, cout), pixels = (long) ho * wo;
+        return (ch >= 256 && pixels >= 64) || ch * pixels >= WINOGRAD_WEIGHT_GRAD_WORK;
+    }
+
+    /** See {@link #winogradWeightGrad}. */
+    static final long WINOGRAD_WEIGHT_GRAD_WORK = 64L * 64 * 64;
 
     private static Tensor weightGradGemm(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);
@@ -281,7 +335,7 @@ public final class VConv {
             // the largest phase: ceil(output / stride) pixels along each axis
             long phasePixels = (long) Math.ceilDiv(Shapes.convTransposeOut(x.size(2), w.size(2), sh, ph), sh)
                     * Math.ceilDiv(Shapes.convTransposeOut(x.size(3), w.size(3), sw, pw), sw);
-            if (indexedBeatsStacked(w.size(1), phasePixels)) return IndexedConv.convTranspose2d(x, w, sh, sw, ph, pw);
+            if (indexedBeatsStacked(w.size(1), phasePixels, false)) return IndexedConv.convTranspose2d(x, w, sh, sw, ph, pw);
             return StackedConv.convTranspose2d(x, w, sh, sw, ph, pw);
         }
         if (winograd) return Winograd.convTranspose2d(x, w, ph, pw);

@@ -329,6 +329,94 @@ public final class Winograd {
         return conv2d(x, weights(w, true, tileFor(x.size(2) + 2 - 2 * ph, x.size(3) + 2 - 2 * pw)), 2 - ph, 2 - pw);
     }
 
+    /**
+     * The weight gradient of conv2d(x, w, stride 1, padding (ph, pw)) with a 3x3 w: x [N, C, H, W] (any strides),
+     * gout [N, O, Ho, Wo] with Ho = H + 2ph - 2, Wo = W + 2pw - 2 (any strides with unit column stride) -> dW
+     * [O, C, 3, 3], {@code dW[o, c, i, j] = sum_{n, y, x} gout[n, o, y, x] * x[n, c, y + i - ph, x + j - pw]} (zero
+     * outside the image), as PyTorch's convolution_backward for the weight.
+     *
+     * <p>By F(2x2, 3x3) read backwards. For one output tile, the forward's 2x2 outputs are the trilinear form
+     * {@code sum_k (A e)_k (G g)_k (B^T d)_k} in 1-D (e the outputs' weights, g the kernel, d the 4-pixel input
+     * tile), so its derivative by the kernel is {@code G^T [(A e) * (B^T d)]}: the same input transform as the
+     * forward, the output gradient transformed by A = (A^T)^T, and G^T as the output transform. In 2-D, summed
+     * over the tiles t of every sample,
+     * <pre>
+     *   V[xi][C, T]  = (B^T d[c, t] B)[i, j]        the forward's input transform
+     *   E[xi][O, T]  = (A gout[o, t] A^T)[i, j]      the gradient of tile t's 2x2 outputs, transformed
+     *   M[xi][C, O] += V[xi] x E[xi]^T               16 GEMMs, K = the tiles of a band, summed over the bands
+     *   dW[o, c]     = G^T M[.][c, o] G              3x3 from 4x4, in double, rounded once
+     * </pre>
+     * 4 GEMM multiply-adds per output pixel and channel pair instead of the direct method's 9. Bands of tile rows
+     * as in the forward; each GEMM sums its K in Sgemm's fixed order and the bands in order, so the result does not
+     * depend on the thread count. The error is of the order of the direct sum's (the transforms only add and
+     * subtract, and G^T halves).
+     */
+    public static Tensor conv2dWeightGrad(Tensor x, Tensor gout, int ph, int pw) {
+        if (x.dim() != 4 || gout.dim() != 4 || x.dtype() != DType.F32 || gout.dtype() != DType.F32
+                || !(x.storage() instanceof HostStorage) || !(gout.storage() instanceof HostStorage)) {
+            throw new IllegalArgumentException("Winograd.conv2dWeightGrad: x and gout must be F32 host tensors [N, C, H, W] and [N, O, Ho, Wo], got "
+                    + x.dtype() + " " + java.util.Arrays.toString(x.shape()) + " and " + gout.dtype() + " " + java.util.Arrays.toString(gout.shape()));
+        }
+        int n = x.size(0), c = x.size(1), o = gout.size(1), ho = x.size(2) + 2 * ph - 2, wo = x.size(3) + 2 * pw - 2;
+        if (ph < 0 || pw < 0 || gout.size(0) != n || gout.size(2) != ho || gout.size(3) != wo) {
+            throw new IllegalArgumentException("Winograd.conv2dWeightGrad: for x " + java.util.Arrays.toString(x.shape()) + " and padding ("
+                    + ph + ", " + pw + ") >= 0, gout must be [" + n + ", O, " + ho + ", " + wo + "], got " + java.util.Arrays.toString(gout.shape()));
+        }
+        Tensor dw = Tensor.zeros(o, c, 3, 3);
+        int th = (ho + 1) / 2, tw = (wo + 1) / 2, rows = n * th;
+        if (rows == 0 || tw == 0 || c == 0 || o == 0) return dw;
+        Tensor g = gout.stride(3) == 1 ? gout : gout.contiguousOrCopy();
+        int[] gs = g.strides();
+        float[] gv = g.host().f32;
+        long floatsPerRow = 16L * tw * (c + o);
+        int maxRows = (int) Math.max(1, Math.min(rows, BAND_FLOATS / floatsPerRow));
+        int bands = (rows + maxRows - 1) / maxRows;
+        int bandRows = (rows + bands - 1) / bands;
+        Plan plan = new Plan(x, o, ph, pw, ho, wo, th, tw, bandRows * tw);
+        float[] acc = new float[16 * c * o];                    // M[xi][C, O]
+        for (int band = 0; band < bands; band++) {
+            int r0 = band * bandRows, r1 = Math.min(rows, r0 + bandRows), tiles = (r1 - r0) * tw;
+            boolean add = band > 0;
+            Parallel.forRange(c, 3L * 16 * tiles, (from, to) -> {
+                float[] rowsBuf = new float[4 * 2 * plan.slot];
+                for (int ch = from; ch < to; ch++) plan.inputTransform(ch, r0, r1, tiles, rowsBuf);
+            });
+            Parallel.forRange(o, 3L * 16 * tiles, (from, to) -> {
+                for (int oc = from; oc < to; oc++) plan.gradTransform(gv, g.offset(), gs[0], gs[1], gs[2], oc, r0, r1, tiles);
+            });
+            AtomicInteger next = new AtomicInteger();
+            Parallel.forRange(16, 2L * o * c * tiles, (from, to) -> {
+                for (int xi; (xi = next.getAndIncrement()) < 16; ) {
+                    Sgemm.gemm(c, o, tiles, new StridedMatrix(plan.v, xi * c * tiles, tiles, 1),
+                            new StridedMatrix(plan.m, xi * o * tiles, 1, tiles), acc, xi * c * o, o, 1, add);
+                }
+            });
+        }
+        // dW[o, c] = G^T M G, G^T = [[1, 1/2, 1/2, 0], [0, 1/2, -1/2, 0], [0, 1/2, 1/2, 1]]
+        float[] d = dw.host().f32;
+        Parallel.forRange(o, 64L * c, (from, to) -> {
+            double[] t = new double[12];
+            for (int oc = from; oc < to; oc++) {
+                for (int ch = 0; ch < c; ch++) {
+                    int q = ch * o + oc, xs = c * o;
+                    for (int i = 0; i < 4; i++) {                 // across each row i: t[i][j] = (M[i][.] G)[j]
+                        double m0 = acc[q + (4 * i) * xs], m1 = acc[q + (4 * i + 1) * xs], m2 = acc[q + (4 * i + 2) * xs], m3 = acc[q + (4 * i + 3) * xs];
+                        t[3 * i] = m0 + 0.5 * (m1 + m2);
+                        t[3 * i + 1] = 0.5 * (m1 - m2);
+                        t[3 * i + 2] = 0.5 * (m1 + m2) + m3;
+                    }
+                    int dd = (oc * c + ch) * 9;
+                    for (int j = 0; j < 3; j++) {                 // then down each column j
+                        d[dd + j] = (float) (t[j] + 0.5 * (t[3 + j] + t[6 + j]));
+                        d[dd + 3 + j] = (float) (0.5 * (t[3 + j] - t[6 + j]));
+                        d[dd + 6 + j] = (float) (0.5 * (t[3 + j] + t[6 + j]) + t[9 + j]);
+                    }
+                }
+            }
+        });
+        return dw;
+    }
+
     /** The 3x3, stride 1 convolution of x [N, C, H, W] (any strides) with padding (ph, pw) >= 0 and transformed weights. */
     public static Tensor conv2d(Tensor x, Weights wt, int ph, int pw) {
         boolean own = bandsPerThread(wt, x.size(0) * tiles(x.size(2) + 2 * ph - 2, wt.tile), tiles(x.size(3) + 2 * pw - 2, wt.tile));
@@ -433,13 +521,25 @@ public final class Winograd {
         final Weights wt;
 
         Plan(Tensor xt, Tensor out, Weights wt, int ph, int pw, int th, int tw, int maxTiles) {
+            this(xt, out.host().f32, wt, wt.out, wt.count, ph, pw, out.size(2), out.size(3), th, tw, maxTiles);
+        }
+
+        /**
+         * A weight gradient's plan ({@link #conv2dWeightGrad}): no weights and no output image; V holds the input's
+         * transform as for the forward, M the output gradient's ({@link #gradTransform}), both F(2x2).
+         */
+        Plan(Tensor xt, int o, int ph, int pw, int ho, int wo, int th, int tw, int maxTiles) {
+            this(xt, null, null, o, 16, ph, pw, ho, wo, th, tw, maxTiles);
+        }
+
+        private Plan(Tensor xt, float[] y, Weights wt, int o, int count, int ph, int pw, int ho, int wo, int th, int tw, int maxTiles) {
             int[] s = xt.strides();
             this.x = xt.host().f32; this.xOff = xt.offset(); this.sN = s[0]; this.sC = s[1]; this.sH = s[2]; this.sW = s[3];
-            this.y = out.host().f32; this.wt = wt;
-            this.c = wt.in; this.o = wt.out; this.h = xt.size(2); this.w = xt.size(3); this.ph = ph; this.pw = pw;
-            this.ho = out.size(2); this.wo = out.size(3); this.th = th; this.tw = tw;
+            this.y = y; this.wt = wt;
+            this.c = xt.size(1); this.o = o; this.h = xt.size(2); this.w = xt.size(3); this.ph = ph; this.pw = pw;
+            this.ho = ho; this.wo = wo; this.th = th; this.tw = tw;
             this.slot = tw + 1;
-            this.count = wt.count;
+            this.count = count;
             float[][] work = WORK.get();
             if (work[0].length < count * c * maxTiles) work[0] = new float[count * c * maxTiles];
             if (work[1].length < count * o * maxTiles) work[1] = new float[count * o * maxTiles];
@@ -638,6 +738,65 @@ public final class Winograd {
 
         /** Column j of M: m1 - m2 - m3 (output row 1). */
         private static float scol1(float[] m, int q, int xiStride) { return m[q + 4 * xiStride] - m[q + 8 * xiStride] - m[q + 12 * xiStride]; }
+
+        /**
+         * The output gradient's transform for the weight gradient, {@code E'[xi][oc, t] = (A E A^T)[i, j]}, xi = 4i + j,
+         * of the 2x2 block E of g (sample b, channel oc, rows 2ty, 2ty+1, columns 2tx, 2tx+1; zero past the output)
+         * for the tiles of rows [r0, r1), into M's layout (o-major, as V is c-major). With
+         * {@code A = [[1, 0], [1, 1], [1, -1], [0, -1]]}, A e = (e0, e0 + e1, e0 - e1, -e1): down the two rows, then
+         * across. VL tiles at a time from deinterleaved rows; the scalar tail does the same float operations.
+         */
+        void gradTransform(float[] g, int gOff, int gsN, int gsC, int gsH, int oc, int r0, int r1, int tiles) {
+            int xiStride = o * tiles;
+            for (int r = r0; r < r1; r++) {
+                int b = r / th, ty = r % th;
+                int row0 = gOff + b * gsN + oc * gsC + 2 * ty * gsH;
+                boolean second = 2 * ty + 1 < ho;
+                int mo = oc * tiles + (r - r0) * tw;
+                int tx = 0;
+                FloatVector zero = FloatVector.zero(S);
+                for (; tx + VL <= tw && 2 * (tx + VL) <= wo; tx += VL) {
+                    FloatVector p = FloatVector.fromArray(S, g, row0 + 2 * tx), q = FloatVector.fromArray(S, g, row0 + 2 * tx + VL);
+                    FloatVector e0 = evens(p, q), o0 = odds(p, q), e1 = zero, o1 = zero;
+                    if (second) {
+                        FloatVector p1 = FloatVector.fromArray(S, g, row0 + gsH + 2 * tx), q1 = FloatVector.fromArray(S, g, row0 + gsH + 2 * tx + VL);
+                        e1 = evens(p1, q1);
+                        o1 = odds(p1, q1);
+                    }
+                    int d = mo + tx;
+                    gradCols(e0, o0, m, d, xiStride);
+                    gradCols(e0.add(e1), o0.add(o1), m, d + 4 * xiStride, xiStride);
+                    gradCols(e0.sub(e1), o0.sub(o1), m, d + 8 * xiStride, xiStride);
+                    gradCols(e1.neg(), o1.neg(), m, d + 12 * xiStride, xiStride);
+                }
+                for (; tx < tw; tx++) {
+                    boolean right = 2 * tx + 1 < wo;
+                    float e0 = g[row0 + 2 * tx], o0 = right ? g[row0 + 2 * tx + 1] : 0f;
+                    float e1 = second ? g[row0 + gsH + 2 * tx] : 0f, o1 = second && right ? g[row0 + gsH + 2 * tx + 1] : 0f;
+                    int d = mo + tx;
+                    sgradCols(e0, o0, m, d, xiStride);
+                    sgradCols(e0 + e1, o0 + o1, m, d + 4 * xiStride, xiStride);
+                    sgradCols(e0 - e1, o0 - o1, m, d + 8 * xiStride, xiStride);
+                    sgradCols(-e1, -o1, m, d + 12 * xiStride, xiStride);
+                }
+            }
+        }
+
+        /** One row (u = left column, v = right column) of A E A^T across: (u, u + v, u - v, -v) at points d, d + xiStride, ... */
+        private static void gradCols(FloatVector u, FloatVector v, float[] m, int d, int xiStride) {
+            u.intoArray(m, d);
+            u.add(v).intoArray(m, d + xiStride);
+            u.sub(v).intoArray(m, d + 2 * xiStride);
+            v.neg().intoArray(m, d + 3 * xiStride);
+        }
+
+        /** {@link #gradCols} for one tile. */
+        private static void sgradCols(float u, float v, float[] m, int d, int xiStride) {
+            m[d] = u;
+            m[d + xiStride] = u + v;
+            m[d + 2 * xiStride] = u - v;
+            m[d + 3 * xiStride] = -v;
+        }
 
         // -------------------------------------------------------------- F(4x4, 3x3)
 

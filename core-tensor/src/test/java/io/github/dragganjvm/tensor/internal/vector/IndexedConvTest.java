@@ -87,11 +87,11 @@ class IndexedConvTest {
     }
 
     @Test void deterministicAndTheBackendsChoice() {
-        // 4x4 batches of 128 channels go here on AVX-512 (VConv.indexedBeatsStacked), elsewhere to StackedConv:
-        // the backend's result is bit-identical to the path the rule names; each path run twice is bit-identical
+        // 4x4 batches of 128 channels go here (VConv.indexedBeatsStacked), as do the weight gradients of 16x16 batches
+        // with AVX2: the backend's result is bit-identical to the path the rule names; each path run twice is bit-identical
         Tensor x = Tensor.uniform(DType.F32, 5, -1, 1, 16, 128, 4, 4), w = Tensor.uniform(DType.F32, 6, -1, 1, 128, 128, 3, 3);
         Tensor g = Tensor.uniform(DType.F32, 7, -1, 1, 16, 128, 4, 4);
-        boolean indexed = VConv.indexedBeatsStacked(128, 16);
+        boolean indexed = VConv.indexedBeatsStacked(128, 16, false);
         System.out.println("VConv sends 128 channels at 4x4 to " + (indexed ? "IndexedConv" : "StackedConv"));
         Tensor y = IndexedConv.conv2d(x, w, 1, 1, 1, 1);
         Golden.assertBitEqual("conv2d run twice", y, IndexedConv.conv2d(x, w, 1, 1, 1, 1));
@@ -105,5 +105,12 @@ class IndexedConvTest {
         Golden.assertBitEqual("conv2dWeightGrad run twice", dw, IndexedConv.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1));
         Golden.assertBitEqual("VectorBackend.conv2dWeightGrad of a batch", indexed ? dw : StackedConv.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1),
                 vec.conv2dWeightGrad(x, g, 3, 3, 1, 1, 1, 1, 1));
+
+        Tensor x16 = Tensor.uniform(DType.F32, 8, -1, 1, 4, 64, 16, 16), g16 = Tensor.uniform(DType.F32, 9, -1, 1, 4, 32, 16, 16);
+        boolean indexed16 = VConv.indexedBeatsStacked(32, 256, true);
+        System.out.println("VConv sends the weight gradient of 32 channels at 16x16 to " + (indexed16 ? "IndexedConv" : "StackedConv"));
+        Golden.assertBitEqual("VectorBackend.conv2dWeightGrad of a 16x16 batch",
+                indexed16 ? IndexedConv.conv2dWeightGrad(x16, g16, 3, 3, 1, 1, 1, 1) : StackedConv.conv2dWeightGrad(x16, g16, 3, 3, 1, 1, 1, 1),
+                vec.conv2dWeightGrad(x16, g16, 3, 3, 1, 1, 1, 1, 1));
     }
 }

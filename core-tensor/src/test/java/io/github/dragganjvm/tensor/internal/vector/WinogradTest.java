@@ -93,6 +93,40 @@ class WinogradTest {
         }
     }
 
+    /**
+     * The weight gradient against the float64 reference's, within 1e-6 of the largest sum of |products| (the
+     * reference weight gradient of the absolute values): the same bound as the forward's F(2x2).
+     */
+    private void checkWeightGrad(String what, Tensor x, Tensor g, int ph, int pw, Tensor actual) {
+        Tensor x64 = x.copyAs(DType.F64), g64 = g.copyAs(DType.F64);
+        Tensor exact = ref.conv2dWeightGrad(x64, g64, 3, 3, 1, 1, ph, pw, 1);
+        double s = Golden.diff(ref.conv2dWeightGrad(Ops.abs(x64), Ops.abs(g64), 3, 3, 1, 1, ph, pw, 1), exact).maxRef();
+        Golden.Diff d = Golden.assertClose(what, exact, actual, tolerance(2) * s);
+        System.out.printf("  error / max sum|products| = %.2e%n", d.maxAbs() / s);
+    }
+
+    @Test void weightGradMatchesFloat64Reference() {
+        int seed = 200;
+        for (int[] c : CASES) {
+            Tensor x = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[1], c[3], c[4]);
+            for (int[] p : PADDINGS) {
+                if (!fits(c, p[0], p[1])) continue;
+                Tensor g = Tensor.uniform(DType.F32, ++seed, -1, 1, c[0], c[2], c[3] + 2 * p[0] - 2, c[4] + 2 * p[1] - 2);
+                checkWeightGrad("winograd weight gradient " + Arrays.toString(c) + " padding " + Arrays.toString(p), x, g, p[0], p[1],
+                        Winograd.conv2dWeightGrad(x, g, p[0], p[1]));
+            }
+        }
+        // views: channels-last x; a sliced gradient; a gradient whose columns are not contiguous (copied first)
+        Tensor xv = Tensor.uniform(DType.F32, 300, -1, 1, 2, 13, 19, 6).permuteView(0, 3, 1, 2);         // [2, 6, 13, 19]
+        Tensor gv = Tensor.uniform(DType.F32, 301, -1, 1, 2, 9, 15, 21).sliceView(1, 2, 7).sliceView(2, 1, 14).sliceView(3, 1, 20);
+        checkWeightGrad("winograd weight gradient of views", xv, gv, 1, 1, Winograd.conv2dWeightGrad(xv, gv, 1, 1));
+        Tensor gt = Tensor.uniform(DType.F32, 302, -1, 1, 2, 5, 19, 13).transposeView(2, 3);            // [2, 5, 13, 19]
+        checkWeightGrad("winograd weight gradient, transposed gradient", xv, gt, 1, 1, Winograd.conv2dWeightGrad(xv, gt, 1, 1));
+        Golden.assertBitEqual("weight gradient run twice", Winograd.conv2dWeightGrad(xv, gt, 1, 1), Winograd.conv2dWeightGrad(xv, gt, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> Winograd.conv2dWeightGrad(xv, gt, 0, 0), "gradient of the wrong size");
+        assertThrows(IllegalArgumentException.class, () -> Winograd.conv2dWeightGrad(xv, gt.copyAs(DType.F64), 1, 1), "F64 gradient");
+    }
+
     @Test void readsStridedViews() {
         // channels-last buffer permuted to NCHW; a slice with row and channel offsets; a weight with swapped axes
         Tensor x = Tensor.uniform(DType.F32, 1, -1, 1, 2, 13, 19, 6).permuteView(0, 3, 1, 2);     // [2, 6, 13, 19]
@@ -169,6 +203,13 @@ class WinogradTest {
         check("VectorBackend convTranspose2d, padding 0", g, w, true, 0, 0, vec.convTranspose2d(g, w, 1, 1, 0, 0, 1));
         Tensor xs = Tensor.uniform(DType.F32, 10, -1, 1, 1, 48, 12, 16), wc = w.copy().markConstant();
         check("VectorBackend conv2d, constant weight", xs, wc, false, 1, 1, vec.conv2d(xs, wc, 1, 1, 1, 1, 1));
+        // a batch's weight gradient of 64 channels at 64x64: Winograd with AVX2 (VConv.winogradWeightGrad), else direct
+        Tensor xb = Tensor.uniform(DType.F32, 11, -1, 1, 2, 64, 64, 64), gb = Tensor.uniform(DType.F32, 12, -1, 1, 2, 64, 64, 64);
+        Tensor dw = vec.conv2dWeightGrad(xb, gb, 3, 3, 1, 1, 1, 1, 1);
+        checkWeightGrad("VectorBackend conv2dWeightGrad of a batch", xb, gb, 1, 1, dw);
+        boolean wino = VConv.winogradWeightGrad(3, 3, 1, 1, 1, 1, 64, 64, 64, 64);
+        System.out.println("VConv sends the weight gradient of 64 channels at 64x64 to " + (wino ? "Winograd" : "a direct kernel"));
+        if (wino) Golden.assertBitEqual("VectorBackend conv2dWeightGrad is Winograd's", Winograd.conv2dWeightGrad(xb, gb, 1, 1), dw);
     }
 
     @Test void decision() {
