@@ -30,7 +30,9 @@ final class CallScratch {
     static final int BORDERED_X = 12;
     /** A transposed conv's per-tap products, and its image packed as their right operand ({@link TapConvTranspose}). */
     static final int TAPS = 13, TAP_IMAGE = 14;
-    private static final int SLOTS = 15;
+    /** The 16 transform points' sums of a Winograd weight gradient ({@link Winograd#conv2dWeightGrad}). */
+    static final int WINOGRAD_DW = 15;
+    private static final int SLOTS = 16;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<float[]>[]> ARRAYS = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

@@ -288,22 +288,24 @@ public final class VConv {
 
     /**
      * Whether a batch's 3x3 stride-1 weight gradient goes to {@link Winograd#conv2dWeightGrad}: with AVX2 only (not
-     * measured with AVX-512), from 8x8 outputs up with 256 or more channels in and out, or from {@code min(C, O) *
-     * Ho * Wo >= }{@value #WINOGRAD_WEIGHT_GRAD_WORK} per sample (64 channels at 64x64). Its 16 GEMMs have C rows, O
-     * columns and the tiles as depth; with fewer channels the transformed input and gradient (4 floats per pixel and
-     * channel each) cost more memory traffic than the GEMMs save. Measured on the 2-core Zen 1 EPYC, N = 16, C = O,
-     * the median of 21 calls alternating in one JVM, ms, Winograd against the best direct kernel: 256@8 30.5 vs 36.6,
-     * 256@16 75 vs 99, 64@64 147 vs 187, 128@32 102 vs 106; not sent: 128@8 9.1 vs 7.0, 64@16 8.9 vs 7.2, 32@32 12.2
-     * vs 7.6, 16@64 33 vs 12 (IndexedConv or StackedConv).
+     * measured with AVX-512), from 8x8 outputs up with 256 or more channels in and out, or with 64 or more from
+     * {@code min(C, O) * Ho * Wo >= }{@value #WINOGRAD_WEIGHT_GRAD_WORK} per sample (128 channels at 32x32). Its 16
+     * GEMMs have C rows, O columns and the tiles as depth; with fewer channels the transformed input and gradient
+     * (4 floats per pixel and channel each) cost more memory traffic than the GEMMs save. Measured on the 2-core Zen
+     * 1 EPYC ({@code ConvPathsPaired} in the benchmarks, N = 16, C = O, the median of 15-21 calls alternating in one
+     * JVM, two or three runs), ms, Winograd against the best direct kernel: 256@8 30.5 vs 36.6, 21.9 vs 22.5; 256@16
+     * 75 vs 99, 52 vs 85; 128@32 102 vs 106, 86 vs 118; 64@64 147 vs 187, 119 vs 157; not sent: 128@8 9.1 vs 7.0,
+     * 11.2 vs 10.6; 64@16 8.9 vs 7.2, 8.6 vs 7.3; 32@32 12.2 vs 7.6, 11.0 vs 7.8; 16@64 33 vs 12, 29 vs 15
+     * (IndexedConv or StackedConv).
      */
     static boolean winogradWeightGrad(int kh, int kw, int sh, int sw, int ph, int pw, int cin, int cout, int ho, int wo) {
         if (Sgemm.MR != 4 || !Winograd.ENABLED || !Winograd.handles(kh, kw, sh, sw, ph, pw, 1)) return false;
         long ch = Math.min(cin, cout), pixels = (long) ho * wo;
-        return (ch >= 256 && pixels >= 64) || ch * pixels >= WINOGRAD_WEIGHT_GRAD_WORK;
+        return (ch >= 256 && pixels >= 64) || (ch >= 64 && ch * pixels >= WINOGRAD_WEIGHT_GRAD_WORK);
     }
 
     /** See {@link #winogradWeightGrad}. */
-    static final long WINOGRAD_WEIGHT_GRAD_WORK = 64L * 64 * 64;
+    static final long WINOGRAD_WEIGHT_GRAD_WORK = 128L * 32 * 32;
 
     private static Tensor weightGradGemm(Tensor x, Tensor gout, int kh, int kw, int sh, int sw, int ph, int pw, int groups) {
         int n = x.size(0), cin = x.size(1), h = x.size(2), wd = x.size(3);

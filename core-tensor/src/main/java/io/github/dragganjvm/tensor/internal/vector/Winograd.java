@@ -59,7 +59,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>When it is used</h2>
  * {@link VConv} calls {@link #conv2d(Tensor, Tensor, int, int)} / {@link #convTranspose2d} when {@link #worthIt}
  * (3x3, stride 1, one group, enough channels and pixels to pay for the transforms); a weight marked constant has
- * its transform made once and cached. {@code -Ddraggan.winograd=false} turns it off.
+ * its transform made once and cached. A batch's weight gradient goes to {@link #conv2dWeightGrad} where
+ * {@code VConv.winogradWeightGrad} says so (large layers, AVX2). {@code -Ddraggan.winograd=false} turns it off.
  */
 public final class Winograd {
     private Winograd() {}
@@ -373,7 +374,7 @@ public final class Winograd {
         int bands = (rows + maxRows - 1) / maxRows;
         int bandRows = (rows + bands - 1) / bands;
         Plan plan = new Plan(x, o, ph, pw, ho, wo, th, tw, bandRows * tw);
-        float[] acc = new float[16 * c * o];                    // M[xi][C, O]
+        float[] acc = CallScratch.get(CallScratch.WINOGRAD_DW, 16 * c * o);   // M[xi][C, O]: the first band writes it all
         for (int band = 0; band < bands; band++) {
             int r0 = band * bandRows, r1 = Math.min(rows, r0 + bandRows), tiles = (r1 - r0) * tw;
             boolean add = band > 0;

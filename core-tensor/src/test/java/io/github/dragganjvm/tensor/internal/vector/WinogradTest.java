@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -223,6 +224,11 @@ class WinogradTest {
         assertFalse(Winograd.worthIt(small, w, 1, 1, 1, 1, 1, false), "8x8, weight per call");
         assertTrue(Winograd.worthIt(small, wc, 1, 1, 1, 1, 1, false), "8x8, constant weight");
         assertFalse(Winograd.worthIt(Tensor.zeros(1, 16, 64, 64), Tensor.zeros(16, 16, 3, 3), 1, 1, 1, 1, 1, false), "16 channels");
+        // the weight gradient: only what F(2x2, 3x3) computes (3x3, stride 1), and only with AVX2, where it was measured
+        assertEquals(Sgemm.MR == 4, VConv.winogradWeightGrad(3, 3, 1, 1, 1, 1, 256, 256, 16, 16), "weight gradient 256 at 16x16");
+        assertFalse(VConv.winogradWeightGrad(3, 3, 2, 2, 0, 0, 256, 256, 16, 16), "weight gradient, stride 2");
+        assertFalse(VConv.winogradWeightGrad(4, 4, 1, 1, 1, 1, 256, 256, 16, 16), "weight gradient, 4x4 kernel");
+        assertFalse(VConv.winogradWeightGrad(3, 3, 1, 1, 1, 1, 16, 16, 256, 256), "weight gradient, 16 channels");
     }
 
     @Test void rejectsWrongShapes() {
