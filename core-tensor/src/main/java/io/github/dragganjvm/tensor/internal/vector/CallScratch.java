@@ -32,7 +32,9 @@ final class CallScratch {
     static final int TAPS = 13, TAP_IMAGE = 14;
     /** The 16 transform points' sums of a Winograd weight gradient ({@link Winograd#conv2dWeightGrad}). */
     static final int WINOGRAD_DW = 15;
-    private static final int SLOTS = 16;
+    /** A Winograd weight transformed for one call ({@link Winograd}). */
+    static final int WINOGRAD_U = 16;
+    private static final int SLOTS = 17;
 
     @SuppressWarnings("unchecked")
     private static final ThreadLocal<SoftReference<float[]>[]> ARRAYS = ThreadLocal.withInitial(() -> new SoftReference[SLOTS]);

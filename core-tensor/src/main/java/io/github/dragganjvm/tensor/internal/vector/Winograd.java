@@ -160,13 +160,14 @@ public final class Winograd {
         private final float[] u;
         private final Operand[] points;
 
-        private Weights(int out, int in, int tile) {
+        /** Transformed weights in {@code u}, at least {@link #floats} long (every float written by the transform). */
+        private Weights(int out, int in, int tile, float[] u) {
             this.out = out;
             this.in = in;
             this.tile = tile;
             this.count = (tile + 2) * (tile + 2);
             this.panels = (out + MR - 1) / MR;
-            this.u = new float[count * panels * in * MR];
+            this.u = u;
             this.points = new Operand[count];
             for (int xi = 0; xi < count; xi++) points[xi] = new Panels(u, xi * panels * in * MR, in);
         }
@@ -181,6 +182,9 @@ public final class Winograd {
             this.points = new Operand[count];
             for (int xi = 0; xi < count; xi++) points[xi] = Sgemm.Packed.left(panels.points[xi], out, in);
         }
+
+        /** Floats of the panels of O x C kernels transformed for F(tile x tile, 3x3). */
+        static int floats(int out, int in, int tile) { return (tile + 2) * (tile + 2) * ((out + MR - 1) / MR) * in * MR; }
 
         /** Output tile side m of F(m x m, 3x3) these weights are transformed for. */
         public int tile() { return tile; }
@@ -233,14 +237,21 @@ public final class Winograd {
                 () -> new Weights(forOneCall(w, transposed, tile)), () -> forOneCall(w, transposed, tile));
     }
 
-    /** The transform in panels (no second packing: for one call). */
+    /**
+     * The transform in panels (no second packing: for one call), in this thread's {@link CallScratch#WINOGRAD_U}
+     * array: valid until the thread's next transform. Every caller uses it within its call (a conv) or copies it
+     * (the prepared and cached weights pack it into {@link Sgemm.Packed}): a fresh 16 MB array for a 512-channel
+     * weight cost its zeroing on every call.
+     */
     private static Weights forOneCall(Tensor w, boolean transposed, int tile) {
         checkKernel(transposed ? "prepareTransposedWeights" : "prepareWeights", w);
         if (tile != 2 && tile != 4) throw new IllegalArgumentException("Winograd: output tile must be 2 or 4, got " + tile);
         int[] s = w.strides();
+        int out = transposed ? w.size(1) : w.size(0), in = transposed ? w.size(0) : w.size(1);
+        float[] u = CallScratch.get(CallScratch.WINOGRAD_U, Weights.floats(out, in, tile));
         return transposed
-                ? transform(w.host().f32, w.offset() + 2 * s[2] + 2 * s[3], s[1], s[0], -s[2], -s[3], w.size(1), w.size(0), tile)
-                : transform(w.host().f32, w.offset(), s[0], s[1], s[2], s[3], w.size(0), w.size(1), tile);
+                ? transform(w.host().f32, w.offset() + 2 * s[2] + 2 * s[3], s[1], s[0], -s[2], -s[3], out, in, tile, u)
+                : transform(w.host().f32, w.offset(), s[0], s[1], s[2], s[3], out, in, tile, u);
     }
 
     private static void checkKernel(String op, Tensor w) {
@@ -254,15 +265,14 @@ public final class Winograd {
     private static final int CHUNK = 16;
 
     /**
-     * U = G g G^T for kernel (o, c) at {@code w[off + o*so + c*sc + i*si + j*sj]}, in double, rounded once. By
-     * panel and chunks of input channels: a chunk's points go to a small scratch first, then each point's piece
+     * U = G g G^T for kernel (o, c) at {@code w[off + o*so + c*sc + i*si + j*sj]}, in double, rounded once, into u.
+     * By panel and chunks of input channels: a chunk's points go to a small scratch first, then each point's piece
      * is copied to its plane in one run (writing the planes, a power of two apart, value by value would keep
-     * evicting one cache set).
+     * evicting one cache set). Every float of u's first {@link Weights#floats} is written (rows past O as zeros).
      */
-    private static Weights transform(float[] w, int off, int so, int sc, int si, int sj, int out, int in, int tile) {
-        Weights wt = new Weights(out, in, tile);
+    private static Weights transform(float[] w, int off, int so, int sc, int si, int sj, int out, int in, int tile, float[] u) {
+        Weights wt = new Weights(out, in, tile, u);
         int a = tile + 2, count = wt.count, xiStride = wt.panels * in * MR;
-        float[] u = wt.u;
         Parallel.forRange(wt.panels, 30L * count * in * MR, (from, to) -> {
             float[] tmp = new float[count * CHUNK * MR];               // [xi][c - c0][r]
             double[] g = new double[9], gg = new double[3 * a], col = new double[a];

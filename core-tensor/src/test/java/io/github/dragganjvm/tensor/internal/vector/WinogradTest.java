@@ -171,6 +171,62 @@ class WinogradTest {
         Golden.assertBitEqual("F(4x4) one tile row per band, bands per thread", once4, Winograd.conv2d(x, u4, 1, 1, 1, true));
     }
 
+    /**
+     * The F(2x2) weight transform against G g G^T computed here in double in the documented order and rounded once:
+     * every value equal bit for bit (plain, strided view, transposed; several channel chunks; O not a multiple of MR,
+     * whose last panel's rows past O must read zero; the transform reuses a per-thread array that an earlier, larger
+     * transform filled with other values, so a value it failed to write would show).
+     */
+    @Test void weightTransformIsGgGtInDoubleRoundedOnce() {
+        int o = 2 * Sgemm.MR + 3, c = 37;
+        Tensor plain = Tensor.uniform(DType.F32, 21, -1, 1, o, c, 3, 3);
+        Tensor view = Tensor.uniform(DType.F32, 22, -1, 1, c, o, 3, 3).transposeView(0, 1).transposeView(2, 3);
+        Tensor forTransposed = Tensor.uniform(DType.F32, 23, -1, 1, c, o, 3, 3);
+        Winograd.weights(Tensor.uniform(DType.F32, 24, 5, 9, o + 5, c + 9, 3, 3), false, 2);    // leaves other values in the scratch
+        for (Object[] t : new Object[][]{{"plain", plain, false}, {"strided view", view, false}, {"transposed", forTransposed, true}}) {
+            Tensor w = (Tensor) t[1];
+            boolean transposed = (Boolean) t[2];
+            Winograd.Weights wt = Winograd.weights(w, transposed, 2);
+            int panels = Math.ceilDiv(o, Sgemm.MR);
+            float[] got = new float[panels * Sgemm.MR * c];
+            for (int xi = 0; xi < 16; xi++) {
+                wt.operand(xi).packA(0, panels * Sgemm.MR, 0, c, got);
+                for (int oo = 0; oo < o; oo++) {
+                    for (int cc = 0; cc < c; cc++) {
+                        double[][] g = new double[3][3];
+                        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) {
+                            g[i][j] = transposed ? w.get(cc, oo, 2 - i, 2 - j) : w.get(oo, cc, i, j);
+                        }
+                        double[][] gg = new double[4][3];                                  // G g
+                        for (int j = 0; j < 3; j++) {
+                            gg[0][j] = g[0][j];
+                            gg[1][j] = (g[0][j] + g[1][j] + g[2][j]) * 0.5;
+                            gg[2][j] = (g[0][j] - g[1][j] + g[2][j]) * 0.5;
+                            gg[3][j] = g[2][j];
+                        }
+                        int i = xi / 4, j = xi % 4;
+                        double v = switch (j) {                                           // (G g) G^T
+                            case 0 -> gg[i][0];
+                            case 1 -> (gg[i][0] + gg[i][1] + gg[i][2]) * 0.5;
+                            case 2 -> (gg[i][0] - gg[i][1] + gg[i][2]) * 0.5;
+                            default -> gg[i][2];
+                        };
+                        float actual = got[(oo / Sgemm.MR * c + cc) * Sgemm.MR + oo % Sgemm.MR];
+                        if (Float.floatToRawIntBits(actual) != Float.floatToRawIntBits((float) v)) {
+                            throw new AssertionError(t[0] + ": U[" + xi + "][" + oo + ", " + cc + "] = " + actual + ", expected " + (float) v);
+                        }
+                    }
+                }
+                for (int oo = o; oo < panels * Sgemm.MR; oo++) {
+                    for (int cc = 0; cc < c; cc++) {
+                        float pad = got[(oo / Sgemm.MR * c + cc) * Sgemm.MR + oo % Sgemm.MR];
+                        if (pad != 0f) throw new AssertionError(t[0] + ": U[" + xi + "][" + oo + ", " + cc + "] past O = " + pad + ", expected 0");
+                    }
+                }
+            }
+        }
+    }
+
     @Test void vectorBodiesAndScalarTailsAgreeBitForBit() {
         // an image periodic along x with period 4 (a multiple of both tile strides): every output column X whose
         // tile's input window (columns m*tx - 1 .. m*tx + m) lies inside the image sees the same inputs, at the same
