@@ -69,25 +69,22 @@ class TeamTest {
 
     @Test void nestedCallsRunOnTheirOwnThread() {
         Team team = new Team(2);
-        AtomicIntegerArray hits = new AtomicIntegerArray(64);
-        assertTrue(team.tryRun(4, 4, (from, to) -> {
-            Thread me = Thread.currentThread();
-            assertTrue(team.isMember(me), "a thread running a range is a member");
-            for (int r = from; r < to; r++) {
-                final int row = r;
-                // what Parallel does for a member: run the whole nested range inline
-                Set<Thread> ran = ConcurrentHashMap.newKeySet();
-                Parallel.Range inner = (a, b) -> {
-                    ran.add(Thread.currentThread());
-                    for (int i = a; i < b; i++) hits.incrementAndGet(row * 16 + i);
-                };
-                if (team.isMember(me)) inner.run(0, 16);
-                else assertTrue(team.tryRun(2, 16, inner));
-                assertEquals(Set.of(me), ran);
-            }
-        }));
-        for (int i = 0; i < 64; i++) assertEquals(1, hits.get(i));
+        assertTrue(team.tryRun(4, 4, (from, to) -> assertTrue(team.isMember(Thread.currentThread()), "a thread running a range is a member")));
         assertFalse(team.isMember(Thread.currentThread()), "the caller is a member only during its call");
+        // through Parallel: a call from inside a range (on the caller or a worker) runs whole on that thread
+        AtomicIntegerArray hits = new AtomicIntegerArray(64);
+        Set<String> mixed = ConcurrentHashMap.newKeySet();
+        Parallel.forEach(4, row -> {
+            Thread me = Thread.currentThread();
+            Set<Thread> ran = ConcurrentHashMap.newKeySet();
+            Parallel.forRange(16, 1_000_000, (a, b) -> {
+                ran.add(Thread.currentThread());
+                for (int i = a; i < b; i++) hits.incrementAndGet(row * 16 + i);
+            });
+            if (!ran.equals(Set.of(me))) mixed.add("row " + row + " ran on " + ran + ", called from " + me);
+        });
+        assertTrue(mixed.isEmpty(), mixed.toString());
+        for (int i = 0; i < 64; i++) assertEquals(1, hits.get(i), "index " + i);
     }
 
     @Test void exceptionReachesCallerAndTeamStaysUsable() {
