@@ -155,7 +155,7 @@ public final class Sgemm {
                 System.arraycopy(tmp, 0, data, padded * k0, padded * kc);
             }
         });
-        Packed pb = new Packed(data, padded, k);
+        Packed pb = new Packed(data, 0, n, NR, k);
         int rc = Math.max(MR, chunks(chunks(m, PACKED_CHUNKS * threads), MR) * MR), total = chunks(m, rc);
         AtomicInteger next = new AtomicInteger();
         Parallel.forRange(threads, 2L * m * n * k / threads, (from, to) -> {
@@ -214,12 +214,54 @@ public final class Sgemm {
      */
     public static final class Packed implements Operand {
         final float[] data;
+        private final int base;               // where the layout starts in data
         private final int padded, depth;      // rows (A) or columns (B) rounded up to whole panels; K
+        private final int size, panel;        // rows (A) or columns (B); MR (A) or NR (B)
 
-        private Packed(float[] data, int padded, int depth) {
+        private Packed(float[] data, int base, int size, int panel, int depth) {
             this.data = data;
-            this.padded = padded;
+            this.base = base;
+            this.size = size;
+            this.panel = panel;
+            this.padded = (size + panel - 1) / panel * panel;
             this.depth = depth;
+        }
+
+        /**
+         * A [m, k] whose values already are in the left operand's packed layout at {@code data[base, base +
+         * leftSize(m, k))} ({@link #leftIndex}): read in place, never copied. For an operand made in that layout
+         * directly (Winograd's transformed weights), so that even a one-call weight costs no packing.
+         */
+        public static Packed leftInPlace(float[] data, int base, int m, int k) {
+            if (base < 0 || (long) base + leftSize(m, k) > data.length) {
+                throw new IllegalArgumentException("Sgemm.Packed.leftInPlace: [" + m + ", " + k + "] needs " + leftSize(m, k)
+                        + " floats from " + base + ", the array has " + data.length);
+            }
+            return new Packed(data, base, m, MR, k);
+        }
+
+        /**
+         * Where A[i, kk] of a left operand [m, k] sits in the packed layout, from its start: depth block
+         * {@code k0 = kk - kk % KC} (all rows' panels of it together), then panel {@code i / MR} of that block
+         * ({@code kc = min(KC, k - k0)} steps of MR floats), step {@code kk - k0}, row {@code i % MR}.
+         */
+        public static int leftIndex(int m, int k, int i, int kk) {
+            int k0 = kk - kk % KC;
+            return Math.ceilDiv(m, MR) * MR * k0 + (i - i % MR) * Math.min(KC, k - k0) + (kk - k0) * MR + i % MR;
+        }
+
+        /** Rows [i0, i0 + mc) x depth [k0, k0 + kc) as packA's panels, read from the packed layout (zeros past the rows). */
+        @Override public void packA(int i0, int mc, int k0, int kc, float[] dst) {
+            if (panel != MR) throw new UnsupportedOperationException("Sgemm.Packed: packed as the right operand, read as the left");
+            int panels = Math.ceilDiv(mc, MR);
+            for (int p = 0; p < panels; p++) {
+                for (int kk = 0; kk < kc; kk++) {
+                    for (int r = 0; r < MR; r++) {
+                        int i = i0 + p * MR + r;
+                        dst[(p * kc + kk) * MR + r] = p * MR + r < mc && i < size ? data[base + leftIndex(size, depth, i, k0 + kk)] : 0f;
+                    }
+                }
+            }
         }
 
         /** A [m, k] packed as the left operand. */
@@ -264,13 +306,13 @@ public final class Sgemm {
                     System.arraycopy(tmp, 0, data, padded * k0 + i0 * kc, chunks(n, panel) * panel * kc);
                 }
             });
-            return new Packed(data, padded, k);
+            return new Packed(data, 0, size, panel, k);
         }
 
         /** Start of the block at depth k0 (a multiple of KC) and panel-aligned row (A) or column (B) i. */
         int offset(int k0, int i, int panel) {
             if (i % panel != 0 || k0 % KC != 0) throw new IllegalStateException("packed operand read at " + i + ", depth " + k0 + ": not a block boundary");
-            return padded * k0 + i * Math.min(KC, depth - k0);
+            return base + padded * k0 + i * Math.min(KC, depth - k0);
         }
     }
 

@@ -4,8 +4,10 @@ import io.github.dragganjvm.tensor.DType;
 import io.github.dragganjvm.tensor.HostStorage;
 import io.github.dragganjvm.tensor.Parallel;
 import io.github.dragganjvm.tensor.Tensor;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -150,10 +152,10 @@ public final class Winograd {
     // ------------------------------------------------------------------ weights
 
     /**
-     * Transformed weights {@code U[xi][O, C]}, one GEMM left operand per transform point. Made for one call they
-     * stay in {@code MR}-row panels stored k-major, {@code u[((xi*panels + p)*C + c)*MR + r] = U[xi][p*MR + r, c]}
-     * (zero rows past O), so packing a GEMM block is one array copy per panel; prepared for many calls
-     * ({@link #prepareWeights}) each point is a {@link Sgemm.Packed}, which the GEMM reads in place.
+     * Transformed weights {@code U[xi][O, C]}, one GEMM left operand per transform point, each in Sgemm's packed
+     * layout for a left operand ({@link Sgemm.Packed#leftIndex}: depth blocks of KC input channels, MR-row panels
+     * within them, zero rows past O), point xi at {@code xi * Sgemm.Packed.leftSize(O, C)}. The transform writes
+     * that layout directly, so the GEMMs read U in place whether it was made for one call or prepared for many.
      */
     public static final class Weights {
         final int out, in, panels, tile, count;
@@ -169,22 +171,15 @@ public final class Winograd {
             this.panels = (out + MR - 1) / MR;
             this.u = u;
             this.points = new Operand[count];
-            for (int xi = 0; xi < count; xi++) points[xi] = new Panels(u, xi * panels * in * MR, in);
+            int stride = Sgemm.Packed.leftSize(out, in);
+            for (int xi = 0; xi < count; xi++) points[xi] = Sgemm.Packed.leftInPlace(u, xi * stride, out, in);
         }
 
-        private Weights(Weights panels) {
-            this.out = panels.out;
-            this.in = panels.in;
-            this.tile = panels.tile;
-            this.count = panels.count;
-            this.panels = panels.panels;
-            this.u = null;
-            this.points = new Operand[count];
-            for (int xi = 0; xi < count; xi++) points[xi] = Sgemm.Packed.left(panels.points[xi], out, in);
-        }
+        /** A copy of one call's weights in an array of their own, for many calls. */
+        private Weights(Weights once) { this(once.out, once.in, once.tile, java.util.Arrays.copyOf(once.u, floats(once.out, once.in, once.tile))); }
 
         /** Floats of the panels of O x C kernels transformed for F(tile x tile, 3x3). */
-        static int floats(int out, int in, int tile) { return (tile + 2) * (tile + 2) * ((out + MR - 1) / MR) * in * MR; }
+        static int floats(int out, int in, int tile) { return (tile + 2) * (tile + 2) * Sgemm.Packed.leftSize(out, in); }
 
         /** Output tile side m of F(m x m, 3x3) these weights are transformed for. */
         public int tile() { return tile; }
@@ -197,16 +192,6 @@ public final class Winograd {
 
         /** The left operand U[xi] of one GEMM. */
         Operand operand(int xi) { return points[xi]; }
-    }
-
-    /** U[xi] stored as MR-row panels (see {@link Weights}): packing a block copies whole panels. */
-    private record Panels(float[] u, int base, int k) implements Operand {
-        @Override public void packA(int i0, int mc, int k0, int kc, float[] dst) {
-            // Sgemm's row blocks start at multiples of MR; a short last panel reads the stored zero rows
-            for (int p = 0, i = 0; i < mc; p++, i += MR) {
-                System.arraycopy(u, base + ((i0 + i) / MR * k + k0) * MR, dst, p * kc * MR, kc * MR);
-            }
-        }
     }
 
     /**
@@ -265,40 +250,117 @@ public final class Winograd {
     private static final int CHUNK = 16;
 
     /**
-     * U = G g G^T for kernel (o, c) at {@code w[off + o*so + c*sc + i*si + j*sj]}, in double, rounded once, into u.
-     * By panel and chunks of input channels: a chunk's points go to a small scratch first, then each point's piece
-     * is copied to its plane in one run (writing the planes, a power of two apart, value by value would keep
-     * evicting one cache set). Every float of u's first {@link Weights#floats} is written (rows past O as zeros).
+     * U = G g G^T for kernel (o, c) at {@code w[off + o*so + c*sc + i*si + j*sj]}, in double, rounded once, into u
+     * in the packed layout of {@link Weights}. By panel and chunks of input channels (within one depth block): a
+     * chunk's points go to a small scratch first, then each point's piece is copied to its place in one run (writing
+     * the points, a power of two apart, value by value would keep evicting one cache set). Every float of u's first
+     * {@link Weights#floats} is written (rows past O as zeros). F(2x2) runs in double vectors ({@link #transform2}),
+     * F(4x4) kernel by kernel ({@link #transform4}).
      */
     private static Weights transform(float[] w, int off, int so, int sc, int si, int sj, int out, int in, int tile, float[] u) {
         Weights wt = new Weights(out, in, tile, u);
-        int a = tile + 2, count = wt.count, xiStride = wt.panels * in * MR;
-        Parallel.forRange(wt.panels, 30L * count * in * MR, (from, to) -> {
-            float[] tmp = new float[count * CHUNK * MR];               // [xi][c - c0][r]
-            double[] g = new double[9], gg = new double[3 * a], col = new double[a];
-            for (int p = from; p < to; p++) {
-                int rows = Math.min(MR, out - p * MR);
-                for (int c0 = 0; c0 < in; c0 += CHUNK) {
-                    int cn = Math.min(CHUNK, in - c0), piece = cn * MR;
-                    java.util.Arrays.fill(tmp, 0f);                   // rows past O stay zero
-                    for (int cc = 0; cc < cn; cc++) {
-                        for (int r = 0; r < rows; r++) {
-                            int b = off + (p * MR + r) * so + (c0 + cc) * sc;
-                            for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) g[3 * i + j] = w[b + i * si + j * sj];
-                            // G g down each kernel column j: gg[j*a + i] = (G g)[i, j]
-                            for (int j = 0; j < 3; j++) g1d(tile, g[j], g[3 + j], g[6 + j], gg, j * a);
-                            // (G g) G^T along each row i: point xi = a*i + j
-                            for (int i = 0; i < a; i++) {
-                                g1d(tile, gg[i], gg[a + i], gg[2 * a + i], col, 0);
-                                for (int j = 0; j < a; j++) tmp[(a * i + j) * piece + cc * MR + r] = (float) col[j];
-                            }
-                        }
-                    }
-                    for (int xi = 0; xi < count; xi++) System.arraycopy(tmp, xi * piece, u, xi * xiStride + (p * in + c0) * MR, piece);
-                }
-            }
+        Parallel.forRange(wt.panels, 30L * wt.count * in * MR, (from, to) -> {
+            if (tile == 2) transform2(w, off, so, sc, si, sj, out, in, from, to, u);
+            else transform4(w, off, so, sc, si, sj, out, in, from, to, u);
         });
         return wt;
+    }
+
+    /** Double vectors of one panel's MR rows (MR is half a float vector, so this is a whole vector register). */
+    private static final VectorSpecies<Double> DM = VectorSpecies.of(double.class, VectorShape.forBitSize(64 * MR));
+
+    /** Where a chunk of channels [c0, c0 + cn) of panel p begins in each point's packed operand (see {@link Weights}). */
+    private static int chunkStart(int out, int in, int p, int c0) {
+        int k0 = c0 - c0 % Sgemm.KC;
+        return Sgemm.Packed.leftIndex(out, in, p * MR, k0) + (c0 - k0) * MR;
+    }
+
+    /** Channels in the chunk from c0: at most CHUNK, within c0's depth block of the packed layout. */
+    private static int chunkSize(int in, int c0) { return Math.min(Math.min(CHUNK, in - c0), c0 - c0 % Sgemm.KC + Sgemm.KC - c0); }
+
+    /**
+     * F(2x2) weight transform of panels [from, to): the MR kernels of a panel row at once, in double vectors of MR
+     * lanes (taps gathered to {@code g[(3i + j) * MR + r]}, zero past O), {@link #g1d}'s operations in its order down
+     * the three columns and then along the four rows, each point rounded to float once: the bits of the scalar
+     * definition (WinogradTest). One flat method, so that C2 compiles its vectors into registers; split into helpers,
+     * some were left as calls past C2's inlining budget and every vector was allocated.
+     */
+    private static void transform2(float[] w, int off, int so, int sc, int si, int sj, int out, int in, int from, int to, float[] u) {
+        int xiStride = Sgemm.Packed.leftSize(out, in);
+        double[] tmp = new double[16 * CHUNK * MR];                  // [xi][c - c0][r]
+        double[] g = new double[9 * MR];
+        for (int p = from; p < to; p++) {
+            int rows = Math.min(MR, out - p * MR);
+            java.util.Arrays.fill(g, 0.0);                            // rows past O stay zero
+            for (int c0 = 0, cn; c0 < in; c0 += cn) {
+                cn = chunkSize(in, c0);
+                int piece = cn * MR;
+                for (int cc = 0; cc < cn; cc++) {
+                    for (int r = 0; r < rows; r++) {
+                        int b = off + (p * MR + r) * so + (c0 + cc) * sc;
+                        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) g[(3 * i + j) * MR + r] = w[b + i * si + j * sj];
+                    }
+                    DoubleVector g00 = DoubleVector.fromArray(DM, g, 0), g01 = DoubleVector.fromArray(DM, g, MR), g02 = DoubleVector.fromArray(DM, g, 2 * MR);
+                    DoubleVector g10 = DoubleVector.fromArray(DM, g, 3 * MR), g11 = DoubleVector.fromArray(DM, g, 4 * MR), g12 = DoubleVector.fromArray(DM, g, 5 * MR);
+                    DoubleVector g20 = DoubleVector.fromArray(DM, g, 6 * MR), g21 = DoubleVector.fromArray(DM, g, 7 * MR), g22 = DoubleVector.fromArray(DM, g, 8 * MR);
+                    // G g: rows (g0j, (g0j + g1j + g2j)/2, (g0j - g1j + g2j)/2, g2j) of each column j
+                    DoubleVector h0 = g00.add(g10).add(g20).mul(0.5), h1 = g01.add(g11).add(g21).mul(0.5), h2 = g02.add(g12).add(g22).mul(0.5);
+                    DoubleVector k0 = g00.sub(g10).add(g20).mul(0.5), k1 = g01.sub(g11).add(g21).mul(0.5), k2 = g02.sub(g12).add(g22).mul(0.5);
+                    // then each row (q0, q1, q2) times G^T: points 4i + (q0, (q0 + q1 + q2)/2, (q0 - q1 + q2)/2, q2)
+                    int d = cc * MR;
+                    g00.intoArray(tmp, d);
+                    g00.add(g01).add(g02).mul(0.5).intoArray(tmp, d + piece);
+                    g00.sub(g01).add(g02).mul(0.5).intoArray(tmp, d + 2 * piece);
+                    g02.intoArray(tmp, d + 3 * piece);
+                    h0.intoArray(tmp, d + 4 * piece);
+                    h0.add(h1).add(h2).mul(0.5).intoArray(tmp, d + 5 * piece);
+                    h0.sub(h1).add(h2).mul(0.5).intoArray(tmp, d + 6 * piece);
+                    h2.intoArray(tmp, d + 7 * piece);
+                    k0.intoArray(tmp, d + 8 * piece);
+                    k0.add(k1).add(k2).mul(0.5).intoArray(tmp, d + 9 * piece);
+                    k0.sub(k1).add(k2).mul(0.5).intoArray(tmp, d + 10 * piece);
+                    k2.intoArray(tmp, d + 11 * piece);
+                    g20.intoArray(tmp, d + 12 * piece);
+                    g20.add(g21).add(g22).mul(0.5).intoArray(tmp, d + 13 * piece);
+                    g20.sub(g21).add(g22).mul(0.5).intoArray(tmp, d + 14 * piece);
+                    g22.intoArray(tmp, d + 15 * piece);
+                }
+                int dst = chunkStart(out, in, p, c0);
+                for (int xi = 0; xi < 16; xi++) {                      // each point rounded to float once, here
+                    for (int e = 0, t = xi * piece, q = xi * xiStride + dst; e < piece; e++) u[q + e] = (float) tmp[t + e];
+                }
+            }
+        }
+    }
+
+    /** F(4x4) weight transform of panels [from, to), kernel by kernel with {@link #g1d}. */
+    private static void transform4(float[] w, int off, int so, int sc, int si, int sj, int out, int in, int from, int to, float[] u) {
+        int a = 6, count = a * a, xiStride = Sgemm.Packed.leftSize(out, in);
+        float[] tmp = new float[count * CHUNK * MR];                 // [xi][c - c0][r]
+        double[] g = new double[9], gg = new double[3 * a], col = new double[a];
+        for (int p = from; p < to; p++) {
+            int rows = Math.min(MR, out - p * MR);
+            for (int c0 = 0, cn; c0 < in; c0 += cn) {
+                cn = chunkSize(in, c0);
+                int piece = cn * MR;
+                java.util.Arrays.fill(tmp, 0f);                       // rows past O stay zero
+                for (int cc = 0; cc < cn; cc++) {
+                    for (int r = 0; r < rows; r++) {
+                        int b = off + (p * MR + r) * so + (c0 + cc) * sc;
+                        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) g[3 * i + j] = w[b + i * si + j * sj];
+                        // G g down each kernel column j: gg[j*a + i] = (G g)[i, j]
+                        for (int j = 0; j < 3; j++) g1d(4, g[j], g[3 + j], g[6 + j], gg, j * a);
+                        // (G g) G^T along each row i: point xi = a*i + j
+                        for (int i = 0; i < a; i++) {
+                            g1d(4, gg[i], gg[a + i], gg[2 * a + i], col, 0);
+                            for (int j = 0; j < a; j++) tmp[(a * i + j) * piece + cc * MR + r] = (float) col[j];
+                        }
+                    }
+                }
+                int dst = chunkStart(out, in, p, c0);
+                for (int xi = 0; xi < count; xi++) System.arraycopy(tmp, xi * piece, u, xi * xiStride + dst, piece);
+            }
+        }
     }
 
     /**

@@ -73,9 +73,11 @@ class SteadyStateAllocationTest {
         Tensor xt = u(8, 8, 16, 32, 32), wt = u(9, 16, 16, 3, 3);                  // stride-2 transposed, batched
         Tensor x1 = u(10, 1, 32, 64, 64), w1 = u(11, 32, 32, 3, 3);                 // stride-2 transposed, one image
         Tensor a = u(12, 256, 512), b = u(13, 512, 256);
+        Tensor xo = u(14, 1, 128, 64, 64), wo = u(15, 128, 128, 3, 3);             // Winograd, weight transformed per call
         Tensor f = Tensor.of(new float[]{1, 3, 3, 1, 3, 9, 9, 3, 3, 9, 9, 3, 1, 3, 3, 1}, 4, 4);
         check(List.of(
                 new Case("conv2d 3x3 2x32x64x64 (Winograd)", () -> vec.conv2d(xw, ww, 1, 1, 1, 1, 1)),
+                new Case("Winograd conv2d 1x128x64x64, per-call weight", () -> Winograd.conv2d(xo, wo, 1, 1)),
                 new Case("conv2d 3x3 8x16x48x48 (stacked)", () -> vec.conv2d(xs, ws, 1, 1, 1, 1, 1)),
                 new Case("conv2d 3x3 64x64x4x4 (indexed)", () -> vec.conv2d(xi, wi, 1, 1, 1, 1, 1)),
                 new Case("conv2dWeightGrad 3x3 8x16x48x48", () -> vec.conv2dWeightGrad(xs, gs, 3, 3, 1, 1, 1, 1, 1)),

@@ -178,7 +178,11 @@ class WinogradTest {
      * transform filled with other values, so a value it failed to write would show).
      */
     @Test void weightTransformIsGgGtInDoubleRoundedOnce() {
-        int o = 2 * Sgemm.MR + 3, c = 37;
+        weightTransformIsGgGtInDoubleRoundedOnce(2 * Sgemm.MR + 3, 37);
+        weightTransformIsGgGtInDoubleRoundedOnce(Sgemm.MR + 1, Sgemm.KC + 21);    // two depth blocks of the packed layout
+    }
+
+    private static void weightTransformIsGgGtInDoubleRoundedOnce(int o, int c) {
         Tensor plain = Tensor.uniform(DType.F32, 21, -1, 1, o, c, 3, 3);
         Tensor view = Tensor.uniform(DType.F32, 22, -1, 1, c, o, 3, 3).transposeView(0, 1).transposeView(2, 3);
         Tensor forTransposed = Tensor.uniform(DType.F32, 23, -1, 1, c, o, 3, 3);
