@@ -1,6 +1,7 @@
 package io.github.dragganjvm.app;
 
 import io.github.dragganjvm.app.web.EditorServer;
+import io.github.dragganjvm.app.web.WarmUp;
 import io.github.dragganjvm.stylegan.DragGenerator;
 
 import java.io.IOException;
@@ -32,6 +33,8 @@ final class EditCommand implements Main.Command {
                 .option("host", "ADDRESS", "address to listen on; anything but a loopback address exposes the editor to the network", "127.0.0.1")
                 .option("max-sessions", "N", "browser tabs served at once (the least recently used idle one makes room)", "8")
                 .option("idle-minutes", "N", "close a tab's session after this many minutes without use", "30")
+                .option("warm-up", "N", "steps of a throwaway drag before serving, so that the first drag runs at full speed (0: none)",
+                        Integer.toString(WarmUp.DEFAULT_STEPS))
                 .flag("open", "open the page in the default browser");
     }
 
@@ -46,6 +49,7 @@ final class EditCommand implements Main.Command {
         String host = a.get("host");
         int maxSessions = a.intIn("max-sessions", 1, 1000);
         int idleMinutes = a.intIn("idle-minutes", 1, 7 * 24 * 60);
+        int warmUp = a.intIn("warm-up", 0, 100);
         PrintStream log = io.info();
         InetAddress addr;
         try {
@@ -62,6 +66,7 @@ final class EditCommand implements Main.Command {
         Models.Loaded m = Models.load(a.get("model"), log, a.get(Models.TRANSFORM_OPTION));
         DragGenerator g = m.generator();
         log.printf(Locale.ROOT, "loaded %s (%dx%d) in %.2f s%n", m.description(), g.resolution(), g.resolution(), (System.nanoTime() - t0) / 1e9);
+        if (warmUp > 0) log.printf(Locale.ROOT, "warmed up (a throwaway drag of %d steps) in %.2f s%n", warmUp, WarmUp.run(g, warmUp));
 
         EditorServer.configureJdkServer();
         EditorServer server;
