@@ -66,7 +66,10 @@ final class EditCommand implements Main.Command {
         Models.Loaded m = Models.load(a.get("model"), log, a.get(Models.TRANSFORM_OPTION));
         DragGenerator g = m.generator();
         log.printf(Locale.ROOT, "loaded %s (%dx%d) in %.2f s%n", m.description(), g.resolution(), g.resolution(), (System.nanoTime() - t0) / 1e9);
-        if (warmUp > 0) log.printf(Locale.ROOT, "warmed up (a throwaway drag of %d steps) in %.2f s%n", warmUp, WarmUp.run(g, warmUp));
+        if (warmUp > 0) {
+            log.printf(Locale.ROOT, "warming up: a throwaway drag of %d steps, so that the first drag runs at full speed (--warm-up 0 skips it)...%n", warmUp);
+            log.printf(Locale.ROOT, "warmed up in %.2f s%n", WarmUp.run(g, warmUp));
+        }
 
         EditorServer.configureJdkServer();
         EditorServer server;
