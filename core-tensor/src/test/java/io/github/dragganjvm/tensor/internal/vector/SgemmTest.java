@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The packed GEMM against the reference matmul, on sizes that hit every edge of the blocking. */
 class SgemmTest {
@@ -118,5 +119,41 @@ class SgemmTest {
                 assertEquals(0, diffs, m + "x" + n + "x" + k + (accumulate ? " accumulate" : "") + ": values that differ" + where);
             }
         }
+    }
+
+    /**
+     * A packed left operand read back through packA gives what its source packs, for any block (also across depth
+     * blocks and past the rows); the same layout wrapped in place at an offset of another array ({@code leftInPlace},
+     * as Winograd's transform writes it, located by {@code leftIndex}) reads back the same, and a product with it is
+     * bit-identical to one with the packed copy.
+     */
+    @Test void packedLeftOperandReadsBackInPlaceAndAtAnOffset() {
+        int m = 2 * Sgemm.MR + 3, k = Sgemm.KC + 37, n = Sgemm.NR + 7, base = 13;
+        SplittableRandom r = new SplittableRandom(77);
+        float[] a = new float[m * k], b = new float[k * n];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble(-1, 1);
+        for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble(-1, 1);
+        StridedMatrix src = new StridedMatrix(a, 0, k, 1);
+        Sgemm.Packed packed = Sgemm.Packed.left(src, m, k);
+        float[] shifted = new float[base + Sgemm.Packed.leftSize(m, k) + 5];
+        for (int i = 0; i < m; i++) for (int kk = 0; kk < k; kk++) shifted[base + Sgemm.Packed.leftIndex(m, k, i, kk)] = a[i * k + kk];
+        Sgemm.Packed inPlace = Sgemm.Packed.leftInPlace(shifted, base, m, k);
+        int[][] blocks = {{0, m, 0, k}, {Sgemm.MR, Sgemm.MR + 3, Sgemm.KC - 5, 9}, {0, m, 3, k - 3}};
+        for (int[] bl : blocks) {
+            int panels = Math.ceilDiv(bl[1], Sgemm.MR), len = panels * Sgemm.MR * bl[3];
+            float[] want = new float[len], got = new float[len], got2 = new float[len];
+            src.packA(bl[0], bl[1], bl[2], bl[3], want);
+            packed.packA(bl[0], bl[1], bl[2], bl[3], got);
+            inPlace.packA(bl[0], bl[1], bl[2], bl[3], got2);
+            for (int i = 0; i < len; i++) {
+                assertEquals(want[i], got[i], "packed, block " + java.util.Arrays.toString(bl) + " at " + i);
+                assertEquals(want[i], got2[i], "in place, block " + java.util.Arrays.toString(bl) + " at " + i);
+            }
+        }
+        float[] c1 = new float[m * n], c2 = new float[m * n];
+        Sgemm.gemm(m, n, k, packed, new StridedMatrix(b, 0, n, 1), c1, 0, n, 1, false);
+        Sgemm.gemm(m, n, k, inPlace, new StridedMatrix(b, 0, n, 1), c2, 0, n, 1, false);
+        for (int i = 0; i < c1.length; i++) assertEquals(Float.floatToRawIntBits(c1[i]), Float.floatToRawIntBits(c2[i]), "C at " + i);
+        assertThrows(IllegalArgumentException.class, () -> Sgemm.Packed.leftInPlace(shifted, shifted.length - Sgemm.Packed.leftSize(m, k) + 1, m, k));
     }
 }
