@@ -10,6 +10,8 @@ the build or the tests. Same ops, shapes and flop counts as the JMH classes, so 
   conv2d 3x3 weight-grad      d<g, conv(x, w)>/dw (weight mask)                            same
   convT 3x3 stride 2 CxO@R    conv_transpose2d x [1, C, R, R], w [C, O, 3, 3] -> 2R+1      2*C*O*9*R*R
   convT input-grad            d<g, convT(x, w)>/dx (a stride-2 conv)                       same
+  ..., batch 16 / training *  TrainingConvBench's rows at 32x32@32: conv2d, its input and
+                              weight gradients, and the stride-2 convT up from 32x32, N = 16  2*N*O*C*9*R*R
 
 Usage: python3 kernel_bench.py [--threads 2] [--secs 1.0] [--quick]
 Prints `op | size | backend | GFLOP/s` rows (backend "pytorch"), best of the timed calls.
@@ -63,6 +65,16 @@ def rows(quick):
         fl = 2.0 * c * o * 9 * r * r
         yield "convT 3x3 stride 2 (up)", size, fl, lambda x=x, w=w: F.conv_transpose2d(x, w, stride=2)
         yield "convT 3x3 stride 2 (up) input-grad", size, fl, lambda x=x, w=w, g=g: conv_grad(x, w, g, [True, False, False], True, 2, 0)
+    if not quick:
+        # a training layer (TrainingConvBench, batch 16): 32 -> 32 channels at 32x32, and the stride-2 up conv from 32x32
+        n, (c, o, r) = 16, parse_conv("32x32@32")
+        fl = 2.0 * n * o * c * 9 * r * r
+        x, w, g = rn(n, c, r, r), rn(o, c, 3, 3), rn(n, o, r, r)
+        yield "conv2d 3x3, batch 16", "32x32@32", fl, lambda x=x, w=w: F.conv2d(x, w, padding=1)
+        yield "training inputGrad, batch 16", "32x32@32", fl, lambda x=x, w=w, g=g: conv_grad(x, w, g, [True, False, False], False, 1, 1)
+        yield "training weightGrad, batch 16", "32x32@32", fl, lambda x=x, w=w, g=g: conv_grad(x, w, g, [False, True, False], False, 1, 1)
+        xu, wu = rn(n, c, r, r), rn(c, o, 3, 3)
+        yield "training up, batch 16", "32x32@32", fl, lambda x=xu, w=wu: F.conv_transpose2d(x, w, stride=2)
 
 
 def parse_conv(size):
