@@ -279,8 +279,19 @@ public final class Winograd {
     private static int chunkSize(int in, int c0) { return Math.min(Math.min(CHUNK, in - c0), c0 - c0 % Sgemm.KC + Sgemm.KC - c0); }
 
     /**
+     * The taps of kernels (o, c), o = p*MR + r for the panel's first {@code rows} rows, as doubles by tap and row:
+     * {@code g[(3i + j) * MR + r] = w[off + o*so + c*sc + i*si + j*sj]} (rows past them are left as they are).
+     */
+    private static void gatherTaps(float[] w, int off, int so, int sc, int si, int sj, int p, int rows, int c, double[] g) {
+        for (int r = 0; r < rows; r++) {
+            int b = off + (p * MR + r) * so + c * sc;
+            for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) g[(3 * i + j) * MR + r] = w[b + i * si + j * sj];
+        }
+    }
+
+    /**
      * F(2x2) weight transform of panels [from, to): the MR kernels of a panel row at once, in double vectors of MR
-     * lanes (taps gathered to {@code g[(3i + j) * MR + r]}, zero past O), {@link #g1d}'s operations in its order down
+     * lanes (taps {@link #gatherTaps gathered}, zero past O), {@link #g1d}'s operations in its order down
      * the three columns and then along the four rows, each point rounded to float once: the bits of the scalar
      * definition (WinogradTest). One flat method, so that C2 compiles its vectors into registers; split into helpers,
      * some were left as calls past C2's inlining budget and every vector was allocated.
@@ -296,10 +307,7 @@ public final class Winograd {
                 cn = chunkSize(in, c0);
                 int piece = cn * MR;
                 for (int cc = 0; cc < cn; cc++) {
-                    for (int r = 0; r < rows; r++) {
-                        int b = off + (p * MR + r) * so + (c0 + cc) * sc;
-                        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) g[(3 * i + j) * MR + r] = w[b + i * si + j * sj];
-                    }
+                    gatherTaps(w, off, so, sc, si, sj, p, rows, c0 + cc, g);
                     DoubleVector g00 = DoubleVector.fromArray(DM, g, 0), g01 = DoubleVector.fromArray(DM, g, MR), g02 = DoubleVector.fromArray(DM, g, 2 * MR);
                     DoubleVector g10 = DoubleVector.fromArray(DM, g, 3 * MR), g11 = DoubleVector.fromArray(DM, g, 4 * MR), g12 = DoubleVector.fromArray(DM, g, 5 * MR);
                     DoubleVector g20 = DoubleVector.fromArray(DM, g, 6 * MR), g21 = DoubleVector.fromArray(DM, g, 7 * MR), g22 = DoubleVector.fromArray(DM, g, 8 * MR);
@@ -337,7 +345,7 @@ public final class Winograd {
     private static void transform4(float[] w, int off, int so, int sc, int si, int sj, int out, int in, int from, int to, float[] u) {
         int a = 6, count = a * a, xiStride = Sgemm.Packed.leftSize(out, in);
         float[] tmp = new float[count * CHUNK * MR];                 // [xi][c - c0][r]
-        double[] g = new double[9], gg = new double[3 * a], col = new double[a];
+        double[] g = new double[9 * MR], gg = new double[3 * a], col = new double[a];
         for (int p = from; p < to; p++) {
             int rows = Math.min(MR, out - p * MR);
             for (int c0 = 0, cn; c0 < in; c0 += cn) {
@@ -345,11 +353,10 @@ public final class Winograd {
                 int piece = cn * MR;
                 java.util.Arrays.fill(tmp, 0f);                       // rows past O stay zero
                 for (int cc = 0; cc < cn; cc++) {
+                    gatherTaps(w, off, so, sc, si, sj, p, rows, c0 + cc, g);
                     for (int r = 0; r < rows; r++) {
-                        int b = off + (p * MR + r) * so + (c0 + cc) * sc;
-                        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) g[3 * i + j] = w[b + i * si + j * sj];
                         // G g down each kernel column j: gg[j*a + i] = (G g)[i, j]
-                        for (int j = 0; j < 3; j++) g1d(4, g[j], g[3 + j], g[6 + j], gg, j * a);
+                        for (int j = 0; j < 3; j++) g1d(4, g[j * MR + r], g[(3 + j) * MR + r], g[(6 + j) * MR + r], gg, j * a);
                         // (G g) G^T along each row i: point xi = a*i + j
                         for (int i = 0; i < a; i++) {
                             g1d(4, gg[i], gg[a + i], gg[2 * a + i], col, 0);
